@@ -1,0 +1,64 @@
+# Islet: the commands a newcomer types. Each target installs what it needs,
+# configures CMake into its own build directory, builds and runs.
+#   make test          build and run the test suite (build/)
+#   make test-asan     the whole suite under AddressSanitizer + UBSan (build-asan/)
+#   make test-tsan     the runtime tests under ThreadSanitizer (build-tsan/)
+#   make bench         release build, run the benchmarks (build-bench/)
+#   make bench-compare benchmarks beside libuv and Node.js peers, with ratios
+#   make format        clang-format every source file
+
+PKGS := libsdl2-dev libsdl2-ttf-dev libcurl4-openssl-dev libcmocka-dev fonts-dejavu-core \
+        cmake pkg-config build-essential
+PEER_PKGS := libuv1-dev nodejs
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+CTEST := ctest --output-on-failure -j $(JOBS)
+
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
+
+.PHONY: all deps test test-asan test-tsan bench bench-compare format clean
+
+all: test
+
+deps:
+	@sh scripts/deps.sh $(PKGS)
+
+build/build.ninja build/Makefile: | deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISLET_WERROR=ON $(CMAKE_FLAGS)
+
+test: deps build/Makefile
+	cmake --build build -j $(JOBS)
+	cd build && $(CTEST)
+
+test-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DISLET_WERROR=ON \
+	      -DISLET_SANITIZE="address;undefined" $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && $(CTEST)
+
+test-tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISLET_WERROR=ON \
+	      -DISLET_SANITIZE=thread $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && $(CTEST) -L runtime
+
+build-bench/Makefile: | deps
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DISLET_CHECKS=OFF $(CMAKE_FLAGS)
+
+bench: deps build-bench/Makefile
+	cmake --build build-bench -j $(JOBS) --target benchmarks
+	./build-bench/bench/bench_runtime
+
+bench-compare: deps build-bench/Makefile
+	@sh scripts/deps.sh $(PEER_PKGS)
+	cmake -S . -B build-bench -DISLET_PEERS=ON
+	cmake --build build-bench -j $(JOBS) --target benchmarks
+	./scripts/bench-compare build-bench
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-tsan build-bench

@@ -1,0 +1,128 @@
+'use strict';
+// Node.js worker_threads peer benchmarks for Islet (Node 18+, no dependencies).
+//
+// Prints one JSON line per benchmark:
+//   {"bench": "NAME", "unit": "UNIT", "value": V, "runs": 5}
+// where V is the median over REPS repetitions, after a warm-up.
+//
+//   node_worker_pingpong         ns per postMessage round trip, main thread <-> one Worker
+//   node_worker_spawn_roundtrip  us per sequential "spawn a Worker, get one message, exit"
+//
+// Usage: node bench/peers/node_peers.js
+
+const { Worker } = require('worker_threads');
+
+const REPS = 5;
+const PINGPONG_ROUNDS = 20000;
+const PINGPONG_WARMUP = 2000;
+const SPAWN_ROUNDS = 50;
+const SPAWN_WARMUP = 5;
+
+const ECHO_SRC = `
+const { parentPort } = require('worker_threads');
+parentPort.on('message', (n) => {
+    if (n < 0) parentPort.close();
+    else parentPort.postMessage(n + 1);
+});
+`;
+
+const ONESHOT_SRC = `
+const { parentPort } = require('worker_threads');
+parentPort.postMessage(6 * 7);
+`;
+
+function nowNs() {
+    return process.hrtime.bigint();
+}
+
+function median(values) {
+    const v = [...values].sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function report(bench, unit, samples) {
+    const value = Math.round(median(samples) * 1000) / 1000;
+    const line = `{"bench": ${JSON.stringify(bench)}, "unit": ${JSON.stringify(unit)}, ` +
+        `"value": ${value}, "runs": ${samples.length}}`;
+    process.stdout.write(line + '\n');
+}
+
+// Ping-pong `rounds` round trips with an already running echo worker; resolves to total ns.
+function pingpong(worker, rounds) {
+    return new Promise((resolve, reject) => {
+        let left = rounds;
+        const onError = (err) => {
+            worker.off('message', onMessage);
+            reject(err);
+        };
+        const onMessage = (n) => {
+            if (--left > 0) {
+                worker.postMessage(n);
+                return;
+            }
+            const t1 = nowNs();
+            worker.off('message', onMessage);
+            worker.off('error', onError);
+            resolve(Number(t1 - t0));
+        };
+        worker.on('message', onMessage);
+        worker.once('error', onError);
+        const t0 = nowNs();
+        worker.postMessage(0);
+    });
+}
+
+async function benchPingpong() {
+    const worker = new Worker(ECHO_SRC, { eval: true });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    await pingpong(worker, PINGPONG_WARMUP);
+    const samples = [];
+    for (let r = 0; r < REPS; r++) {
+        samples.push((await pingpong(worker, PINGPONG_ROUNDS)) / PINGPONG_ROUNDS);
+    }
+    worker.postMessage(-1);
+    await exited;
+    report('node_worker_pingpong', 'ns', samples);
+}
+
+// One spawn round trip: create the worker, wait for its message and its 'exit' event.
+function spawnOnce() {
+    return new Promise((resolve, reject) => {
+        const worker = new Worker(ONESHOT_SRC, { eval: true });
+        let got = false;
+        worker.once('message', (v) => {
+            if (v === 42) got = true;
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => {
+            if (!got) reject(new Error(`worker exited (code ${code}) without its message`));
+            else resolve();
+        });
+    });
+}
+
+async function spawnRounds(rounds) {
+    const t0 = nowNs();
+    for (let i = 0; i < rounds; i++) await spawnOnce();
+    return Number(nowNs() - t0);
+}
+
+async function benchSpawn() {
+    await spawnRounds(SPAWN_WARMUP);
+    const samples = [];
+    for (let r = 0; r < REPS; r++) {
+        samples.push((await spawnRounds(SPAWN_ROUNDS)) / SPAWN_ROUNDS / 1000);
+    }
+    report('node_worker_spawn_roundtrip', 'us', samples);
+}
+
+async function main() {
+    await benchPingpong();
+    await benchSpawn();
+}
+
+main().catch((err) => {
+    process.stderr.write(`node_peers: ${err && err.stack ? err.stack : err}\n`);
+    process.exit(1);
+});

@@ -1,0 +1,12 @@
+/* rt.h: the Islet runtime in one include. */
+#ifndef RT_H
+#define RT_H
+
+#include "rt_base.h"
+#include "rt_heap.h"
+#include "rt_value.h"
+#include "rt_port.h"
+#include "rt_loop.h"
+#include "rt_isolate.h"
+
+#endif

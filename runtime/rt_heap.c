@@ -1,0 +1,280 @@
+/* rt_heap.c: per-isolate heaps.
+ *
+ * Small blocks (<= 512 bytes) come from size-class free lists over chunks that
+ * grow from 4 KiB to 64 KiB; large blocks come straight from the allocator and
+ * are linked into the heap so that releasing the heap frees them too, and so
+ * that a large block can move to another heap in O(1) (message transfer).
+ * No locks: a heap is touched only by the thread running its isolate.
+ */
+#include "rt_heap_private.h"
+#include "rt_heap.h"
+
+#include <string.h>
+
+#define RT_MAGIC_LIVE 0x15a7
+#define RT_MAGIC_FREE 0xf4ee
+#define FIRST_CHUNK 4096
+#define MAX_CHUNK 65536
+#define HDR sizeof(rt_blockhdr)
+#define LARGE_HDR (sizeof(rt_large) + sizeof(rt_blockhdr))
+
+_Static_assert(sizeof(rt_blockhdr) == 16, "block header keeps 16-byte alignment");
+_Static_assert(sizeof(rt_large) == 32, "large header keeps 16-byte alignment");
+
+static unsigned class_of(size_t n)
+{
+    if (n <= 256) return n == 0 ? 0 : (unsigned)((n + 15) / 16 - 1);
+    return 16 + (unsigned)((n - 257) / 64);
+}
+
+static uint32_t class_size(unsigned c)
+{
+    return c < 16 ? (c + 1) * 16 : 256 + (c - 15) * 64;
+}
+
+static rt_blockhdr *hdr_of(const void *p)
+{
+    return (rt_blockhdr *)((char *)p - HDR);
+}
+
+static rt_large *large_of(const void *p)
+{
+    return (rt_large *)((char *)p - LARGE_HDR);
+}
+
+void rt__heap_init(rt_heap *h, const char *owner)
+{
+    memset(h, 0, sizeof *h);
+    rt__list_init(&h->large);
+    h->next_chunk = FIRST_CHUNK;
+    h->owner = owner;
+}
+
+void rt__heap_release(rt_heap *h)
+{
+    rt_link *l;
+    while ((l = rt__list_pop_front(&h->large))) {
+        rt_large *lg = rt__container_of(l, rt_large, link);
+        RT_UNPOISON(lg, lg->bytes);
+        rt__raw_free(lg, lg->bytes);
+    }
+    for (rt_chunk *c = h->chunks, *next; c; c = next) {
+        RT_UNPOISON(c, c->bytes);
+        next = c->next;
+        rt__raw_free(c, c->bytes);
+    }
+    h->chunks = NULL;
+    h->footprint = h->live = 0;
+    memset(h->free, 0, sizeof h->free);
+    h->bump = h->bump_end = NULL;
+}
+
+static bool grow(rt_heap *h, size_t need)
+{
+    size_t bytes = h->next_chunk;
+    while (bytes < need + sizeof(rt_chunk)) bytes *= 2;
+    rt_chunk *c = rt__raw_alloc(bytes);
+    if (!c) return false;
+    c->bytes = bytes;
+    c->next = h->chunks;
+    h->chunks = c;
+    h->footprint += bytes;
+    /* The tail of the old chunk stays unused: at most one small block. */
+    h->bump = (char *)c + sizeof(rt_chunk);
+    h->bump_end = (char *)c + bytes;
+    RT_POISON(h->bump, (size_t)(h->bump_end - h->bump));
+    if (h->next_chunk < MAX_CHUNK) h->next_chunk *= 2;
+    return true;
+}
+
+static void *alloc_large(rt_heap *h, size_t n)
+{
+    void *p = rt__large_alloc(n);
+    if (p) rt__heap_adopt(h, p);
+    return p;
+}
+
+void *rt__heap_alloc(rt_heap *h, size_t n)
+{
+    if (n > RT_HEAP_SMALL_MAX) return alloc_large(h, n);
+    unsigned c = class_of(n);
+    rt_blockhdr *b = h->free[c];
+    if (b) {
+        h->free[c] = b->next_free;
+    } else {
+        size_t sz = HDR + class_size(c);
+        if ((size_t)(h->bump_end - h->bump) < sz && !grow(h, sz)) return NULL;
+        b = (rt_blockhdr *)h->bump;
+        h->bump += sz;
+        RT_UNPOISON(b, HDR);
+    }
+    b->heap = h;
+    b->size = class_size(c);
+    b->cls = (uint16_t)c;
+    b->magic = RT_MAGIC_LIVE;
+    RT_UNPOISON(b + 1, b->size);
+    h->live += HDR + b->size;
+    return b + 1;
+}
+
+static void check_block(const rt_heap *h, const rt_blockhdr *b, const char *what)
+{
+    (void)h;
+    (void)what;
+    RT_CHECK(b->magic == RT_MAGIC_LIVE, "%s: %p is not a live block (freed twice, or not from rt_malloc)",
+             what, (const void *)(b + 1));
+    RT_CHECK(b->heap == h, "%s: block %p belongs to isolate '%s' but is used from isolate '%s'",
+             what, (const void *)(b + 1), b->heap ? b->heap->owner : "(none)", h->owner);
+}
+
+void rt__heap_free(rt_heap *h, void *p)
+{
+    if (!p) return;
+    rt_blockhdr *b = hdr_of(p);
+    check_block(h, b, "free");
+    if (b->cls == RT_CLS_LARGE) {
+        rt__heap_disown(h, p);
+        rt__large_free(p);
+        return;
+    }
+    h->live -= HDR + b->size;
+    b->magic = RT_MAGIC_FREE;
+    b->next_free = h->free[b->cls];
+    h->free[b->cls] = b;
+    RT_POISON(p, b->size);
+}
+
+void *rt__heap_realloc(rt_heap *h, void *p, size_t n)
+{
+    if (!p) return rt__heap_alloc(h, n);
+    rt_blockhdr *b = hdr_of(p);
+    check_block(h, b, "realloc");
+    if (n <= b->size && (b->cls != RT_CLS_LARGE || n > RT_HEAP_SMALL_MAX)) return p;
+    if (b->cls == RT_CLS_LARGE && n > RT_HEAP_SMALL_MAX) {
+        rt_large *lg = large_of(p);
+        size_t old = lg->bytes;
+        rt__list_remove(&lg->link);
+        rt_large *nl = rt__raw_realloc(lg, old, LARGE_HDR + n);
+        if (!nl) {
+            rt__list_push_back(&h->large, &lg->link);
+            return NULL;
+        }
+        nl->bytes = LARGE_HDR + n;
+        rt__list_init(&nl->link);
+        rt__list_push_back(&h->large, &nl->link);
+        rt_blockhdr *nb = (rt_blockhdr *)(nl + 1);
+        nb->size = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+        h->footprint += nl->bytes - old;
+        h->live += nl->bytes - old;
+        return nb + 1;
+    }
+    void *q = rt__heap_alloc(h, n);
+    if (!q) return NULL;
+    memcpy(q, p, b->size < n ? b->size : n);
+    rt__heap_free(h, p);
+    return q;
+}
+
+rt_heap *rt__heap_of(const void *p)
+{
+    const rt_blockhdr *b = hdr_of(p);
+    RT_CHECK(b->magic == RT_MAGIC_LIVE, "%p is not a live heap block", p);
+    return b->heap;
+}
+
+/* ---- Large blocks ---- */
+
+void *rt__large_alloc(size_t n)
+{
+    if (n > SIZE_MAX - LARGE_HDR) return NULL;
+    rt_large *lg = rt__raw_alloc(LARGE_HDR + n);
+    if (!lg) return NULL;
+    lg->bytes = LARGE_HDR + n;
+    rt__list_init(&lg->link);
+    rt_blockhdr *b = (rt_blockhdr *)(lg + 1);
+    b->heap = NULL;
+    b->size = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+    b->cls = RT_CLS_LARGE;
+    b->magic = RT_MAGIC_LIVE;
+    return b + 1;
+}
+
+void rt__large_free(void *p)
+{
+    rt_large *lg = large_of(p);
+    hdr_of(p)->magic = RT_MAGIC_FREE;
+    rt__raw_free(lg, lg->bytes);
+}
+
+bool rt__heap_is_large(const void *p)
+{
+    return hdr_of(p)->cls == RT_CLS_LARGE;
+}
+
+rt_link *rt__large_link(void *p)
+{
+    return &large_of(p)->link;
+}
+
+void *rt__large_from_link(rt_link *l)
+{
+    return (char *)rt__container_of(l, rt_large, link) + LARGE_HDR;
+}
+
+size_t rt__large_size(const void *p)
+{
+    return large_of(p)->bytes - LARGE_HDR;
+}
+
+void rt__heap_adopt(rt_heap *h, void *p)
+{
+    rt_large *lg = large_of(p);
+    hdr_of(p)->heap = h;
+    rt__list_push_back(&h->large, &lg->link);
+    h->footprint += lg->bytes;
+    h->live += lg->bytes;
+}
+
+void rt__heap_disown(rt_heap *h, void *p)
+{
+    rt_large *lg = large_of(p);
+    rt__list_remove(&lg->link);
+    hdr_of(p)->heap = NULL;
+    h->footprint -= lg->bytes;
+    h->live -= lg->bytes;
+}
+
+/* ---- Public API: the current isolate's heap ---- */
+
+void *rt_malloc(size_t n)
+{
+    return rt__heap_alloc(rt__current_heap(__func__), n);
+}
+
+void *rt_calloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size) return NULL;
+    void *p = rt_malloc(count * size);
+    if (p) memset(p, 0, count * size);
+    return p;
+}
+
+void *rt_realloc(void *p, size_t n)
+{
+    return rt__heap_realloc(rt__current_heap(__func__), p, n);
+}
+
+void rt_free(void *p)
+{
+    if (p) rt__heap_free(rt__current_heap(__func__), p);
+}
+
+size_t rt_heap_bytes(void)
+{
+    return rt__current_heap(__func__)->footprint;
+}
+
+size_t rt_heap_live_bytes(void)
+{
+    return rt__current_heap(__func__)->live;
+}

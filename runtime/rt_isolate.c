@@ -1,0 +1,404 @@
+/* rt_isolate.c: isolate lifecycle: main enter/leave, spawn, kill, pause,
+ * exit, unhandled errors. Scheduling onto threads lives in rt_sched.c. */
+#include "rt_isolate_private.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+_Thread_local rt_isolate *rt__current;
+static atomic_uint g_isolate_seq;
+
+rt_isolate *rt__isolate_check(const char *func)
+{
+    if (!rt__current)
+        rt__die(func, "called outside any isolate (call rt_main_enter first, or call from an "
+                      "isolate's callback)");
+    return rt__current;
+}
+
+rt_heap *rt__current_heap(const char *func)
+{
+    return &rt__isolate_check(func)->heap;
+}
+
+rt_isolate *rt_isolate_current(void)
+{
+    return rt__current;
+}
+
+/* ---- Default condition-variable waiter ---- */
+
+static void cond_wait(rt_waiter *self, int64_t timeout_ns)
+{
+    rt_cond_waiter *w = (rt_cond_waiter *)self;
+    pthread_mutex_lock(&w->lock);
+    if (!w->signaled && timeout_ns != 0) {
+        if (timeout_ns < 0) {
+            pthread_cond_wait(&w->cond, &w->lock);
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t ns = ts.tv_nsec + timeout_ns % 1000000000;
+            ts.tv_sec += timeout_ns / 1000000000 + ns / 1000000000;
+            ts.tv_nsec = ns % 1000000000;
+            pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+        }
+    }
+    w->signaled = false;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void cond_wake(rt_waiter *self)
+{
+    rt_cond_waiter *w = (rt_cond_waiter *)self;
+    pthread_mutex_lock(&w->lock);
+    w->signaled = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void rt__cond_waiter_init(rt_cond_waiter *w)
+{
+    w->waiter.wait = cond_wait;
+    w->waiter.wake = cond_wake;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &a);
+    pthread_condattr_destroy(&a);
+    w->signaled = false;
+}
+
+void rt__cond_waiter_destroy(rt_cond_waiter *w)
+{
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+}
+
+/* ---- Creation and destruction ---- */
+
+static rt_isolate *isolate_new(const rt_isolate_options *o, bool is_main)
+{
+    rt_isolate *iso = rt__raw_alloc(sizeof *iso);
+    if (!iso) return NULL;
+    memset(iso, 0, sizeof *iso);
+    atomic_init(&iso->refs, 1); /* the isolate's own, dropped when it has exited */
+    pthread_mutex_init(&iso->lock, NULL);
+    rt__list_init(&iso->inbox);
+    rt__list_init(&iso->events);
+    rt__list_init(&iso->microtasks);
+    rt__list_init(&iso->ports);
+    rt__list_init(&iso->all);
+    rt__list_init(&iso->runq);
+    atomic_init(&iso->alive, true);
+    iso->sleep_index = SIZE_MAX;
+    iso->is_main = is_main;
+    unsigned n = atomic_fetch_add(&g_isolate_seq, 1);
+    if (o && o->name) snprintf(iso->name, sizeof iso->name, "%s", o->name);
+    else if (is_main) snprintf(iso->name, sizeof iso->name, "main");
+    else snprintf(iso->name, sizeof iso->name, "isolate-%u", n);
+    rt__heap_init(&iso->heap, iso->name);
+    iso->clock = o && o->clock ? o->clock : rt_clock_monotonic();
+    iso->now = iso->clock->now_ns(iso->clock);
+    iso->errors_fatal = !is_main && !(o && o->errors_nonfatal);
+    rt__cond_waiter_init(&iso->cond_waiter);
+    if (o && o->on_exit) iso->on_exit = rt_send_port_dup(o->on_exit);
+    if (o && o->on_error) iso->on_error = rt_send_port_dup(o->on_error);
+    return iso;
+}
+
+void rt__isolate_unref(rt_isolate *iso)
+{
+    if (atomic_fetch_sub_explicit(&iso->refs, 1, memory_order_acq_rel) != 1) return;
+    rt__cond_waiter_destroy(&iso->cond_waiter);
+    pthread_mutex_destroy(&iso->lock);
+    rt__raw_free(iso, sizeof *iso);
+}
+
+/* Opens the default port inside iso's heap, before iso runs. */
+static int open_default_port(rt_isolate *iso)
+{
+    rt_isolate *saved = rt__current;
+    rt__current = iso;
+    rt_receive_port *rp = rt_receive_port_open(NULL, NULL, NULL);
+    if (rp) {
+        rp->keepalive = false;
+        iso->keepalive--;
+        iso->default_port = rp;
+        iso->port = rt_send_port_dup(rp->sp);
+    }
+    rt__current = saved;
+    return rp ? RT_OK : RT_ENOMEM;
+}
+
+/* Releases what a never-started isolate holds. */
+static void isolate_discard(rt_isolate *iso)
+{
+    rt_send_port_release(iso->on_exit);
+    rt_send_port_release(iso->on_error);
+    if (iso->default_port) {
+        atomic_store(&iso->default_port->sp->open, false);
+        rt_send_port_release(iso->default_port->sp);
+    }
+    rt_send_port_release(iso->port);
+    rt__heap_release(&iso->heap);
+    rt__isolate_unref(iso);
+}
+
+void rt__isolate_notify(rt_isolate *iso)
+{
+    if (atomic_exchange(&iso->wake_pending, 1)) return;
+    if (iso->waiter) iso->waiter->wake(iso->waiter);
+    else rt__sched_schedule(iso);
+}
+
+/* Wakes iso from another thread unless it has exited. */
+static void poke(rt_isolate *iso)
+{
+    pthread_mutex_lock(&iso->lock);
+    if (!iso->closed) rt__isolate_notify(iso);
+    pthread_mutex_unlock(&iso->lock);
+}
+
+int rt_main_enter(const rt_isolate_options *opts)
+{
+    if (rt__current) return RT_ESTATE;
+    RT_CHECK(!opts || !opts->dedicated_thread, "the main isolate runs on the calling thread");
+    rt_isolate *iso = isolate_new(opts, true);
+    if (!iso) return RT_ENOMEM;
+    iso->waiter = opts && opts->waiter ? opts->waiter : &iso->cond_waiter.waiter;
+    if (open_default_port(iso) != RT_OK) {
+        isolate_discard(iso);
+        return RT_ENOMEM;
+    }
+    rt__sched_register(iso);
+    rt__current = iso;
+    return RT_OK;
+}
+
+void rt_main_leave(void)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(iso->is_main, "called from isolate '%s'; only the main isolate may leave", iso->name);
+    rt__sched_shutdown();
+    rt__isolate_exit_now(iso);
+    rt__current = NULL;
+    rt__isolate_unref(iso);
+}
+
+int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_options *opts,
+                     rt_isolate **out)
+{
+    rt_isolate *me = rt__isolate_check(__func__);
+    RT_CHECK(entry != NULL, "entry is NULL");
+    RT_CHECK(!opts || !opts->waiter, "only the main isolate takes a waiter");
+    RT_CHECK(!opts || !opts->clock || opts->dedicated_thread,
+             "a custom clock needs a dedicated thread (pooled isolates share the real clock)");
+    rt_msg *start = NULL;
+    if (message) {
+        int rc = rt__msg_new(&me->heap, message, RT_MSG_SEND, &start);
+        if (rc) return rc;
+    } else {
+        start = rt__large_alloc(sizeof *start);
+        if (!start) return RT_ENOMEM;
+        memset(start, 0, sizeof *start);
+        rt__list_init(&start->moved);
+    }
+    rt_isolate *iso = isolate_new(opts, false);
+    if (!iso || open_default_port(iso) != RT_OK) {
+        rt__msg_discard(start);
+        if (iso) isolate_discard(iso);
+        return RT_ENOMEM;
+    }
+    iso->entry = entry;
+    iso->dedicated = opts && opts->dedicated_thread;
+    if (iso->dedicated) iso->waiter = &iso->cond_waiter.waiter;
+    start->ev.type = RT_EV_START;
+    rt__event_push(iso, &start->ev);
+    if (opts && opts->paused) atomic_store(&iso->paused, 1);
+    if (out) *out = rt_isolate_dup(iso);
+    rt__sched_register(iso);
+    int rc = iso->dedicated ? rt__sched_start_dedicated(iso) : rt__sched_start_pooled(iso);
+    if (rc) {
+        rt__sched_unregister(iso);
+        rt__list_remove(&start->ev.link);
+        rt__msg_discard(start);
+        if (out) rt__isolate_unref(iso);
+        isolate_discard(iso);
+        return rc;
+    }
+    return RT_OK;
+}
+
+rt_isolate *rt_isolate_dup(rt_isolate *iso)
+{
+    atomic_fetch_add_explicit(&iso->refs, 1, memory_order_relaxed);
+    return iso;
+}
+
+void rt_isolate_release(rt_isolate *iso)
+{
+    if (iso) rt__isolate_unref(iso);
+}
+
+const char *rt_isolate_name(const rt_isolate *iso)
+{
+    return iso->name;
+}
+
+rt_send_port *rt_isolate_port(rt_isolate *iso)
+{
+    return iso->port;
+}
+
+rt_receive_port *rt_default_port(void)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(iso->default_port != NULL, "the default port of isolate '%s' was closed", iso->name);
+    return iso->default_port;
+}
+
+void rt_isolate_kill(rt_isolate *iso, rt_kill_priority priority)
+{
+    int want = 1 + (int)priority, cur = 0;
+    while (!atomic_compare_exchange_weak(&iso->kill, &cur, want))
+        if (cur >= want) break;
+    poke(iso);
+}
+
+void rt_isolate_pause(rt_isolate *iso)
+{
+    atomic_fetch_add(&iso->paused, 1);
+}
+
+void rt_isolate_resume(rt_isolate *iso)
+{
+    int cur = atomic_load(&iso->paused);
+    while (cur > 0 && !atomic_compare_exchange_weak(&iso->paused, &cur, cur - 1)) {}
+    if (cur == 1) poke(iso);
+}
+
+bool rt_isolate_is_alive(const rt_isolate *iso)
+{
+    return atomic_load(&((rt_isolate *)iso)->alive);
+}
+
+void rt_isolate_get_stats(const rt_isolate *iso, rt_isolate_stats *out)
+{
+    rt_isolate *i = (rt_isolate *)iso;
+    out->alive = atomic_load(&i->alive);
+    out->running = atomic_load_explicit(&i->running, memory_order_relaxed);
+    out->events_handled = atomic_load_explicit(&i->handled, memory_order_relaxed);
+    out->heap_bytes = atomic_load_explicit(&i->heap_bytes, memory_order_relaxed);
+}
+
+/* ---- Ending ---- */
+
+static void send_to(rt_heap *h, rt_send_port *port, rt_value *v, rt_msg_mode mode)
+{
+    rt_msg *m;
+    if (!port || !v) return;
+    int rc = rt__msg_new(h, v, mode, &m);
+    if (rc) {
+        fprintf(stderr, "islet: message to port %p could not be sent: %s\n", (void *)port,
+                rt_strerror(rc));
+        return;
+    }
+    m->port = rt_send_port_dup(port);
+    rt__msg_post(m);
+}
+
+void rt_isolate_exit(rt_send_port *port, rt_value *message)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(!iso->exiting, "isolate '%s' is already exiting", iso->name);
+    send_to(&iso->heap, port, message, RT_MSG_EXIT);
+    iso->exiting = true;
+}
+
+static void drop_event(rt_isolate *iso, rt_event *ev)
+{
+    if (ev->type == RT_EV_MESSAGE || ev->type == RT_EV_START) {
+        rt_msg *m = rt__container_of(ev, rt_msg, ev);
+        if (m->adopted) {
+            rt_send_port_release(m->port);
+            m->port = NULL;
+            rt_value_free(m->root);
+        } else {
+            rt__msg_discard(m);
+        }
+    } else if (ev->type == RT_EV_TIMER) {
+        rt_timer *t = rt__container_of(ev, rt_timer, ev);
+        if (t->destroy) t->destroy(t->ctx);
+    }
+    (void)iso;
+}
+
+void rt__isolate_exit_now(rt_isolate *iso)
+{
+    iso->exiting = true;
+    pthread_mutex_lock(&iso->lock);
+    iso->closed = true;
+    rt__list_splice(&iso->events, &iso->inbox);
+    pthread_mutex_unlock(&iso->lock);
+    rt_link *l;
+    while ((l = rt__list_pop_front(&iso->events))) drop_event(iso, rt__container_of(l, rt_event, link));
+    iso->nevents = 0;
+    rt__timers_drop_all(iso);
+    rt__ports_close_all(iso);
+    if (iso->on_exit) {
+        rt_value *v = rt_value_null();
+        send_to(&iso->heap, iso->on_exit, v, RT_MSG_SEND);
+        if (!v) fprintf(stderr, "islet: isolate '%s' exited; on-exit message lost: out of memory\n", iso->name);
+    }
+    rt_send_port_release(iso->on_exit);
+    rt_send_port_release(iso->on_error);
+    rt_send_port_release(iso->port);
+    iso->on_exit = iso->on_error = iso->port = NULL;
+    rt__heap_release(&iso->heap);
+    atomic_store(&iso->heap_bytes, 0);
+    atomic_store(&iso->alive, false);
+    rt__sched_unregister(iso);
+}
+
+/* ---- Unhandled errors ---- */
+
+static rt_value *error_value(const char *name, int code, const char *msg)
+{
+    rt_value *m = rt_value_map();
+    if (!m) return NULL;
+    rt_value *a = rt_value_string(name), *b = rt_value_int(code), *c = rt_value_string(msg);
+    if (!a || !b || !c || rt_map_set(m, "isolate", a) || rt_map_set(m, "code", b) ||
+        rt_map_set(m, "message", c)) {
+        /* items not yet in the map still belong to us */
+        if (a && !a->parent) rt_value_free(a);
+        if (b && !b->parent) rt_value_free(b);
+        if (c && !c->parent) rt_value_free(c);
+        rt_value_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void rt_report_error(int code, const char *fmt, ...)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    rt_value *v = iso->on_error ? error_value(iso->name, code, msg) : NULL;
+    if (v) {
+        send_to(&iso->heap, iso->on_error, v, RT_MSG_SEND);
+        rt_value_free(v);
+    } else {
+        fprintf(stderr, "islet: unhandled error in isolate '%s': %s (%s)\n", iso->name, msg,
+                rt_strerror(code));
+    }
+    if (iso->errors_fatal) {
+        int none = 0;
+        atomic_compare_exchange_strong(&iso->kill, &none, 1 + RT_KILL_BEFORE_NEXT_EVENT);
+    }
+}

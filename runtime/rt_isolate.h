@@ -1,0 +1,105 @@
+/* rt_isolate.h: isolates, each a private heap plus an event loop run by one
+ * thread at a time. Isolates share nothing and talk only through ports.
+ *
+ * Threads: the main isolate runs on the thread that called rt_main_enter.
+ * Spawned isolates run on a pool of worker threads (as many as CPUs, at
+ * least 2, created on first spawn): an isolate with work to do is queued and
+ * a worker runs it until it has none, then it parks and costs no thread. An
+ * isolate spawned with `dedicated_thread` gets a thread of its own (for I/O
+ * isolates that must never wait behind compute work). A long synchronous
+ * function holds its worker until it returns.
+ */
+#ifndef RT_ISOLATE_H
+#define RT_ISOLATE_H
+
+#include "rt_loop.h"
+
+/* A handle to an isolate, reference counted, usable from any thread. It
+ * outlives the isolate: after exit its operations do nothing. */
+typedef struct rt_isolate rt_isolate;
+
+/* Runs in the new isolate. `message` is a copy owned by the entry (NULL when
+ * spawned with no message). */
+typedef void (*rt_entry_fn)(rt_value *message);
+
+typedef struct rt_isolate_options {
+    const char *name;       /* debug name, copied; default "isolate-<n>" */
+    rt_send_port *on_exit;  /* receives null when the isolate exits */
+    rt_send_port *on_error; /* receives {isolate, code, message} per unhandled error */
+    bool paused;            /* start paused: entry runs after rt_isolate_resume */
+    bool errors_nonfatal;   /* unhandled errors do not kill it (default: they do) */
+    bool dedicated_thread;  /* a thread of its own instead of the pool */
+    rt_clock *clock;        /* main / dedicated only; default monotonic */
+    rt_waiter *waiter;      /* main only; default a condition variable */
+} rt_isolate_options;
+
+typedef enum rt_kill_priority {
+    /* Exits after the current event and its microtasks, before the next event. */
+    RT_KILL_BEFORE_NEXT_EVENT,
+    /* Exits as soon as control returns to the loop, even between microtasks. */
+    RT_KILL_IMMEDIATE
+} rt_kill_priority;
+
+/* Makes the calling thread the main isolate: a heap, an event loop, and the
+ * default name "main". Errors in main are not fatal unless asked. 0, or
+ * RT_ESTATE when this thread is already an isolate, RT_ENOMEM. */
+int rt_main_enter(const rt_isolate_options *opts);
+/* Ends the main isolate: kills every other isolate, waits for them and for
+ * the worker threads, closes ports, cancels timers and frees the heap. */
+void rt_main_leave(void);
+
+/* Spawns an isolate that runs entry(copy of message) on its own heap and
+ * loop, and stays alive while it has open ports or pending timers. The caller
+ * keeps `message`. On success *out (if not NULL) gets a handle the caller must
+ * rt_isolate_release. Call from an isolate. 0 or an error (message errors as
+ * rt_port_send, RT_ENOMEM, RT_EAGAIN when no thread can be started). */
+int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_options *opts,
+                     rt_isolate **out);
+rt_isolate *rt_isolate_dup(rt_isolate *iso);
+void rt_isolate_release(rt_isolate *iso);
+/* The debug name; lives as long as the handle. */
+const char *rt_isolate_name(const rt_isolate *iso);
+/* Send port of the isolate's default receive port (see rt_default_port),
+ * borrowed from the handle. */
+rt_send_port *rt_isolate_port(rt_isolate *iso);
+/* Asks the isolate to exit. It takes effect at the next event boundary (or,
+ * immediate, the next microtask boundary): C code cannot be interrupted, so a
+ * long synchronous function runs to its end first. Thread-safe. */
+void rt_isolate_kill(rt_isolate *iso, rt_kill_priority priority);
+/* Pauses event processing (counted: each pause needs one resume). Messages
+ * queue up meanwhile. Takes effect at the next event boundary. Thread-safe. */
+void rt_isolate_pause(rt_isolate *iso);
+void rt_isolate_resume(rt_isolate *iso);
+bool rt_isolate_is_alive(const rt_isolate *iso);
+
+/* The calling thread's current isolate (borrowed), NULL outside any. */
+rt_isolate *rt_isolate_current(void);
+/* The current isolate's default receive port. It buffers messages sent to
+ * rt_isolate_port until a handler is set with rt_receive_port_listen; it keeps
+ * the isolate alive only once it has a handler. */
+rt_receive_port *rt_default_port(void);
+
+/* Ends the current isolate: `message` (which the isolate gives up) goes to
+ * `port` without being copied, its payloads moved in O(1) whatever their
+ * size, and nothing else runs in the isolate: no further microtasks, events
+ * or timers. C cannot unwind the caller, so the function returns; the caller
+ * should return promptly. In the main isolate it ends rt_run. */
+void rt_isolate_exit(rt_send_port *port, rt_value *message);
+
+/* Reports an error nobody handled: to the isolate's on_error port, else to
+ * stderr with the isolate's name. Kills the isolate (before the next event)
+ * unless it was spawned with errors_nonfatal. */
+void rt_report_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A snapshot of an isolate, for tools such as an isolates panel. */
+typedef struct rt_isolate_stats {
+    bool alive;
+    bool running;            /* a thread is in its loop right now */
+    uint64_t events_handled; /* events run so far */
+    size_t heap_bytes;       /* heap footprint at the end of its last turn */
+} rt_isolate_stats;
+void rt_isolate_get_stats(const rt_isolate *iso, rt_isolate_stats *out);
+/* Number of isolates alive in the process, main included. Thread-safe. */
+size_t rt_isolate_count(void);
+
+#endif

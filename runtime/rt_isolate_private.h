@@ -1,0 +1,162 @@
+/* rt_isolate_private.h: isolates, ports, events and timers inside. */
+#ifndef RT_ISOLATE_PRIVATE_H
+#define RT_ISOLATE_PRIVATE_H
+
+#include "rt_isolate.h"
+#include "rt_value_private.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* ---- Events: intrusive nodes in an isolate's FIFO event queue ---- */
+enum { RT_EV_MESSAGE, RT_EV_TIMER, RT_EV_TASK, RT_EV_START };
+
+typedef struct rt_task {
+    rt_event ev; /* also used (link only) as a microtask node */
+    rt_task_fn fn;
+    void *ctx;
+} rt_task;
+
+/* ---- Timers ---- */
+enum { RT_TIMER_IDLE, RT_TIMER_ARMED, RT_TIMER_QUEUED, RT_TIMER_FIRING };
+
+struct rt_timer {
+    rt_event ev;
+    rt_isolate *owner;
+    int64_t start, deadline, period;
+    uint64_t seq, ticks;
+    size_t heap_index;
+    rt_timer_fn fn;
+    void *ctx;
+    rt_destroy_fn destroy;
+    uint8_t state;
+    bool owned;     /* the user holds the handle */
+    bool cancelled; /* cancelled or done: never fires again */
+};
+
+/* ---- Ports ---- */
+struct rt_send_port {
+    atomic_int refs;
+    atomic_bool open;
+    rt_isolate *iso;     /* counted reference */
+    rt_receive_port *rp; /* touched only by iso's thread */
+};
+
+struct rt_receive_port {
+    rt_link link; /* in iso->ports */
+    rt_send_port *sp;
+    rt_message_fn fn;
+    void *ctx;
+    rt_destroy_fn destroy;
+    rt_link buffered; /* adopted messages waiting for a handler */
+    bool keepalive;
+};
+
+/* ---- Isolates ---- */
+enum { RT_SCHED_IDLE, RT_SCHED_QUEUED, RT_SCHED_RUNNING, RT_SCHED_DONE };
+
+typedef struct rt_cond_waiter {
+    rt_waiter waiter;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool signaled;
+} rt_cond_waiter;
+
+struct rt_isolate {
+    /* Shared: any thread. */
+    atomic_int refs;
+    pthread_mutex_t lock; /* guards inbox and closed */
+    rt_link inbox;
+    bool closed;
+    atomic_int wake_pending;
+    atomic_int kill;   /* 0, or 1 + rt_kill_priority */
+    atomic_int paused; /* pause count */
+    atomic_int sched;  /* RT_SCHED_*: pooled isolates */
+    atomic_bool alive;
+    atomic_bool running;
+    atomic_uint_fast64_t handled;
+    atomic_size_t heap_bytes;
+    rt_waiter *waiter; /* NULL: pooled */
+    rt_send_port *port; /* default port's send port, owned */
+    char name[48];
+    /* Scheduler bookkeeping: under the scheduler's lock. */
+    rt_link all;
+    rt_link runq;
+    size_t sleep_index;
+    int64_t sleep_deadline;
+    pthread_t thread;
+    bool dedicated;
+
+    /* Private: only the thread running the isolate. */
+    rt_heap heap;
+    rt_link events;
+    size_t nevents;
+    rt_link microtasks;
+    rt_timer **timers; /* min-heap by (deadline, seq) */
+    size_t ntimers, timers_cap;
+    uint64_t timer_seq;
+    rt_link ports;
+    size_t keepalive; /* open listening ports + pending timers */
+    rt_clock *clock;
+    int64_t now;
+    rt_receive_port *default_port;
+    rt_send_port *on_exit, *on_error;
+    rt_entry_fn entry;
+    bool errors_fatal;
+    bool exiting;
+    bool is_main;
+    rt_cond_waiter cond_waiter;
+};
+
+/* ---- Cross-module internals ---- */
+extern _Thread_local rt_isolate *rt__current;
+
+rt_isolate *rt__isolate_check(const char *func);
+/* Wakes the isolate after something was queued for it; under iso->lock. */
+void rt__isolate_notify(rt_isolate *iso);
+/* Appends to the current isolate's event queue. */
+void rt__event_push(rt_isolate *iso, rt_event *ev);
+void rt__event_remove(rt_isolate *iso, rt_event *ev);
+/* Queues a message for its port's isolate, or discards it; any thread. */
+void rt__msg_post(rt_msg *m);
+/* Delivers an adopted message to its receive port (isolate's thread). */
+void rt__port_deliver(rt_isolate *iso, rt_msg *m);
+void rt__ports_close_all(rt_isolate *iso);
+rt_send_port *rt__send_port_new(rt_isolate *iso);
+
+/* Loop internals. A turn returns the absolute deadline of the next timer,
+ * 0 when work is ready now, INT64_MAX when there is nothing to wait for;
+ * RT_TURN_EXIT when the isolate must exit. */
+#define RT_TURN_EXIT INT64_MIN
+int64_t rt__loop_turn(rt_isolate *iso);
+/* True while the isolate has ports, timers or work that keep it alive. */
+bool rt__loop_alive(rt_isolate *iso);
+void rt__loop_run_entry(rt_isolate *iso, rt_msg *start);
+void rt__drain_microtasks(rt_isolate *iso);
+/* Splices the inbox into the event queue. */
+void rt__inbox_take(rt_isolate *iso);
+
+/* Timers. */
+void rt__timers_collect_due(rt_isolate *iso);
+int64_t rt__timers_next_deadline(rt_isolate *iso);
+void rt__timer_fire(rt_isolate *iso, rt_timer *t);
+void rt__timers_drop_all(rt_isolate *iso);
+
+/* Isolate lifecycle. */
+void rt__isolate_exit_now(rt_isolate *iso);
+void rt__isolate_unref(rt_isolate *iso);
+
+/* Scheduler (rt_sched.c). */
+int rt__sched_start_pooled(rt_isolate *iso);
+int rt__sched_start_dedicated(rt_isolate *iso);
+void rt__sched_schedule(rt_isolate *iso);
+void rt__sched_register(rt_isolate *iso);
+void rt__sched_unregister(rt_isolate *iso);
+void rt__sched_shutdown(void);
+/* Runs a dedicated or main isolate's loop on this thread. */
+int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode);
+
+void rt__cond_waiter_init(rt_cond_waiter *w);
+void rt__cond_waiter_destroy(rt_cond_waiter *w);
+
+#endif

@@ -1,0 +1,189 @@
+/* rt_loop.c: the event loop of an isolate.
+ *
+ * One turn: read the clock once, take the inbox and due timers into the FIFO
+ * event queue, then run at most the events that were queued when the turn
+ * began, draining all microtasks after each. Kill and pause requests are
+ * honoured at event boundaries (kill-immediate also between microtasks).
+ */
+#include "rt_isolate_private.h"
+
+#include <string.h>
+
+void rt__event_push(rt_isolate *iso, rt_event *ev)
+{
+    rt__list_push_back(&iso->events, &ev->link);
+    iso->nevents++;
+}
+
+void rt__event_remove(rt_isolate *iso, rt_event *ev)
+{
+    rt__list_remove(&ev->link);
+    iso->nevents--;
+}
+
+void rt__inbox_take(rt_isolate *iso)
+{
+    rt_link got;
+    rt__list_init(&got);
+    pthread_mutex_lock(&iso->lock);
+    rt__list_splice(&got, &iso->inbox);
+    pthread_mutex_unlock(&iso->lock);
+    for (rt_link *l = got.next; l != &got; l = l->next) iso->nevents++;
+    rt__list_splice(&iso->events, &got);
+}
+
+int rt_schedule_microtask(rt_task_fn fn, void *ctx)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(fn != NULL, "fn is NULL");
+    rt_task *t = rt__heap_alloc(&iso->heap, sizeof *t);
+    if (!t) return RT_ENOMEM;
+    t->fn = fn;
+    t->ctx = ctx;
+    rt__list_push_back(&iso->microtasks, &t->ev.link);
+    return RT_OK;
+}
+
+int rt_post(rt_task_fn fn, void *ctx)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(fn != NULL, "fn is NULL");
+    rt_task *t = rt__heap_alloc(&iso->heap, sizeof *t);
+    if (!t) return RT_ENOMEM;
+    t->ev.type = RT_EV_TASK;
+    t->fn = fn;
+    t->ctx = ctx;
+    /* Messages that arrived before this call must run before it. */
+    rt__inbox_take(iso);
+    rt__event_push(iso, &t->ev);
+    return RT_OK;
+}
+
+int64_t rt_now(void)
+{
+    return rt__isolate_check(__func__)->now;
+}
+
+static bool killed(rt_isolate *iso, bool immediate_only)
+{
+    int k = atomic_load_explicit(&iso->kill, memory_order_relaxed);
+    if (!k) return false;
+    return !immediate_only || k == 1 + RT_KILL_IMMEDIATE;
+}
+
+void rt__drain_microtasks(rt_isolate *iso)
+{
+    rt_link *l;
+    while (!iso->exiting && (l = rt__list_pop_front(&iso->microtasks))) {
+        rt_task *t = rt__container_of(l, rt_task, ev.link);
+        rt_task_fn fn = t->fn;
+        void *ctx = t->ctx;
+        rt__heap_free(&iso->heap, t);
+        fn(ctx);
+        if (killed(iso, true)) return;
+    }
+}
+
+static void run_event(rt_isolate *iso, rt_event *ev)
+{
+    switch (ev->type) {
+    case RT_EV_MESSAGE:
+        rt__port_deliver(iso, rt__container_of(ev, rt_msg, ev));
+        break;
+    case RT_EV_TIMER:
+        rt__timer_fire(iso, rt__container_of(ev, rt_timer, ev));
+        break;
+    case RT_EV_TASK: {
+        rt_task *t = rt__container_of(ev, rt_task, ev);
+        rt_task_fn fn = t->fn;
+        void *ctx = t->ctx;
+        rt__heap_free(&iso->heap, t);
+        fn(ctx);
+        break;
+    }
+    case RT_EV_START:
+        rt__loop_run_entry(iso, rt__container_of(ev, rt_msg, ev));
+        break;
+    }
+    atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed);
+}
+
+bool rt__loop_alive(rt_isolate *iso)
+{
+    return iso->keepalive > 0 || iso->nevents > 0 || !rt__list_empty(&iso->microtasks) ||
+           atomic_load(&iso->paused) > 0;
+}
+
+int64_t rt__loop_turn(rt_isolate *iso)
+{
+    /* Code outside any event (main's own code) may have queued microtasks. */
+    rt__drain_microtasks(iso);
+    if (killed(iso, false) || iso->exiting) return RT_TURN_EXIT;
+    iso->now = iso->clock->now_ns(iso->clock);
+    rt__inbox_take(iso);
+    if (atomic_load(&iso->paused) > 0) return INT64_MAX;
+    rt__timers_collect_due(iso);
+    atomic_store_explicit(&iso->running, true, memory_order_relaxed);
+    for (size_t n = iso->nevents; n > 0 && iso->nevents > 0; n--) {
+        rt_event *ev = rt__container_of(iso->events.next, rt_event, link);
+        rt__event_remove(iso, ev);
+        run_event(iso, ev);
+        rt__drain_microtasks(iso);
+        if (killed(iso, false) || iso->exiting) break;
+        if (atomic_load(&iso->paused) > 0) break;
+    }
+    atomic_store_explicit(&iso->running, false, memory_order_relaxed);
+    atomic_store_explicit(&iso->heap_bytes, iso->heap.footprint, memory_order_relaxed);
+    if (killed(iso, false) || iso->exiting) return RT_TURN_EXIT;
+    if (iso->nevents > 0 && atomic_load(&iso->paused) == 0) return 0;
+    if (!rt__loop_alive(iso) && !iso->is_main) return RT_TURN_EXIT;
+    return rt__timers_next_deadline(iso);
+}
+
+void rt__loop_run_entry(rt_isolate *iso, rt_msg *start)
+{
+    rt_value *msg = NULL;
+    if (start->root) {
+        rt__msg_adopt(&iso->heap, start);
+        msg = start->root;
+    } else {
+        rt__large_free(start);
+    }
+    iso->entry(msg);
+}
+
+int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
+{
+    for (;;) {
+        atomic_store(&iso->wake_pending, 0);
+        int64_t next = rt__loop_turn(iso);
+        if (next == RT_TURN_EXIT) return 0;
+        if (next == 0) {
+            if (mode != RT_RUN_DEFAULT) return 1;
+            continue;
+        }
+        if (!rt__loop_alive(iso)) return 0;
+        if (mode == RT_RUN_NOWAIT) return 1;
+        if (next != INT64_MAX && iso->clock->advance_to && atomic_load(&iso->paused) == 0) {
+            /* Virtual time: jump to the deadline unless a message is waiting. */
+            pthread_mutex_lock(&iso->lock);
+            bool empty = rt__list_empty(&iso->inbox);
+            pthread_mutex_unlock(&iso->lock);
+            if (empty) iso->clock->advance_to(iso->clock, next);
+        } else if (!atomic_load(&iso->wake_pending)) {
+            int64_t timeout = next == INT64_MAX ? -1 : next - iso->clock->now_ns(iso->clock);
+            if (timeout != 0) iso->waiter->wait(iso->waiter, timeout < 0 && next != INT64_MAX ? 0 : timeout);
+        }
+        if (mode == RT_RUN_ONCE) {
+            atomic_store(&iso->wake_pending, 0);
+            return rt__loop_turn(iso) == RT_TURN_EXIT ? 0 : rt__loop_alive(iso);
+        }
+    }
+}
+
+int rt_run(rt_run_mode mode)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(iso->waiter != NULL, "isolate '%s' runs on the worker pool; only the main isolate runs its own loop", iso->name);
+    return rt__loop_run_owned(iso, mode);
+}

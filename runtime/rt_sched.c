@@ -1,0 +1,352 @@
+/* rt_sched.c: running isolates on threads.
+ *
+ * Pooled isolates are multiplexed on a fixed pool of worker threads. An
+ * isolate is IDLE (parked, no thread), QUEUED (in the run queue) or RUNNING
+ * (one worker is in its loop). A wake moves IDLE -> QUEUED with one CAS, so
+ * exactly one worker ever runs an isolate at a time. A parked isolate with a
+ * timer sits in a min-heap of sleepers by deadline; idle workers sleep until
+ * the earliest one. Dedicated isolates get their own thread and block in a
+ * condition-variable waiter, like the main isolate.
+ */
+#include "rt_isolate_private.h"
+
+#include <string.h>
+#include <unistd.h>
+
+/* Turns one worker gives an isolate before letting others run. */
+#define TURN_BUDGET 16
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* workers wait here */
+    pthread_cond_t gone; /* rt_main_leave waits here for isolates to exit */
+    rt_link runq;
+    rt_link all;
+    size_t count;
+    pthread_t *workers;
+    int nworkers, idle;
+    bool stopping, inited;
+    rt_isolate **sleepers; /* min-heap by sleep_deadline */
+    size_t nsleep, sleep_cap;
+    pthread_t *dedicated;
+    size_t ndedicated, dedicated_cap;
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER, .runq = {&g.runq, &g.runq}, .all = {&g.all, &g.all}};
+
+static void init_conds(void)
+{
+    if (g.inited) return;
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&g.work, &a);
+    pthread_cond_init(&g.gone, &a);
+    pthread_condattr_destroy(&a);
+    g.inited = true;
+}
+
+void rt__sched_register(rt_isolate *iso)
+{
+    pthread_mutex_lock(&g.lock);
+    init_conds();
+    rt__list_push_back(&g.all, &iso->all);
+    g.count++;
+    pthread_mutex_unlock(&g.lock);
+}
+
+/* ---- Sleepers: a min-heap of parked isolates by their next timer ---- */
+
+static void sleep_place(size_t i, rt_isolate *iso)
+{
+    g.sleepers[i] = iso;
+    iso->sleep_index = i;
+}
+
+static void sleep_fix(size_t i)
+{
+    rt_isolate *iso = g.sleepers[i];
+    while (i > 0 && g.sleepers[(i - 1) / 2]->sleep_deadline > iso->sleep_deadline) {
+        sleep_place(i, g.sleepers[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= g.nsleep) break;
+        if (c + 1 < g.nsleep && g.sleepers[c + 1]->sleep_deadline < g.sleepers[c]->sleep_deadline)
+            c++;
+        if (g.sleepers[c]->sleep_deadline >= iso->sleep_deadline) break;
+        sleep_place(i, g.sleepers[c]);
+        i = c;
+    }
+    sleep_place(i, iso);
+}
+
+static void sleep_remove_locked(rt_isolate *iso)
+{
+    size_t i = iso->sleep_index;
+    if (i == SIZE_MAX) return;
+    iso->sleep_index = SIZE_MAX;
+    rt_isolate *last = g.sleepers[--g.nsleep];
+    if (last != iso) {
+        sleep_place(i, last);
+        sleep_fix(i);
+    }
+}
+
+/* Records when a parked isolate must run again; false if out of memory. */
+static bool sleep_set_locked(rt_isolate *iso, int64_t deadline)
+{
+    if (deadline == INT64_MAX) {
+        sleep_remove_locked(iso);
+        return true;
+    }
+    iso->sleep_deadline = deadline;
+    if (iso->sleep_index != SIZE_MAX) {
+        sleep_fix(iso->sleep_index);
+        return true;
+    }
+    if (g.nsleep == g.sleep_cap) {
+        size_t cap = g.sleep_cap ? g.sleep_cap * 2 : 64;
+        rt_isolate **n = rt__raw_realloc(g.sleepers, g.sleep_cap * sizeof *n, cap * sizeof *n);
+        if (!n) return false;
+        g.sleepers = n;
+        g.sleep_cap = cap;
+    }
+    sleep_place(g.nsleep++, iso);
+    sleep_fix(iso->sleep_index);
+    return true;
+}
+
+/* ---- Run queue ---- */
+
+static void enqueue_locked(rt_isolate *iso)
+{
+    rt__list_push_back(&g.runq, &iso->runq);
+    if (g.idle > 0) pthread_cond_signal(&g.work);
+}
+
+void rt__sched_schedule(rt_isolate *iso)
+{
+    int expect = RT_SCHED_IDLE;
+    if (!atomic_compare_exchange_strong(&iso->sched, &expect, RT_SCHED_QUEUED)) return;
+    pthread_mutex_lock(&g.lock);
+    enqueue_locked(iso);
+    pthread_mutex_unlock(&g.lock);
+}
+
+static void wake_sleepers_locked(int64_t now)
+{
+    while (g.nsleep > 0 && g.sleepers[0]->sleep_deadline <= now) {
+        rt_isolate *iso = g.sleepers[0];
+        sleep_remove_locked(iso);
+        int expect = RT_SCHED_IDLE;
+        if (atomic_compare_exchange_strong(&iso->sched, &expect, RT_SCHED_QUEUED))
+            enqueue_locked(iso);
+    }
+}
+
+void rt__sched_unregister(rt_isolate *iso)
+{
+    pthread_mutex_lock(&g.lock);
+    sleep_remove_locked(iso);
+    rt__list_remove(&iso->all);
+    g.count--;
+    pthread_cond_broadcast(&g.gone);
+    pthread_mutex_unlock(&g.lock);
+}
+
+/* Gives the worker back: the isolate has nothing ready until `next`. */
+static void park(rt_isolate *iso, int64_t next)
+{
+    pthread_mutex_lock(&g.lock);
+    bool ok = sleep_set_locked(iso, atomic_load(&iso->paused) ? INT64_MAX : next);
+    pthread_mutex_unlock(&g.lock);
+    if (!ok) {
+        /* Cannot record the deadline: stay runnable rather than lose the timer. */
+        pthread_mutex_lock(&g.lock);
+        enqueue_locked(iso);
+        pthread_mutex_unlock(&g.lock);
+        return;
+    }
+    atomic_store(&iso->sched, RT_SCHED_IDLE);
+    /* A wake that came while we ran saw RUNNING and left it to us. */
+    if (atomic_load(&iso->wake_pending)) {
+        int expect = RT_SCHED_IDLE;
+        if (atomic_compare_exchange_strong(&iso->sched, &expect, RT_SCHED_QUEUED)) {
+            pthread_mutex_lock(&g.lock);
+            enqueue_locked(iso);
+            pthread_mutex_unlock(&g.lock);
+        }
+    }
+}
+
+static void run_pooled(rt_isolate *iso)
+{
+    atomic_store(&iso->sched, RT_SCHED_RUNNING);
+    rt__current = iso;
+    for (int turn = 0;; turn++) {
+        atomic_store(&iso->wake_pending, 0);
+        int64_t next = rt__loop_turn(iso);
+        if (next == RT_TURN_EXIT) {
+            rt__isolate_exit_now(iso);
+            atomic_store(&iso->sched, RT_SCHED_DONE);
+            rt__current = NULL;
+            rt__isolate_unref(iso);
+            return;
+        }
+        if (next == 0 && turn < TURN_BUDGET) continue;
+        rt__current = NULL;
+        if (next == 0) {
+            atomic_store(&iso->sched, RT_SCHED_QUEUED);
+            pthread_mutex_lock(&g.lock);
+            enqueue_locked(iso);
+            pthread_mutex_unlock(&g.lock);
+        } else {
+            park(iso, next);
+        }
+        return;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g.lock);
+    while (!g.stopping) {
+        wake_sleepers_locked(rt_monotonic_ns());
+        rt_link *l = rt__list_pop_front(&g.runq);
+        if (l) {
+            pthread_mutex_unlock(&g.lock);
+            run_pooled(rt__container_of(l, rt_isolate, runq));
+            pthread_mutex_lock(&g.lock);
+            continue;
+        }
+        g.idle++;
+        if (g.nsleep > 0) {
+            int64_t d = g.sleepers[0]->sleep_deadline;
+            struct timespec ts = {(time_t)(d / 1000000000), (long)(d % 1000000000)};
+            pthread_cond_timedwait(&g.work, &g.lock, &ts);
+        } else {
+            pthread_cond_wait(&g.work, &g.lock);
+        }
+        g.idle--;
+    }
+    pthread_mutex_unlock(&g.lock);
+    return NULL;
+}
+
+static int worker_count(void)
+{
+    const char *env = getenv("ISLET_WORKERS");
+    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 2 ? 2 : (n > 256 ? 256 : (int)n);
+}
+
+/* Starts the pool on first use; under g.lock. */
+static int start_workers_locked(void)
+{
+    if (g.workers) return RT_OK;
+    int n = worker_count();
+    g.workers = rt__raw_alloc((size_t)n * sizeof *g.workers);
+    if (!g.workers) return RT_ENOMEM;
+    for (g.nworkers = 0; g.nworkers < n; g.nworkers++)
+        if (pthread_create(&g.workers[g.nworkers], NULL, worker_main, NULL) != 0) break;
+    return g.nworkers > 0 ? RT_OK : RT_EAGAIN;
+}
+
+int rt__sched_start_pooled(rt_isolate *iso)
+{
+    pthread_mutex_lock(&g.lock);
+    int rc = start_workers_locked();
+    if (rc == RT_OK) {
+        atomic_store(&iso->sched, RT_SCHED_QUEUED);
+        enqueue_locked(iso);
+    }
+    pthread_mutex_unlock(&g.lock);
+    return rc;
+}
+
+static void *dedicated_main(void *arg)
+{
+    rt_isolate *iso = arg;
+    rt__current = iso;
+    rt__loop_run_owned(iso, RT_RUN_DEFAULT);
+    rt__isolate_exit_now(iso);
+    rt__current = NULL;
+    rt__isolate_unref(iso);
+    return NULL;
+}
+
+int rt__sched_start_dedicated(rt_isolate *iso)
+{
+    pthread_mutex_lock(&g.lock);
+    int rc = RT_OK;
+    if (g.ndedicated == g.dedicated_cap) {
+        size_t cap = g.dedicated_cap ? g.dedicated_cap * 2 : 8;
+        pthread_t *n = rt__raw_realloc(g.dedicated, g.dedicated_cap * sizeof *n, cap * sizeof *n);
+        if (!n) rc = RT_ENOMEM;
+        else g.dedicated = n, g.dedicated_cap = cap;
+    }
+    if (rc == RT_OK) {
+        if (pthread_create(&g.dedicated[g.ndedicated], NULL, dedicated_main, iso) != 0) rc = RT_EAGAIN;
+        else g.ndedicated++;
+    }
+    pthread_mutex_unlock(&g.lock);
+    return rc;
+}
+
+size_t rt_isolate_count(void)
+{
+    pthread_mutex_lock(&g.lock);
+    size_t n = g.count;
+    pthread_mutex_unlock(&g.lock);
+    return n;
+}
+
+/* Kills every isolate but the caller and waits until they have exited. */
+static void kill_others(rt_isolate *self)
+{
+    for (;;) {
+        pthread_mutex_lock(&g.lock);
+        size_t n = g.count - 1, k = 0;
+        if (n == 0) {
+            pthread_mutex_unlock(&g.lock);
+            return;
+        }
+        rt_isolate **list = rt__raw_alloc(n * sizeof *list);
+        for (rt_link *l = g.all.next; list && l != &g.all; l = l->next) {
+            rt_isolate *iso = rt__container_of(l, rt_isolate, all);
+            if (iso != self) list[k++] = rt_isolate_dup(iso);
+        }
+        pthread_mutex_unlock(&g.lock);
+        for (size_t i = 0; i < k; i++) {
+            rt_isolate_kill(list[i], RT_KILL_IMMEDIATE);
+            rt__isolate_unref(list[i]);
+        }
+        rt__raw_free(list, n * sizeof *list);
+        pthread_mutex_lock(&g.lock);
+        while (g.count > 1) pthread_cond_wait(&g.gone, &g.lock);
+        pthread_mutex_unlock(&g.lock);
+    }
+}
+
+void rt__sched_shutdown(void)
+{
+    kill_others(rt__current);
+    pthread_mutex_lock(&g.lock);
+    g.stopping = true;
+    pthread_cond_broadcast(&g.work);
+    pthread_mutex_unlock(&g.lock);
+    for (int i = 0; i < g.nworkers; i++) pthread_join(g.workers[i], NULL);
+    for (size_t i = 0; i < g.ndedicated; i++) pthread_join(g.dedicated[i], NULL);
+    pthread_mutex_lock(&g.lock);
+    rt__raw_free(g.workers, (size_t)g.nworkers * sizeof *g.workers);
+    rt__raw_free(g.dedicated, g.dedicated_cap * sizeof *g.dedicated);
+    rt__raw_free(g.sleepers, g.sleep_cap * sizeof *g.sleepers);
+    g.workers = NULL;
+    g.dedicated = NULL;
+    g.sleepers = NULL;
+    g.nworkers = 0;
+    g.ndedicated = g.dedicated_cap = g.nsleep = g.sleep_cap = 0;
+    g.stopping = false;
+    pthread_mutex_unlock(&g.lock);
+}

@@ -247,9 +247,24 @@ const char *rt_isolate_name(const rt_isolate *iso)
     return iso->name;
 }
 
+/* What rt_isolate_port gives once the isolate is gone: a port that is closed
+ * for good. Its count starts at 1 and is balanced, so it is never freed. */
+static rt_send_port closed_port = {.refs = 1, .open = false};
+
 rt_send_port *rt_isolate_port(rt_isolate *iso)
 {
-    return iso->port;
+    pthread_mutex_lock(&iso->lock);
+    rt_send_port *sp = rt_send_port_dup(iso->port ? iso->port : &closed_port);
+    pthread_mutex_unlock(&iso->lock);
+    return sp;
+}
+
+int rt_isolate_send(rt_isolate *iso, rt_value *message)
+{
+    rt_send_port *sp = rt_isolate_port(iso);
+    int rc = rt_port_send(sp, message);
+    rt_send_port_release(sp);
+    return rc;
 }
 
 rt_receive_port *rt_default_port(void)
@@ -354,8 +369,12 @@ void rt__isolate_exit_now(rt_isolate *iso)
     }
     rt_send_port_release(iso->on_exit);
     rt_send_port_release(iso->on_error);
-    rt_send_port_release(iso->port);
-    iso->on_exit = iso->on_error = iso->port = NULL;
+    iso->on_exit = iso->on_error = NULL;
+    pthread_mutex_lock(&iso->lock);
+    rt_send_port *port = iso->port;
+    iso->port = NULL;
+    pthread_mutex_unlock(&iso->lock);
+    rt_send_port_release(port);
     rt__heap_release(&iso->heap);
     atomic_store(&iso->heap_bytes, 0);
     atomic_store(&iso->alive, false);

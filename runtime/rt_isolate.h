@@ -59,9 +59,12 @@ rt_isolate *rt_isolate_dup(rt_isolate *iso);
 void rt_isolate_release(rt_isolate *iso);
 /* The debug name; lives as long as the handle. */
 const char *rt_isolate_name(const rt_isolate *iso);
-/* Send port of the isolate's default receive port (see rt_default_port),
- * borrowed from the handle. */
+/* A new reference to the send port of the isolate's default receive port
+ * (see rt_default_port); release it with rt_send_port_release. After the
+ * isolate has exited it is a closed port. Thread-safe. */
 rt_send_port *rt_isolate_port(rt_isolate *iso);
+/* Sends a copy of message to the isolate's default port (as rt_port_send). */
+int rt_isolate_send(rt_isolate *iso, rt_value *message);
 /* Asks the isolate to exit. It takes effect at the next event boundary (or,
  * immediate, the next microtask boundary): C code cannot be interrupted, so a
  * long synchronous function runs to its end first. Thread-safe. */

@@ -42,6 +42,8 @@ typedef struct ts_child_case {
 /* Returns -1 when argv is not a child invocation, else runs the case. */
 int ts_child_dispatch(int argc, char **argv, const ts_child_case *cases);
 void ts_expect_abort(const char *name, const char *expect);
+/* Runs child case `name`, captures stdout+stderr into out; returns the wait status. */
+int ts_run_child(const char *name, char *out, size_t out_size);
 
 /* Runs the main loop until done, failing the test after `seconds`. */
 void ts_run_main(void);

@@ -356,29 +356,33 @@ void rt__isolate_exit_now(rt_isolate *iso)
     pthread_mutex_lock(&iso->lock);
     iso->closed = true;
     rt__list_splice(&iso->events, &iso->inbox);
+    rt_send_port *port = iso->port;
+    iso->port = NULL;
     pthread_mutex_unlock(&iso->lock);
+    atomic_store(&iso->alive, false);
     rt_link *l;
     while ((l = rt__list_pop_front(&iso->events))) drop_event(iso, rt__container_of(l, rt_event, link));
     iso->nevents = 0;
     rt__timers_drop_all(iso);
     rt__ports_close_all(iso);
+    rt_send_port_release(port);
+    rt_send_port_release(iso->on_error);
+    /* The on-exit message is built now but posted last, so that whoever gets
+     * it sees the isolate completely gone. */
+    rt_msg *bye = NULL;
     if (iso->on_exit) {
         rt_value *v = rt_value_null();
-        send_to(&iso->heap, iso->on_exit, v, RT_MSG_SEND);
-        if (!v) fprintf(stderr, "islet: isolate '%s' exited; on-exit message lost: out of memory\n", iso->name);
+        if (!v || rt__msg_new(&iso->heap, v, RT_MSG_SEND, &bye) != RT_OK)
+            fprintf(stderr, "islet: isolate '%s' exited; on-exit message lost: out of memory\n",
+                    iso->name);
+        else bye->port = iso->on_exit;
     }
-    rt_send_port_release(iso->on_exit);
-    rt_send_port_release(iso->on_error);
-    iso->on_exit = iso->on_error = NULL;
-    pthread_mutex_lock(&iso->lock);
-    rt_send_port *port = iso->port;
-    iso->port = NULL;
-    pthread_mutex_unlock(&iso->lock);
-    rt_send_port_release(port);
     rt__heap_release(&iso->heap);
     atomic_store(&iso->heap_bytes, 0);
-    atomic_store(&iso->alive, false);
     rt__sched_unregister(iso);
+    if (bye) rt__msg_post(bye);
+    else rt_send_port_release(iso->on_exit);
+    iso->on_exit = iso->on_error = NULL;
 }
 
 /* ---- Unhandled errors ---- */

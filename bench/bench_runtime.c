@@ -1,1 +1,386 @@
-int main(void){return 0;}
+/* bench_runtime: the runtime's benchmarks. Prints one JSON object per line:
+ * {"bench": NAME, "unit": U, "value": MEDIAN, "runs": N}. Not a test: run it
+ * with `make bench` on a quiet machine and compare medians, not single runs. */
+#include "rt.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUNS 5
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void report(const char *name, const char *unit, double (*fn)(void), int runs)
+{
+    double v[RUNS];
+    fn(); /* warm up */
+    for (int i = 0; i < runs; i++) v[i] = fn();
+    qsort(v, (size_t)runs, sizeof v[0], cmp_double);
+    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
+           v[runs / 2], runs);
+    fflush(stdout);
+}
+
+static double now_us(void)
+{
+    return (double)rt_monotonic_ns() / 1e3;
+}
+
+static void run_main(void)
+{
+    while (rt_run(RT_RUN_DEFAULT)) {
+    }
+}
+
+/* ---- isolate_pingpong: round trips between main and a pooled isolate ---- */
+
+#define PING_N 20000
+
+static void pong_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    rt_send_port *back = rt_value_as_send_port(rt_list_get(v, 0));
+    int64_t n = rt_value_as_int(rt_list_get(v, 1));
+    rt_value *r = rt_value_int(n);
+    rt_port_send(back, r);
+    rt_value_free(r);
+    rt_value_free(v);
+    if (n == PING_N - 1) rt_receive_port_close(p);
+}
+
+static void pong_entry(rt_value *msg)
+{
+    rt_receive_port *rp = rt_receive_port_open(pong_on, NULL, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(rp));
+    rt_port_send(rt_value_as_send_port(msg), sp);
+    rt_value_free(sp);
+    rt_value_free(msg);
+}
+
+typedef struct ping_state {
+    rt_send_port *peer;
+    rt_value *ping; /* [my port, n] reused: only the int changes */
+    rt_receive_port *mine;
+    int64_t n;
+} ping_state;
+
+static void ping_send(ping_state *s)
+{
+    rt_value *m = rt_value_list();
+    rt_list_push(m, rt_value_send_port(rt_receive_port_send_port(s->mine)));
+    rt_list_push(m, rt_value_int(s->n));
+    rt_port_send(s->peer, m);
+    rt_value_free(m);
+}
+
+static void ping_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    ping_state *s = ctx;
+    if (rt_value_kind_of(v) == RT_SEND_PORT) {
+        s->peer = rt_send_port_dup(rt_value_as_send_port(v));
+    } else if (++s->n == PING_N) {
+        rt_value_free(v);
+        rt_send_port_release(s->peer);
+        rt_receive_port_close(p);
+        return;
+    }
+    rt_value_free(v);
+    ping_send(s);
+}
+
+static double bench_pingpong(void)
+{
+    ping_state s = {0};
+    s.mine = rt_receive_port_open(ping_on, &s, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(s.mine));
+    rt_isolate_spawn(pong_entry, sp, NULL, NULL);
+    rt_value_free(sp);
+    /* The first round trip includes the spawn: time from the first ping on. */
+    while (!s.peer) rt_run(RT_RUN_ONCE);
+    double t0 = now_us();
+    run_main();
+    return (now_us() - t0) * 1e3 / PING_N;
+}
+
+/* ---- port_throughput: 1 M small messages one way ---- */
+
+#define THRU_N 1000000
+
+static void flood_entry(rt_value *msg)
+{
+    rt_send_port *to = rt_value_as_send_port(msg);
+    rt_value *v = rt_value_int(7);
+    for (int i = 0; i < THRU_N; i++) rt_port_send(to, v);
+    rt_value_free(v);
+    rt_value_free(msg);
+}
+
+static long thru_got;
+
+static void thru_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)ctx;
+    rt_value_free(v);
+    if (++thru_got == THRU_N) rt_receive_port_close(p);
+}
+
+static double bench_throughput(void)
+{
+    thru_got = 0;
+    rt_receive_port *rp = rt_receive_port_open(thru_on, NULL, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(rp));
+    double t0 = now_us();
+    rt_isolate_spawn(flood_entry, sp, NULL, NULL);
+    rt_value_free(sp);
+    run_main();
+    return THRU_N / ((now_us() - t0) / 1e6);
+}
+
+/* ---- spawn_roundtrip: spawn, trivial entry, result back, exit ---- */
+
+#define SPAWN_N 2000
+
+static void trivial_entry(rt_value *msg)
+{
+    rt_value *r = rt_value_int(42);
+    rt_isolate_exit(rt_value_as_send_port(msg), r);
+    rt_value_free(msg);
+}
+
+static int spawn_left;
+static rt_value *spawn_msg;
+
+static void spawn_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)ctx;
+    rt_value_free(v);
+    if (--spawn_left == 0) {
+        rt_receive_port_close(p);
+        return;
+    }
+    rt_isolate_spawn(trivial_entry, spawn_msg, NULL, NULL);
+}
+
+static double bench_spawn(void)
+{
+    spawn_left = SPAWN_N;
+    rt_receive_port *rp = rt_receive_port_open(spawn_on, NULL, NULL);
+    spawn_msg = rt_value_send_port(rt_receive_port_send_port(rp));
+    double t0 = now_us();
+    rt_isolate_spawn(trivial_entry, spawn_msg, NULL, NULL);
+    run_main();
+    double us = (now_us() - t0) / SPAWN_N;
+    rt_value_free(spawn_msg);
+    return us;
+}
+
+/* ---- timers_1m: a million timers spread over 0..99 ms ---- */
+
+static long timers_fired;
+
+static void timer_cb(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    timers_fired++;
+}
+
+static double bench_timers(void)
+{
+    timers_fired = 0;
+    double t0 = now_us();
+    for (int i = 0; i < 1000000; i++) rt_timer_start(NULL, RT_MS(i % 100), 0, timer_cb, NULL, NULL);
+    run_main();
+    if (timers_fired != 1000000) fprintf(stderr, "timers: only %ld fired\n", timers_fired);
+    return (now_us() - t0) / 1e3;
+}
+
+/* ---- microtask: ns per microtask, a million queued then drained ---- */
+
+static long mt_count;
+
+static void mt_cb(void *ctx)
+{
+    (void)ctx;
+    mt_count++;
+}
+
+static double bench_microtask(void)
+{
+    mt_count = 0;
+    double t0 = now_us();
+    for (int i = 0; i < 1000000; i++) rt_schedule_microtask(mt_cb, NULL);
+    run_main();
+    return (now_us() - t0) * 1e3 / 1e6;
+}
+
+/* ---- copy_1mib / memcpy_1mib / transfer: a main-isolate port to itself ---- */
+
+#define MIB (1u << 20)
+
+static rt_value *received;
+
+static void keep_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    received = v;
+}
+
+static double send_self(rt_value *v, int reps, bool resend_received)
+{
+    rt_receive_port *rp = rt_receive_port_open(keep_on, NULL, NULL);
+    rt_send_port *sp = rt_receive_port_send_port(rp);
+    double t0 = now_us();
+    for (int i = 0; i < reps; i++) {
+        received = NULL;
+        rt_port_send(sp, v);
+        while (!received) rt_run(RT_RUN_NOWAIT);
+        if (resend_received) {
+            rt_value_free(v);
+            v = received; /* the buffer came back: send it again */
+        } else {
+            rt_value_free(received);
+        }
+    }
+    double us = (now_us() - t0) / reps;
+    rt_value_free(v);
+    rt_receive_port_close(rp);
+    return us;
+}
+
+static double bench_copy_1mib(void)
+{
+    rt_value *v = rt_value_bytes(NULL, MIB);
+    memset((void *)rt_value_as_bytes(v, NULL), 1, MIB);
+    return send_self(v, 200, false);
+}
+
+static double bench_memcpy_1mib(void)
+{
+    static char *a, *b;
+    if (!a) {
+        a = malloc(MIB);
+        b = malloc(MIB);
+        memset(a, 1, MIB);
+        memset(b, 2, MIB);
+    }
+    double t0 = now_us();
+    for (int i = 0; i < 200; i++) {
+        memcpy(b, a, MIB);
+        __asm__ volatile("" ::"r"(b) : "memory");
+    }
+    return (now_us() - t0) / 200;
+}
+
+static double bench_transfer(size_t size)
+{
+    rt_value *v = rt_value_buffer(size);
+    memset(rt_value_buffer_data(v, NULL), 1, size);
+    return send_self(v, 1000, true);
+}
+
+static double bench_transfer_64mib(void)
+{
+    return bench_transfer(64u * MIB);
+}
+
+static double bench_transfer_1kib(void)
+{
+    return bench_transfer(1024);
+}
+
+/* ---- idle_isolate_bytes: RSS growth per idle isolate, 10,000 alive ---- */
+
+static long rss_bytes(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    if (f) fclose(f);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+#define IDLE_N 10000
+
+static void idle_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)ctx;
+    rt_value_free(v);
+    rt_receive_port_close(p);
+}
+
+static void idle_entry(rt_value *msg)
+{
+    rt_port_send(rt_value_as_send_port(msg), msg);
+    rt_value_free(msg);
+    rt_receive_port_listen(rt_default_port(), idle_on, NULL, NULL);
+}
+
+static int idle_ready;
+
+static void ready_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    rt_value_free(v);
+    idle_ready++;
+}
+
+static double bench_idle_isolate(void)
+{
+    static rt_isolate *hs[IDLE_N];
+    idle_ready = 0;
+    rt_receive_port *rp = rt_receive_port_open(ready_on, NULL, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(rp));
+    malloc_trim(0); /* give back what earlier runs freed, so growth is real */
+    long before = rss_bytes();
+    for (int i = 0; i < IDLE_N; i++) rt_isolate_spawn(idle_entry, sp, NULL, &hs[i]);
+    while (idle_ready < IDLE_N) rt_run(RT_RUN_ONCE);
+    long after = rss_bytes();
+    rt_value *bye = rt_value_null();
+    for (int i = 0; i < IDLE_N; i++) {
+        rt_isolate_send(hs[i], bye);
+        rt_isolate_release(hs[i]);
+    }
+    rt_value_free(bye);
+    rt_value_free(sp);
+    rt_receive_port_close(rp);
+    while (rt_isolate_count() > 1) rt_run(RT_RUN_ONCE);
+    return (double)(after - before) / IDLE_N;
+}
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    if (rt_main_enter(NULL) != 0) return 1;
+    struct {
+        const char *name, *unit;
+        double (*fn)(void);
+        int runs;
+    } all[] = {
+        {"isolate_pingpong", "ns", bench_pingpong, RUNS},
+        {"port_throughput", "msg/s", bench_throughput, RUNS},
+        {"spawn_roundtrip", "us", bench_spawn, RUNS},
+        {"timers_1m", "ms", bench_timers, RUNS},
+        {"microtask", "ns", bench_microtask, RUNS},
+        {"copy_1mib", "us", bench_copy_1mib, RUNS},
+        {"memcpy_1mib", "us", bench_memcpy_1mib, RUNS},
+        {"transfer_64mib", "us", bench_transfer_64mib, RUNS},
+        {"transfer_1kib", "us", bench_transfer_1kib, RUNS},
+        {"idle_isolate_bytes", "bytes", bench_idle_isolate, 3},
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!only || strcmp(only, all[i].name) == 0)
+            report(all[i].name, all[i].unit, all[i].fn, all[i].runs);
+    rt_main_leave();
+    return 0;
+}

@@ -26,56 +26,6 @@ rt_isolate *rt_isolate_current(void)
     return rt__current;
 }
 
-/* ---- Default condition-variable waiter ---- */
-
-static void cond_wait(rt_waiter *self, int64_t timeout_ns)
-{
-    rt_cond_waiter *w = (rt_cond_waiter *)self;
-    pthread_mutex_lock(&w->lock);
-    if (!w->signaled && timeout_ns != 0) {
-        if (timeout_ns < 0) {
-            pthread_cond_wait(&w->cond, &w->lock);
-        } else {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            int64_t ns = ts.tv_nsec + timeout_ns % 1000000000;
-            ts.tv_sec += timeout_ns / 1000000000 + ns / 1000000000;
-            ts.tv_nsec = ns % 1000000000;
-            pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-        }
-    }
-    w->signaled = false;
-    pthread_mutex_unlock(&w->lock);
-}
-
-static void cond_wake(rt_waiter *self)
-{
-    rt_cond_waiter *w = (rt_cond_waiter *)self;
-    pthread_mutex_lock(&w->lock);
-    w->signaled = true;
-    pthread_cond_signal(&w->cond);
-    pthread_mutex_unlock(&w->lock);
-}
-
-void rt__cond_waiter_init(rt_cond_waiter *w)
-{
-    w->waiter.wait = cond_wait;
-    w->waiter.wake = cond_wake;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cond, &a);
-    pthread_condattr_destroy(&a);
-    w->signaled = false;
-}
-
-void rt__cond_waiter_destroy(rt_cond_waiter *w)
-{
-    pthread_cond_destroy(&w->cond);
-    pthread_mutex_destroy(&w->lock);
-}
-
 /* ---- Creation and destruction ---- */
 
 static rt_isolate *isolate_new(const rt_isolate_options *o, bool is_main)

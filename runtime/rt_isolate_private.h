@@ -59,7 +59,8 @@ typedef struct rt_cond_waiter {
     rt_waiter waiter;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool signaled;
+    atomic_bool signaled;
+    bool sleeping; /* under lock */
 } rt_cond_waiter;
 
 struct rt_isolate {
@@ -157,6 +158,10 @@ void rt__sched_shutdown(void);
 int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode);
 
 void rt__cond_waiter_init(rt_cond_waiter *w);
+/* Spins (with pause instructions) until *flag is true or about budget_ns
+ * pass; returns *flag. The budget is rt__spin_budget() unless smaller. */
+bool rt__spin_for(atomic_bool *flag, int64_t budget_ns);
+int64_t rt__spin_budget(void);
 void rt__cond_waiter_destroy(rt_cond_waiter *w);
 
 #endif

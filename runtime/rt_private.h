@@ -28,7 +28,7 @@ _Noreturn void rt__die(const char *func, const char *fmt, ...)
         if (!(cond)) rt__die(__func__, __VA_ARGS__);                                               \
     } while (0)
 #else
-#define RT_CHECK(cond, ...) ((void)0)
+#define RT_CHECK(cond, ...) ((void)sizeof(!(cond)))
 #endif
 
 /* ---- Allocator under the heaps (thread-safe) ---- */

@@ -21,6 +21,8 @@ static struct {
     pthread_cond_t work; /* workers wait here */
     pthread_cond_t gone; /* rt_main_leave waits here for isolates to exit */
     rt_link runq;
+    atomic_bool has_work; /* runq is not empty: what spinning workers watch */
+    int spinning;         /* workers spinning now (at most one) */
     rt_link all;
     size_t count;
     pthread_t *workers;
@@ -121,6 +123,7 @@ static bool sleep_set_locked(rt_isolate *iso, int64_t deadline)
 static void enqueue_locked(rt_isolate *iso)
 {
     rt__list_push_back(&g.runq, &iso->runq);
+    atomic_store_explicit(&g.has_work, true, memory_order_release);
     if (g.idle > 0) pthread_cond_signal(&g.work);
 }
 
@@ -210,16 +213,31 @@ static void run_pooled(rt_isolate *iso)
 static void *worker_main(void *arg)
 {
     (void)arg;
+    bool spun = false;
     pthread_mutex_lock(&g.lock);
     while (!g.stopping) {
         wake_sleepers_locked(rt_monotonic_ns());
         rt_link *l = rt__list_pop_front(&g.runq);
+        if (rt__list_empty(&g.runq)) atomic_store(&g.has_work, false);
         if (l) {
             pthread_mutex_unlock(&g.lock);
             run_pooled(rt__container_of(l, rt_isolate, runq));
             pthread_mutex_lock(&g.lock);
+            spun = false;
             continue;
         }
+        /* Out of work: one worker at a time watches briefly before sleeping,
+         * since a reply is often only microseconds away. */
+        if (!spun && g.spinning == 0) {
+            spun = true;
+            g.spinning++;
+            pthread_mutex_unlock(&g.lock);
+            rt__spin_for(&g.has_work, -1);
+            pthread_mutex_lock(&g.lock);
+            g.spinning--;
+            continue;
+        }
+        spun = false;
         g.idle++;
         if (g.nsleep > 0) {
             int64_t d = g.sleepers[0]->sleep_deadline;

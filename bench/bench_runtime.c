@@ -169,6 +169,14 @@ static void spawn_on(rt_receive_port *p, rt_value *v, void *ctx)
     rt_isolate_spawn(trivial_entry, spawn_msg, NULL, NULL);
 }
 
+static double bench_pingpong_nospin(void)
+{
+    rt_set_spin_ns(0);
+    double v = bench_pingpong();
+    rt_set_spin_ns(RT_US(50));
+    return v;
+}
+
 static double bench_spawn(void)
 {
     spawn_left = SPAWN_N;
@@ -180,6 +188,14 @@ static double bench_spawn(void)
     double us = (now_us() - t0) / SPAWN_N;
     rt_value_free(spawn_msg);
     return us;
+}
+
+static double bench_spawn_nospin(void)
+{
+    rt_set_spin_ns(0);
+    double v = bench_spawn();
+    rt_set_spin_ns(RT_US(50));
+    return v;
 }
 
 /* ---- timers_1m: a million timers spread over 0..99 ms ---- */
@@ -370,6 +386,8 @@ int main(int argc, char **argv)
         {"isolate_pingpong", "ns", bench_pingpong, RUNS},
         {"port_throughput", "msg/s", bench_throughput, RUNS},
         {"spawn_roundtrip", "us", bench_spawn, RUNS},
+        {"isolate_pingpong_nospin", "ns", bench_pingpong_nospin, RUNS},
+        {"spawn_roundtrip_nospin", "us", bench_spawn_nospin, RUNS},
         {"timers_1m", "ms", bench_timers, RUNS},
         {"microtask", "ns", bench_microtask, RUNS},
         {"copy_1mib", "us", bench_copy_1mib, RUNS},

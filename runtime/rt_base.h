@@ -77,6 +77,12 @@ struct rt_waiter {
     void (*wake)(rt_waiter *self);
 };
 
+/* How long a thread about to block spins first, watching for a wake (default
+ * 50 us, or ISLET_SPIN_US from the environment). Waking a sleeping thread
+ * costs tens of microseconds on virtual machines; a reply that comes within
+ * the spin costs about one. 0 disables spinning. Thread-safe. */
+void rt_set_spin_ns(int64_t ns);
+
 #define RT_US(n) ((int64_t)(n) * 1000)
 #define RT_MS(n) ((int64_t)(n) * 1000000)
 #define RT_SEC(n) ((int64_t)(n) * 1000000000)

@@ -10,9 +10,15 @@
 
 #include <time.h>
 
+static atomic_llong budget = -1;
+
+void rt_set_spin_ns(int64_t ns)
+{
+    atomic_store(&budget, ns < 0 ? 0 : ns);
+}
+
 int64_t rt__spin_budget(void)
 {
-    static atomic_llong budget = -1;
     long long b = atomic_load_explicit(&budget, memory_order_relaxed);
     if (b < 0) {
         const char *env = getenv("ISLET_SPIN_US");

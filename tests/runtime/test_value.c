@@ -1029,26 +1029,51 @@ static int put_or_free(rt_value *map, const char *key, rt_value *item)
     return rc;
 }
 
-static char long_text[700]; /* beyond the inline size: its own block */
+static char long_text[700];          /* beyond the inline size: its own block */
+static unsigned char small_raw[600]; /* likewise */
 
-/* {"s": long_text, "list": [0..39, "two", bytes(600)], "buf": buffer(100)},
- * built without asserting: RT_ENOMEM (and nothing left) when out of memory. */
+/* [{"row": i, "text": long_text} for i in 0..11]: a payload block per row. */
+static rt_value *build_rows(void)
+{
+    rt_value *rows = rt_value_list();
+    for (int i = 0; i < 12 && rows; i++) {
+        rt_value *row = rt_value_map();
+        int rc = row ? RT_OK : RT_ENOMEM;
+        if (!rc) rc = put_or_free(row, "row", rt_value_int(i));
+        if (!rc) rc = put_or_free(row, "text", rt_value_string(long_text));
+        if (!rc)
+            rc = add_or_free(rows, row);
+        else
+            rt_value_free(row);
+        if (rc) {
+            rt_value_free(rows);
+            rows = NULL;
+        }
+    }
+    return rows;
+}
+
+/* {"s": long_text, "list": [0..199, "two", bytes(600)], "rows": build_rows(),
+ * "buf": buffer(100)}, built without asserting: RT_ENOMEM (and nothing left
+ * behind) when out of memory. */
 static int build_small(rt_value **out)
 {
     *out = NULL;
-    static unsigned char raw[600];
     rt_value *map = rt_value_map(), *list = rt_value_list();
     int rc = map && list ? RT_OK : RT_ENOMEM;
-    for (int i = 0; i < 40 && !rc; i++)
+    for (int i = 0; i < 200 && !rc; i++)
         rc = add_or_free(list, rt_value_int(i));
     if (!rc) rc = add_or_free(list, rt_value_string("two"));
-    if (!rc) rc = add_or_free(list, rt_value_bytes(raw, sizeof raw));
+    if (!rc) rc = add_or_free(list, rt_value_bytes(small_raw, sizeof small_raw));
     if (!rc) rc = put_or_free(map, "s", rt_value_string(long_text));
     if (!rc) {
         rc = put_or_free(map, "list", list);
         list = NULL;
     }
-    if (!rc) rc = put_or_free(map, "buf", rt_value_buffer(100));
+    if (!rc) rc = put_or_free(map, "rows", build_rows());
+    rt_value *buf = rc ? NULL : rt_value_buffer(100);
+    if (buf) fill_pattern(rt_value_buffer_data(buf, NULL), 100, 4);
+    if (!rc) rc = put_or_free(map, "buf", buf);
     rt_value_free(list);
     if (rc) {
         rt_value_free(map);
@@ -1094,6 +1119,7 @@ static void test_allocation_failure(void **state)
 {
     (void)state;
     memset(long_text, 'L', sizeof long_text - 1);
+    fill_pattern(small_raw, sizeof small_raw, 6);
     long needed = 0;
     assert_int_equal(attempt_send(0, &needed), 0);
     assert_true(needed >= 4 && needed < 60); /* the sweep covers every allocation */

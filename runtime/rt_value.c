@@ -145,12 +145,18 @@ rt_value *rt_value_buffer(size_t len)
     rt_heap *h = cur(__func__);
     rt_value *v = node(h, RT_BUFFER, 0);
     if (!v) return NULL;
-    /* Always a large block, so it can change heaps in O(1). */
-    void *d = rt__large_alloc(len);
+    /* Always a large block, so it can change heaps in O(1); NUL-ended like
+     * the other payloads so that copies treat them alike. */
+    if (len > SIZE_MAX - 1) {
+        rt__heap_free(h, v);
+        return NULL;
+    }
+    char *d = rt__large_alloc(len + 1);
     if (!d) {
         rt__heap_free(h, v);
         return NULL;
     }
+    d[len] = 0;
     rt__heap_adopt(h, d);
     v->flags |= RT_VF_EXTDATA;
     v->u.str.data = d;
@@ -243,6 +249,26 @@ static void link_child(rt_value *c, rt_value *item)
     for (rt_value *p = c; p && p->height < h; p = p->parent, h++) p->height = h;
 }
 
+static uint16_t height_of_children(const rt_value *c)
+{
+    uint16_t h = 0;
+    for (uint32_t i = 0; i < c->count; i++) {
+        const rt_value *x = c->kind == RT_LIST ? c->u.items[i] : c->u.entries[i].val;
+        if (x->height + 1 > h) h = (uint16_t)(x->height + 1);
+    }
+    return h;
+}
+
+/* After a child was replaced, heights above it may drop. */
+static void relax_heights(rt_value *c)
+{
+    for (; c; c = c->parent) {
+        uint16_t h = height_of_children(c);
+        if (h == c->height) return;
+        c->height = h;
+    }
+}
+
 static int reserve(rt_heap *h, void **arr, uint32_t *cap, uint32_t count, size_t elem)
 {
     if (count < *cap) return RT_OK;
@@ -307,6 +333,7 @@ int rt_map_set(rt_value *map, const char *key, rt_value *item)
         release(h, e->val);
         e->val = item;
         link_child(map, item);
+        relax_heights(map);
         return RT_OK;
     }
     rc = reserve(h, (void **)&map->u.entries, &map->cap, map->count, sizeof(rt_map_entry));
@@ -425,6 +452,7 @@ typedef struct writer {
     char *cur;
     rt_msg *msg;
     rt_msg_mode mode;
+    rt_link fresh; /* RT_MSG_COPY: blocks made for copied buffers, in tree order */
 } writer;
 
 /* Whether v's payload block moves with the message instead of being copied. */
@@ -447,8 +475,7 @@ static int measure(const rt_value *v, unsigned depth, rt_msg_mode mode, size_t *
         break;
     case RT_BUFFER:
         if (v->flags & RT_VF_DETACHED) return RT_EDETACHED;
-        if (!moves(v, mode)) *size += ALIGN16(v->u.str.len + 1);
-        break;
+        break; /* moved, or copied into a block of its own */
     case RT_LIST:
         *size += ALIGN16((size_t)v->count * sizeof(rt_value *));
         for (uint32_t i = 0; i < v->count; i++) {
@@ -488,7 +515,13 @@ static rt_value *write_value(writer *w, rt_value *v, rt_value *parent)
     case RT_STRING:
     case RT_BYTES:
     case RT_BUFFER:
-        if (moves(v, w->mode)) {
+        if (v->kind == RT_BUFFER && w->mode == RT_MSG_COPY) {
+            /* A copied buffer gets its own block: the copy stays transferable. */
+            rt_link *l = rt__list_pop_front(&w->fresh);
+            n->u.str.data = rt__large_from_link(l);
+            memcpy(n->u.str.data, v->u.str.data, v->u.str.len + 1);
+            rt__list_push_back(&w->msg->moved, l);
+        } else if (moves(v, w->mode)) {
             rt__heap_disown(w->from, v->u.str.data);
             rt__list_push_back(&w->msg->moved, rt__large_link(v->u.str.data));
             v->flags |= RT_VF_DETACHED;
@@ -520,18 +553,52 @@ static rt_value *write_value(writer *w, rt_value *v, rt_value *parent)
     return n;
 }
 
+static void free_blocks(rt_link *list)
+{
+    rt_link *l;
+    while ((l = rt__list_pop_front(list))) rt__large_free(rt__large_from_link(l));
+}
+
+/* Allocates, in tree order, a block for each buffer a copy will hold, so
+ * that writing the copy cannot fail halfway. */
+static bool alloc_buffer_blocks(const rt_value *v, rt_link *list)
+{
+    if (v->kind == RT_BUFFER) {
+        void *d = rt__large_alloc(v->u.str.len + 1);
+        if (!d) return false;
+        rt__list_push_back(list, rt__large_link(d));
+    } else if (v->kind == RT_LIST) {
+        for (uint32_t i = 0; i < v->count; i++)
+            if (!alloc_buffer_blocks(v->u.items[i], list)) return false;
+    } else if (v->kind == RT_MAP) {
+        for (uint32_t i = 0; i < v->count; i++)
+            if (!alloc_buffer_blocks(v->u.entries[i].val, list)) return false;
+    }
+    return true;
+}
+
 int rt__msg_new(rt_heap *from, rt_value *v, rt_msg_mode mode, rt_msg **out)
 {
     RT_CHECK(v != NULL, "message value is NULL");
     size_t size = MSG_HDR;
     int rc = measure(v, 0, mode, &size);
     if (rc) return rc;
+    writer w = {from, NULL, NULL, mode, {NULL, NULL}};
+    rt__list_init(&w.fresh);
+    if (mode == RT_MSG_COPY && !alloc_buffer_blocks(v, &w.fresh)) {
+        free_blocks(&w.fresh);
+        return RT_ENOMEM;
+    }
     rt_msg *m = rt__large_alloc(size);
-    if (!m) return RT_ENOMEM;
+    if (!m) {
+        free_blocks(&w.fresh);
+        return RT_ENOMEM;
+    }
     memset(m, 0, sizeof *m);
     rt__list_init(&m->ev.link);
     rt__list_init(&m->moved);
-    writer w = {from, (char *)m + MSG_HDR, m, mode};
+    w.cur = (char *)m + MSG_HDR;
+    w.msg = m;
     m->root = write_value(&w, v, NULL);
     m->root->flags |= RT_VF_BLOCK_ROOT;
     *out = m;
@@ -559,8 +626,7 @@ void rt__msg_discard(rt_msg *m)
 {
     if (m->port) rt_send_port_release(m->port);
     discard_ports(m->root);
-    rt_link *l;
-    while ((l = rt__list_pop_front(&m->moved))) rt__large_free(rt__large_from_link(l));
+    free_blocks(&m->moved);
     rt__large_free(m);
 }
 

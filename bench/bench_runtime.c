@@ -21,7 +21,8 @@ static void report(const char *name, const char *unit, double (*fn)(void), int r
 {
     double v[RUNS];
     fn(); /* warm up */
-    for (int i = 0; i < runs; i++) v[i] = fn();
+    for (int i = 0; i < runs; i++)
+        v[i] = fn();
     qsort(v, (size_t)runs, sizeof v[0], cmp_double);
     printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
            v[runs / 2], runs);
@@ -104,7 +105,8 @@ static double bench_pingpong(void)
     rt_isolate_spawn(pong_entry, sp, NULL, NULL);
     rt_value_free(sp);
     /* The first round trip includes the spawn: time from the first ping on. */
-    while (!s.peer) rt_run(RT_RUN_ONCE);
+    while (!s.peer)
+        rt_run(RT_RUN_ONCE);
     double t0 = now_us();
     run_main();
     return (now_us() - t0) * 1e3 / PING_N;
@@ -118,7 +120,8 @@ static void flood_entry(rt_value *msg)
 {
     rt_send_port *to = rt_value_as_send_port(msg);
     rt_value *v = rt_value_int(7);
-    for (int i = 0; i < THRU_N; i++) rt_port_send(to, v);
+    for (int i = 0; i < THRU_N; i++)
+        rt_port_send(to, v);
     rt_value_free(v);
     rt_value_free(msg);
 }
@@ -213,7 +216,8 @@ static double bench_timers(void)
 {
     timers_fired = 0;
     double t0 = now_us();
-    for (int i = 0; i < 1000000; i++) rt_timer_start(NULL, RT_MS(i % 100), 0, timer_cb, NULL, NULL);
+    for (int i = 0; i < 1000000; i++)
+        rt_timer_start(NULL, RT_MS(i % 100), 0, timer_cb, NULL, NULL);
     run_main();
     if (timers_fired != 1000000) fprintf(stderr, "timers: only %ld fired\n", timers_fired);
     return (now_us() - t0) / 1e3;
@@ -233,7 +237,8 @@ static double bench_microtask(void)
 {
     mt_count = 0;
     double t0 = now_us();
-    for (int i = 0; i < 1000000; i++) rt_schedule_microtask(mt_cb, NULL);
+    for (int i = 0; i < 1000000; i++)
+        rt_schedule_microtask(mt_cb, NULL);
     run_main();
     return (now_us() - t0) * 1e3 / 1e6;
 }
@@ -259,7 +264,8 @@ static double send_self(rt_value *v, int reps, bool resend_received)
     for (int i = 0; i < reps; i++) {
         received = NULL;
         rt_port_send(sp, v);
-        while (!received) rt_run(RT_RUN_NOWAIT);
+        while (!received)
+            rt_run(RT_RUN_NOWAIT);
         if (resend_received) {
             rt_value_free(v);
             v = received; /* the buffer came back: send it again */
@@ -359,8 +365,10 @@ static double bench_idle_isolate(void)
     rt_value *sp = rt_value_send_port(rt_receive_port_send_port(rp));
     malloc_trim(0); /* give back what earlier runs freed, so growth is real */
     long before = rss_bytes();
-    for (int i = 0; i < IDLE_N; i++) rt_isolate_spawn(idle_entry, sp, NULL, &hs[i]);
-    while (idle_ready < IDLE_N) rt_run(RT_RUN_ONCE);
+    for (int i = 0; i < IDLE_N; i++)
+        rt_isolate_spawn(idle_entry, sp, NULL, &hs[i]);
+    while (idle_ready < IDLE_N)
+        rt_run(RT_RUN_ONCE);
     long after = rss_bytes();
     rt_value *bye = rt_value_null();
     for (int i = 0; i < IDLE_N; i++) {
@@ -370,7 +378,8 @@ static double bench_idle_isolate(void)
     rt_value_free(bye);
     rt_value_free(sp);
     rt_receive_port_close(rp);
-    while (rt_isolate_count() > 1) rt_run(RT_RUN_ONCE);
+    while (rt_isolate_count() > 1)
+        rt_run(RT_RUN_ONCE);
     return (double)(after - before) / IDLE_N;
 }
 

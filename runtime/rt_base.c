@@ -7,17 +7,28 @@
 const char *rt_strerror(int code)
 {
     switch (code) {
-    case RT_OK: return "RT_OK: success";
-    case RT_ENOMEM: return "RT_ENOMEM: out of memory";
-    case RT_EINVAL: return "RT_EINVAL: invalid argument";
-    case RT_EILSEQ: return "RT_EILSEQ: string is not valid UTF-8";
-    case RT_ECYCLE: return "RT_ECYCLE: value would contain itself";
-    case RT_ECLOSED: return "RT_ECLOSED: port or isolate is closed";
-    case RT_EDETACHED: return "RT_EDETACHED: buffer was transferred away";
-    case RT_ESTATE: return "RT_ESTATE: operation not allowed in this state";
-    case RT_EAGAIN: return "RT_EAGAIN: resource temporarily unavailable";
-    case RT_EDEPTH: return "RT_EDEPTH: value nested too deeply";
-    default: return code <= RT_EUSER ? "application error" : "unknown error";
+    case RT_OK:
+        return "RT_OK: success";
+    case RT_ENOMEM:
+        return "RT_ENOMEM: out of memory";
+    case RT_EINVAL:
+        return "RT_EINVAL: invalid argument";
+    case RT_EILSEQ:
+        return "RT_EILSEQ: string is not valid UTF-8";
+    case RT_ECYCLE:
+        return "RT_ECYCLE: value would contain itself";
+    case RT_ECLOSED:
+        return "RT_ECLOSED: port or isolate is closed";
+    case RT_EDETACHED:
+        return "RT_EDETACHED: buffer was transferred away";
+    case RT_ESTATE:
+        return "RT_ESTATE: operation not allowed in this state";
+    case RT_EAGAIN:
+        return "RT_EAGAIN: resource temporarily unavailable";
+    case RT_EDEPTH:
+        return "RT_EDEPTH: value nested too deeply";
+    default:
+        return code <= RT_EUSER ? "application error" : "unknown error";
     }
 }
 

@@ -13,16 +13,16 @@
 
 enum {
     RT_OK = 0,
-    RT_ENOMEM = -1,   /* an allocation failed */
-    RT_EINVAL = -2,   /* an argument is invalid */
-    RT_EILSEQ = -3,   /* a string is not valid UTF-8 */
-    RT_ECYCLE = -4,   /* a value would contain itself */
-    RT_ECLOSED = -5,  /* the port or isolate is closed */
+    RT_ENOMEM = -1,    /* an allocation failed */
+    RT_EINVAL = -2,    /* an argument is invalid */
+    RT_EILSEQ = -3,    /* a string is not valid UTF-8 */
+    RT_ECYCLE = -4,    /* a value would contain itself */
+    RT_ECLOSED = -5,   /* the port or isolate is closed */
     RT_EDETACHED = -6, /* a transferable buffer was already sent away */
-    RT_ESTATE = -7,   /* the object is not in a state that allows this */
-    RT_EAGAIN = -8,   /* resource temporarily unavailable (threads) */
-    RT_EDEPTH = -9,   /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
-    RT_EUSER = -100   /* first code free for applications */
+    RT_ESTATE = -7,    /* the object is not in a state that allows this */
+    RT_EAGAIN = -8,    /* resource temporarily unavailable (threads) */
+    RT_EDEPTH = -9,    /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
+    RT_EUSER = -100    /* first code free for applications */
 };
 
 /* The name of an error code, e.g. "RT_ENOMEM: out of memory". Thread-safe. */
@@ -83,8 +83,8 @@ struct rt_waiter {
  * the spin costs about one. 0 disables spinning. Thread-safe. */
 void rt_set_spin_ns(int64_t ns);
 
-#define RT_US(n) ((int64_t)(n) * 1000)
-#define RT_MS(n) ((int64_t)(n) * 1000000)
-#define RT_SEC(n) ((int64_t)(n) * 1000000000)
+#define RT_US(n) ((int64_t)(n)*1000)
+#define RT_MS(n) ((int64_t)(n)*1000000)
+#define RT_SEC(n) ((int64_t)(n)*1000000000)
 
 #endif

@@ -72,7 +72,8 @@ void rt__heap_release(rt_heap *h)
 static bool grow(rt_heap *h, size_t need)
 {
     size_t bytes = h->next_chunk;
-    while (bytes < need + sizeof(rt_chunk)) bytes *= 2;
+    while (bytes < need + sizeof(rt_chunk))
+        bytes *= 2;
     rt_chunk *c = rt__raw_alloc(bytes);
     if (!c) return false;
     c->bytes = bytes;
@@ -121,8 +122,9 @@ static void check_block(const rt_heap *h, const rt_blockhdr *b, const char *what
 {
     (void)h;
     (void)what;
-    RT_CHECK(b->magic == RT_MAGIC_LIVE, "%s: %p is not a live block (freed twice, or not from rt_malloc)",
-             what, (const void *)(b + 1));
+    RT_CHECK(b->magic == RT_MAGIC_LIVE,
+             "%s: %p is not a live block (freed twice, or not from rt_malloc)", what,
+             (const void *)(b + 1));
     RT_CHECK(b->heap == h, "%s: block %p belongs to isolate '%s' but is used from isolate '%s'",
              what, (const void *)(b + 1), b->heap ? b->heap->owner : "(none)", h->owner);
 }

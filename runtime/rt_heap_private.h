@@ -14,7 +14,7 @@ typedef struct rt_heap rt_heap;
 /* 16 bytes in front of every allocation. */
 typedef struct rt_blockhdr {
     union {
-        rt_heap *heap;               /* owning heap, while live */
+        rt_heap *heap;                 /* owning heap, while live */
         struct rt_blockhdr *next_free; /* free-list link, while free */
     };
     uint32_t size;  /* usable bytes */

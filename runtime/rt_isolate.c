@@ -45,9 +45,12 @@ static rt_isolate *isolate_new(const rt_isolate_options *o, bool is_main)
     iso->sleep_index = SIZE_MAX;
     iso->is_main = is_main;
     unsigned n = atomic_fetch_add(&g_isolate_seq, 1);
-    if (o && o->name) snprintf(iso->name, sizeof iso->name, "%s", o->name);
-    else if (is_main) snprintf(iso->name, sizeof iso->name, "main");
-    else snprintf(iso->name, sizeof iso->name, "isolate-%u", n);
+    if (o && o->name)
+        snprintf(iso->name, sizeof iso->name, "%s", o->name);
+    else if (is_main)
+        snprintf(iso->name, sizeof iso->name, "main");
+    else
+        snprintf(iso->name, sizeof iso->name, "isolate-%u", n);
     rt__heap_init(&iso->heap, iso->name);
     iso->clock = o && o->clock ? o->clock : rt_clock_monotonic();
     iso->now = iso->clock->now_ns(iso->clock);
@@ -99,8 +102,10 @@ static void isolate_discard(rt_isolate *iso)
 void rt__isolate_notify(rt_isolate *iso)
 {
     if (atomic_exchange(&iso->wake_pending, 1)) return;
-    if (iso->waiter) iso->waiter->wake(iso->waiter);
-    else rt__sched_schedule(iso);
+    if (iso->waiter)
+        iso->waiter->wake(iso->waiter);
+    else
+        rt__sched_schedule(iso);
 }
 
 /* Wakes iso from another thread unless it has exited. */
@@ -240,7 +245,8 @@ void rt_isolate_pause(rt_isolate *iso)
 void rt_isolate_resume(rt_isolate *iso)
 {
     int cur = atomic_load(&iso->paused);
-    while (cur > 0 && !atomic_compare_exchange_weak(&iso->paused, &cur, cur - 1)) {}
+    while (cur > 0 && !atomic_compare_exchange_weak(&iso->paused, &cur, cur - 1)) {
+    }
     if (cur == 1) poke(iso);
 }
 
@@ -311,7 +317,8 @@ void rt__isolate_exit_now(rt_isolate *iso)
     pthread_mutex_unlock(&iso->lock);
     atomic_store(&iso->alive, false);
     rt_link *l;
-    while ((l = rt__list_pop_front(&iso->events))) drop_event(iso, rt__container_of(l, rt_event, link));
+    while ((l = rt__list_pop_front(&iso->events)))
+        drop_event(iso, rt__container_of(l, rt_event, link));
     iso->nevents = 0;
     rt__timers_drop_all(iso);
     rt__ports_close_all(iso);
@@ -325,13 +332,16 @@ void rt__isolate_exit_now(rt_isolate *iso)
         if (!v || rt__msg_new(&iso->heap, v, RT_MSG_SEND, &bye) != RT_OK)
             fprintf(stderr, "islet: isolate '%s' exited; on-exit message lost: out of memory\n",
                     iso->name);
-        else bye->port = iso->on_exit;
+        else
+            bye->port = iso->on_exit;
     }
     rt__heap_release(&iso->heap);
     atomic_store(&iso->heap_bytes, 0);
     rt__sched_unregister(iso);
-    if (bye) rt__msg_post(bye);
-    else rt_send_port_release(iso->on_exit);
+    if (bye)
+        rt__msg_post(bye);
+    else
+        rt_send_port_release(iso->on_exit);
     iso->on_exit = iso->on_error = NULL;
 }
 

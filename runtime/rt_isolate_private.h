@@ -77,7 +77,7 @@ struct rt_isolate {
     atomic_bool running;
     atomic_uint_fast64_t handled;
     atomic_size_t heap_bytes;
-    rt_waiter *waiter; /* NULL: pooled */
+    rt_waiter *waiter;  /* NULL: pooled */
     rt_send_port *port; /* default port's send port, owned */
     char name[48];
     /* Scheduler bookkeeping: under the scheduler's lock. */

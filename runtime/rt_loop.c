@@ -28,7 +28,8 @@ void rt__inbox_take(rt_isolate *iso)
     pthread_mutex_lock(&iso->lock);
     rt__list_splice(&got, &iso->inbox);
     pthread_mutex_unlock(&iso->lock);
-    for (rt_link *l = got.next; l != &got; l = l->next) iso->nevents++;
+    for (rt_link *l = got.next; l != &got; l = l->next)
+        iso->nevents++;
     rt__list_splice(&iso->events, &got);
 }
 
@@ -172,7 +173,8 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
             if (empty) iso->clock->advance_to(iso->clock, next);
         } else if (!atomic_load(&iso->wake_pending)) {
             int64_t timeout = next == INT64_MAX ? -1 : next - iso->clock->now_ns(iso->clock);
-            if (timeout != 0) iso->waiter->wait(iso->waiter, timeout < 0 && next != INT64_MAX ? 0 : timeout);
+            if (timeout != 0)
+                iso->waiter->wait(iso->waiter, timeout < 0 && next != INT64_MAX ? 0 : timeout);
         }
         if (mode == RT_RUN_ONCE) {
             atomic_store(&iso->wake_pending, 0);
@@ -184,6 +186,8 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
 int rt_run(rt_run_mode mode)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
-    RT_CHECK(iso->waiter != NULL, "isolate '%s' runs on the worker pool; only the main isolate runs its own loop", iso->name);
+    RT_CHECK(iso->waiter != NULL,
+             "isolate '%s' runs on the worker pool; only the main isolate runs its own loop",
+             iso->name);
     return rt__loop_run_owned(iso, mode);
 }

@@ -44,8 +44,10 @@ static void set_keepalive(rt_receive_port *rp, rt_isolate *iso, bool on)
 {
     if (rp->keepalive == on) return;
     rp->keepalive = on;
-    if (on) iso->keepalive++;
-    else iso->keepalive--;
+    if (on)
+        iso->keepalive++;
+    else
+        iso->keepalive--;
 }
 
 rt_receive_port *rt_receive_port_open(rt_message_fn fn, void *ctx, rt_destroy_fn destroy)
@@ -79,8 +81,7 @@ static void check_port(const rt_receive_port *rp, rt_isolate *iso, const char *f
              rp->sp->iso->name, iso->name);
 }
 
-void rt_receive_port_listen(rt_receive_port *rp, rt_message_fn fn, void *ctx,
-                            rt_destroy_fn destroy)
+void rt_receive_port_listen(rt_receive_port *rp, rt_message_fn fn, void *ctx, rt_destroy_fn destroy)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
     check_port(rp, iso, __func__);
@@ -169,8 +170,10 @@ void rt__port_deliver(rt_isolate *iso, rt_msg *m)
         m->port = NULL;
     }
     if (!rp) {
-        if (m->adopted) rt_value_free(m->root);
-        else rt__msg_discard(m);
+        if (m->adopted)
+            rt_value_free(m->root);
+        else
+            rt__msg_discard(m);
         return;
     }
     if (!m->adopted) rt__msg_adopt(&iso->heap, m);

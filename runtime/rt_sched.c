@@ -301,12 +301,16 @@ int rt__sched_start_dedicated(rt_isolate *iso)
     if (g.ndedicated == g.dedicated_cap) {
         size_t cap = g.dedicated_cap ? g.dedicated_cap * 2 : 8;
         pthread_t *n = rt__raw_realloc(g.dedicated, g.dedicated_cap * sizeof *n, cap * sizeof *n);
-        if (!n) rc = RT_ENOMEM;
-        else g.dedicated = n, g.dedicated_cap = cap;
+        if (!n)
+            rc = RT_ENOMEM;
+        else
+            g.dedicated = n, g.dedicated_cap = cap;
     }
     if (rc == RT_OK) {
-        if (pthread_create(&g.dedicated[g.ndedicated], NULL, dedicated_main, iso) != 0) rc = RT_EAGAIN;
-        else g.ndedicated++;
+        if (pthread_create(&g.dedicated[g.ndedicated], NULL, dedicated_main, iso) != 0)
+            rc = RT_EAGAIN;
+        else
+            g.ndedicated++;
     }
     pthread_mutex_unlock(&g.lock);
     return rc;
@@ -342,7 +346,8 @@ static void kill_others(rt_isolate *self)
         }
         rt__raw_free(list, n * sizeof *list);
         pthread_mutex_lock(&g.lock);
-        while (g.count > 1) pthread_cond_wait(&g.gone, &g.lock);
+        while (g.count > 1)
+            pthread_cond_wait(&g.gone, &g.lock);
         pthread_mutex_unlock(&g.lock);
     }
 }
@@ -354,8 +359,10 @@ void rt__sched_shutdown(void)
     g.stopping = true;
     pthread_cond_broadcast(&g.work);
     pthread_mutex_unlock(&g.lock);
-    for (int i = 0; i < g.nworkers; i++) pthread_join(g.workers[i], NULL);
-    for (size_t i = 0; i < g.ndedicated; i++) pthread_join(g.dedicated[i], NULL);
+    for (int i = 0; i < g.nworkers; i++)
+        pthread_join(g.workers[i], NULL);
+    for (size_t i = 0; i < g.ndedicated; i++)
+        pthread_join(g.dedicated[i], NULL);
     pthread_mutex_lock(&g.lock);
     rt__raw_free(g.workers, (size_t)g.nworkers * sizeof *g.workers);
     rt__raw_free(g.dedicated, g.dedicated_cap * sizeof *g.dedicated);

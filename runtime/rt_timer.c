@@ -135,8 +135,10 @@ static void finish(rt_isolate *iso, rt_timer *t)
 
 static void stop(rt_isolate *iso, rt_timer *t)
 {
-    if (t->state == RT_TIMER_ARMED) heap_remove(iso, t);
-    else if (t->state == RT_TIMER_QUEUED) rt__event_remove(iso, &t->ev);
+    if (t->state == RT_TIMER_ARMED)
+        heap_remove(iso, t);
+    else if (t->state == RT_TIMER_QUEUED)
+        rt__event_remove(iso, &t->ev);
     t->cancelled = true;
     iso->keepalive--;
 }

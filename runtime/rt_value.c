@@ -27,9 +27,11 @@ static void check_mine(const rt_value *v, const char *func)
     (void)func;
 #ifdef RT_CHECKS
     const rt_value *top = v;
-    while (top->parent) top = top->parent;
+    while (top->parent)
+        top = top->parent;
     /* A received tree lives in its message block; the block's header knows the heap. */
-    const void *blk = (top->flags & RT_VF_IN_BLOCK) ? (const char *)top - MSG_HDR : (const void *)top;
+    const void *blk =
+        (top->flags & RT_VF_IN_BLOCK) ? (const char *)top - MSG_HDR : (const void *)top;
     rt_heap *mine = rt__current_heap(func);
     rt_heap *owner = rt__heap_of(blk);
     if (owner != mine)
@@ -51,10 +53,14 @@ bool rt_utf8_valid(const char *s, size_t len)
         }
         size_t n;
         unsigned cp, min;
-        if ((c & 0xe0) == 0xc0) n = 2, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) n = 3, cp = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0) n = 4, cp = c & 0x07, min = 0x10000;
-        else return false;
+        if ((c & 0xe0) == 0xc0)
+            n = 2, cp = c & 0x1f, min = 0x80;
+        else if ((c & 0xf0) == 0xe0)
+            n = 3, cp = c & 0x0f, min = 0x800;
+        else if ((c & 0xf8) == 0xf0)
+            n = 4, cp = c & 0x07, min = 0x10000;
+        else
+            return false;
         if ((size_t)(end - p) < n) return false;
         for (size_t k = 1; k < n; k++) {
             if ((p[k] & 0xc0) != 0x80) return false;
@@ -193,10 +199,12 @@ static void release(rt_heap *h, rt_value *v)
     case RT_STRING:
     case RT_BYTES:
     case RT_BUFFER:
-        if ((v->flags & RT_VF_EXTDATA) && !(v->flags & RT_VF_DETACHED)) rt__heap_free(h, v->u.str.data);
+        if ((v->flags & RT_VF_EXTDATA) && !(v->flags & RT_VF_DETACHED))
+            rt__heap_free(h, v->u.str.data);
         break;
     case RT_LIST:
-        for (uint32_t i = 0; i < v->count; i++) release(h, v->u.items[i]);
+        for (uint32_t i = 0; i < v->count; i++)
+            release(h, v->u.items[i]);
         if (!in_block) rt__heap_free(h, v->u.items);
         break;
     case RT_MAP:
@@ -212,8 +220,10 @@ static void release(rt_heap *h, rt_value *v)
     default:
         break;
     }
-    if (v->flags & RT_VF_BLOCK_ROOT) rt__heap_free(h, (char *)v - MSG_HDR);
-    else if (!in_block) rt__heap_free(h, v);
+    if (v->flags & RT_VF_BLOCK_ROOT)
+        rt__heap_free(h, (char *)v - MSG_HDR);
+    else if (!in_block)
+        rt__heap_free(h, v);
 }
 
 void rt_value_free(rt_value *v)
@@ -236,7 +246,8 @@ static int adopt_child(rt_value *c, rt_value *item)
         return RT_EINVAL;
     size_t depth = 0;
     const rt_value *top = c;
-    for (; top->parent; top = top->parent) depth++;
+    for (; top->parent; top = top->parent)
+        depth++;
     if (top == item) return RT_ECYCLE;
     if (depth + 1 + item->height > RT_VALUE_MAX_DEPTH) return RT_EDEPTH;
     return RT_OK;
@@ -246,7 +257,8 @@ static void link_child(rt_value *c, rt_value *item)
 {
     item->parent = c;
     uint16_t h = (uint16_t)(item->height + 1);
-    for (rt_value *p = c; p && p->height < h; p = p->parent, h++) p->height = h;
+    for (rt_value *p = c; p && p->height < h; p = p->parent, h++)
+        p->height = h;
 }
 
 static uint16_t height_of_children(const rt_value *c)
@@ -373,7 +385,7 @@ rt_value *rt_map_value_at(const rt_value *map, size_t i)
 
 /* ---- Accessors ---- */
 
-static const char *const kind_names[] = {"null", "bool",  "int", "double",    "string",
+static const char *const kind_names[] = {"null",  "bool", "int", "double",    "string",
                                          "bytes", "list", "map", "send_port", "buffer"};
 
 const char *rt_value_kind_name(rt_value_kind k)
@@ -533,7 +545,8 @@ static rt_value *write_value(writer *w, rt_value *v, rt_value *parent)
         break;
     case RT_LIST:
         n->u.items = bump(w, (size_t)v->count * sizeof(rt_value *));
-        for (uint32_t i = 0; i < v->count; i++) n->u.items[i] = write_value(w, v->u.items[i], n);
+        for (uint32_t i = 0; i < v->count; i++)
+            n->u.items[i] = write_value(w, v->u.items[i], n);
         break;
     case RT_MAP:
         n->u.entries = bump(w, (size_t)v->count * sizeof(rt_map_entry));
@@ -556,7 +569,8 @@ static rt_value *write_value(writer *w, rt_value *v, rt_value *parent)
 static void free_blocks(rt_link *list)
 {
     rt_link *l;
-    while ((l = rt__list_pop_front(list))) rt__large_free(rt__large_from_link(l));
+    while ((l = rt__list_pop_front(list)))
+        rt__large_free(rt__large_from_link(l));
 }
 
 /* Allocates, in tree order, a block for each buffer a copy will hold, so
@@ -610,16 +624,20 @@ void rt__msg_adopt(rt_heap *h, rt_msg *m)
     m->adopted = true;
     rt__heap_adopt(h, m);
     rt_link *l;
-    while ((l = rt__list_pop_front(&m->moved))) rt__heap_adopt(h, rt__large_from_link(l));
+    while ((l = rt__list_pop_front(&m->moved)))
+        rt__heap_adopt(h, rt__large_from_link(l));
 }
 
 static void discard_ports(rt_value *v)
 {
-    if (v->kind == RT_SEND_PORT) rt_send_port_release(v->u.port);
+    if (v->kind == RT_SEND_PORT)
+        rt_send_port_release(v->u.port);
     else if (v->kind == RT_LIST)
-        for (uint32_t i = 0; i < v->count; i++) discard_ports(v->u.items[i]);
+        for (uint32_t i = 0; i < v->count; i++)
+            discard_ports(v->u.items[i]);
     else if (v->kind == RT_MAP)
-        for (uint32_t i = 0; i < v->count; i++) discard_ports(v->u.entries[i].val);
+        for (uint32_t i = 0; i < v->count; i++)
+            discard_ports(v->u.entries[i].val);
 }
 
 void rt__msg_discard(rt_msg *m)

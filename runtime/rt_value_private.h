@@ -6,11 +6,11 @@
 #include "rt_value.h"
 
 enum {
-    RT_VF_IN_BLOCK = 1 << 0,  /* lives inside a message block: not freed alone */
+    RT_VF_IN_BLOCK = 1 << 0,   /* lives inside a message block: not freed alone */
     RT_VF_BLOCK_ROOT = 1 << 1, /* root of a message block: freeing frees the block */
-    RT_VF_EXTDATA = 1 << 2,   /* u.str.data / u.buf.data is its own large block */
-    RT_VF_BAD_UTF8 = 1 << 3,  /* string is not valid UTF-8: cannot be sent */
-    RT_VF_DETACHED = 1 << 4   /* buffer was transferred away */
+    RT_VF_EXTDATA = 1 << 2,    /* u.str.data / u.buf.data is its own large block */
+    RT_VF_BAD_UTF8 = 1 << 3,   /* string is not valid UTF-8: cannot be sent */
+    RT_VF_DETACHED = 1 << 4    /* buffer was transferred away */
 };
 
 typedef struct rt_map_entry {
@@ -44,11 +44,11 @@ struct rt_value {
  * value tree, plus the large blocks that moved with it (transfers). It is
  * allocated by the sender outside any heap and adopted by the receiver. */
 typedef struct rt_msg {
-    rt_event ev;           /* in the receiver's inbox, then its event queue */
-    bool adopted;          /* belongs to the receiver's heap */
-    rt_send_port *port;    /* destination, a counted reference */
-    rt_value *root;        /* inside this block */
-    rt_link moved;         /* large blocks travelling with the message */
+    rt_event ev;        /* in the receiver's inbox, then its event queue */
+    bool adopted;       /* belongs to the receiver's heap */
+    rt_send_port *port; /* destination, a counted reference */
+    rt_value *root;     /* inside this block */
+    rt_link moved;      /* large blocks travelling with the message */
 } rt_msg;
 
 typedef enum rt_msg_mode {

@@ -19,10 +19,18 @@ typedef struct collector {
 static void log_value(const rt_value *v)
 {
     switch (rt_value_kind_of(v)) {
-    case RT_NULL: ts_log("exit"); break;
-    case RT_STRING: ts_log("%s", rt_value_as_string(v, NULL)); break;
-    case RT_INT: ts_log("%lld", (long long)rt_value_as_int(v)); break;
-    default: ts_log("<%s>", rt_value_kind_name(rt_value_kind_of(v))); break;
+    case RT_NULL:
+        ts_log("exit");
+        break;
+    case RT_STRING:
+        ts_log("%s", rt_value_as_string(v, NULL));
+        break;
+    case RT_INT:
+        ts_log("%lld", (long long)rt_value_as_int(v));
+        break;
+    default:
+        ts_log("<%s>", rt_value_kind_name(rt_value_kind_of(v)));
+        break;
     }
 }
 
@@ -125,9 +133,9 @@ static void test_spawn_and_ping_pong(void **state)
     rt_list_push(msg, port_value(sp));
     rt_list_push(msg, rt_value_string("hello"));
     rt_isolate *h;
-    assert_int_equal(rt_isolate_spawn(echo_entry, msg,
-                                      &(rt_isolate_options){.name = "echo", .on_exit = sp}, &h),
-                     0);
+    assert_int_equal(
+        rt_isolate_spawn(echo_entry, msg, &(rt_isolate_options){.name = "echo", .on_exit = sp}, &h),
+        0);
     /* The caller keeps its message: spawn sent a copy. */
     assert_string_equal(rt_value_as_string(rt_list_get(msg, 1), NULL), "hello");
     rt_value_free(msg);
@@ -162,7 +170,8 @@ static void test_handle_port_reaches_default_port(void **state)
     collector c;
     rt_send_port *sp = collect(&c, 2);
     rt_isolate *h;
-    assert_int_equal(rt_isolate_spawn(default_entry, NULL, &(rt_isolate_options){.on_exit = sp}, &h), 0);
+    assert_int_equal(
+        rt_isolate_spawn(default_entry, NULL, &(rt_isolate_options){.on_exit = sp}, &h), 0);
     /* Sent before the child listens: the default port buffers it. */
     rt_value *m = rt_value_list();
     rt_list_push(m, port_value(sp));
@@ -201,7 +210,8 @@ static void test_timer_keeps_isolate_alive(void **state)
     collector c;
     rt_send_port *sp = collect(&c, 2);
     rt_value *pv = port_value(sp);
-    assert_int_equal(rt_isolate_spawn(timer_entry, pv, &(rt_isolate_options){.on_exit = sp}, NULL), 0);
+    assert_int_equal(rt_isolate_spawn(timer_entry, pv, &(rt_isolate_options){.on_exit = sp}, NULL),
+                     0);
     rt_value_free(pv);
     ts_run_main();
     assert_string_equal(ts_log_text(), "timer fired, exit");
@@ -237,7 +247,8 @@ static void test_closed_port_drops_and_isolate_exits(void **state)
     collector c;
     rt_send_port *sp = collect(&c, 1);
     rt_isolate *h;
-    assert_int_equal(rt_isolate_spawn(close_entry, NULL, &(rt_isolate_options){.on_exit = sp}, &h), 0);
+    assert_int_equal(rt_isolate_spawn(close_entry, NULL, &(rt_isolate_options){.on_exit = sp}, &h),
+                     0);
     rt_value *cmd = rt_value_string("close yourself");
     assert_int_equal(rt_isolate_send(h, cmd), 0);
     rt_value_free(cmd);
@@ -308,7 +319,8 @@ static void run_kill(bool immediate, const char *expect)
     rt_isolate *h;
     assert_int_equal(rt_isolate_spawn(kill_entry, m, &(rt_isolate_options){.on_exit = sp}, &h), 0);
     rt_value_free(m);
-    while (!strstr(ts_log_text(), "exit")) rt_run(RT_RUN_ONCE);
+    while (!strstr(ts_log_text(), "exit"))
+        rt_run(RT_RUN_ONCE);
     assert_string_equal(ts_log_text(), expect);
     rt_receive_port_close(c.port);
     rt_send_port_release(g_log);
@@ -345,7 +357,8 @@ static void busy_entry(rt_value *msg)
     rt_timer_start(NULL, 0, 0, busy_timer, NULL, NULL);
     send_str(log, "started");
     /* A long synchronous function: kill cannot interrupt it. */
-    while (!atomic_load(&g_kill_sent)) sleep_ms(1);
+    while (!atomic_load(&g_kill_sent))
+        sleep_ms(1);
     send_str(log, "sync done");
     rt_value_free(msg);
 }
@@ -362,7 +375,8 @@ static void test_kill_busy_isolate_at_event_boundary(void **state)
     rt_isolate *h;
     assert_int_equal(rt_isolate_spawn(busy_entry, pv, &(rt_isolate_options){.on_exit = sp}, &h), 0);
     rt_value_free(pv);
-    while (!strstr(ts_log_text(), "started")) rt_run(RT_RUN_ONCE);
+    while (!strstr(ts_log_text(), "started"))
+        rt_run(RT_RUN_ONCE);
     rt_isolate_kill(h, RT_KILL_IMMEDIATE);
     atomic_store(&g_kill_sent, true);
     ts_run_main();
@@ -416,26 +430,29 @@ static void test_pause_resume(void **state)
     rt_value *pv = port_value(sp);
     rt_isolate *h;
     /* Start paused: the entry does not run until resumed. */
-    assert_int_equal(rt_isolate_spawn(reply_entry, pv,
-                                      &(rt_isolate_options){.paused = true, .on_exit = sp}, &h),
-                     0);
+    assert_int_equal(
+        rt_isolate_spawn(reply_entry, pv, &(rt_isolate_options){.paused = true, .on_exit = sp}, &h),
+        0);
     rt_value_free(pv);
     run_for_ms(50);
     assert_string_equal(ts_log_text(), "");
     rt_isolate_resume(h);
-    while (c.got < 1) rt_run(RT_RUN_ONCE);
+    while (c.got < 1)
+        rt_run(RT_RUN_ONCE);
     assert_string_equal(ts_log_text(), "entry ran");
     /* Paused again: messages queue up and are handled, in order, after resume. */
     rt_isolate_pause(h);
     rt_isolate_pause(h); /* counted */
-    for (int i = 1; i <= 5; i++) send_numbered(h, sp, i);
+    for (int i = 1; i <= 5; i++)
+        send_numbered(h, sp, i);
     run_for_ms(50);
     assert_string_equal(ts_log_text(), "entry ran");
     rt_isolate_resume(h);
     run_for_ms(30);
     assert_string_equal(ts_log_text(), "entry ran");
     rt_isolate_resume(h);
-    while (c.got < 6) rt_run(RT_RUN_ONCE);
+    while (c.got < 6)
+        rt_run(RT_RUN_ONCE);
     assert_string_equal(ts_log_text(), "entry ran, 1, 2, 3, 4, 5");
     rt_isolate_kill(h, RT_KILL_BEFORE_NEXT_EVENT);
     ts_run_main();
@@ -515,7 +532,8 @@ static void child_error_to_stderr(void)
 {
     rt_main_enter(NULL);
     rt_isolate_spawn(stderr_error_entry, NULL, &(rt_isolate_options){.name = "lonely"}, NULL);
-    while (rt_isolate_count() > 1) sleep_ms(1);
+    while (rt_isolate_count() > 1)
+        sleep_ms(1);
     rt_main_leave();
     exit(0);
 }
@@ -577,10 +595,10 @@ static void test_exit_moves_message(void **state)
     g_exit_step = 0;
     rt_receive_port *rp = rt_receive_port_open(on_exit_msgs, NULL, NULL);
     rt_value *pv = port_value(rt_receive_port_send_port(rp));
-    assert_int_equal(rt_isolate_spawn(exit_entry, pv,
-                                      &(rt_isolate_options){.on_exit = rt_receive_port_send_port(rp)},
-                                      NULL),
-                     0);
+    assert_int_equal(
+        rt_isolate_spawn(exit_entry, pv,
+                         &(rt_isolate_options){.on_exit = rt_receive_port_send_port(rp)}, NULL),
+        0);
     rt_value_free(pv);
     ts_run_main();
     assert_int_equal(g_exit_step, 3);
@@ -595,7 +613,8 @@ static void seq_entry(rt_value *msg)
 {
     rt_send_port *to = rt_value_as_send_port(rt_list_get(msg, 0));
     int64_t id = rt_value_as_int(rt_list_get(msg, 1));
-    for (int64_t i = 0; i < SEQ_N; i++) send_int(to, id * SEQ_N + i);
+    for (int64_t i = 0; i < SEQ_N; i++)
+        send_int(to, id * SEQ_N + i);
     rt_value_free(msg);
 }
 
@@ -662,9 +681,11 @@ static void test_idle_isolates_hold_no_thread(void **state)
     rt_value *pv = port_value(sp);
     rt_isolate *hs[N];
     for (int i = 0; i < N; i++)
-        assert_int_equal(rt_isolate_spawn(idle_entry, pv, &(rt_isolate_options){.on_exit = sp}, &hs[i]), 0);
+        assert_int_equal(
+            rt_isolate_spawn(idle_entry, pv, &(rt_isolate_options){.on_exit = sp}, &hs[i]), 0);
     rt_value_free(pv);
-    while (c.got < N) rt_run(RT_RUN_ONCE);
+    while (c.got < N)
+        rt_run(RT_RUN_ONCE);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int workers = cpus < 2 ? 2 : (int)cpus;
     /* N isolates alive and waiting: the pool's threads, no more. */
@@ -673,9 +694,11 @@ static void test_idle_isolates_hold_no_thread(void **state)
     /* A dedicated isolate adds exactly one thread. */
     rt_isolate *d;
     rt_value *pv2 = port_value(sp);
-    assert_int_equal(rt_isolate_spawn(idle_entry, pv2, &(rt_isolate_options){.dedicated_thread = true}, &d), 0);
+    assert_int_equal(
+        rt_isolate_spawn(idle_entry, pv2, &(rt_isolate_options){.dedicated_thread = true}, &d), 0);
     rt_value_free(pv2);
-    while (c.got < N + 1) rt_run(RT_RUN_ONCE);
+    while (c.got < N + 1)
+        rt_run(RT_RUN_ONCE);
     assert_true(thread_count() <= base + workers + 1);
     assert_true(thread_count() >= base + 1);
     for (int i = 0; i < N; i++) {
@@ -699,7 +722,8 @@ static void child_run_from_pool_entry(rt_value *msg)
 static void child_run_from_pool(void)
 {
     rt_main_enter(NULL);
-    rt_isolate_spawn(child_run_from_pool_entry, NULL, &(rt_isolate_options){.name = "pooled"}, NULL);
+    rt_isolate_spawn(child_run_from_pool_entry, NULL, &(rt_isolate_options){.name = "pooled"},
+                     NULL);
     rt_receive_port_open(NULL, NULL, NULL);
     rt_run(RT_RUN_DEFAULT);
 }
@@ -747,12 +771,9 @@ static void test_misuse_aborts_with_message(void **state)
 }
 
 static const ts_child_case cases[] = {
-    {"error-to-stderr", child_error_to_stderr},
-    {"run-from-pool", child_run_from_pool},
-    {"foreign-port", child_foreign_port},
-    {"exit-twice", child_exit_twice},
-    {"no-isolate", child_no_isolate},
-    {NULL, NULL},
+    {"error-to-stderr", child_error_to_stderr}, {"run-from-pool", child_run_from_pool},
+    {"foreign-port", child_foreign_port},       {"exit-twice", child_exit_twice},
+    {"no-isolate", child_no_isolate},           {NULL, NULL},
 };
 
 int main(int argc, char **argv)

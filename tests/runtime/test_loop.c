@@ -129,7 +129,8 @@ static void test_microtasks_drain_after_each_timer(void **state)
     rt_timer_start(NULL, RT_MS(10), 0, timer_with_microtask, "T1", NULL);
     rt_timer_start(NULL, RT_MS(10), 0, timer_with_microtask, "T2", NULL);
     ts_run_main();
-    assert_string_equal(ts_log_text(), "T1, m1, m2 (added during drain), T2, m1, m2 (added during drain)");
+    assert_string_equal(ts_log_text(),
+                        "T1, m1, m2 (added during drain), T2, m1, m2 (added during drain)");
     ts_main_leave();
 }
 
@@ -371,14 +372,16 @@ static void count_msgs(rt_receive_port *p, rt_value *v, void *ctx)
 
 static void flood_entry(rt_value *msg)
 {
-    for (int i = 0; i < 1000; i++) send_int(rt_value_as_send_port(msg), i);
+    for (int i = 0; i < 1000; i++)
+        send_int(rt_value_as_send_port(msg), i);
     rt_value_free(msg);
 }
 
 static void test_wakes_coalesce(void **state)
 {
     (void)state;
-    counting_waiter cw = {.w = {cw_wait, cw_wake}, .lock = PTHREAD_MUTEX_INITIALIZER,
+    counting_waiter cw = {.w = {cw_wait, cw_wake},
+                          .lock = PTHREAD_MUTEX_INITIALIZER,
                           .cond = PTHREAD_COND_INITIALIZER};
     ts_main_enter(&(rt_isolate_options){.waiter = &cw.w});
     received = 0;
@@ -388,7 +391,8 @@ static void test_wakes_coalesce(void **state)
     assert_int_equal(rt_isolate_spawn(flood_entry, sp, NULL, &child), 0);
     rt_value_free(sp);
     /* Stay out of the loop until the child has sent everything and gone. */
-    while (rt_isolate_is_alive(child)) nanosleep(&(struct timespec){0, 1000000}, NULL);
+    while (rt_isolate_is_alive(child))
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
     ts_run_main();
     assert_int_equal(received, 1000);
     assert_int_equal(cw.wakes, 1); /* 1000 sends while main was away: one wake */

@@ -40,6 +40,16 @@ static void check_mine(const rt_value *v, const char *func)
 #endif
 }
 
+static const char *const kind_names[] = {"null",  "bool", "int", "double",    "string",
+                                         "bytes", "list", "map", "send_port", "buffer"};
+
+#define EXPECT(v, k)                                                                               \
+    do {                                                                                           \
+        RT_CHECK((v) && (v)->kind == (k), "expected a %s value, got %s", kind_names[k],            \
+                 (v) ? kind_names[(v)->kind] : "NULL");                                            \
+        check_mine((v), __func__);                                                                 \
+    } while (0)
+
 /* ---- UTF-8 ---- */
 
 bool rt_utf8_valid(const char *s, size_t len)
@@ -295,8 +305,7 @@ static int reserve(rt_heap *h, void **arr, uint32_t *cap, uint32_t count, size_t
 
 int rt_list_push(rt_value *list, rt_value *item)
 {
-    RT_CHECK(list && list->kind == RT_LIST, "not a list");
-    check_mine(list, __func__);
+    EXPECT(list, RT_LIST);
     int rc = adopt_child(list, item);
     if (rc) return rc;
     check_mine(item, __func__);
@@ -310,13 +319,13 @@ int rt_list_push(rt_value *list, rt_value *item)
 
 size_t rt_list_len(const rt_value *list)
 {
-    RT_CHECK(list && list->kind == RT_LIST, "not a list");
+    EXPECT(list, RT_LIST);
     return list->count;
 }
 
 rt_value *rt_list_get(const rt_value *list, size_t i)
 {
-    RT_CHECK(list && list->kind == RT_LIST, "not a list");
+    EXPECT(list, RT_LIST);
     return i < list->count ? list->u.items[i] : NULL;
 }
 
@@ -330,9 +339,8 @@ static rt_map_entry *find(const rt_value *map, const char *key, size_t klen)
 
 int rt_map_set(rt_value *map, const char *key, rt_value *item)
 {
-    RT_CHECK(map && map->kind == RT_MAP, "not a map");
+    EXPECT(map, RT_MAP);
     RT_CHECK(key != NULL, "key is NULL");
-    check_mine(map, __func__);
     int rc = adopt_child(map, item);
     if (rc) return rc;
     check_mine(item, __func__);
@@ -360,33 +368,30 @@ int rt_map_set(rt_value *map, const char *key, rt_value *item)
 
 rt_value *rt_map_get(const rt_value *map, const char *key)
 {
-    RT_CHECK(map && map->kind == RT_MAP, "not a map");
+    EXPECT(map, RT_MAP);
     rt_map_entry *e = find(map, key, strlen(key));
     return e ? e->val : NULL;
 }
 
 size_t rt_map_len(const rt_value *map)
 {
-    RT_CHECK(map && map->kind == RT_MAP, "not a map");
+    EXPECT(map, RT_MAP);
     return map->count;
 }
 
 const char *rt_map_key_at(const rt_value *map, size_t i)
 {
-    RT_CHECK(map && map->kind == RT_MAP, "not a map");
+    EXPECT(map, RT_MAP);
     return i < map->count ? map->u.entries[i].key : NULL;
 }
 
 rt_value *rt_map_value_at(const rt_value *map, size_t i)
 {
-    RT_CHECK(map && map->kind == RT_MAP, "not a map");
+    EXPECT(map, RT_MAP);
     return i < map->count ? map->u.entries[i].val : NULL;
 }
 
 /* ---- Accessors ---- */
-
-static const char *const kind_names[] = {"null",  "bool", "int", "double",    "string",
-                                         "bytes", "list", "map", "send_port", "buffer"};
 
 const char *rt_value_kind_name(rt_value_kind k)
 {
@@ -398,10 +403,6 @@ rt_value_kind rt_value_kind_of(const rt_value *v)
     RT_CHECK(v != NULL, "value is NULL");
     return (rt_value_kind)v->kind;
 }
-
-#define EXPECT(v, k)                                                                               \
-    RT_CHECK((v) && (v)->kind == (k), "expected a %s value, got %s", kind_names[k],                \
-             (v) ? kind_names[(v)->kind] : "NULL")
 
 bool rt_value_as_bool(const rt_value *v)
 {

@@ -9,6 +9,7 @@
 #include "rt_heap_private.h"
 #include "rt_heap.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define RT_MAGIC_LIVE 0x15a7
@@ -42,24 +43,135 @@ static rt_large *large_of(const void *p)
     return (rt_large *)((char *)p - LARGE_HDR);
 }
 
+#ifdef RT_CHECKS
+/* Checked builds keep a process-wide set of live large blocks: a freed large
+ * block went back to the allocator, so its header cannot be read to tell a
+ * double free. Open addressing with tombstones, under one mutex; freed when
+ * it empties so it never outlives the blocks. */
+#define TOMB ((const void *)1)
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static const void **live_set;
+static size_t live_cap, live_used, live_count;
+
+static size_t slot_of(const void *p, size_t cap)
+{
+    return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15u) & (cap - 1);
+}
+
+static void live_rehash(size_t cap)
+{
+    const void **old = live_set;
+    size_t old_cap = live_cap;
+    live_set = cap ? calloc(cap, sizeof *live_set) : NULL;
+    live_cap = live_set ? cap : 0;
+    live_used = 0;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i] || old[i] == TOMB || !live_set) continue;
+        size_t j = slot_of(old[i], live_cap);
+        while (live_set[j])
+            j = (j + 1) & (live_cap - 1);
+        live_set[j] = old[i];
+        live_used++;
+    }
+    free(old);
+}
+
+static void live_add(const void *p)
+{
+    pthread_mutex_lock(&live_lock);
+    if ((live_used + 1) * 2 > live_cap) live_rehash(live_cap ? live_cap * 2 : 64);
+    if (live_set) {
+        size_t j = slot_of(p, live_cap);
+        while (live_set[j] && live_set[j] != TOMB)
+            j = (j + 1) & (live_cap - 1);
+        if (!live_set[j]) live_used++;
+        live_set[j] = p;
+        live_count++;
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
+static size_t live_find(const void *p)
+{
+    if (!live_set) return SIZE_MAX;
+    for (size_t j = slot_of(p, live_cap);; j = (j + 1) & (live_cap - 1)) {
+        if (!live_set[j]) return SIZE_MAX;
+        if (live_set[j] == p) return j;
+    }
+}
+
+static bool live_has(const void *p)
+{
+    pthread_mutex_lock(&live_lock);
+    bool found = live_find(p) != SIZE_MAX;
+    pthread_mutex_unlock(&live_lock);
+    return found;
+}
+
+static void live_remove(const void *p)
+{
+    pthread_mutex_lock(&live_lock);
+    size_t j = live_find(p);
+    if (j != SIZE_MAX) {
+        live_set[j] = TOMB;
+        if (--live_count == 0) live_rehash(0);
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+/* Pages of small-block chunks are in the set too, tagged with bit 1 (block
+ * pointers are 16-byte aligned, the tombstone is 1). */
+static const void *page_key(const void *p)
+{
+    return (const void *)((((uintptr_t)p >> 12) << 12) | 2);
+}
+
+static void chunk_pages(const rt_chunk *c, void (*fn)(const void *))
+{
+    uintptr_t first = (uintptr_t)c >> 12, last = ((uintptr_t)c + c->bytes - 1) >> 12;
+    for (uintptr_t pg = first; pg <= last; pg++)
+        fn((const void *)((pg << 12) | 2));
+}
+#else
+#define live_add(p) ((void)(p))
+#define live_remove(p) ((void)(p))
+#define chunk_pages(c, fn) ((void)(c))
+#endif
+
 void rt__heap_init(rt_heap *h, const char *owner)
 {
     memset(h, 0, sizeof *h);
     rt__list_init(&h->large);
+    rt__list_init(&h->finalizers);
     h->next_chunk = FIRST_CHUNK;
     h->owner = owner;
+}
+
+void rt__heap_add_finalizer(rt_heap *h, rt_finalizer *f)
+{
+    rt__list_push_back(&h->finalizers, &f->link);
+}
+
+void rt__heap_remove_finalizer(rt_finalizer *f)
+{
+    rt__list_remove(&f->link);
 }
 
 void rt__heap_release(rt_heap *h)
 {
     rt_link *l;
+    while ((l = rt__list_pop_front(&h->finalizers))) {
+        rt_finalizer *f = rt__container_of(l, rt_finalizer, link);
+        f->fn(f);
+    }
     while ((l = rt__list_pop_front(&h->large))) {
         rt_large *lg = rt__container_of(l, rt_large, link);
         RT_UNPOISON(lg, lg->bytes);
+        live_remove((char *)lg + LARGE_HDR);
         rt__raw_free(lg, lg->bytes);
     }
     for (rt_chunk *c = h->chunks, *next; c; c = next) {
         RT_UNPOISON(c, c->bytes);
+        chunk_pages(c, live_remove);
         next = c->next;
         rt__raw_free(c, c->bytes);
     }
@@ -77,6 +189,7 @@ static bool grow(rt_heap *h, size_t need)
     rt_chunk *c = rt__raw_alloc(bytes);
     if (!c) return false;
     c->bytes = bytes;
+    chunk_pages(c, live_add);
     c->next = h->chunks;
     h->chunks = c;
     h->footprint += bytes;
@@ -118,10 +231,22 @@ void *rt__heap_alloc(rt_heap *h, size_t n)
     return b + 1;
 }
 
+static size_t usable(const rt_blockhdr *b)
+{
+    return b->cls == RT_CLS_LARGE ? large_of(b + 1)->bytes - LARGE_HDR : b->size;
+}
+
 static void check_block(const rt_heap *h, const rt_blockhdr *b, const char *what)
 {
     (void)h;
     (void)what;
+#ifdef RT_CHECKS
+    /* Read the header only where memory is known to be live: a freed large
+     * block went back to the allocator, and so did an exited heap's chunks. */
+    RT_CHECK(live_has(b + 1) || live_has(page_key(b)),
+             "%s: %p is not a live block (freed twice, or not from rt_malloc)", what,
+             (const void *)(b + 1));
+#endif
     RT_CHECK(b->magic == RT_MAGIC_LIVE,
              "%s: %p is not a live block (freed twice, or not from rt_malloc)", what,
              (const void *)(b + 1));
@@ -151,13 +276,17 @@ void *rt__heap_realloc(rt_heap *h, void *p, size_t n)
     if (!p) return rt__heap_alloc(h, n);
     rt_blockhdr *b = hdr_of(p);
     check_block(h, b, "realloc");
-    if (n <= b->size && (b->cls != RT_CLS_LARGE || n > RT_HEAP_SMALL_MAX)) return p;
+    size_t have = usable(b);
+    if (n <= have && (b->cls != RT_CLS_LARGE || n > RT_HEAP_SMALL_MAX)) return p;
     if (b->cls == RT_CLS_LARGE && n > RT_HEAP_SMALL_MAX) {
+        if (n > SIZE_MAX - LARGE_HDR) return NULL;
         rt_large *lg = large_of(p);
         size_t old = lg->bytes;
         rt__list_remove(&lg->link);
+        live_remove(p);
         rt_large *nl = rt__raw_realloc(lg, old, LARGE_HDR + n);
         if (!nl) {
+            live_add(p);
             rt__list_push_back(&h->large, &lg->link);
             return NULL;
         }
@@ -165,6 +294,7 @@ void *rt__heap_realloc(rt_heap *h, void *p, size_t n)
         rt__list_init(&nl->link);
         rt__list_push_back(&h->large, &nl->link);
         rt_blockhdr *nb = (rt_blockhdr *)(nl + 1);
+        live_add(nb + 1);
         nb->size = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
         h->footprint += nl->bytes - old;
         h->live += nl->bytes - old;
@@ -172,7 +302,7 @@ void *rt__heap_realloc(rt_heap *h, void *p, size_t n)
     }
     void *q = rt__heap_alloc(h, n);
     if (!q) return NULL;
-    memcpy(q, p, b->size < n ? b->size : n);
+    memcpy(q, p, have < n ? have : n);
     rt__heap_free(h, p);
     return q;
 }
@@ -198,12 +328,14 @@ void *rt__large_alloc(size_t n)
     b->size = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
     b->cls = RT_CLS_LARGE;
     b->magic = RT_MAGIC_LIVE;
+    live_add(b + 1);
     return b + 1;
 }
 
 void rt__large_free(void *p)
 {
     rt_large *lg = large_of(p);
+    live_remove(p);
     hdr_of(p)->magic = RT_MAGIC_FREE;
     rt__raw_free(lg, lg->bytes);
 }

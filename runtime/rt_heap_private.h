@@ -30,6 +30,14 @@ typedef struct rt_large {
     size_t pad;
 } rt_large;
 
+/* Runs when the heap is released with the object still alive: lets objects
+ * that hold shared references (send ports) give them back even when user
+ * code forgot to free them. Must not allocate. */
+typedef struct rt_finalizer {
+    rt_link link;
+    void (*fn)(struct rt_finalizer *self);
+} rt_finalizer;
+
 typedef struct rt_chunk {
     struct rt_chunk *next;
     size_t bytes;
@@ -40,6 +48,7 @@ struct rt_heap {
     char *bump, *bump_end;
     rt_chunk *chunks;
     rt_link large;
+    rt_link finalizers;
     size_t footprint;  /* bytes from the allocator */
     size_t live;       /* bytes in live blocks */
     size_t next_chunk; /* size of the next chunk */
@@ -47,7 +56,10 @@ struct rt_heap {
 };
 
 void rt__heap_init(rt_heap *h, const char *owner);
-/* Frees every chunk and large block: the heap's whole memory. */
+void rt__heap_add_finalizer(rt_heap *h, rt_finalizer *f);
+void rt__heap_remove_finalizer(rt_finalizer *f);
+/* Runs the finalizers still registered, then frees every chunk and large
+ * block: the heap's whole memory. */
 void rt__heap_release(rt_heap *h);
 void *rt__heap_alloc(rt_heap *h, size_t n);
 void *rt__heap_realloc(rt_heap *h, void *p, size_t n);

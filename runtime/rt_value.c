@@ -190,11 +190,27 @@ rt_value *rt_value_map(void)
     return node(cur(__func__), RT_MAP, 0);
 }
 
+/* A send-port value carries a finalizer after the node, so that its reference
+ * is given back even if the value is never freed before the isolate exits. */
+static rt_finalizer *port_fin(rt_value *v)
+{
+    return (rt_finalizer *)(v + 1);
+}
+
+static void port_value_finalize(rt_finalizer *f)
+{
+    rt_send_port_release(((rt_value *)f - 1)->u.port);
+}
+
 rt_value *rt_value_send_port(rt_send_port *port)
 {
     RT_CHECK(port != NULL, "port is NULL");
-    rt_value *v = node(cur(__func__), RT_SEND_PORT, 0);
-    if (v) v->u.port = rt_send_port_dup(port);
+    rt_heap *h = cur(__func__);
+    rt_value *v = node(h, RT_SEND_PORT, sizeof(rt_finalizer));
+    if (!v) return NULL;
+    v->u.port = rt_send_port_dup(port);
+    port_fin(v)->fn = port_value_finalize;
+    rt__heap_add_finalizer(h, port_fin(v));
     return v;
 }
 
@@ -225,15 +241,19 @@ static void release(rt_heap *h, rt_value *v)
         if (!in_block) rt__heap_free(h, v->u.entries);
         break;
     case RT_SEND_PORT:
+        if (!in_block) rt__heap_remove_finalizer(port_fin(v));
         rt_send_port_release(v->u.port);
         break;
     default:
         break;
     }
-    if (v->flags & RT_VF_BLOCK_ROOT)
-        rt__heap_free(h, (char *)v - MSG_HDR);
-    else if (!in_block)
+    if (v->flags & RT_VF_BLOCK_ROOT) {
+        rt_msg *m = (rt_msg *)((char *)v - MSG_HDR);
+        if (m->nports) rt__heap_remove_finalizer(&m->fin);
+        rt__heap_free(h, m);
+    } else if (!in_block) {
         rt__heap_free(h, v);
+    }
 }
 
 void rt_value_free(rt_value *v)
@@ -560,6 +580,7 @@ static rt_value *write_value(writer *w, rt_value *v, rt_value *parent)
         break;
     case RT_SEND_PORT:
         rt_send_port_dup(v->u.port);
+        w->msg->nports++;
         break;
     default:
         break;
@@ -620,10 +641,21 @@ int rt__msg_new(rt_heap *from, rt_value *v, rt_msg_mode mode, rt_msg **out)
     return RT_OK;
 }
 
+static void discard_ports(rt_value *v);
+
+static void msg_finalize(rt_finalizer *f)
+{
+    discard_ports(rt__container_of(f, rt_msg, fin)->root);
+}
+
 void rt__msg_adopt(rt_heap *h, rt_msg *m)
 {
     m->adopted = true;
     rt__heap_adopt(h, m);
+    if (m->nports) {
+        m->fin.fn = msg_finalize;
+        rt__heap_add_finalizer(h, &m->fin);
+    }
     rt_link *l;
     while ((l = rt__list_pop_front(&m->moved)))
         rt__heap_adopt(h, rt__large_from_link(l));
@@ -631,6 +663,7 @@ void rt__msg_adopt(rt_heap *h, rt_msg *m)
 
 static void discard_ports(rt_value *v)
 {
+    if (!v) return;
     if (v->kind == RT_SEND_PORT)
         rt_send_port_release(v->u.port);
     else if (v->kind == RT_LIST)

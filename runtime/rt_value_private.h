@@ -49,6 +49,8 @@ typedef struct rt_msg {
     rt_send_port *port; /* destination, a counted reference */
     rt_value *root;     /* inside this block */
     rt_link moved;      /* large blocks travelling with the message */
+    uint32_t nports;    /* send ports inside: they need a finalizer */
+    rt_finalizer fin;   /* releases those ports if the message is never freed */
 } rt_msg;
 
 typedef enum rt_msg_mode {

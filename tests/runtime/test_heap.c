@@ -71,14 +71,23 @@ static void send_int(rt_send_port *sp, int64_t i)
     rt_value_free(v);
 }
 
+/* Checks in child processes, outside cmocka: print and exit(1). */
+#define CHILD_CHECK(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
 static void watchdog_fired(rt_timer *t, void *ctx)
 {
     (void)t;
     *(bool *)ctx = true;
 }
 
-/* Runs main's loop a turn at a time until *done; fails after 60 s. */
-static void run_until(const bool *done)
+/* Runs main's loop a turn at a time until *done or 60 s have passed. */
+static bool run_until_or_timeout(const bool *done)
 {
     bool expired = false;
     rt_timer *dog;
@@ -86,7 +95,13 @@ static void run_until(const bool *done)
     while (!*done && !expired)
         rt_run(RT_RUN_ONCE);
     rt_timer_free(dog);
-    if (!*done) fail_msg("timed out waiting for the isolates");
+    return *done;
+}
+
+static void run_until(const bool *done)
+{
+    if (!run_until_or_timeout(done))
+        fail_msg("timed out waiting for the isolates (%zu alive)", rt_isolate_count());
 }
 
 /* ---- 1. rt_malloc / rt_free / rt_calloc / rt_realloc on main ---- */
@@ -311,7 +326,9 @@ static void forgetful_entry(rt_value *msg)
     /* How much this isolate now holds and will never free; -1 on failure. */
     rt_value *r = rt_value_int(ok ? (int64_t)(rt_heap_live_bytes() - live0) : -1);
     rt_port_send(main_port, r);
-    /* r, the message and every block above are left for the exit to free. */
+    /* r and every block above are left for the exit to free. (The message
+     * holds a send port: forgetting it is tested on its own below.) */
+    rt_value_free(msg);
 }
 
 typedef struct forget_state {
@@ -370,6 +387,51 @@ static void test_heap_released_at_exit(void **state)
     ts_main_leave(); /* every byte came back */
 }
 
+/* A forgotten value holding a send port (the entry's message, or one it
+ * made) is freed at exit like any other, and so is its port reference: a
+ * leaked reference would keep the port, and the isolate it names, allocated.
+ * In a child process, since a leak would break the byte count of every later
+ * test in this process. */
+static void forget_port_entry(rt_value *msg)
+{
+    rt_send_port *main_port = rt_value_as_send_port(msg);
+    rt_value *mine = rt_value_send_port(main_port); /* never freed either */
+    rt_value *r = rt_value_int(mine ? 1 : 0);
+    rt_port_send(main_port, r);
+    /* msg, mine and r are all left for the exit. */
+}
+
+static void count_and_close(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    int *left = ctx;
+    rt_value_free(v);
+    if (--*left == 0) rt_receive_port_close(p);
+}
+
+static void child_forget_port_value(void)
+{
+    ts_alloc_install();
+    CHILD_CHECK(rt_main_enter(NULL) == 0);
+    int left = 2; /* the report and the exit notice */
+    rt_receive_port *rp = rt_receive_port_open(count_and_close, &left, NULL);
+    CHILD_CHECK(rp != NULL);
+    rt_value *msg = rt_value_send_port(rt_receive_port_send_port(rp));
+    CHILD_CHECK(rt_isolate_spawn(forget_port_entry, msg,
+                                 &(rt_isolate_options){.on_exit = rt_receive_port_send_port(rp)},
+                                 NULL) == 0);
+    rt_value_free(msg);
+    while (rt_run(RT_RUN_DEFAULT)) {
+    }
+    CHILD_CHECK(left == 0);
+    rt_main_leave();
+    if (ts_alloc_live_blocks() != 0 || ts_alloc_live_bytes() != 0) {
+        fprintf(stderr, "leaked %ld blocks, %ld bytes\n", ts_alloc_live_blocks(),
+                ts_alloc_live_bytes());
+        exit(1);
+    }
+    printf("child ok\n");
+}
+
 /* An isolate killed before it ever started (spawned paused) still gives
  * back its heap and its start message, whether or not it had one. Run in a
  * child process: a crash on a worker thread must fail this test only. */
@@ -377,14 +439,6 @@ static void noop_entry(rt_value *msg)
 {
     rt_value_free(msg);
 }
-
-#define CHILD_CHECK(cond)                                                                          \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static void child_kill_unstarted(void)
 {
@@ -456,10 +510,18 @@ static void expect_child_ok(const char *name)
     out[len] = 0;
     int status = pclose(p);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(out, "child ok")) {
-        fail_msg("child '%s' %s %d; it printed:\n%s", name,
-                 WIFSIGNALED(status) ? "was killed by signal" : "exited with status",
-                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), out);
+        /* popen's shell reports a child killed by signal N as status 128 + N. */
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (code > 128)
+            fail_msg("child '%s' was killed by signal %d; it printed:\n%s", name, code - 128, out);
+        fail_msg("child '%s' exited with status %d; it printed:\n%s", name, code, out);
     }
+}
+
+static void test_forgotten_send_port_value_released(void **state)
+{
+    (void)state;
+    expect_child_ok("forget-port-value");
 }
 
 static void test_unstarted_isolate_released(void **state)
@@ -636,7 +698,14 @@ static void test_thousand_isolates_private_heaps(void **state)
         assert_int_equal(rt_isolate_spawn(many_entry, msg, &opts, NULL), 0);
         rt_value_free(msg);
     }
-    run_until(&many.done);
+    if (!run_until_or_timeout(&many.done)) {
+        int missing = -1;
+        for (int i = 0; i < NISO; i++)
+            if (!many.seen[i] && missing < 0) missing = i;
+        fail_msg("timed out: %d results, %d exits, %zu isolates alive; first missing result: "
+                 "isolate %d",
+                 many.nresults, many.nexits, rt_isolate_count(), missing);
+    }
     assert_int_equal(many.malformed, 0);
     assert_int_equal(many.nresults, NISO);
     assert_int_equal(many.nexits, NISO);
@@ -681,7 +750,9 @@ static void stats_child_on_msg(rt_receive_port *p, rt_value *v, void *ctx)
 }
 
 /* Holds ~20 MB in 20,000 blocks (never freed: the exit releases them), then
- * waits on a port and answers pings. */
+ * waits on a port and answers pings. Releasing that many blocks takes a
+ * while, so an on-exit notice posted before the release would be seen with
+ * the isolate still alive and its heap still counted. */
 static void stats_entry(rt_value *msg)
 {
     stats_child *c = rt_malloc(sizeof *c);
@@ -794,10 +865,27 @@ static void test_isolate_stats(void **state)
 
     rt_send_port_release(st.child_port);
     rt_isolate_release(st.child);
+    st.child_port = NULL;
+    st.child = NULL;
     rt_receive_port_close(rp);
     rt_receive_port_close(ep);
     ts_run_main();
     ts_main_leave();
+}
+
+/* After a failed assertion: drop the references the test held, so that the
+ * leak does not show up in the byte count of every later test. */
+static int stats_teardown(void **state)
+{
+    (void)state;
+    if (!rt_isolate_current()) return 0;
+    if (st.child_port) rt_send_port_release(st.child_port);
+    if (st.child) rt_isolate_release(st.child);
+    st.child_port = NULL;
+    st.child = NULL;
+    rt_main_leave();
+    ts_alloc_uninstall();
+    return 0;
 }
 
 /* ---- 5. Allocation failure injection ---- */
@@ -874,6 +962,8 @@ static const size_t fi_sizes[] = {0, 24, 100, 512, 513, 5000, 200000};
 #define FI_NSIZES (sizeof fi_sizes / sizeof fi_sizes[0])
 #define FI_NSMALL 64
 
+static size_t fi_timer_array_bytes;
+
 /* One run with the n-th allocation from now failing, and all after it.
  * Returns how many operations failed. */
 static int fi_scenario(long n)
@@ -882,6 +972,7 @@ static int fi_scenario(long n)
     memset(&fi, 0, sizeof fi);
     int failed = 0;
     unsigned char *blocks[FI_NSIZES], *smalls[FI_NSMALL];
+    size_t live0 = rt_heap_live_bytes();
 
     ts_alloc_fail_after(n);
     for (size_t i = 0; i < FI_NSIZES; i++) {
@@ -945,6 +1036,12 @@ static int fi_scenario(long n)
         src2 = rt_isolate_spawn(fi_child, m, NULL, NULL);
     }
     ts_alloc_fail_never();
+    /* Let the paused child go and drop the handle before any assertion. */
+    fi.exits_expected = src == 0 && exit_port ? 1 : 0;
+    if (src == 0) {
+        rt_isolate_resume(paused);
+        rt_isolate_release(paused);
+    }
 
     if (!intact) fail_msg("n=%ld: a block changed (calloc not zeroed, or realloc lost data)", n);
     assert_true(rc_ok(trc));
@@ -971,12 +1068,7 @@ static int fi_scenario(long n)
     rt_free(r);
     rt_value_free(m);
     if (port) rt_receive_port_close(port);
-    fi.exits_expected = src == 0 && exit_port ? 1 : 0;
     if (exit_port && fi.exits_expected == 0) rt_receive_port_close(exit_port);
-    if (src == 0) {
-        rt_isolate_resume(paused);
-        rt_isolate_release(paused);
-    }
     ts_run_main();
 
     assert_int_equal(fi.micro, mrc == 0);
@@ -990,6 +1082,16 @@ static int fi_scenario(long n)
         assert_int_equal(rt_timer_tick(owned), 1);
         rt_timer_free(owned);
     }
+    /* Everything was freed: main's heap holds what it held before, plus the
+     * timer array if a delayed timer was ever armed (the same every time).
+     * A failure path that forgets a heap block shows here. */
+    size_t extra = rt_heap_live_bytes() - live0;
+    if (trc != 0 && extra != 0)
+        fail_msg("n=%ld: main's heap kept %zu bytes after the scenario", n, extra);
+    if (trc == 0 && fi_timer_array_bytes == 0) fi_timer_array_bytes = extra;
+    if (trc == 0 && extra != fi_timer_array_bytes)
+        fail_msg("n=%ld: main's heap kept %zu bytes after the scenario, %zu in another run", n,
+                 extra, fi_timer_array_bytes);
     ts_main_leave(); /* not one byte leaked */
     return failed;
 }
@@ -998,6 +1100,7 @@ static void test_allocation_failure_injection(void **state)
 {
     (void)state;
     int first = -1, last = -1, failing_runs = 0;
+    fi_timer_array_bytes = 0;
     for (long n = 1; n <= 150; n++) {
         int failed = fi_scenario(n);
         if (n == 1) first = failed;
@@ -1162,6 +1265,7 @@ static void test_asan_poisons_free_memory(void **state)
 }
 
 static const ts_child_case cases[] = {
+    {"forget-port-value", child_forget_port_value},
     {"kill-unstarted", child_kill_unstarted},
     {"spawn-null-message-oom", child_spawn_null_message_oom},
     {"double-free", child_double_free},
@@ -1188,10 +1292,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_freed_blocks_reused),
         cmocka_unit_test(test_huge_requests_fail_cleanly),
         cmocka_unit_test(test_heap_released_at_exit),
+        cmocka_unit_test(test_forgotten_send_port_value_released),
         cmocka_unit_test(test_unstarted_isolate_released),
         cmocka_unit_test(test_spawn_without_message_under_oom),
         cmocka_unit_test(test_thousand_isolates_private_heaps),
-        cmocka_unit_test(test_isolate_stats),
+        cmocka_unit_test_teardown(test_isolate_stats, stats_teardown),
         cmocka_unit_test(test_allocation_failure_injection),
         cmocka_unit_test(test_double_free_aborts),
         cmocka_unit_test(test_double_free_large_aborts),

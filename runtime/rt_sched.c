@@ -30,7 +30,11 @@ static struct {
     bool stopping, inited;
     rt_isolate **sleepers; /* min-heap by sleep_deadline */
     size_t nsleep, sleep_cap;
-    pthread_t *dedicated;
+    struct dedicated {
+        pthread_t thread;
+        rt_isolate *iso;
+        bool done; /* the thread has finished: join it */
+    } * dedicated;
     size_t ndedicated, dedicated_cap;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .runq = {&g.runq, &g.runq}, .all = {&g.all, &g.all}};
 
@@ -290,24 +294,47 @@ static void *dedicated_main(void *arg)
     rt__loop_run_owned(iso, RT_RUN_DEFAULT);
     rt__isolate_exit_now(iso);
     rt__current = NULL;
+    pthread_mutex_lock(&g.lock);
+    for (size_t i = 0; i < g.ndedicated; i++)
+        if (g.dedicated[i].iso == iso) g.dedicated[i].done = true;
+    pthread_mutex_unlock(&g.lock);
     rt__isolate_unref(iso);
     return NULL;
+}
+
+/* Joins dedicated threads that have finished, so that isolates started and
+ * ended over a long run do not pile up threads. Under g.lock. */
+static void reap_dedicated_locked(void)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < g.ndedicated; i++) {
+        if (g.dedicated[i].done)
+            pthread_join(g.dedicated[i].thread, NULL);
+        else
+            g.dedicated[k++] = g.dedicated[i];
+    }
+    g.ndedicated = k;
 }
 
 int rt__sched_start_dedicated(rt_isolate *iso)
 {
     pthread_mutex_lock(&g.lock);
+    reap_dedicated_locked();
     int rc = RT_OK;
     if (g.ndedicated == g.dedicated_cap) {
         size_t cap = g.dedicated_cap ? g.dedicated_cap * 2 : 8;
-        pthread_t *n = rt__raw_realloc(g.dedicated, g.dedicated_cap * sizeof *n, cap * sizeof *n);
+        struct dedicated *n =
+            rt__raw_realloc(g.dedicated, g.dedicated_cap * sizeof *n, cap * sizeof *n);
         if (!n)
             rc = RT_ENOMEM;
         else
             g.dedicated = n, g.dedicated_cap = cap;
     }
     if (rc == RT_OK) {
-        if (pthread_create(&g.dedicated[g.ndedicated], NULL, dedicated_main, iso) != 0)
+        struct dedicated *d = &g.dedicated[g.ndedicated];
+        d->iso = iso;
+        d->done = false;
+        if (pthread_create(&d->thread, NULL, dedicated_main, iso) != 0)
             rc = RT_EAGAIN;
         else
             g.ndedicated++;
@@ -362,7 +389,7 @@ void rt__sched_shutdown(void)
     for (int i = 0; i < g.nworkers; i++)
         pthread_join(g.workers[i], NULL);
     for (size_t i = 0; i < g.ndedicated; i++)
-        pthread_join(g.dedicated[i], NULL);
+        pthread_join(g.dedicated[i].thread, NULL);
     pthread_mutex_lock(&g.lock);
     rt__raw_free(g.workers, (size_t)g.nworkers * sizeof *g.workers);
     rt__raw_free(g.dedicated, g.dedicated_cap * sizeof *g.dedicated);

@@ -711,6 +711,37 @@ static void test_idle_isolates_hold_no_thread(void **state)
     ts_main_leave();
 }
 
+/* Dedicated isolates that come and go do not leave threads behind. */
+static void quick_entry(rt_value *msg)
+{
+    send_str(rt_value_as_send_port(msg), "done");
+    rt_value_free(msg);
+}
+
+static void test_dedicated_threads_are_reaped(void **state)
+{
+    (void)state;
+    enter();
+    int base = thread_count();
+    collector c;
+    rt_send_port *sp = collect(&c, 40);
+    rt_value *pv = port_value(sp);
+    for (int i = 0; i < 20; i++) {
+        int before = c.got;
+        assert_int_equal(
+            rt_isolate_spawn(quick_entry, pv,
+                             &(rt_isolate_options){.dedicated_thread = true, .on_exit = sp}, NULL),
+            0);
+        while (c.got < before + 2)
+            rt_run(RT_RUN_ONCE);
+    }
+    rt_value_free(pv);
+    assert_int_equal(c.got, 40);
+    /* At most the last one's thread is still waiting to be joined. */
+    assert_true(thread_count() <= base + 1);
+    ts_main_leave();
+}
+
 /* ---- Misuse ---- */
 
 static void child_run_from_pool_entry(rt_value *msg)
@@ -795,6 +826,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exit_moves_message),
         cmocka_unit_test(test_send_order_per_sender),
         cmocka_unit_test(test_idle_isolates_hold_no_thread),
+        cmocka_unit_test(test_dedicated_threads_are_reaped),
         cmocka_unit_test(test_misuse_aborts_with_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

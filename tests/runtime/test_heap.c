@@ -86,12 +86,12 @@ static void watchdog_fired(rt_timer *t, void *ctx)
     *(bool *)ctx = true;
 }
 
-/* Runs main's loop a turn at a time until *done or 60 s have passed. */
+/* Runs main's loop a turn at a time until *done or 30 s have passed. */
 static bool run_until_or_timeout(const bool *done)
 {
     bool expired = false;
     rt_timer *dog;
-    assert_int_equal(rt_timer_start(&dog, RT_SEC(60), 0, watchdog_fired, &expired, NULL), 0);
+    assert_int_equal(rt_timer_start(&dog, RT_SEC(30), 0, watchdog_fired, &expired, NULL), 0);
     while (!*done && !expired)
         rt_run(RT_RUN_ONCE);
     rt_timer_free(dog);
@@ -540,6 +540,7 @@ static void test_spawn_without_message_under_oom(void **state)
 
 #define NISO 1000
 #define MANY_BLOCKS 16
+#define MANY_ROUNDS 4
 
 static size_t many_size(int64_t index, int k)
 {
@@ -547,9 +548,10 @@ static size_t many_size(int64_t index, int k)
     return 1 + (size_t)((index * 37 + k * 101) % 512);
 }
 
-static unsigned many_seed(int64_t index, int k)
+/* The pattern of block k in a given round: each round rewrites the blocks. */
+static unsigned many_seed(int64_t index, int k, int round)
 {
-    return (unsigned)(index * MANY_BLOCKS + k);
+    return (unsigned)((index * MANY_BLOCKS + k) * MANY_ROUNDS + round);
 }
 
 static int64_t many_expected_sum(int64_t index)
@@ -557,7 +559,7 @@ static int64_t many_expected_sum(int64_t index)
     int64_t sum = 0;
     for (int k = 0; k < MANY_BLOCKS; k++)
         for (size_t i = 0; i < many_size(index, k); i++)
-            sum += pat(many_seed(index, k), i);
+            sum += pat(many_seed(index, k, MANY_ROUNDS - 1), i);
     return sum;
 }
 
@@ -566,37 +568,60 @@ typedef struct many_child {
     int64_t index;
     int64_t start_live; /* live bytes of the fresh heap, as the entry began */
     size_t live_with_blocks, block_live;
+    int round;
     bool ok;
     unsigned char *blocks[MANY_BLOCKS];
 } many_child;
 
-/* Runs a millisecond later, after other isolates had the worker: the blocks
- * must still hold this isolate's pattern. Reports [index, sum, start, ok]. */
-static void many_check(rt_timer *t, void *ctx)
+/* Sums and frees the blocks, then reports [index, sum, start, ok]. */
+static void many_finish(many_child *c)
 {
-    (void)t;
-    many_child *c = ctx;
-    bool ok = c->ok && rt_heap_live_bytes() == c->live_with_blocks;
     int64_t sum = 0;
     for (int k = 0; k < MANY_BLOCKS; k++) {
-        size_t n = many_size(c->index, k);
-        if (!c->blocks[k] || !holds(c->blocks[k], n, many_seed(c->index, k))) ok = false;
-        for (size_t i = 0; c->blocks[k] && i < n; i++)
+        for (size_t i = 0; c->blocks[k] && i < many_size(c->index, k); i++)
             sum += c->blocks[k][i];
         rt_free(c->blocks[k]);
     }
-    if (rt_heap_live_bytes() != c->live_with_blocks - c->block_live) ok = false;
+    if (rt_heap_live_bytes() != c->live_with_blocks - c->block_live) c->ok = false;
     rt_value *r = rt_value_list();
     if (r) {
         rt_list_push(r, rt_value_int(c->index));
         rt_list_push(r, rt_value_int(sum));
         rt_list_push(r, rt_value_int(c->start_live));
-        rt_list_push(r, rt_value_bool(ok));
+        rt_list_push(r, rt_value_bool(c->ok));
         rt_port_send(c->reply, r);
         rt_value_free(r);
     }
     rt_send_port_release(c->reply);
     rt_free(c);
+}
+
+/* One round, on a later turn, after other isolates had the workers: the
+ * blocks must still hold this isolate's last pattern; then a new pattern
+ * and the next round. The timer is due after a microsecond, so it has
+ * usually expired by the time the isolate parks: a parked isolate whose
+ * timer is already due must still be woken. */
+static void many_round(rt_timer *t, void *ctx)
+{
+    (void)t;
+    many_child *c = ctx;
+    if (rt_heap_live_bytes() != c->live_with_blocks) c->ok = false;
+    for (int k = 0; k < MANY_BLOCKS; k++)
+        if (!c->blocks[k] ||
+            !holds(c->blocks[k], many_size(c->index, k), many_seed(c->index, k, c->round)))
+            c->ok = false;
+    if (c->round + 1 == MANY_ROUNDS) {
+        many_finish(c);
+        return;
+    }
+    c->round++;
+    for (int k = 0; k < MANY_BLOCKS; k++)
+        if (c->blocks[k])
+            fill(c->blocks[k], 0, many_size(c->index, k), many_seed(c->index, k, c->round));
+    if (rt_timer_start(NULL, RT_US(1), 0, many_round, c, NULL) != 0) {
+        c->ok = false;
+        many_finish(c);
+    }
 }
 
 static void many_entry(rt_value *msg)
@@ -618,11 +643,11 @@ static void many_entry(rt_value *msg)
             continue;
         }
         c->block_live += rt_heap_live_bytes() - before;
-        fill(c->blocks[k], 0, n, many_seed(c->index, k));
+        fill(c->blocks[k], 0, n, many_seed(c->index, k, 0));
     }
-    if (rt_timer_start(NULL, RT_MS(1), 0, many_check, c, NULL) != 0) {
+    if (rt_timer_start(NULL, RT_US(1), 0, many_round, c, NULL) != 0) {
         c->ok = false;
-        many_check(NULL, c);
+        many_finish(c);
         return;
     }
     c->live_with_blocks = rt_heap_live_bytes();

@@ -8,5 +8,6 @@
 #include "rt_port.h"
 #include "rt_loop.h"
 #include "rt_isolate.h"
+#include "rt_future.h"
 
 #endif

@@ -27,6 +27,10 @@ const char *rt_strerror(int code)
         return "RT_EAGAIN: resource temporarily unavailable";
     case RT_EDEPTH:
         return "RT_EDEPTH: value nested too deeply";
+    case RT_ETIMEOUT:
+        return "RT_ETIMEOUT: timed out";
+    case RT_ECANCELLED:
+        return "RT_ECANCELLED: cancelled";
     default:
         return code <= RT_EUSER ? "application error" : "unknown error";
     }

@@ -22,6 +22,8 @@ enum {
     RT_ESTATE = -7,    /* the object is not in a state that allows this */
     RT_EAGAIN = -8,    /* resource temporarily unavailable (threads) */
     RT_EDEPTH = -9,    /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
+    RT_ETIMEOUT = -10,   /* an operation took longer than allowed */
+    RT_ECANCELLED = -11, /* an operation was cancelled */
     RT_EUSER = -100    /* first code free for applications */
 };
 

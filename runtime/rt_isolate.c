@@ -41,6 +41,7 @@ static rt_isolate *isolate_new(const rt_isolate_options *o, bool is_main)
     rt__list_init(&iso->ports);
     rt__list_init(&iso->all);
     rt__list_init(&iso->runq);
+    rt__list_init(&iso->unhandled);
     atomic_init(&iso->alive, true);
     iso->sleep_index = SIZE_MAX;
     iso->is_main = is_main;
@@ -322,6 +323,7 @@ void rt__isolate_exit_now(rt_isolate *iso)
     iso->nevents = 0;
     rt__timers_drop_all(iso);
     rt__ports_close_all(iso);
+    rt__list_init(&iso->unhandled); /* its nodes go with the heap */
     rt_send_port_release(port);
     rt_send_port_release(iso->on_error);
     /* The on-exit message is built now but posted last, so that whoever gets

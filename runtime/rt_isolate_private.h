@@ -103,6 +103,10 @@ struct rt_isolate {
     rt_receive_port *default_port;
     rt_send_port *on_exit, *on_error;
     rt_entry_fn entry;
+    /* Futures (rt_future.c). */
+    rt_link unhandled;              /* error futures nobody has handled yet */
+    struct rt_future *settling;     /* futures whose listeners are running */
+    bool propagating;
     bool errors_fatal;
     bool exiting;
     bool is_main;
@@ -136,6 +140,9 @@ void rt__loop_run_entry(rt_isolate *iso, rt_msg *start);
 void rt__drain_microtasks(rt_isolate *iso);
 /* Splices the inbox into the event queue. */
 void rt__inbox_take(rt_isolate *iso);
+
+/* Futures: reports errors nobody handled; called when microtasks run out. */
+void rt__futures_report_unhandled(rt_isolate *iso);
 
 /* Timers. */
 void rt__timers_collect_due(rt_isolate *iso);

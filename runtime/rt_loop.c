@@ -75,7 +75,15 @@ static bool killed(rt_isolate *iso, bool immediate_only)
 void rt__drain_microtasks(rt_isolate *iso)
 {
     rt_link *l;
-    while (!iso->exiting && (l = rt__list_pop_front(&iso->microtasks))) {
+    for (;;) {
+        if (iso->exiting) return;
+        l = rt__list_pop_front(&iso->microtasks);
+        if (!l) {
+            /* Out of microtasks: errors still unhandled now are reported. */
+            if (rt__list_empty(&iso->unhandled)) return;
+            rt__futures_report_unhandled(iso);
+            continue;
+        }
         rt_task *t = rt__container_of(l, rt_task, ev.link);
         rt_task_fn fn = t->fn;
         void *ctx = t->ctx;

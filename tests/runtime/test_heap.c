@@ -564,7 +564,10 @@ static int64_t many_expected_sum(int64_t index)
 }
 
 typedef struct many_child {
-    rt_send_port *reply;
+    /* The entry's message [reply port, index], kept as a value rather than a
+     * duplicated rt_send_port: if the isolate is killed before it reports,
+     * its exit frees the value and gives back the port reference with it. */
+    rt_value *msg;
     int64_t index;
     int64_t start_live; /* live bytes of the fresh heap, as the entry began */
     size_t live_with_blocks, block_live;
@@ -589,10 +592,10 @@ static void many_finish(many_child *c)
         rt_list_push(r, rt_value_int(sum));
         rt_list_push(r, rt_value_int(c->start_live));
         rt_list_push(r, rt_value_bool(c->ok));
-        rt_port_send(c->reply, r);
+        rt_port_send(rt_value_as_send_port(rt_list_get(c->msg, 0)), r);
         rt_value_free(r);
     }
-    rt_send_port_release(c->reply);
+    rt_value_free(c->msg);
     rt_free(c);
 }
 
@@ -630,11 +633,10 @@ static void many_entry(rt_value *msg)
     many_child *c = rt_malloc(sizeof *c);
     if (!c) return;
     memset(c, 0, sizeof *c);
-    c->reply = rt_send_port_dup(rt_value_as_send_port(rt_list_get(msg, 0)));
+    c->msg = msg;
     c->index = rt_value_as_int(rt_list_get(msg, 1));
     c->start_live = start_live;
     c->ok = true;
-    rt_value_free(msg);
     for (int k = 0; k < MANY_BLOCKS; k++) {
         size_t n = many_size(c->index, k), before = rt_heap_live_bytes();
         c->blocks[k] = rt_malloc(n);
@@ -755,7 +757,7 @@ static void test_thousand_isolates_private_heaps(void **state)
 #define STATS_PINGS 20
 
 typedef struct stats_child {
-    rt_send_port *main_port;
+    rt_value *main_port; /* the entry's message: a value, so a kill cannot leak it */
     void **keep;
 } stats_child;
 
@@ -765,12 +767,12 @@ static void stats_child_on_msg(rt_receive_port *p, rt_value *v, void *ctx)
     int64_t i = rt_value_as_int(v);
     rt_value_free(v);
     if (i < 0) { /* quit: nothing keeps it alive any more */
-        rt_send_port_release(c->main_port);
+        rt_value_free(c->main_port);
         rt_receive_port_close(p);
         return;
     }
     rt_value *r = rt_value_int(i);
-    rt_port_send(c->main_port, r);
+    rt_port_send(rt_value_as_send_port(c->main_port), r);
     rt_value_free(r);
 }
 
@@ -782,8 +784,7 @@ static void stats_entry(rt_value *msg)
 {
     stats_child *c = rt_malloc(sizeof *c);
     if (!c) return;
-    c->main_port = rt_send_port_dup(rt_value_as_send_port(msg));
-    rt_value_free(msg);
+    c->main_port = msg;
     c->keep = rt_malloc(STATS_BLOCKS * sizeof *c->keep);
     for (int i = 0; c->keep && i < STATS_BLOCKS; i++) {
         c->keep[i] = rt_malloc(STATS_BLOCK);
@@ -792,7 +793,7 @@ static void stats_entry(rt_value *msg)
     rt_receive_port *rp = rt_receive_port_open(stats_child_on_msg, c, NULL);
     if (!rp) return;
     rt_value *hello = rt_value_send_port(rt_receive_port_send_port(rp));
-    rt_port_send(c->main_port, hello);
+    rt_port_send(rt_value_as_send_port(c->main_port), hello);
     rt_value_free(hello);
 }
 

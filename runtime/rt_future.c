@@ -1,0 +1,788 @@
+/* rt_future.c: futures, completers and their combinators.
+ *
+ * A future's outcome is a small reference-counted result, so passing an
+ * outcome down a chain (then without a handler, follow, timeout) shares it
+ * in O(1) instead of copying values. Completing a future runs its listeners
+ * from an explicit stack: a listener that completes another future pushes it
+ * and it is handled next (depth first, as the Dart VM does), so a chain of a
+ * million thens propagates in constant C stack depth.
+ */
+#include "rt_future.h"
+#include "rt_isolate_private.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+enum { F_PENDING, F_FOLLOWING, F_SCHEDULED, F_DONE };
+
+typedef struct rt_result {
+    uint32_t refs;
+    bool is_error;
+    rt_value *value;
+    void *ptr;
+    rt_destroy_fn destroy;
+    rt_finalizer fin; /* runs destroy(ptr) if the isolate exits first */
+    rt_error error;
+} rt_result;
+
+struct rt_future {
+    uint32_t refs;
+    uint8_t state;
+    bool sync;         /* completer mode */
+    bool had_listener; /* someone handles its outcome */
+    bool unhandled;    /* in owner->unhandled */
+    rt_isolate *owner;
+    rt_result *result;
+    rt_link listeners;
+    rt_link unhandled_link;
+    rt_future *settle_next;
+};
+
+typedef struct rt_listener rt_listener;
+typedef void (*listener_fn)(rt_future *src, rt_listener *l);
+
+struct rt_listener {
+    rt_link link;
+    listener_fn fn;
+    rt_future *src;  /* while queued as a microtask */
+    rt_future *next; /* the future this listener completes, if any */
+    rt_future_fn on_value, on_error;
+    rt_task_fn task; /* when_complete */
+    void *ctx;
+    int code;
+};
+
+static rt_isolate *me(const char *func)
+{
+    return rt__isolate_check(func);
+}
+
+static void check_owner(const rt_future *f, const char *func)
+{
+    (void)f;
+    (void)func;
+    RT_CHECK(f->owner == rt__current, "%s: future of isolate '%s' used from isolate '%s'", func,
+             f->owner->name, rt__current ? rt__current->name : "(none)");
+}
+
+/* ---- Results ---- */
+
+static void result_finalize(rt_finalizer *fin)
+{
+    rt_result *r = rt__container_of(fin, rt_result, fin);
+    if (r->destroy) r->destroy(r->ptr);
+}
+
+static rt_result *result_new(rt_isolate *iso, size_t extra)
+{
+    rt_result *r = rt__heap_alloc(&iso->heap, sizeof *r + extra);
+    if (r) memset(r, 0, sizeof *r);
+    if (r) r->refs = 1;
+    return r;
+}
+
+static rt_result *result_dup(rt_result *r)
+{
+    r->refs++;
+    return r;
+}
+
+static void result_release(rt_isolate *iso, rt_result *r)
+{
+    if (!r || --r->refs) return;
+    if (r->destroy) {
+        rt__heap_remove_finalizer(&r->fin);
+        r->destroy(r->ptr);
+    }
+    rt_value_free(r->value);
+    rt__heap_free(&iso->heap, r);
+}
+
+static rt_result *error_result(rt_isolate *iso, int code, const char *domain, const char *msg)
+{
+    size_t dl = strlen(domain) + 1, ml = strlen(msg) + 1;
+    rt_result *r = result_new(iso, dl + ml);
+    if (!r) return NULL;
+    char *d = (char *)(r + 1), *m = d + dl;
+    memcpy(d, domain, dl);
+    memcpy(m, msg, ml);
+    r->is_error = true;
+    r->error = (rt_error){code, d, m};
+    return r;
+}
+
+static rt_result *error_resultv(rt_isolate *iso, int code, const char *domain, const char *fmt,
+                                va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return error_result(iso, code, domain ? domain : "runtime", msg);
+}
+
+/* ---- Futures ---- */
+
+static rt_future *future_new(rt_isolate *iso, bool sync)
+{
+    rt_future *f = rt__heap_alloc(&iso->heap, sizeof *f);
+    if (!f) return NULL;
+    memset(f, 0, sizeof *f);
+    f->refs = 1;
+    f->sync = sync;
+    f->owner = iso;
+    rt__list_init(&f->listeners);
+    rt__list_init(&f->unhandled_link);
+    return f;
+}
+
+rt_future *rt_future_dup(rt_future *f)
+{
+    if (f) f->refs++;
+    return f;
+}
+
+static void free_listener(rt_isolate *iso, rt_listener *l)
+{
+    rt_future_release(l->next);
+    rt__heap_free(&iso->heap, l);
+}
+
+void rt_future_release(rt_future *f)
+{
+    if (!f) return;
+    check_owner(f, __func__);
+    if (--f->refs) return;
+    rt_isolate *iso = f->owner;
+    rt_link *l;
+    /* Listeners of a future nobody can complete any more never run. */
+    while ((l = rt__list_pop_front(&f->listeners)))
+        free_listener(iso, rt__container_of(l, rt_listener, link));
+    result_release(iso, f->result);
+    rt__heap_free(&iso->heap, f);
+}
+
+bool rt_future_is_complete(const rt_future *f)
+{
+    return f->state == F_DONE;
+}
+
+bool rt_future_is_error(const rt_future *f)
+{
+    return f->state == F_DONE && f->result->is_error;
+}
+
+const rt_value *rt_future_get_value(const rt_future *f)
+{
+    return f->state == F_DONE && !f->result->is_error ? f->result->value : NULL;
+}
+
+void *rt_future_get_ptr(const rt_future *f)
+{
+    return f->state == F_DONE && !f->result->is_error ? f->result->ptr : NULL;
+}
+
+const rt_error *rt_future_get_error(const rt_future *f)
+{
+    return rt_future_is_error(f) ? &f->result->error : NULL;
+}
+
+/* ---- Completing and propagating ---- */
+
+static void mark_unhandled(rt_future *f)
+{
+    f->unhandled = true;
+    rt__list_push_back(&f->owner->unhandled, &f->unhandled_link);
+    rt_future_dup(f);
+}
+
+/* f's result is set: run its listeners, and those of every future they
+ * complete in turn, depth first, without recursion. */
+static void settle(rt_future *f)
+{
+    rt_isolate *iso = f->owner;
+    f->state = F_DONE;
+    f->settle_next = iso->settling;
+    iso->settling = rt_future_dup(f);
+    if (iso->propagating) return;
+    iso->propagating = true;
+    rt_future *top;
+    while ((top = iso->settling)) {
+        rt_link *l = rt__list_pop_front(&top->listeners);
+        if (!l) {
+            iso->settling = top->settle_next;
+            if (top->result->is_error && !top->had_listener && !top->unhandled) mark_unhandled(top);
+            rt_future_release(top);
+            continue;
+        }
+        rt_listener *li = rt__container_of(l, rt_listener, link);
+        li->fn(top, li);
+    }
+    iso->propagating = false;
+}
+
+static void settle_task(void *ctx)
+{
+    rt_future *f = ctx;
+    settle(f);
+    rt_future_release(f);
+}
+
+/* Gives f its outcome (taking the reference to r): now if sync, else in a
+ * microtask. */
+static int complete(rt_future *f, rt_result *r)
+{
+    if (!r) return RT_ENOMEM;
+    f->result = r;
+    if (f->sync) {
+        settle(f);
+        return RT_OK;
+    }
+    f->state = F_SCHEDULED;
+    int rc = rt_schedule_microtask(settle_task, rt_future_dup(f));
+    if (rc) {
+        /* Cannot defer: settle now rather than lose the outcome. */
+        f->refs--;
+        settle(f);
+    }
+    return RT_OK;
+}
+
+static rt_future *fut_of(rt_completer *c)
+{
+    return (rt_future *)c;
+}
+
+static int check_pending(rt_future *f, const char *func)
+{
+    check_owner(f, func);
+    RT_CHECK(f->state == F_PENDING, "%s: the future was already completed", func);
+    return f->state == F_PENDING ? RT_OK : RT_ESTATE;
+}
+
+rt_completer *rt_completer_new(bool sync)
+{
+    return (rt_completer *)future_new(me(__func__), sync);
+}
+
+void rt_completer_release(rt_completer *c)
+{
+    rt_future_release(fut_of(c));
+}
+
+rt_future *rt_completer_future(rt_completer *c)
+{
+    return rt_future_dup(fut_of(c));
+}
+
+bool rt_completer_is_completed(const rt_completer *c)
+{
+    return ((const rt_future *)c)->state != F_PENDING;
+}
+
+int rt_completer_complete(rt_completer *c, rt_value *value)
+{
+    rt_future *f = fut_of(c);
+    int rc = check_pending(f, __func__);
+    if (rc) return rc;
+    rt_result *r = result_new(f->owner, 0);
+    if (!r) return RT_ENOMEM;
+    r->value = value;
+    return complete(f, r);
+}
+
+int rt_completer_complete_ptr(rt_completer *c, void *ptr, rt_destroy_fn destroy)
+{
+    rt_future *f = fut_of(c);
+    int rc = check_pending(f, __func__);
+    if (rc) return rc;
+    rt_result *r = result_new(f->owner, 0);
+    if (!r) return RT_ENOMEM;
+    r->ptr = ptr;
+    r->destroy = destroy;
+    if (destroy) {
+        r->fin.fn = result_finalize;
+        rt__heap_add_finalizer(&f->owner->heap, &r->fin);
+    }
+    return complete(f, r);
+}
+
+int rt_completer_fail(rt_completer *c, int code, const char *domain, const char *fmt, ...)
+{
+    rt_future *f = fut_of(c);
+    int rc = check_pending(f, __func__);
+    if (rc) return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    rt_result *r = error_resultv(f->owner, code, domain, fmt, ap);
+    va_end(ap);
+    return complete(f, r);
+}
+
+int rt_completer_fail_with(rt_completer *c, const rt_error *e)
+{
+    rt_future *f = fut_of(c);
+    int rc = check_pending(f, __func__);
+    if (rc) return rc;
+    return complete(f, error_result(f->owner, e->code, e->domain, e->message));
+}
+
+/* ---- Listeners ---- */
+
+static void listener_task(void *ctx)
+{
+    rt_listener *l = ctx;
+    rt_future *src = l->src;
+    l->src = NULL;
+    l->fn(src, l);
+    rt_future_release(src);
+}
+
+/* Adds l to f: it runs when f completes, or in a microtask queued now if f
+ * is already complete. Returns RT_ENOMEM (l freed) on failure. */
+static int add_listener(rt_future *f, rt_listener *l)
+{
+    f->had_listener = true;
+    if (f->unhandled) {
+        f->unhandled = false;
+        rt__list_remove(&f->unhandled_link);
+        f->refs--; /* the list's reference; the caller still holds one */
+    }
+    if (f->state != F_DONE) {
+        rt__list_push_back(&f->listeners, &l->link);
+        return RT_OK;
+    }
+    l->src = rt_future_dup(f);
+    int rc = rt_schedule_microtask(listener_task, l);
+    if (rc) {
+        f->refs--;
+        free_listener(f->owner, l);
+    }
+    return rc;
+}
+
+static rt_listener *listener_new(rt_isolate *iso, listener_fn fn, bool with_next)
+{
+    rt_listener *l = rt__heap_alloc(&iso->heap, sizeof *l);
+    if (!l) return NULL;
+    memset(l, 0, sizeof *l);
+    rt__list_init(&l->link);
+    l->fn = fn;
+    if (with_next && !(l->next = future_new(iso, true))) {
+        rt__heap_free(&iso->heap, l);
+        return NULL;
+    }
+    return l;
+}
+
+/* Completes `to` with the outcome of `from` (shared, O(1)). */
+static void pass_on(rt_future *to, rt_future *from)
+{
+    if (to->state == F_PENDING || to->state == F_FOLLOWING) {
+        to->state = F_PENDING;
+        complete(to, result_dup(from->result));
+    }
+}
+
+static void run_then(rt_future *src, rt_listener *l)
+{
+    rt_isolate *iso = src->owner;
+    bool err = src->result->is_error;
+    rt_future_fn cb = err ? l->on_error : l->on_value;
+    if (err && cb && l->code && l->code != src->result->error.code) cb = NULL;
+    rt_future *next = l->next;
+    if (!cb) {
+        pass_on(next, src);
+    } else {
+        cb(src, (rt_completer *)next, l->ctx);
+        if (next->state == F_PENDING) rt_completer_complete((rt_completer *)next, NULL);
+    }
+    free_listener(iso, l);
+}
+
+/* Registers l on f (consumed) and returns l's future, or NULL. */
+static rt_future *chain(rt_future *f, rt_listener *l)
+{
+    rt_future *out = l ? rt_future_dup(l->next) : NULL;
+    int rc = l ? add_listener(f, l) : RT_ENOMEM;
+    rt_future_release(f);
+    if (rc) {
+        rt_future_release(out);
+        return NULL;
+    }
+    return out;
+}
+
+rt_future *rt_future_then(rt_future *f, rt_future_fn on_value, rt_future_fn on_error, void *ctx)
+{
+    if (!f) return NULL;
+    check_owner(f, __func__);
+    rt_listener *l = listener_new(f->owner, run_then, true);
+    if (l) {
+        l->on_value = on_value;
+        l->on_error = on_error;
+        l->ctx = ctx;
+    }
+    return chain(f, l);
+}
+
+rt_future *rt_future_catch(rt_future *f, int code, rt_future_fn on_error, void *ctx)
+{
+    if (!f) return NULL;
+    check_owner(f, __func__);
+    rt_listener *l = listener_new(f->owner, run_then, true);
+    if (l) {
+        l->on_error = on_error;
+        l->code = code;
+        l->ctx = ctx;
+    }
+    return chain(f, l);
+}
+
+static void run_when_complete(rt_future *src, rt_listener *l)
+{
+    l->task(l->ctx);
+    pass_on(l->next, src);
+    free_listener(src->owner, l);
+}
+
+rt_future *rt_future_when_complete(rt_future *f, rt_task_fn fn, void *ctx)
+{
+    if (!f) return NULL;
+    check_owner(f, __func__);
+    rt_listener *l = listener_new(f->owner, run_when_complete, true);
+    if (l) {
+        l->task = fn;
+        l->ctx = ctx;
+    }
+    return chain(f, l);
+}
+
+static void run_follow(rt_future *src, rt_listener *l)
+{
+    pass_on(l->next, src);
+    free_listener(src->owner, l);
+}
+
+int rt_completer_follow(rt_completer *c, rt_future *other)
+{
+    rt_future *f = fut_of(c);
+    int rc = check_pending(f, __func__);
+    if (rc || !other) {
+        rt_future_release(other);
+        return rc ? rc : RT_ENOMEM;
+    }
+    rt_listener *l = listener_new(f->owner, run_follow, false);
+    if (!l) {
+        rt_future_release(other);
+        return RT_ENOMEM;
+    }
+    l->next = rt_future_dup(f);
+    f->state = F_FOLLOWING;
+    rc = add_listener(other, l);
+    rt_future_release(other);
+    if (rc) f->state = F_PENDING;
+    return rc;
+}
+
+/* ---- Constructors ---- */
+
+static rt_future *completed(rt_result *r)
+{
+    rt_isolate *iso = me("rt_future_value");
+    rt_future *f = r ? future_new(iso, false) : NULL;
+    if (!f) {
+        result_release(iso, r);
+        return NULL;
+    }
+    complete(f, r);
+    return f;
+}
+
+rt_future *rt_future_value(rt_value *value)
+{
+    rt_result *r = result_new(me(__func__), 0);
+    if (r)
+        r->value = value;
+    else
+        rt_value_free(value);
+    return completed(r);
+}
+
+rt_future *rt_future_error(int code, const char *domain, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rt_result *r = error_resultv(me(__func__), code, domain, fmt, ap);
+    va_end(ap);
+    return completed(r);
+}
+
+static void run_body(rt_future *f, rt_future_body body, void *ctx)
+{
+    if (body) body((rt_completer *)f, ctx);
+    if (f->state == F_PENDING) rt_completer_complete((rt_completer *)f, NULL);
+}
+
+rt_future *rt_future_sync(rt_future_body body, void *ctx)
+{
+    rt_future *f = future_new(me(__func__), false);
+    if (f) run_body(f, body, ctx);
+    return f;
+}
+
+typedef struct deferred {
+    rt_future *f;
+    rt_future_body body;
+    void *ctx;
+} deferred;
+
+static deferred *deferred_new(rt_isolate *iso, rt_future *f, rt_future_body body, void *ctx)
+{
+    deferred *d = rt__heap_alloc(&iso->heap, sizeof *d);
+    if (d) *d = (deferred){rt_future_dup(f), body, ctx};
+    return d;
+}
+
+static void deferred_run(deferred *d)
+{
+    rt_future *f = d->f;
+    run_body(f, d->body, d->ctx);
+    rt__heap_free(&f->owner->heap, d);
+    rt_future_release(f);
+}
+
+static void deferred_task(void *ctx)
+{
+    deferred_run(ctx);
+}
+
+static void deferred_timer(rt_timer *t, void *ctx)
+{
+    (void)t;
+    deferred_run(ctx);
+}
+
+static rt_future *deferred_future(int64_t delay, bool microtask, rt_future_body body, void *ctx)
+{
+    rt_isolate *iso = me("rt_future_delayed");
+    rt_future *f = future_new(iso, true);
+    deferred *d = f ? deferred_new(iso, f, body, ctx) : NULL;
+    int rc = !d          ? RT_ENOMEM
+             : microtask ? rt_schedule_microtask(deferred_task, d)
+                         : rt_timer_start(NULL, delay, 0, deferred_timer, d, NULL);
+    if (rc == RT_OK) return f;
+    if (d) {
+        rt_future_release(d->f);
+        rt__heap_free(&iso->heap, d);
+    }
+    rt_future_release(f);
+    return NULL;
+}
+
+rt_future *rt_future_microtask(rt_future_body body, void *ctx)
+{
+    return deferred_future(0, true, body, ctx);
+}
+
+rt_future *rt_future_run(rt_future_body body, void *ctx)
+{
+    return deferred_future(0, false, body, ctx);
+}
+
+rt_future *rt_future_delayed(int64_t delay_ns, rt_future_body body, void *ctx)
+{
+    return deferred_future(delay_ns, false, body, ctx);
+}
+
+/* ---- timeout ---- */
+
+typedef struct timeout_state {
+    rt_future *out;
+    rt_timer *timer;
+    rt_future_body on_timeout;
+    void *ctx;
+    int64_t ns;
+    int refs; /* the listener and the timer */
+} timeout_state;
+
+static void timeout_unref(rt_isolate *iso, timeout_state *s)
+{
+    if (--s->refs) return;
+    rt_future_release(s->out);
+    rt__heap_free(&iso->heap, s);
+}
+
+static void timeout_fired(rt_timer *t, void *ctx)
+{
+    timeout_state *s = ctx;
+    rt_isolate *iso = s->out->owner;
+    rt_timer_free(t); /* safe in its own callback: freed once it returns */
+    s->timer = NULL;
+    if (s->out->state == F_PENDING) {
+        if (s->on_timeout)
+            run_body(s->out, s->on_timeout, s->ctx);
+        else
+            rt_completer_fail((rt_completer *)s->out, RT_ETIMEOUT, "runtime",
+                              "timed out after %lld ms", (long long)(s->ns / 1000000));
+    }
+    timeout_unref(iso, s);
+}
+
+static void timeout_source_done(rt_future *src, rt_listener *l)
+{
+    timeout_state *s = l->ctx;
+    rt_isolate *iso = src->owner;
+    if (s->out->state == F_PENDING) {
+        pass_on(s->out, src);
+        if (s->timer) {
+            rt_timer_cancel(s->timer);
+            rt_timer_free(s->timer);
+            s->timer = NULL;
+            timeout_unref(iso, s);
+        }
+    }
+    free_listener(iso, l);
+    timeout_unref(iso, s);
+}
+
+rt_future *rt_future_timeout(rt_future *f, int64_t timeout_ns, rt_future_body on_timeout, void *ctx)
+{
+    if (!f) return NULL;
+    check_owner(f, __func__);
+    rt_isolate *iso = f->owner;
+    timeout_state *s = rt__heap_alloc(&iso->heap, sizeof *s);
+    rt_listener *l = s ? listener_new(iso, timeout_source_done, false) : NULL;
+    rt_future *out = l ? future_new(iso, true) : NULL;
+    if (!out || rt_timer_start(&s->timer, timeout_ns, 0, timeout_fired, s, NULL) != RT_OK) {
+        if (l) rt__heap_free(&iso->heap, l);
+        if (s) rt__heap_free(&iso->heap, s);
+        rt_future_release(out);
+        rt_future_release(f);
+        return NULL;
+    }
+    *s = (timeout_state){out, s->timer, on_timeout, ctx, timeout_ns, 2};
+    l->ctx = s;
+    if (add_listener(f, l) != RT_OK) timeout_unref(iso, s);
+    rt_future_release(f);
+    return rt_future_dup(out);
+}
+
+/* ---- wait and any ---- */
+
+typedef struct group {
+    rt_future *out;
+    size_t n, left;
+    bool eager, any;
+    rt_future *first_error;
+    rt_future **done; /* wait: each input, kept until all are in */
+} group;
+
+static void group_unref(rt_isolate *iso, group *g)
+{
+    if (--g->left) return;
+    if (g->out->state == F_PENDING) {
+        if (g->first_error) {
+            pass_on(g->out, g->first_error);
+        } else if (!g->any) {
+            rt_value *list = rt_value_list();
+            for (size_t i = 0; list && i < g->n; i++) {
+                const rt_value *v = rt_future_get_value(g->done[i]);
+                rt_value *item = v ? rt_value_copy(v, NULL) : rt_value_null();
+                if (!item || rt_list_push(list, item)) {
+                    rt_value_free(item);
+                    rt_value_free(list);
+                    list = NULL;
+                }
+            }
+            if (list)
+                rt_completer_complete((rt_completer *)g->out, list);
+            else
+                rt_completer_fail((rt_completer *)g->out, RT_ENOMEM, "runtime", "out of memory");
+        }
+    }
+    for (size_t i = 0; g->done && i < g->n; i++)
+        rt_future_release(g->done[i]);
+    rt__heap_free(&iso->heap, g->done);
+    rt_future_release(g->first_error);
+    rt_future_release(g->out);
+    rt__heap_free(&iso->heap, g);
+}
+
+static void group_member_done(rt_future *src, rt_listener *l)
+{
+    group *g = l->ctx;
+    rt_isolate *iso = src->owner;
+    if (g->any) {
+        pass_on(g->out, src);
+    } else {
+        g->done[l->code] = rt_future_dup(src);
+        if (src->result->is_error) {
+            if (!g->first_error) g->first_error = rt_future_dup(src);
+            if (g->eager) pass_on(g->out, src);
+        }
+    }
+    free_listener(iso, l);
+    group_unref(iso, g);
+}
+
+static rt_future *group_start(rt_future **fs, size_t n, bool eager, bool any)
+{
+    rt_isolate *iso = me(any ? "rt_future_any" : "rt_future_wait");
+    group *g = rt__heap_alloc(&iso->heap, sizeof *g);
+    rt_future *out = g ? future_new(iso, true) : NULL;
+    rt_future **done = out && !any ? rt__heap_alloc(&iso->heap, (n ? n : 1) * sizeof *done) : NULL;
+    bool ok = out && (any || done);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = fs[i] != NULL;
+    if (!ok) {
+        for (size_t i = 0; i < n; i++)
+            rt_future_release(fs[i]);
+        rt__heap_free(&iso->heap, done);
+        rt_future_release(out);
+        rt__heap_free(&iso->heap, g);
+        return NULL;
+    }
+    if (done) memset(done, 0, n * sizeof *done);
+    /* One count per member plus one for this call, dropped at the end. */
+    *g = (group){rt_future_dup(out), n, n + 1, eager, any, NULL, done};
+    for (size_t i = 0; i < n; i++) {
+        rt_listener *l = listener_new(iso, group_member_done, false);
+        if (l) {
+            l->ctx = g;
+            l->code = (int)i;
+        }
+        if (!l || add_listener(fs[i], l) != RT_OK) {
+            /* Out of memory: fail rather than hang. */
+            if (out->state == F_PENDING)
+                rt_completer_fail((rt_completer *)out, RT_ENOMEM, "runtime", "out of memory");
+            g->left--;
+        }
+        rt_future_release(fs[i]);
+    }
+    if (n == 0 && any) rt_completer_complete((rt_completer *)out, NULL);
+    group_unref(iso, g);
+    return out;
+}
+
+rt_future *rt_future_wait(rt_future **fs, size_t n, bool eager_error)
+{
+    return group_start(fs, n, eager_error, false);
+}
+
+rt_future *rt_future_any(rt_future **fs, size_t n)
+{
+    return group_start(fs, n, false, true);
+}
+
+/* ---- Unhandled errors ---- */
+
+void rt__futures_report_unhandled(rt_isolate *iso)
+{
+    rt_link *l;
+    while ((l = rt__list_pop_front(&iso->unhandled))) {
+        rt_future *f = rt__container_of(l, rt_future, unhandled_link);
+        f->unhandled = false;
+        const rt_error *e = &f->result->error;
+        rt_report_error(e->code, "unhandled future error (%s): %s", e->domain, e->message);
+        rt_future_release(f);
+    }
+}

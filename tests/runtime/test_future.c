@@ -1,0 +1,461 @@
+/* test_future.c: futures and completers: Dart's ordering, chains, errors. */
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static rt_virtual_clock vclock;
+
+static void enter(void)
+{
+    rt_virtual_clock_init(&vclock);
+    ts_main_enter(&(rt_isolate_options){.clock = &vclock.clock});
+    ts_log_reset();
+}
+
+static void log_task(void *ctx)
+{
+    ts_log("%s", (const char *)ctx);
+}
+
+static void log_then(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next;
+    ts_log("%s", (const char *)ctx);
+}
+
+static void log_body(rt_completer *c, void *ctx)
+{
+    (void)c;
+    ts_log("%s", (const char *)ctx);
+}
+
+static void then_log(rt_future *f, const char *label)
+{
+    rt_future_release(rt_future_then(f, log_then, log_then, (void *)label));
+}
+
+/* A callback on an incomplete future runs inside the task that completes it
+ * (sync completer); with an async completer, in a microtask after it. */
+static void test_sync_and_async_completers(void **state)
+{
+    (void)state;
+    enter();
+    for (int sync = 1; sync >= 0; sync--) {
+        rt_completer *c = rt_completer_new(sync);
+        then_log(rt_completer_future(c), sync ? "sync then" : "async then");
+        ts_log("before complete");
+        rt_completer_complete(c, NULL);
+        ts_log("after complete");
+        rt_completer_release(c);
+        ts_run_main();
+    }
+    assert_string_equal(ts_log_text(), "before complete, sync then, after complete, "
+                                       "before complete, after complete, async then");
+    ts_main_leave();
+}
+
+/* A whole chain propagates within the completing task. */
+static void test_chain_propagates_in_one_task(void **state)
+{
+    (void)state;
+    enter();
+    rt_completer *c = rt_completer_new(true);
+    rt_future *f = rt_completer_future(c);
+    f = rt_future_then(f, log_then, NULL, "then 1");
+    f = rt_future_then(f, log_then, NULL, "then 2");
+    then_log(f, "then 3");
+    rt_schedule_microtask(log_task, "microtask");
+    rt_completer_complete(c, NULL);
+    ts_log("completed");
+    rt_completer_release(c);
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "then 1, then 2, then 3, completed, microtask");
+    ts_main_leave();
+}
+
+static void body_b(rt_completer *c, void *ctx)
+{
+    (void)ctx;
+    ts_log("B (microtask body)");
+    rt_completer_complete(c, rt_value_int(1));
+}
+
+/* scheduleMicrotask(A); Future.microtask(B).then(C); scheduleMicrotask(D):
+ * the then runs inside B's microtask, before D. */
+static void test_microtask_vs_future_microtask_then(void **state)
+{
+    (void)state;
+    enter();
+    rt_schedule_microtask(log_task, "A");
+    then_log(rt_future_microtask(body_b, NULL), "C (then)");
+    rt_schedule_microtask(log_task, "D");
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "A, B (microtask body), C (then), D");
+    ts_main_leave();
+}
+
+/* Future.value(v).then().then() vs a microtask scheduled after it: both
+ * thens run first, since the value's completion microtask was queued when
+ * the future was made. */
+static void test_future_value_then_then_vs_microtask(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = rt_future_value(rt_value_int(7));
+    f = rt_future_then(f, log_then, NULL, "then 1");
+    then_log(f, "then 2");
+    rt_schedule_microtask(log_task, "microtask");
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "then 1, then 2, microtask");
+    ts_main_leave();
+}
+
+/* A callback added to a completed future is queued as one microtask at the
+ * moment it is added. */
+static void test_then_on_completed_future_is_a_microtask(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = rt_future_value(rt_value_int(1));
+    ts_run_main();
+    assert_true(rt_future_is_complete(f));
+    rt_schedule_microtask(log_task, "X");
+    then_log(f, "Y (then)");
+    rt_schedule_microtask(log_task, "Z");
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "X, Y (then), Z");
+    ts_main_leave();
+}
+
+/* Future.sync runs its body now; Future(f) runs behind queued events;
+ * Future.delayed after its delay. */
+static void test_constructors_order(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *d = rt_future_delayed(RT_MS(5), log_body, "delayed body");
+    rt_future *r = rt_future_run(log_body, "run body (zero timer)");
+    rt_future *m = rt_future_microtask(log_body, "microtask body");
+    rt_future *s = rt_future_sync(log_body, "sync body");
+    then_log(s, "sync then");
+    ts_log("main");
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "sync body, main, microtask body, sync then, "
+                                       "run body (zero timer), delayed body");
+    assert_int_equal(vclock.now, RT_MS(5));
+    rt_future_release(d);
+    rt_future_release(r);
+    rt_future_release(m);
+    ts_main_leave();
+}
+
+/* ---- Values and errors down a chain ---- */
+
+static void add_one(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)ctx;
+    rt_completer_complete(next, rt_value_int(rt_value_as_int(rt_future_get_value(src)) + 1));
+}
+
+static void fail_with_5(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)ctx;
+    rt_completer_fail(next, RT_EUSER - 5, "test", "five");
+}
+
+static void recover(rt_future *src, rt_completer *next, void *ctx)
+{
+    const rt_error *e = rt_future_get_error(src);
+    ts_log("caught %s: %s (%d) by %s", e->domain, e->message, e->code, (const char *)ctx);
+    rt_completer_complete(next, rt_value_int(100));
+}
+
+static void test_errors_propagate_and_catch_filters(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = rt_future_value(rt_value_int(1));
+    f = rt_future_then(f, add_one, NULL, NULL);               /* 2 */
+    f = rt_future_then(f, fail_with_5, NULL, NULL);           /* error 5 */
+    f = rt_future_then(f, add_one, NULL, NULL);               /* skipped: the error passes */
+    f = rt_future_catch(f, RT_EUSER - 6, recover, "catch 6"); /* other code: passes */
+    f = rt_future_catch(f, RT_EUSER - 5, recover, "catch 5");
+    f = rt_future_then(f, add_one, NULL, NULL); /* 101 */
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "caught test: five (-105) by catch 5");
+    assert_false(rt_future_is_error(f));
+    assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 101);
+    rt_future_release(f);
+    ts_main_leave();
+}
+
+static void count_task(void *ctx)
+{
+    ++*(int *)ctx;
+}
+
+static void test_when_complete_keeps_outcome(void **state)
+{
+    (void)state;
+    enter();
+    int runs = 0;
+    rt_future *a = rt_future_when_complete(rt_future_value(rt_value_int(3)), count_task, &runs);
+    rt_future *b =
+        rt_future_when_complete(rt_future_error(RT_EUSER - 1, "test", "no"), count_task, &runs);
+    b = rt_future_catch(b, 0, recover, "catch");
+    ts_run_main();
+    assert_int_equal(runs, 2);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(a)), 3);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(b)), 100);
+    rt_future_release(a);
+    rt_future_release(b);
+    ts_main_leave();
+}
+
+/* ---- timeout, wait, any ---- */
+
+static void fallback(rt_completer *c, void *ctx)
+{
+    (void)ctx;
+    rt_completer_complete(c, rt_value_string("fallback"));
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *slow =
+        rt_future_timeout(rt_future_delayed(RT_MS(100), NULL, NULL), RT_MS(10), NULL, NULL);
+    rt_future *fb =
+        rt_future_timeout(rt_future_delayed(RT_MS(100), NULL, NULL), RT_MS(10), fallback, NULL);
+    rt_future *fast = rt_future_timeout(rt_future_value(rt_value_int(9)), RT_MS(10), NULL, NULL);
+    rt_future *fast_timer_gone = rt_future_dup(fast);
+    rt_run(RT_RUN_NOWAIT);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(fast)), 9);
+    ts_run_main();
+    assert_int_equal(rt_future_get_error(slow)->code, RT_ETIMEOUT);
+    assert_non_null(strstr(rt_future_get_error(slow)->message, "timed out after 10 ms"));
+    assert_string_equal(rt_value_as_string(rt_future_get_value(fb), NULL), "fallback");
+    /* The delayed futures still ran to the end: 100 ms of virtual time. */
+    assert_int_equal(vclock.now, RT_MS(100));
+    rt_future_release(slow);
+    rt_future_release(fb);
+    rt_future_release(fast);
+    rt_future_release(fast_timer_gone);
+    ts_main_leave();
+}
+
+static void value_body(rt_completer *c, void *ctx)
+{
+    rt_completer_complete(c, rt_value_int((int64_t)(intptr_t)ctx));
+}
+
+static void fail_body(rt_completer *c, void *ctx)
+{
+    rt_completer_fail(c, (int)(intptr_t)ctx, "test", "failed %d", (int)(intptr_t)ctx);
+}
+
+static void test_wait_values_in_input_order(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *fs[3] = {rt_future_delayed(RT_MS(30), value_body, (void *)1),
+                        rt_future_delayed(RT_MS(10), value_body, (void *)2),
+                        rt_future_delayed(RT_MS(20), value_body, (void *)3)};
+    rt_future *all = rt_future_wait(fs, 3, false);
+    ts_run_main();
+    const rt_value *list = rt_future_get_value(all);
+    assert_int_equal(rt_list_len(list), 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rt_value_as_int(rt_list_get(list, (size_t)i)), i + 1);
+    rt_future_release(all);
+    ts_main_leave();
+}
+
+static void test_wait_errors_eager_and_not(void **state)
+{
+    (void)state;
+    enter();
+    for (int eager = 0; eager <= 1; eager++) {
+        rt_future *fs[3] = {
+            rt_future_delayed(RT_MS(30), value_body, (void *)1),
+            rt_future_delayed(RT_MS(10), fail_body, (void *)(intptr_t)(RT_EUSER - 1)),
+            rt_future_delayed(RT_MS(20), fail_body, (void *)(intptr_t)(RT_EUSER - 2))};
+        int64_t t0 = vclock.now;
+        rt_future *all = rt_future_wait(fs, 3, eager);
+        while (!rt_future_is_complete(all))
+            rt_run(RT_RUN_ONCE);
+        /* Eager: done at the first error (10 ms); otherwise after all (30 ms). */
+        assert_int_equal(vclock.now - t0, eager ? RT_MS(10) : RT_MS(30));
+        assert_int_equal(rt_future_get_error(all)->code, RT_EUSER - 1);
+        rt_future_release(all);
+        ts_run_main();
+    }
+    ts_main_leave();
+}
+
+static void test_any_first_wins(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *fs[3] = {rt_future_delayed(RT_MS(30), value_body, (void *)1),
+                        rt_future_delayed(RT_MS(10), value_body, (void *)2),
+                        rt_future_delayed(RT_MS(20), fail_body, (void *)(intptr_t)(RT_EUSER - 2))};
+    rt_future *first = rt_future_any(fs, 3);
+    ts_run_main();
+    assert_int_equal(rt_value_as_int(rt_future_get_value(first)), 2);
+    rt_future_release(first);
+    ts_main_leave();
+}
+
+/* ---- Unhandled errors ---- */
+
+static void on_error_report(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    ts_log("reported: %s", rt_value_as_string(rt_map_get(v, "message"), NULL));
+    rt_value_free(v);
+}
+
+static void late_catch(void *ctx)
+{
+    rt_future_release(rt_future_catch(ctx, 0, recover, "late catch"));
+}
+
+static void unhandled_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+    /* Handled later, but within the same microtask drain: not reported. */
+    rt_future *handled = rt_future_error(RT_EUSER - 3, "test", "caught later");
+    rt_schedule_microtask(late_catch, handled);
+    rt_future_release(rt_future_error(RT_EUSER - 4, "test", "nobody catches this"));
+}
+
+static void on_exit_close(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    rt_value_free(v);
+    rt_receive_port_close(p);
+    rt_receive_port_close(ctx);
+}
+
+/* An error future nobody handled by the end of the microtask drain goes to
+ * the isolate's on-error port (and, errors being fatal, ends the isolate). */
+static void test_unhandled_error_reported_not_lost(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    ts_log_reset();
+    rt_receive_port *reports = rt_receive_port_open(on_error_report, NULL, NULL);
+    rt_receive_port *exits = rt_receive_port_open(on_exit_close, reports, NULL);
+    rt_isolate_options o = {.name = "sloppy",
+                            .on_error = rt_receive_port_send_port(reports),
+                            .on_exit = rt_receive_port_send_port(exits)};
+    assert_int_equal(rt_isolate_spawn(unhandled_entry, NULL, &o, NULL), 0);
+    ts_run_main();
+    assert_string_equal(ts_log_text(),
+                        "caught test: caught later (-103) by late catch, "
+                        "reported: unhandled future error (test): nobody catches this");
+    ts_main_leave();
+}
+
+static void test_unhandled_error_goes_to_stderr(void **state)
+{
+    (void)state;
+    char out[4096];
+    int status = ts_run_child("unhandled", out, sizeof out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_non_null(strstr(out, "unhandled error in isolate 'main': unhandled future error (test): "
+                                "nobody catches this"));
+    assert_null(strstr(out, "caught later"));
+}
+
+static void child_unhandled(void)
+{
+    rt_main_enter(NULL);
+    /* Handled later, but within the same microtask drain: not reported. */
+    rt_future *handled = rt_future_error(RT_EUSER - 3, "test", "caught later");
+    rt_schedule_microtask(late_catch, handled);
+    rt_future *lost = rt_future_error(RT_EUSER - 4, "test", "nobody catches this");
+    rt_future_release(lost);
+    while (rt_run(RT_RUN_DEFAULT)) {
+    }
+    rt_main_leave();
+    exit(0);
+}
+
+static void child_double_complete(void)
+{
+    rt_main_enter(NULL);
+    rt_completer *c = rt_completer_new(false);
+    rt_completer_complete(c, NULL);
+    rt_completer_complete(c, NULL);
+}
+
+static void test_double_completion_is_an_error(void **state)
+{
+    (void)state;
+    ts_expect_abort("double-complete", "rt_completer_complete: the future was already completed");
+}
+
+/* ---- A million thens: constant stack, memory back ---- */
+
+static void pass_int(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)ctx;
+    int64_t v = rt_value_as_int(rt_future_get_value(src));
+    rt_completer_complete(next, rt_value_int(v + 1));
+}
+
+static void test_million_thens(void **state)
+{
+    (void)state;
+    enter();
+    size_t base = rt_heap_live_bytes();
+    rt_completer *c = rt_completer_new(true);
+    rt_future *f = rt_completer_future(c);
+    for (int i = 0; i < 1000000; i++)
+        f = rt_future_then(f, pass_int, NULL, NULL);
+    rt_completer_complete(c, rt_value_int(0)); /* the whole chain runs here */
+    rt_completer_release(c);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 1000000);
+    rt_future_release(f);
+    ts_run_main();
+    assert_int_equal(rt_heap_live_bytes(), base);
+    ts_main_leave();
+}
+
+static const ts_child_case cases[] = {
+    {"unhandled", child_unhandled},
+    {"double-complete", child_double_complete},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = ts_child_dispatch(argc, argv, cases);
+    if (rc >= 0) return rc;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sync_and_async_completers),
+        cmocka_unit_test(test_chain_propagates_in_one_task),
+        cmocka_unit_test(test_microtask_vs_future_microtask_then),
+        cmocka_unit_test(test_future_value_then_then_vs_microtask),
+        cmocka_unit_test(test_then_on_completed_future_is_a_microtask),
+        cmocka_unit_test(test_constructors_order),
+        cmocka_unit_test(test_errors_propagate_and_catch_filters),
+        cmocka_unit_test(test_when_complete_keeps_outcome),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_wait_values_in_input_order),
+        cmocka_unit_test(test_wait_errors_eager_and_not),
+        cmocka_unit_test(test_any_first_wins),
+        cmocka_unit_test(test_unhandled_error_reported_not_lost),
+        cmocka_unit_test(test_unhandled_error_goes_to_stderr),
+        cmocka_unit_test(test_double_completion_is_an_error),
+        cmocka_unit_test(test_million_thens),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,5 +9,6 @@
 #include "rt_loop.h"
 #include "rt_isolate.h"
 #include "rt_future.h"
+#include "rt_stream.h"
 
 #endif

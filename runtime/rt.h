@@ -10,5 +10,7 @@
 #include "rt_isolate.h"
 #include "rt_future.h"
 #include "rt_stream.h"
+#include "rt_async.h"
+#include "rt_compute.h"
 
 #endif

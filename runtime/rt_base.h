@@ -13,18 +13,18 @@
 
 enum {
     RT_OK = 0,
-    RT_ENOMEM = -1,    /* an allocation failed */
-    RT_EINVAL = -2,    /* an argument is invalid */
-    RT_EILSEQ = -3,    /* a string is not valid UTF-8 */
-    RT_ECYCLE = -4,    /* a value would contain itself */
-    RT_ECLOSED = -5,   /* the port or isolate is closed */
-    RT_EDETACHED = -6, /* a transferable buffer was already sent away */
-    RT_ESTATE = -7,    /* the object is not in a state that allows this */
-    RT_EAGAIN = -8,    /* resource temporarily unavailable (threads) */
-    RT_EDEPTH = -9,    /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
+    RT_ENOMEM = -1,      /* an allocation failed */
+    RT_EINVAL = -2,      /* an argument is invalid */
+    RT_EILSEQ = -3,      /* a string is not valid UTF-8 */
+    RT_ECYCLE = -4,      /* a value would contain itself */
+    RT_ECLOSED = -5,     /* the port or isolate is closed */
+    RT_EDETACHED = -6,   /* a transferable buffer was already sent away */
+    RT_ESTATE = -7,      /* the object is not in a state that allows this */
+    RT_EAGAIN = -8,      /* resource temporarily unavailable (threads) */
+    RT_EDEPTH = -9,      /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
     RT_ETIMEOUT = -10,   /* an operation took longer than allowed */
     RT_ECANCELLED = -11, /* an operation was cancelled */
-    RT_EUSER = -100    /* first code free for applications */
+    RT_EUSER = -100      /* first code free for applications */
 };
 
 /* The name of an error code, e.g. "RT_ENOMEM: out of memory". Thread-safe. */

@@ -19,6 +19,7 @@ typedef struct rt_result {
     uint32_t refs;
     bool is_error;
     rt_value *value;
+    rt_value *whole; /* owns value when value is part of a received message */
     void *ptr;
     rt_destroy_fn destroy;
     rt_finalizer fin; /* runs destroy(ptr) if the isolate exits first */
@@ -94,7 +95,7 @@ static void result_release(rt_isolate *iso, rt_result *r)
         rt__heap_remove_finalizer(&r->fin);
         r->destroy(r->ptr);
     }
-    rt_value_free(r->value);
+    rt_value_free(r->whole ? r->whole : r->value);
     rt__heap_free(&iso->heap, r);
 }
 
@@ -286,6 +287,18 @@ int rt_completer_complete(rt_completer *c, rt_value *value)
     rt_result *r = result_new(f->owner, 0);
     if (!r) return RT_ENOMEM;
     r->value = value;
+    return complete(f, r);
+}
+
+int rt__completer_complete_part(rt_completer *c, rt_value *whole, const rt_value *part)
+{
+    rt_future *f = fut_of(c);
+    int rc = check_pending(f, __func__);
+    if (rc) return rc;
+    rt_result *r = result_new(f->owner, 0);
+    if (!r) return RT_ENOMEM;
+    r->whole = whole;
+    r->value = (rt_value *)part;
     return complete(f, r);
 }
 

@@ -138,6 +138,7 @@ void rt_main_leave(void)
     rt_isolate *iso = rt__isolate_check(__func__);
     RT_CHECK(iso->is_main, "called from isolate '%s'; only the main isolate may leave", iso->name);
     rt__sched_shutdown();
+    rt__compute_shutdown();
     rt__isolate_exit_now(iso);
     rt__current = NULL;
     rt__isolate_unref(iso);
@@ -326,6 +327,8 @@ void rt__isolate_exit_now(rt_isolate *iso)
     rt__list_init(&iso->unhandled); /* its nodes go with the heap */
     rt_send_port_release(port);
     rt_send_port_release(iso->on_error);
+    rt_send_port_release(iso->run_reply);
+    iso->run_reply = NULL;
     /* The on-exit message is built now but posted last, so that whoever gets
      * it sees the isolate completely gone. */
     rt_msg *bye = NULL;

@@ -103,9 +103,11 @@ struct rt_isolate {
     rt_receive_port *default_port;
     rt_send_port *on_exit, *on_error;
     rt_entry_fn entry;
+    struct rt_compute_caller *compute; /* rt_compute.c: this isolate's reply port */
+    rt_send_port *run_reply;           /* rt_isolate_run: where the answer goes */
     /* Futures (rt_future.c). */
-    rt_link unhandled;              /* error futures nobody has handled yet */
-    struct rt_future *settling;     /* futures whose listeners are running */
+    rt_link unhandled;          /* error futures nobody has handled yet */
+    struct rt_future *settling; /* futures whose listeners are running */
     bool propagating;
     bool errors_fatal;
     bool exiting;
@@ -127,6 +129,17 @@ void rt__msg_post(rt_msg *m);
 /* Delivers an adopted message to its receive port (isolate's thread). */
 void rt__port_deliver(rt_isolate *iso, rt_msg *m);
 void rt__ports_close_all(rt_isolate *iso);
+/* Whether an open port keeps its isolate alive. */
+void rt__receive_port_set_keepalive(rt_receive_port *rp, bool on);
+/* rt_port_send with a rt_msg_mode (RT_MSG_EXIT: the caller gives the value up
+ * and large payloads move instead of being copied). */
+int rt__port_send_mode(rt_send_port *sp, rt_value *message, int mode);
+/* Compute pool (rt_compute.c): forgets queued jobs once every isolate is gone. */
+void rt__compute_shutdown(void);
+/* Futures: completes with `part`, a value inside `whole`; the outcome owns
+ * `whole` (a received message), so nothing is copied. */
+struct rt_completer;
+int rt__completer_complete_part(struct rt_completer *c, rt_value *whole, const rt_value *part);
 rt_send_port *rt__send_port_new(rt_isolate *iso);
 
 /* Loop internals. A turn returns the absolute deadline of the next timer,

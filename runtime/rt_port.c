@@ -149,13 +149,23 @@ void rt__msg_post(rt_msg *m)
     pthread_mutex_unlock(&to->lock);
 }
 
+void rt__receive_port_set_keepalive(rt_receive_port *rp, bool on)
+{
+    set_keepalive(rp, rp->sp->iso, on);
+}
+
 int rt_port_send(rt_send_port *sp, rt_value *message)
 {
-    rt_isolate *iso = rt__isolate_check(__func__);
+    return rt__port_send_mode(sp, message, RT_MSG_SEND);
+}
+
+int rt__port_send_mode(rt_send_port *sp, rt_value *message, int mode)
+{
+    rt_isolate *iso = rt__isolate_check("rt_port_send");
     RT_CHECK(sp != NULL, "port is NULL");
     if (!atomic_load_explicit(&sp->open, memory_order_acquire)) return RT_OK;
     rt_msg *m;
-    int rc = rt__msg_new(&iso->heap, message, RT_MSG_SEND, &m);
+    int rc = rt__msg_new(&iso->heap, message, (rt_msg_mode)mode, &m);
     if (rc) return rc;
     m->port = rt_send_port_dup(sp);
     rt__msg_post(m);

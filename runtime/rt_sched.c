@@ -145,6 +145,9 @@ static void wake_sleepers_locked(int64_t now)
     while (g.nsleep > 0 && g.sleepers[0]->sleep_deadline <= now) {
         rt_isolate *iso = g.sleepers[0];
         sleep_remove_locked(iso);
+        /* A wake like any other: if the isolate is still being parked
+         * (RUNNING), the pending flag makes park() queue it itself. */
+        if (atomic_exchange(&iso->wake_pending, 1)) continue;
         int expect = RT_SCHED_IDLE;
         if (atomic_compare_exchange_strong(&iso->sched, &expect, RT_SCHED_QUEUED))
             enqueue_locked(iso);

@@ -1,0 +1,68 @@
+/* rt_compute.h: compute() and Isolate.run: heavy work off the calling isolate.
+ *
+ * rt_compute(fn, message) runs fn(copy of message) on a warm background
+ * isolate and completes the returned future on the caller's loop with fn's
+ * result or fn's error, code and message intact. The result moves to the
+ * caller without a copy when its payloads are large (bytes, strings,
+ * transferable buffers), whatever their size.
+ *
+ * The compute pool: as many isolates as CPUs (at least 2), each on a
+ * dedicated thread, started on first use. They never run on the worker pool
+ * that serves ordinary isolates, so compute jobs cannot starve I/O isolates.
+ * Jobs beyond the pool's size wait in a FIFO queue.
+ *
+ * Cancellation: a cancelled task's future fails at once with RT_ECANCELLED.
+ * A queued job never starts. A running fn sees rt_compute_cancelled() become
+ * true (cooperative). A hard cancel also kills the isolate running it and
+ * starts a fresh one in its place, so the pool keeps its capacity. C cannot
+ * preempt a function: a hard-cancelled fn that never polls keeps its thread
+ * until it returns; its result is dropped.
+ */
+#ifndef RT_COMPUTE_H
+#define RT_COMPUTE_H
+
+#include "rt_async.h"
+
+typedef struct rt_compute_ctx rt_compute_ctx;
+typedef struct rt_compute_task rt_compute_task;
+
+/* Runs on a compute isolate, which owns `message` (NULL if none was sent).
+ * Returns the result, which the runtime takes (NULL: null), or calls
+ * rt_compute_fail and returns NULL. */
+typedef rt_value *(*rt_compute_fn)(rt_value *message, rt_compute_ctx *cx);
+
+/* From fn: fail the computation with this error (code kept as given). */
+void rt_compute_fail(rt_compute_ctx *cx, int code, const char *domain, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* From fn: true once the caller cancelled. Cheap (an atomic load). */
+bool rt_compute_cancelled(const rt_compute_ctx *cx);
+/* From fn: sends a copy of value to the task's progress stream. */
+int rt_compute_progress(rt_compute_ctx *cx, rt_value *value);
+
+/* Runs fn(copy of message) in the compute pool. The caller keeps message. A
+ * new future reference; NULL when out of memory or the message cannot be
+ * sent (invalid UTF-8, detached buffer: see rt_port_send). */
+rt_future *rt_compute(rt_compute_fn fn, rt_value *message);
+/* As rt_compute, and *task gets a handle (release it) for cancel and
+ * progress. */
+rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task **task);
+/* The task's progress messages as a single-subscription stream (a new
+ * reference), closed when the task ends. */
+rt_stream *rt_compute_task_progress(rt_compute_task *task);
+void rt_compute_task_cancel(rt_compute_task *task, bool hard);
+void rt_compute_task_release(rt_compute_task *task);
+/* Isolates in the compute pool once started. */
+size_t rt_compute_pool_size(void);
+
+/* Dart's Isolate.run: spawns a fresh isolate running entry(copy of message)
+ * with its own loop (timers, ports). It answers with rt_run_reply or
+ * rt_run_fail, which end it; if it exits without answering, or dies of an
+ * unhandled error, the future fails. */
+rt_future *rt_isolate_run(rt_entry_fn entry, rt_value *message);
+/* In an isolate started by rt_isolate_run: answer with value (given up and
+ * moved, not copied) and exit. */
+void rt_run_reply(rt_value *value);
+void rt_run_fail(int code, const char *domain, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -15,7 +15,9 @@
  *       f->i = (int)rt_value_as_int(rt_async_value(a));
  *       RT_AWAIT_TRY(a, rt_future_delayed(RT_MS(10), NULL, NULL));
  *       if (rt_async_error(a)) { ... handle it ... }  // try/catch
- *       RT_AWAIT_FOR(a, stream) { f->i += (int)rt_value_as_int(rt_async_item(a)); }
+ *       RT_AWAIT_FOR(a, stream)
+ *           f->i += (int)rt_value_as_int(rt_async_item(a));
+ *       RT_AWAIT_FOR_END(a);
  *       RT_RETURN(a, rt_value_int(f->i));
  *       RT_ASYNC_END(a);
  *   }
@@ -46,6 +48,7 @@ struct rt_async {
     rt_value *item;
     rt_error *for_error;
     bool for_done;
+    int for_line;
     size_t size;
 };
 
@@ -90,19 +93,23 @@ const rt_value *rt_async_item(const rt_async *a);
     case __LINE__:;                                                                                \
     } while (0)
 
-/* for each event of the stream (consumed): the body runs with the
- * subscription paused; an error event fails the function. */
+/* For each event of the stream (consumed), between RT_AWAIT_FOR and
+ * RT_AWAIT_FOR_END: the body runs with the subscription paused and may
+ * await; an error event fails the function. Leave the body only by reaching
+ * its end (no break, continue or return inside). */
 #define RT_AWAIT_FOR(a, stream)                                                                    \
     rt__async_for_begin((a), (stream));                                                            \
-    for (;;)                                                                                       \
-        if (((a)->state = __LINE__), rt__async_for_wait(a))                                        \
-            return;                                                                                \
-        else                                                                                       \
-        case __LINE__:                                                                             \
-            if (rt__async_for_stop(a)) {                                                           \
-                if ((a)->finished) return;                                                         \
-                break;                                                                             \
-            } else
+    (a)->state = (a)->for_line = __LINE__;                                                         \
+    if (rt__async_for_wait(a)) return;                                                             \
+    __attribute__((fallthrough));                                                                  \
+    case __LINE__:                                                                                 \
+        while (!rt__async_for_stop(a)) {
+
+#define RT_AWAIT_FOR_END(a)                                                                        \
+    (a)->state = (a)->for_line;                                                                    \
+    if (rt__async_for_wait(a)) return;                                                             \
+    }                                                                                              \
+    if ((a)->finished) return
 
 #define RT_RETURN(a, value)                                                                        \
     do {                                                                                           \

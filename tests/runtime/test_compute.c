@@ -1,0 +1,372 @@
+/* test_compute.c: compute(), its pool, cancellation, progress, Isolate.run. */
+#include "test_support.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+static void enter(void)
+{
+    ts_main_enter(NULL);
+    ts_log_reset();
+}
+
+static void run_until(rt_future *f)
+{
+    while (!rt_future_is_complete(f))
+        rt_run(RT_RUN_ONCE);
+}
+
+static rt_value *square(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)cx;
+    int64_t x = rt_value_as_int(msg);
+    return rt_value_int(x * x);
+}
+
+static rt_future *compute_int(rt_compute_fn fn, int64_t x)
+{
+    rt_value *v = rt_value_int(x);
+    rt_future *f = rt_compute(fn, v);
+    rt_value_free(v);
+    assert_non_null(f);
+    return f;
+}
+
+static void test_compute_value(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = compute_int(square, 7);
+    run_until(f);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 49);
+    rt_future_release(f);
+    ts_run_main(); /* nothing pending: returns at once */
+    ts_main_leave();
+}
+
+static rt_value *failing(rt_value *msg, rt_compute_ctx *cx)
+{
+    rt_compute_fail(cx, RT_EUSER - 42, "math", "bad input %lld", (long long)rt_value_as_int(msg));
+    return NULL;
+}
+
+/* fn's error arrives with its code, domain and message intact. */
+static void test_compute_error_keeps_code(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = rt_future_catch(compute_int(failing, 7), RT_EUSER - 42, NULL, NULL);
+    rt_future *g = compute_int(failing, 8);
+    run_until(g);
+    const rt_error *e = rt_future_get_error(g);
+    assert_non_null(e);
+    assert_int_equal(e->code, RT_EUSER - 42);
+    assert_string_equal(e->domain, "math");
+    assert_string_equal(e->message, "bad input 8");
+    rt_future_release(g);
+    rt_future_release(f);
+    ts_run_main();
+    ts_main_leave();
+}
+
+/* ---- Cancellation ---- */
+
+static atomic_int polls;
+
+static rt_value *polite(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    while (!rt_compute_cancelled(cx)) {
+        atomic_fetch_add(&polls, 1);
+        nanosleep(&(struct timespec){0, 100000}, NULL);
+    }
+    return rt_value_string("stopped");
+}
+
+static void test_cooperative_cancel(void **state)
+{
+    (void)state;
+    enter();
+    atomic_store(&polls, 0);
+    rt_compute_task *t;
+    rt_future *f = rt_compute_start(polite, NULL, &t);
+    while (atomic_load(&polls) == 0)
+        rt_run(RT_RUN_NOWAIT); /* running now */
+    rt_compute_task_cancel(t, false);
+    assert_true(rt_future_is_complete(f)); /* at once, not when fn notices */
+    assert_int_equal(rt_future_get_error(f)->code, RT_ECANCELLED);
+    rt_future_release(f);
+    /* fn saw the flag and returned: the pool serves the next job. */
+    rt_future *g = compute_int(square, 3);
+    run_until(g);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(g)), 9);
+    rt_future_release(g);
+    rt_compute_task_release(t);
+    ts_run_main();
+    ts_main_leave();
+}
+
+static atomic_bool release_runaways;
+static atomic_int runaways_running;
+
+static rt_value *runaway(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    (void)cx;
+    atomic_fetch_add(&runaways_running, 1);
+    while (!atomic_load(&release_runaways))
+        nanosleep(&(struct timespec){0, 200000}, NULL);
+    atomic_fetch_sub(&runaways_running, 1);
+    return rt_value_int(-1);
+}
+
+/* Hard cancel: fn never polls. The future fails at once, and fresh pool
+ * isolates take the place of the stuck ones, so other work goes on. */
+static void test_hard_cancel_replaces_stuck_isolates(void **state)
+{
+    (void)state;
+    enter();
+    atomic_store(&release_runaways, false);
+    atomic_store(&runaways_running, 0);
+    size_t n = rt_compute_pool_size();
+    rt_compute_task *tasks[64];
+    rt_future *fs[64];
+    for (size_t i = 0; i < n; i++)
+        fs[i] = rt_compute_start(runaway, NULL, &tasks[i]);
+    while ((size_t)atomic_load(&runaways_running) < n)
+        rt_run(RT_RUN_NOWAIT);
+    /* Every pool isolate is stuck: a new job would wait. Cancel hard. */
+    for (size_t i = 0; i < n; i++) {
+        rt_compute_task_cancel(tasks[i], true);
+        assert_int_equal(rt_future_get_error(fs[i])->code, RT_ECANCELLED);
+        rt_future_release(fs[i]);
+    }
+    rt_future *g = compute_int(square, 5);
+    run_until(g);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(g)), 25);
+    assert_int_equal(atomic_load(&runaways_running), (int)n); /* still stuck */
+    rt_future_release(g);
+    atomic_store(&release_runaways, true);
+    for (size_t i = 0; i < n; i++)
+        rt_compute_task_release(tasks[i]);
+    ts_run_main();
+    ts_main_leave();
+}
+
+static rt_value *queued_never_runs(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    (void)cx;
+    fail_msg("a job cancelled while queued ran");
+    return NULL;
+}
+
+static void test_cancel_queued_job_never_starts(void **state)
+{
+    (void)state;
+    enter();
+    atomic_store(&release_runaways, false);
+    atomic_store(&runaways_running, 0);
+    size_t n = rt_compute_pool_size();
+    rt_future *busy[64];
+    for (size_t i = 0; i < n; i++)
+        busy[i] = rt_compute(runaway, NULL);
+    rt_compute_task *t;
+    rt_future *f = rt_compute_start(queued_never_runs, NULL, &t);
+    rt_compute_task_cancel(t, false);
+    assert_int_equal(rt_future_get_error(f)->code, RT_ECANCELLED);
+    atomic_store(&release_runaways, true);
+    for (size_t i = 0; i < n; i++) {
+        run_until(busy[i]);
+        rt_future_release(busy[i]);
+    }
+    rt_future_release(f);
+    rt_compute_task_release(t);
+    ts_run_main();
+    ts_main_leave();
+}
+
+/* ---- Progress ---- */
+
+static rt_value *with_progress(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    for (int i = 1; i <= 5; i++)
+        rt_compute_progress(cx, rt_value_int(i * 20));
+    return rt_value_string("finished");
+}
+
+static void on_progress(rt_subscription *s, const rt_value *v, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    ts_log("%lld%%", (long long)rt_value_as_int(v));
+}
+
+static void on_progress_done(rt_subscription *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    ts_log("progress done");
+}
+
+static void test_progress_stream(void **state)
+{
+    (void)state;
+    enter();
+    rt_compute_task *t;
+    rt_future *f = rt_compute_start(with_progress, NULL, &t);
+    rt_stream *p = rt_compute_task_progress(t);
+    rt_stream_handlers h = {on_progress, NULL, on_progress_done, NULL, false};
+    rt_stream_listen(p, &h);
+    run_until(f);
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "20%, 40%, 60%, 80%, 100%, progress done");
+    assert_string_equal(rt_value_as_string(rt_future_get_value(f), NULL), "finished");
+    rt_stream_release(p);
+    rt_future_release(f);
+    rt_compute_task_release(t);
+    ts_main_leave();
+}
+
+/* ---- Many at once ---- */
+
+#define MANY 10000
+
+static int seen[MANY];
+static int completions;
+
+static void count_result(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    intptr_t i = (intptr_t)ctx;
+    assert_int_equal(rt_value_as_int(rt_future_get_value(src)), (int64_t)i * i);
+    seen[i]++;
+    completions++;
+}
+
+static void test_ten_thousand_in_flight(void **state)
+{
+    (void)state;
+    enter();
+    memset(seen, 0, sizeof seen);
+    completions = 0;
+    for (intptr_t i = 0; i < MANY; i++)
+        rt_future_release(rt_future_then(compute_int(square, i), count_result, NULL, (void *)i));
+    ts_run_main();
+    assert_int_equal(completions, MANY);
+    for (int i = 0; i < MANY; i++)
+        assert_int_equal(seen[i], 1);
+    ts_main_leave(); /* and every byte came back */
+}
+
+/* ---- A 64 MiB result moves, it is not copied ---- */
+
+static atomic_intptr_t big_addr;
+
+static rt_value *big_result(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    (void)cx;
+    size_t n = 64u << 20;
+    rt_value *v = rt_value_bytes(NULL, n);
+    unsigned char *d = (unsigned char *)rt_value_as_bytes(v, NULL);
+    d[0] = 1;
+    d[n - 1] = 2;
+    atomic_store(&big_addr, (intptr_t)d);
+    return v;
+}
+
+static void test_large_result_moves(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = rt_compute(big_result, NULL);
+    run_until(f);
+    size_t len;
+    const unsigned char *d = rt_value_as_bytes(rt_future_get_value(f), &len);
+    assert_int_equal(len, 64u << 20);
+    assert_int_equal(d[0], 1);
+    assert_int_equal(d[len - 1], 2);
+    assert_true((intptr_t)d == atomic_load(&big_addr));
+    rt_future_release(f);
+    ts_run_main();
+    ts_main_leave();
+}
+
+/* ---- Isolate.run ---- */
+
+static void answer_later(rt_timer *t, void *ctx)
+{
+    (void)t;
+    rt_run_reply(rt_value_int((int64_t)(intptr_t)ctx * 2));
+}
+
+static void run_entry(rt_value *msg)
+{
+    /* Its own loop: a timer before answering. */
+    rt_timer_start(NULL, RT_MS(5), 0, answer_later, (void *)(intptr_t)rt_value_as_int(msg), NULL);
+    rt_value_free(msg);
+}
+
+static void run_fail_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+    rt_run_fail(RT_EUSER - 7, "parser", "line %d: unexpected token", 3);
+}
+
+static void run_silent_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+}
+
+static void run_crash_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+    rt_report_error(RT_EUSER - 8, "nobody caught this");
+}
+
+static void test_isolate_run(void **state)
+{
+    (void)state;
+    enter();
+    rt_value *v = rt_value_int(21);
+    rt_future *ok = rt_isolate_run(run_entry, v);
+    rt_future *bad = rt_isolate_run(run_fail_entry, v);
+    rt_future *silent = rt_isolate_run(run_silent_entry, v);
+    rt_future *crash = rt_isolate_run(run_crash_entry, v);
+    rt_value_free(v);
+    rt_future *all[4] = {rt_future_dup(ok), rt_future_dup(bad), rt_future_dup(silent),
+                         rt_future_dup(crash)};
+    rt_future *w = rt_future_catch(rt_future_wait(all, 4, false), 0, NULL, NULL);
+    ts_run_main();
+    assert_int_equal(rt_value_as_int(rt_future_get_value(ok)), 42);
+    assert_int_equal(rt_future_get_error(bad)->code, RT_EUSER - 7);
+    assert_string_equal(rt_future_get_error(bad)->domain, "parser");
+    assert_string_equal(rt_future_get_error(bad)->message, "line 3: unexpected token");
+    assert_int_equal(rt_future_get_error(silent)->code, RT_ESTATE);
+    assert_int_equal(rt_future_get_error(crash)->code, RT_EUSER - 8);
+    rt_future_release(ok);
+    rt_future_release(bad);
+    rt_future_release(silent);
+    rt_future_release(crash);
+    rt_future_release(w);
+    ts_main_leave();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compute_value),
+        cmocka_unit_test(test_compute_error_keeps_code),
+        cmocka_unit_test(test_cooperative_cancel),
+        cmocka_unit_test(test_hard_cancel_replaces_stuck_isolates),
+        cmocka_unit_test(test_cancel_queued_job_never_starts),
+        cmocka_unit_test(test_progress_stream),
+        cmocka_unit_test(test_ten_thousand_in_flight),
+        cmocka_unit_test(test_large_result_moves),
+        cmocka_unit_test(test_isolate_run),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

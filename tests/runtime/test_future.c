@@ -429,6 +429,42 @@ static void test_million_thens(void **state)
     ts_main_leave();
 }
 
+/* ---- Pointer outcomes: destroyed once, when the outcome goes ---- */
+
+static int destroyed;
+
+static void count_destroy(void *p)
+{
+    assert_string_equal(p, "payload");
+    destroyed++;
+}
+
+static void test_pointer_outcome_destroyed_once(void **state)
+{
+    (void)state;
+    enter();
+    destroyed = 0;
+    static char payload[] = "payload";
+    rt_completer *c = rt_completer_new(false);
+    rt_future *f = rt_completer_future(c);
+    rt_future *g = rt_future_then(rt_future_dup(f), NULL, NULL, NULL); /* shares the outcome */
+    rt_completer_complete_ptr(c, payload, count_destroy);
+    rt_completer_release(c);
+    ts_run_main();
+    assert_ptr_equal(rt_future_get_ptr(f), payload);
+    assert_ptr_equal(rt_future_get_ptr(g), payload);
+    rt_future_release(f);
+    assert_int_equal(destroyed, 0);
+    rt_future_release(g);
+    assert_int_equal(destroyed, 1);
+    /* Forgotten until the isolate ends: destroyed then, still once. */
+    rt_completer *d = rt_completer_new(true);
+    rt_completer_complete_ptr(d, payload, count_destroy);
+    (void)d;
+    ts_main_leave();
+    assert_int_equal(destroyed, 2);
+}
+
 static const ts_child_case cases[] = {
     {"unhandled", child_unhandled},
     {"double-complete", child_double_complete},
@@ -456,6 +492,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unhandled_error_goes_to_stderr),
         cmocka_unit_test(test_double_completion_is_an_error),
         cmocka_unit_test(test_million_thens),
+        cmocka_unit_test(test_pointer_outcome_destroyed_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

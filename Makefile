@@ -50,6 +50,7 @@ build-bench/Makefile: | deps
 bench: deps build-bench/Makefile
 	cmake --build build-bench -j $(JOBS) --target benchmarks
 	./build-bench/bench/bench_runtime
+	./build-bench/bench/bench_async
 
 bench-compare: deps build-bench/Makefile
 	@sh scripts/deps.sh $(PEER_PKGS)

@@ -74,9 +74,8 @@ const rt_value *rt_async_item(const rt_async *a)
     return a->item;
 }
 
-static void resume(rt_future *src, rt_completer *next, void *ctx)
+static void resume(rt_future *src, void *ctx)
 {
-    (void)next;
     rt_async *a = ctx;
     a->awaited = rt_future_dup(src);
     step(a);
@@ -91,7 +90,7 @@ void rt__async_await(rt_async *a, rt_future *f)
         rt__async_fail(a, RT_ENOMEM, "runtime", "await: out of memory");
         return;
     }
-    rt_future_release(rt_future_then(f, resume, resume, a));
+    rt__future_listen_in(f, a->await_storage, resume, a);
 }
 
 void rt__async_return(rt_async *a, rt_value *value)

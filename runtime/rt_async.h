@@ -50,6 +50,7 @@ struct rt_async {
     bool for_done;
     int for_line;
     size_t size;
+    void *await_storage[20]; /* the listener of the current await: no allocation */
 };
 
 /* A zeroed frame of frame_size bytes (>= sizeof(rt_async)) in the current

@@ -7,6 +7,7 @@
  * and it is handled next (depth first, as the Dart VM does), so a chain of a
  * million thens propagates in constant C stack depth.
  */
+#include "rt_async.h"
 #include "rt_future.h"
 #include "rt_isolate_private.h"
 
@@ -37,6 +38,7 @@ struct rt_future {
     rt_link listeners;
     rt_link unhandled_link;
     rt_future *settle_next;
+    rt_task settle_task; /* the async completion microtask: no allocation */
 };
 
 typedef struct rt_listener rt_listener;
@@ -48,10 +50,16 @@ struct rt_listener {
     rt_future *src;  /* while queued as a microtask */
     rt_future *next; /* the future this listener completes, if any */
     rt_future_fn on_value, on_error;
-    rt_task_fn task; /* when_complete */
+    rt_task_fn task;                        /* when_complete */
+    void (*efn)(rt_future *src, void *ctx); /* embedded listeners */
     void *ctx;
     int code;
+    bool embedded; /* lives in the caller's storage: never freed here */
+    rt_task mt;    /* the microtask that runs it on a completed future */
 };
+
+_Static_assert(sizeof(rt_listener) <= sizeof(((rt_async *)0)->await_storage),
+               "rt_async's await storage holds a listener");
 
 static rt_isolate *me(const char *func)
 {
@@ -144,7 +152,7 @@ rt_future *rt_future_dup(rt_future *f)
 static void free_listener(rt_isolate *iso, rt_listener *l)
 {
     rt_future_release(l->next);
-    rt__heap_free(&iso->heap, l);
+    if (!l->embedded) rt__heap_free(&iso->heap, l);
 }
 
 void rt_future_release(rt_future *f)
@@ -238,12 +246,10 @@ static int complete(rt_future *f, rt_result *r)
         return RT_OK;
     }
     f->state = F_SCHEDULED;
-    int rc = rt_schedule_microtask(settle_task, rt_future_dup(f));
-    if (rc) {
-        /* Cannot defer: settle now rather than lose the outcome. */
-        f->refs--;
-        settle(f);
-    }
+    f->settle_task.ev.type = RT_EV_EMBEDDED;
+    f->settle_task.fn = settle_task;
+    f->settle_task.ctx = rt_future_dup(f);
+    rt__microtask_push(f->owner, &f->settle_task);
     return RT_OK;
 }
 
@@ -350,7 +356,7 @@ static void listener_task(void *ctx)
 }
 
 /* Adds l to f: it runs when f completes, or in a microtask queued now if f
- * is already complete. Returns RT_ENOMEM (l freed) on failure. */
+ * is already complete. Never fails: the microtask node is inside l. */
 static int add_listener(rt_future *f, rt_listener *l)
 {
     f->had_listener = true;
@@ -364,12 +370,34 @@ static int add_listener(rt_future *f, rt_listener *l)
         return RT_OK;
     }
     l->src = rt_future_dup(f);
-    int rc = rt_schedule_microtask(listener_task, l);
-    if (rc) {
-        f->refs--;
-        free_listener(f->owner, l);
-    }
-    return rc;
+    l->mt.ev.type = RT_EV_EMBEDDED;
+    l->mt.fn = listener_task;
+    l->mt.ctx = l;
+    rt__microtask_push(f->owner, &l->mt);
+    return RT_OK;
+}
+
+static void run_embedded(rt_future *src, rt_listener *l)
+{
+    /* The storage may be reused by fn (the next await): read it first. */
+    void (*fn)(rt_future *, void *) = l->efn;
+    void *ctx = l->ctx;
+    fn(src, ctx);
+}
+
+void rt__future_listen_in(rt_future *f, void *storage, void (*fn)(rt_future *src, void *ctx),
+                          void *ctx)
+{
+    check_owner(f, __func__);
+    rt_listener *l = storage;
+    memset(l, 0, sizeof *l);
+    rt__list_init(&l->link);
+    l->fn = run_embedded;
+    l->efn = fn;
+    l->ctx = ctx;
+    l->embedded = true;
+    add_listener(f, l);
+    rt_future_release(f);
 }
 
 static rt_listener *listener_new(rt_isolate *iso, listener_fn fn, bool with_next)

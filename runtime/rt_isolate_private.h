@@ -8,8 +8,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+typedef struct rt_future rt_future;
+
 /* ---- Events: intrusive nodes in an isolate's FIFO event queue ---- */
-enum { RT_EV_MESSAGE, RT_EV_TIMER, RT_EV_TASK, RT_EV_START };
+/* RT_EV_EMBEDDED marks a microtask node that lives inside another object
+ * (a future, a listener) and is not freed after it runs. */
+enum { RT_EV_MESSAGE, RT_EV_TIMER, RT_EV_TASK, RT_EV_START, RT_EV_EMBEDDED };
 
 typedef struct rt_task {
     rt_event ev; /* also used (link only) as a microtask node */
@@ -121,6 +125,14 @@ extern _Thread_local rt_isolate *rt__current;
 rt_isolate *rt__isolate_check(const char *func);
 /* Wakes the isolate after something was queued for it; under iso->lock. */
 void rt__isolate_notify(rt_isolate *iso);
+/* Queues an embedded microtask node (type RT_EV_EMBEDDED, fn and ctx set);
+ * never allocates. */
+void rt__microtask_push(rt_isolate *iso, rt_task *t);
+/* Futures: listens to f (consumed) with a listener stored in `storage`
+ * (RT_AWAIT_STORAGE bytes, owned by the caller, one listen at a time): fn
+ * runs inside the completing task, or in one microtask if f is complete. */
+void rt__future_listen_in(rt_future *f, void *storage, void (*fn)(rt_future *src, void *ctx),
+                          void *ctx);
 /* Appends to the current isolate's event queue. */
 void rt__event_push(rt_isolate *iso, rt_event *ev);
 void rt__event_remove(rt_isolate *iso, rt_event *ev);

@@ -39,10 +39,16 @@ int rt_schedule_microtask(rt_task_fn fn, void *ctx)
     RT_CHECK(fn != NULL, "fn is NULL");
     rt_task *t = rt__heap_alloc(&iso->heap, sizeof *t);
     if (!t) return RT_ENOMEM;
+    t->ev.type = RT_EV_TASK;
     t->fn = fn;
     t->ctx = ctx;
     rt__list_push_back(&iso->microtasks, &t->ev.link);
     return RT_OK;
+}
+
+void rt__microtask_push(rt_isolate *iso, rt_task *t)
+{
+    rt__list_push_back(&iso->microtasks, &t->ev.link);
 }
 
 int rt_post(rt_task_fn fn, void *ctx)
@@ -87,7 +93,7 @@ void rt__drain_microtasks(rt_isolate *iso)
         rt_task *t = rt__container_of(l, rt_task, ev.link);
         rt_task_fn fn = t->fn;
         void *ctx = t->ctx;
-        rt__heap_free(&iso->heap, t);
+        if (t->ev.type != RT_EV_EMBEDDED) rt__heap_free(&iso->heap, t);
         fn(ctx);
         if (killed(iso, true)) return;
     }

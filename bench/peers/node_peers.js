@@ -7,6 +7,8 @@
 //
 //   node_worker_pingpong         ns per postMessage round trip, main thread <-> one Worker
 //   node_worker_spawn_roundtrip  us per sequential "spawn a Worker, get one message, exit"
+//   node_await_step              ns per `await` of an already resolved promise in an async
+//                                function looping 1,000,000 times (Islet's await_step peer)
 //
 // Usage: node bench/peers/node_peers.js
 
@@ -17,6 +19,7 @@ const PINGPONG_ROUNDS = 20000;
 const PINGPONG_WARMUP = 2000;
 const SPAWN_ROUNDS = 50;
 const SPAWN_WARMUP = 5;
+const AWAIT_STEPS = 1000000;
 
 const ECHO_SRC = `
 const { parentPort } = require('worker_threads');
@@ -117,9 +120,34 @@ async function benchSpawn() {
     report('node_worker_spawn_roundtrip', 'us', samples);
 }
 
+// An async function awaiting an already resolved promise `steps` times; resolves to total ns
+// (from the call to its completion). Each await of a resolved native promise resumes in one
+// microtask, like Islet's RT_AWAIT of a completed future.
+async function awaitLoop(steps) {
+    const resolved = Promise.resolve(null);
+    const t0 = nowNs();
+    let n = 0;
+    for (let i = 0; i < steps; i++) {
+        if ((await resolved) === null) n++;
+    }
+    const t1 = nowNs();
+    if (n !== steps) throw new Error(`await loop ran ${n}/${steps} steps`);
+    return Number(t1 - t0);
+}
+
+async function benchAwaitStep() {
+    await awaitLoop(AWAIT_STEPS);
+    const samples = [];
+    for (let r = 0; r < REPS; r++) {
+        samples.push((await awaitLoop(AWAIT_STEPS)) / AWAIT_STEPS);
+    }
+    report('node_await_step', 'ns', samples);
+}
+
 async function main() {
     await benchPingpong();
     await benchSpawn();
+    await benchAwaitStep();
 }
 
 main().catch((err) => {

@@ -1,0 +1,331 @@
+/* bench_async: benchmarks of the async layer (futures, await, streams,
+ * compute). Prints one JSON object per line, like bench_runtime:
+ * {"bench": NAME, "unit": U, "value": MEDIAN, "runs": N}. Optional argv[1]
+ * runs one benchmark by name. Not a test: compare medians on a quiet machine.
+ *
+ *   future_then         ns per rt_future_then link: build a chain of 1 M links
+ *                       on a sync completer, complete it (build included)
+ *   await_step          ns per RT_AWAIT of an already completed future
+ *   stream_event        ns per event: 1 M ints through a single-subscription
+ *                       async controller to one listener (add to delivery)
+ *   compute_roundtrip   us per sequential trivial rt_compute (pool warm)
+ *   compute_throughput  computes/s with 10,000 small jobs in flight at once
+ */
+#include "rt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RUNS 5
+
+/* Overridable with -D for quick runs (e.g. under valgrind or ASan). */
+#ifndef THEN_N
+#define THEN_N 1000000
+#endif
+#ifndef AWAIT_N
+#define AWAIT_N 1000000
+#endif
+#ifndef STREAM_N
+#define STREAM_N 1000000
+#endif
+#ifndef ROUNDTRIP_N
+#define ROUNDTRIP_N 2000
+#endif
+#ifndef INFLIGHT_N
+#define INFLIGHT_N 10000
+#endif
+
+static bool failed;
+
+static void fail(const char *bench, const char *what)
+{
+    fprintf(stderr, "bench_async: %s: %s\n", bench, what);
+    failed = true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void report(const char *name, const char *unit, double (*fn)(void), int runs)
+{
+    double v[RUNS];
+    fn(); /* warm up */
+    for (int i = 0; i < runs; i++)
+        v[i] = fn();
+    qsort(v, (size_t)runs, sizeof v[0], cmp_double);
+    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
+           v[runs / 2], runs);
+    fflush(stdout);
+}
+
+static double now_ns(void)
+{
+    return (double)rt_monotonic_ns();
+}
+
+static void run_main(void)
+{
+    while (rt_run(RT_RUN_DEFAULT)) {
+    }
+}
+
+/* ---- future_then: a chain of a million thens on a sync completer ---- */
+
+static long then_count;
+
+static void then_cb(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next; /* left alone: completes with null */
+    (void)ctx;
+    then_count++;
+}
+
+static double bench_future_then(void)
+{
+    then_count = 0;
+    rt_completer *c = rt_completer_new(true);
+    rt_future *f = rt_completer_future(c);
+    double t0 = now_ns();
+    for (long i = 0; i < THEN_N; i++)
+        f = rt_future_then(f, then_cb, NULL, NULL);
+    rt_completer_complete(c, rt_value_int(1));
+    double t1 = now_ns();
+    if (!f || !rt_future_is_complete(f) || rt_future_is_error(f) || then_count != THEN_N)
+        fail("future_then", "the chain did not complete with every link run");
+    rt_future_release(f);
+    rt_completer_release(c);
+    run_main(); /* nothing should be left; keeps runs independent */
+    return (t1 - t0) / THEN_N;
+}
+
+/* ---- await_step: an async loop awaiting completed futures ---- */
+
+typedef struct await_frame {
+    rt_async a;
+    long i;
+    rt_future *done; /* NULL: await a fresh rt_future_value each time */
+} await_frame;
+
+static void await_loop(rt_async *a)
+{
+    await_frame *f = (await_frame *)a;
+    RT_ASYNC_BEGIN(a);
+    for (f->i = 0; f->i < AWAIT_N; f->i++)
+        RT_AWAIT(a, f->done ? rt_future_dup(f->done) : rt_future_value(NULL));
+    rt_future_release(f->done);
+    RT_RETURN(a, rt_value_int(f->i));
+    RT_ASYNC_END(a);
+}
+
+static double await_run(bool completed)
+{
+    await_frame *fr = (await_frame *)rt_async_new(await_loop, sizeof(await_frame));
+    if (completed && fr) {
+        /* Like Node's `await p` on a resolved promise: the future is complete. */
+        fr->done = rt_future_value(NULL);
+        run_main();
+    }
+    double t0 = now_ns();
+    rt_future *fut = rt_async_run(&fr->a);
+    while (fut && !rt_future_is_complete(fut) && rt_run(RT_RUN_NOWAIT)) {
+    }
+    double t1 = now_ns();
+    const rt_value *v = fut ? rt_future_get_value(fut) : NULL;
+    if (!v || rt_value_as_int(v) != AWAIT_N)
+        fail("await_step", "the async function did not return its loop count");
+    rt_future_release(fut);
+    return (t1 - t0) / AWAIT_N;
+}
+
+static double bench_await_step(void)
+{
+    return await_run(true);
+}
+
+static double bench_await_value_step(void)
+{
+    return await_run(false);
+}
+
+/* ---- stream_event: a million events to one listener ---- */
+
+typedef struct stream_state {
+    long events;
+    int64_t sum;
+    bool done;
+} stream_state;
+
+static void stream_data(rt_subscription *sub, const rt_value *v, void *ctx)
+{
+    (void)sub;
+    stream_state *st = ctx;
+    st->events++;
+    st->sum += rt_value_as_int(v);
+}
+
+static void stream_done(rt_subscription *sub, void *ctx)
+{
+    (void)sub;
+    ((stream_state *)ctx)->done = true;
+}
+
+static double bench_stream_event(void)
+{
+    stream_state st = {0};
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    rt_stream *s = rt_stream_controller_stream(c);
+    rt_stream_handlers h = {stream_data, NULL, stream_done, &st, false};
+    rt_subscription *sub = rt_stream_listen(s, &h); /* valid until on_done has run */
+    rt_stream_release(s);
+    double t0 = now_ns();
+    for (long i = 0; i < STREAM_N; i++)
+        rt_stream_add(c, rt_value_int(i));
+    rt_future *closed = rt_stream_close(c);
+    run_main();
+    double t1 = now_ns();
+    if (!sub || !st.done || st.events != STREAM_N ||
+        st.sum != (int64_t)STREAM_N * (STREAM_N - 1) / 2 || !closed ||
+        !rt_future_is_complete(closed))
+        fail("stream_event", "not every event (or the done event) was delivered");
+    rt_future_release(closed);
+    rt_stream_release(c);
+    return (t1 - t0) / STREAM_N;
+}
+
+/* ---- compute_roundtrip: sequential trivial computes ---- */
+
+static rt_value *one_fn(rt_value *message, rt_compute_ctx *cx)
+{
+    (void)message; /* NULL: none was sent */
+    (void)cx;
+    return rt_value_int(1);
+}
+
+static long rtrip_done;
+static bool rtrip_error;
+
+static void roundtrip_start(void);
+
+static void roundtrip_value(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    (void)ctx;
+    const rt_value *v = rt_future_get_value(src);
+    if (!v || rt_value_as_int(v) != 1) {
+        rtrip_error = true;
+        return;
+    }
+    if (++rtrip_done < ROUNDTRIP_N) roundtrip_start();
+}
+
+static void roundtrip_error(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next;
+    (void)ctx;
+    rtrip_error = true;
+}
+
+static void roundtrip_start(void)
+{
+    rt_future *f = rt_future_then(rt_compute(one_fn, NULL), roundtrip_value, roundtrip_error, NULL);
+    if (!f) rtrip_error = true;
+    rt_future_release(f);
+}
+
+static double bench_compute_roundtrip(void)
+{
+    rtrip_done = 0;
+    rtrip_error = false;
+    double t0 = now_ns();
+    roundtrip_start();
+    while (rtrip_done < ROUNDTRIP_N && !rtrip_error && rt_run(RT_RUN_ONCE)) {
+    }
+    double t1 = now_ns();
+    if (rtrip_done != ROUNDTRIP_N) fail("compute_roundtrip", "not every compute completed");
+    return (t1 - t0) / 1e3 / ROUNDTRIP_N;
+}
+
+/* ---- compute_throughput: many small jobs in flight ---- */
+
+static rt_value *arith_fn(rt_value *message, rt_compute_ctx *cx)
+{
+    (void)cx;
+    int64_t x = rt_value_as_int(message); /* borrowed: the compute isolate owns it */
+    return rt_value_int(x * x + 3 * x + 1);
+}
+
+static long tp_done, tp_bad;
+
+static void tp_value(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    int64_t x = (int64_t)(intptr_t)ctx;
+    const rt_value *v = rt_future_get_value(src);
+    if (!v || rt_value_as_int(v) != x * x + 3 * x + 1) tp_bad++;
+    tp_done++;
+}
+
+static void tp_error(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next;
+    (void)ctx;
+    tp_bad++;
+    tp_done++;
+}
+
+static double bench_compute_throughput(void)
+{
+    tp_done = tp_bad = 0;
+    double t0 = now_ns();
+    for (long i = 0; i < INFLIGHT_N; i++) {
+        rt_value *m = rt_value_int(i);
+        rt_future *f =
+            rt_future_then(rt_compute(arith_fn, m), tp_value, tp_error, (void *)(intptr_t)i);
+        rt_value_free(m);
+        if (!f) {
+            tp_bad++;
+            tp_done++;
+        }
+        rt_future_release(f);
+    }
+    while (tp_done < INFLIGHT_N && rt_run(RT_RUN_ONCE)) {
+    }
+    double t1 = now_ns();
+    if (tp_done != INFLIGHT_N || tp_bad)
+        fail("compute_throughput", "not every compute completed with the right result");
+    return INFLIGHT_N / ((t1 - t0) / 1e9);
+}
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    if (rt_main_enter(NULL) != 0) return 1;
+    struct {
+        const char *name, *unit;
+        double (*fn)(void);
+        int runs;
+    } all[] = {
+        {"future_then", "ns", bench_future_then, RUNS},
+        {"await_step", "ns", bench_await_step, RUNS},
+        {"await_value_step", "ns", bench_await_value_step, RUNS},
+        {"stream_event", "ns", bench_stream_event, RUNS},
+        {"compute_roundtrip", "us", bench_compute_roundtrip, RUNS},
+        {"compute_throughput", "computes/s", bench_compute_throughput, RUNS},
+    };
+    bool found = !only;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!only || strcmp(only, all[i].name) == 0) {
+            found = true;
+            report(all[i].name, all[i].unit, all[i].fn, all[i].runs);
+        }
+    rt_main_leave();
+    if (!found) fprintf(stderr, "bench_async: no benchmark named %s\n", only);
+    return failed || !found ? 1 : 0;
+}

@@ -26,9 +26,10 @@
 typedef struct rt_compute_ctx rt_compute_ctx;
 typedef struct rt_compute_task rt_compute_task;
 
-/* Runs on a compute isolate, which owns `message` (NULL if none was sent).
- * Returns the result, which the runtime takes (NULL: null), or calls
- * rt_compute_fail and returns NULL. */
+/* Runs on a compute isolate. `message` (NULL if none was sent) is borrowed:
+ * the runtime frees it after fn returns. Returns the result, which the
+ * runtime takes (NULL: null), or calls rt_compute_fail and returns NULL.
+ * Free what else you allocate: pool isolates live on between jobs. */
 typedef rt_value *(*rt_compute_fn)(rt_value *message, rt_compute_ctx *cx);
 
 /* From fn: fail the computation with this error (code kept as given). */

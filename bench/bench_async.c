@@ -11,13 +11,11 @@
  *   compute_roundtrip   us per sequential trivial rt_compute (pool warm)
  *   compute_throughput  computes/s with 10,000 small jobs in flight at once
  */
-#include "rt.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define RUNS 5
 
 /* Overridable with -D for quick runs (e.g. under valgrind or ASan). */
 #ifndef THEN_N
@@ -44,33 +42,9 @@ static void fail(const char *bench, const char *what)
     failed = true;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void report(const char *name, const char *unit, double (*fn)(void), int runs)
-{
-    double v[RUNS];
-    fn(); /* warm up */
-    for (int i = 0; i < runs; i++)
-        v[i] = fn();
-    qsort(v, (size_t)runs, sizeof v[0], cmp_double);
-    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
-           v[runs / 2], runs);
-    fflush(stdout);
-}
-
 static double now_ns(void)
 {
     return (double)rt_monotonic_ns();
-}
-
-static void run_main(void)
-{
-    while (rt_run(RT_RUN_DEFAULT)) {
-    }
 }
 
 /* ---- future_then: a chain of a million thens on a sync completer ---- */

@@ -1,7 +1,7 @@
 /* bench_runtime: the runtime's benchmarks. Prints one JSON object per line:
  * {"bench": NAME, "unit": U, "value": MEDIAN, "runs": N}. Not a test: run it
  * with `make bench` on a quiet machine and compare medians, not single runs. */
-#include "rt.h"
+#include "bench_util.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -9,35 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUNS 5
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void report(const char *name, const char *unit, double (*fn)(void), int runs)
-{
-    double v[RUNS];
-    fn(); /* warm up */
-    for (int i = 0; i < runs; i++)
-        v[i] = fn();
-    qsort(v, (size_t)runs, sizeof v[0], cmp_double);
-    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
-           v[runs / 2], runs);
-    fflush(stdout);
-}
-
 static double now_us(void)
 {
     return (double)rt_monotonic_ns() / 1e3;
-}
-
-static void run_main(void)
-{
-    while (rt_run(RT_RUN_DEFAULT)) {
-    }
 }
 
 /* ---- isolate_pingpong: round trips between main and a pooled isolate ---- */

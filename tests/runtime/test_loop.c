@@ -9,9 +9,7 @@ static rt_virtual_clock vclock;
 
 static void enter_virtual(void)
 {
-    rt_virtual_clock_init(&vclock);
-    ts_main_enter(&(rt_isolate_options){.clock = &vclock.clock});
-    ts_log_reset();
+    ts_main_enter_virtual(&vclock);
 }
 
 static void log_task(void *ctx)

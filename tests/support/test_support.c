@@ -75,6 +75,13 @@ void ts_main_enter(const rt_isolate_options *opts)
     assert_int_equal(rt_main_enter(opts), 0);
 }
 
+void ts_main_enter_virtual(rt_virtual_clock *vc)
+{
+    rt_virtual_clock_init(vc);
+    ts_main_enter(&(rt_isolate_options){.clock = &vc->clock});
+    ts_log_reset();
+}
+
 void ts_main_leave(void)
 {
     rt_main_leave();

@@ -24,6 +24,9 @@ long ts_alloc_count(void);
 
 /* Enters the main isolate with the tracking allocator installed. */
 void ts_main_enter(const rt_isolate_options *opts);
+/* Enters the main isolate on the virtual clock vc (initialised here) and
+ * clears the order log. */
+void ts_main_enter_virtual(rt_virtual_clock *vc);
 /* Leaves main and asserts that no isolate is alive and no byte is held. */
 void ts_main_leave(void);
 

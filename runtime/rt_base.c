@@ -31,6 +31,27 @@ const char *rt_strerror(int code)
         return "RT_ETIMEOUT: timed out";
     case RT_ECANCELLED:
         return "RT_ECANCELLED: cancelled";
+    /* rt_http.h */
+    case -30:
+        return "RT_EHTTP_URL: malformed URL";
+    case -31:
+        return "RT_EHTTP_SCHEME: unsupported URL scheme";
+    case -32:
+        return "RT_EHTTP_RESOLVE: host not found";
+    case -33:
+        return "RT_EHTTP_CONNECT: could not connect";
+    case -34:
+        return "RT_EHTTP_TIMEOUT: timed out";
+    case -35:
+        return "RT_EHTTP_TLS: TLS failure";
+    case -36:
+        return "RT_EHTTP_REDIRECTS: too many redirects";
+    case -37:
+        return "RT_EHTTP_TOO_LARGE: body over the cap";
+    case -38:
+        return "RT_EHTTP_RECEIVE: connection closed mid-response";
+    case -39:
+        return "RT_EHTTP_OTHER: HTTP transfer failed";
     default:
         return code <= RT_EUSER ? "application error" : "unknown error";
     }

@@ -77,6 +77,9 @@ struct rt_waiter {
     void (*wait)(rt_waiter *self, int64_t timeout_ns);
     /* Wakes the owner; called from any thread. */
     void (*wake)(rt_waiter *self);
+    /* Optional: called once the isolate has exited and will never use the
+     * waiter again (the place to free it). */
+    void (*release)(rt_waiter *self);
 };
 
 /* How long a thread about to block spins first, watching for a wake (default

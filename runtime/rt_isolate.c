@@ -133,12 +133,25 @@ int rt_main_enter(const rt_isolate_options *opts)
     return RT_OK;
 }
 
+/* Shutdown hooks of modules built on the core (compute, http). */
+static void (*leave_hooks[8])(void);
+static int nleave_hooks;
+
+void rt__at_main_leave(void (*fn)(void))
+{
+    for (int i = 0; i < nleave_hooks; i++)
+        if (leave_hooks[i] == fn) return;
+    if (nleave_hooks < 8) leave_hooks[nleave_hooks++] = fn;
+}
+
 void rt_main_leave(void)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
     RT_CHECK(iso->is_main, "called from isolate '%s'; only the main isolate may leave", iso->name);
     rt__sched_shutdown();
     rt__compute_shutdown();
+    for (int i = 0; i < nleave_hooks; i++)
+        leave_hooks[i]();
     rt__isolate_exit_now(iso);
     rt__current = NULL;
     rt__isolate_unref(iso);
@@ -149,7 +162,8 @@ int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_opti
 {
     rt_isolate *me = rt__isolate_check(__func__);
     RT_CHECK(entry != NULL, "entry is NULL");
-    RT_CHECK(!opts || !opts->waiter, "only the main isolate takes a waiter");
+    RT_CHECK(!opts || !opts->waiter || opts->dedicated_thread,
+             "a waiter needs a thread of its own: set dedicated_thread");
     RT_CHECK(!opts || !opts->clock || opts->dedicated_thread,
              "a custom clock needs a dedicated thread (pooled isolates share the real clock)");
     rt_msg *start = NULL;
@@ -170,7 +184,8 @@ int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_opti
     }
     iso->entry = entry;
     iso->dedicated = opts && opts->dedicated_thread;
-    if (iso->dedicated) iso->waiter = &iso->cond_waiter.waiter;
+    if (iso->dedicated)
+        iso->waiter = opts && opts->waiter ? opts->waiter : &iso->cond_waiter.waiter;
     start->ev.type = RT_EV_START;
     rt__event_push(iso, &start->ev);
     if (opts && opts->paused) atomic_store(&iso->paused, 1);
@@ -303,7 +318,10 @@ static void drop_event(rt_isolate *iso, rt_event *ev)
         }
     } else if (ev->type == RT_EV_TIMER) {
         rt_timer *t = rt__container_of(ev, rt_timer, ev);
+        t->state = RT_TIMER_IDLE;
+        t->cancelled = true;
         if (t->destroy) t->destroy(t->ctx);
+        t->destroy = NULL;
     }
     (void)iso;
 }
@@ -342,6 +360,8 @@ void rt__isolate_exit_now(rt_isolate *iso)
     }
     rt__heap_release(&iso->heap);
     atomic_store(&iso->heap_bytes, 0);
+    /* Closed: nobody wakes it any more, and its loop is over. */
+    if (iso->waiter && iso->waiter->release) iso->waiter->release(iso->waiter);
     rt__sched_unregister(iso);
     if (bye)
         rt__msg_post(bye);

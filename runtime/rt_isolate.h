@@ -30,7 +30,7 @@ typedef struct rt_isolate_options {
     bool errors_nonfatal;   /* unhandled errors do not kill it (default: they do) */
     bool dedicated_thread;  /* a thread of its own instead of the pool */
     rt_clock *clock;        /* main / dedicated only; default monotonic */
-    rt_waiter *waiter;      /* main only; default a condition variable */
+    rt_waiter *waiter;      /* main or dedicated; default a condition variable */
 } rt_isolate_options;
 
 typedef enum rt_kill_priority {

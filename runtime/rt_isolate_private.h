@@ -109,6 +109,7 @@ struct rt_isolate {
     rt_entry_fn entry;
     struct rt_compute_caller *compute; /* rt_compute.c: this isolate's reply port */
     rt_send_port *run_reply;           /* rt_isolate_run: where the answer goes */
+    struct rt_http_caller *http;       /* rt_http.c: this isolate's reply port */
     /* Futures (rt_future.c). */
     rt_link unhandled;          /* error futures nobody has handled yet */
     struct rt_future *settling; /* futures whose listeners are running */
@@ -146,6 +147,8 @@ void rt__receive_port_set_keepalive(rt_receive_port *rp, bool on);
 /* rt_port_send with a rt_msg_mode (RT_MSG_EXIT: the caller gives the value up
  * and large payloads move instead of being copied). */
 int rt__port_send_mode(rt_send_port *sp, rt_value *message, int mode);
+/* Runs fn in rt_main_leave once every other isolate is gone (at most 8). */
+void rt__at_main_leave(void (*fn)(void));
 /* Compute pool (rt_compute.c): forgets queued jobs once every isolate is gone. */
 void rt__compute_shutdown(void);
 /* Futures: completes with `part`, a value inside `whole`; the outcome owns

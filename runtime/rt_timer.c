@@ -247,9 +247,14 @@ void rt__timer_fire(rt_isolate *iso, rt_timer *t)
 
 void rt__timers_drop_all(rt_isolate *iso)
 {
+    /* Marked done, so a handle freed later in the teardown (say, by a port's
+     * destroy hook) finds nothing left to stop. */
     for (size_t i = 0; i < iso->ntimers; i++) {
         rt_timer *t = iso->timers[i];
+        t->state = RT_TIMER_IDLE;
+        t->cancelled = true;
         if (t->destroy) t->destroy(t->ctx);
+        t->destroy = NULL;
     }
     iso->ntimers = 0;
 }

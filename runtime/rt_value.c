@@ -151,6 +151,18 @@ rt_value *rt_value_string(const char *s)
     return rt_value_string_n(s, strlen(s));
 }
 
+rt_value *rt__value_bytes_adopt(rt_heap *h, char *data, size_t len)
+{
+    RT_CHECK(rt__heap_is_large(data), "adopted bytes must be a large block");
+    rt_value *v = node(h, RT_BYTES, 0);
+    if (!v) return NULL;
+    data[len] = 0;
+    v->flags |= RT_VF_EXTDATA;
+    v->u.str.data = data;
+    v->u.str.len = len;
+    return v;
+}
+
 rt_value *rt_value_bytes(const void *data, size_t len)
 {
     return blob(cur(__func__), RT_BYTES, data, len);

@@ -63,6 +63,10 @@ typedef enum rt_msg_mode {
  * size; the sender's moved values become detached. Either the whole message
  * is built, or nothing changes and an error is returned. */
 int rt__msg_new(rt_heap *sender, rt_value *v, rt_msg_mode mode, rt_msg **out);
+/* A bytes value taking over `data`, a large block of h (from rt__heap_alloc,
+ * at least len + 1 bytes); NULL (data untouched) when out of memory. */
+rt_value *rt__value_bytes_adopt(rt_heap *h, char *data, size_t len);
+
 /* Receiver side: takes the block and everything moved with it into h.
  * m->root is then an ordinary (read-only) value of h's isolate. */
 void rt__msg_adopt(rt_heap *h, rt_msg *m);

@@ -51,6 +51,7 @@ bench: deps build-bench/Makefile
 	cmake --build build-bench -j $(JOBS) --target benchmarks
 	./build-bench/bench/bench_runtime
 	./build-bench/bench/bench_async
+	./build-bench/bench/bench_http
 
 bench-compare: deps build-bench/Makefile
 	@sh scripts/deps.sh $(PEER_PKGS)

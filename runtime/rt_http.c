@@ -26,6 +26,7 @@ enum { R_RESPONSE, R_ERROR, R_PROGRESS, R_CANCELLED };
 typedef struct net {
     rt_waiter waiter; /* first: the isolate's waiter */
     CURLM *multi;
+    atomic_bool woken; /* a wake came: ends the spin before blocking */
     rt_link transfers;
     size_t ntransfers;
     rt_timer *idle;
@@ -62,6 +63,16 @@ static struct {
 static void net_wait(rt_waiter *w, int64_t timeout_ns)
 {
     net *n = (net *)w;
+    /* Like the other waiters, watch briefly for a wake before sleeping: the
+     * next request is often microseconds away, a wake-up costs tens. Only
+     * the flag is watched: calling curl_multi_poll(0) in a loop here made
+     * some requests take milliseconds (measured: 470 req/s at a 20 us spin
+     * against 8,000 without). */
+    if (timeout_ns != 0 && rt__spin_for(&n->woken, timeout_ns)) {
+        atomic_store(&n->woken, false);
+        return;
+    }
+    atomic_store(&n->woken, false);
     int ms = timeout_ns < 0                    ? INT_MAX
              : timeout_ns / 1000000 >= INT_MAX ? INT_MAX
                                                : (int)((timeout_ns + 999999) / 1000000);
@@ -70,6 +81,7 @@ static void net_wait(rt_waiter *w, int64_t timeout_ns)
 
 static void net_wake(rt_waiter *w)
 {
+    atomic_store(&((net *)w)->woken, true);
     curl_multi_wakeup(((net *)w)->multi);
 }
 

@@ -5,7 +5,7 @@
  *
  * Routes (GET or HEAD unless noted; other methods get 405; unknown paths 404):
  *   /ok                 200 text/plain "hello from islet\n"
- *   /status/N           status N (200..599), body "status N\n"
+ *   /status/N           status N (200..599), body "status N\n" (none for 204/304)
  *   /slow?ms=N          200 "slow\n" after N ms (other connections keep going)
  *   /slow-body?ms=N     200, Content-Length 10: headers + "slow-" now, "body\n" N ms later
  *   /chunked            200 chunked: "chunk one," "chunk two," "chunk three"
@@ -17,8 +17,9 @@
  *   /echo (any method)  200 text/plain: method "\n", each header line as
  *                       received ("Name: value\n"), "\n", then the body verbatim
  *   /close-no-reply     reads the request, closes without sending anything
- * Limits: request headers <= 64 KiB (else 431), bodies <= 64 MiB (else 413);
- * connections are limited only by RLIMIT_NOFILE. */
+ * Limits: request headers <= 64 KiB (else 431), bodies <= 64 MiB (else 413),
+ * ms <= 600000; connections are limited only by RLIMIT_NOFILE. Idle
+ * connections stay open until the peer closes or ts_http_stop. Needs -pthread. */
 #ifndef TS_HTTP_SERVER_H
 #define TS_HTTP_SERVER_H
 

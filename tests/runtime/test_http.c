@@ -272,6 +272,34 @@ static void test_total_timeout(void **state)
     ts_main_leave();
 }
 
+/* A listener that never accepts, with its backlog full: SYNs go
+ * unanswered, so connecting hangs until the connect timeout. */
+static void test_connect_timeout(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(ls, 0), 0);
+    getsockname(ls, (struct sockaddr *)&a, &l);
+    int fill[4];
+    for (int i = 0; i < 4; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fill[i], (struct sockaddr *)&a, sizeof a);
+    }
+    char u[64];
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+    rt_future *f = get(u, &(rt_http_options){.connect_timeout_ns = RT_MS(300)});
+    expect_error(f, RT_EHTTP_TIMEOUT, "connecting timed out (after 300 ms)");
+    rt_future_release(f);
+    for (int i = 0; i < 4; i++)
+        close(fill[i]);
+    close(ls);
+    ts_main_leave();
+}
+
 static void test_cancel_in_flight(void **state)
 {
     (void)state;
@@ -409,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_bad_urls_and_unreachable_servers),
         cmocka_unit_test(test_tls_failure),
         cmocka_unit_test(test_total_timeout),
+        cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_cancel_in_flight),
         cmocka_unit_test(test_progress_stream),
         cmocka_unit_test(test_thousand_concurrent_requests),

@@ -150,7 +150,7 @@ static double bench_pingpong_nospin(void)
 {
     rt_set_spin_ns(0);
     double v = bench_pingpong();
-    rt_set_spin_ns(RT_US(50));
+    rt_set_spin_ns(RT_SPIN_DEFAULT_NS);
     return v;
 }
 
@@ -171,7 +171,7 @@ static double bench_spawn_nospin(void)
 {
     rt_set_spin_ns(0);
     double v = bench_spawn();
-    rt_set_spin_ns(RT_US(50));
+    rt_set_spin_ns(RT_SPIN_DEFAULT_NS);
     return v;
 }
 

@@ -2,7 +2,7 @@
  *
  * Waking a sleeping thread costs tens of microseconds on a virtual machine
  * (the host must schedule the vCPU). A thread about to sleep therefore spins
- * for a short, bounded time (default 50 us, ISLET_SPIN_US to change, 0 to
+ * for a short, bounded time (default 150 us, ISLET_SPIN_US to change, 0 to
  * disable) watching for the wake; only then does it block. An idle loop
  * spins once per wait and then sleeps: it does not burn a core.
  */
@@ -22,7 +22,7 @@ int64_t rt__spin_budget(void)
     long long b = atomic_load_explicit(&budget, memory_order_relaxed);
     if (b < 0) {
         const char *env = getenv("ISLET_SPIN_US");
-        b = env ? atoll(env) * 1000 : 50000;
+        b = env ? atoll(env) * 1000 : RT_SPIN_DEFAULT_NS;
         if (b < 0) b = 0;
         atomic_store_explicit(&budget, b, memory_order_relaxed);
     }

@@ -37,6 +37,47 @@ static double bench_easy_serial(void)
     return (double)(t1 - t0) / 1e3 / SERIAL_N;
 }
 
+/* Requests/s with IN_FLIGHT at once from one thread driving curl multi
+ * directly: what this server and machine allow, with no isolates at all. */
+static double bench_multi_ceiling(void)
+{
+    CURLM *m = curl_multi_init();
+    CURL *h[IN_FLIGHT];
+    int started = 0, finished = 0, running = 0;
+    for (int i = 0; i < IN_FLIGHT; i++) {
+        h[i] = curl_easy_init();
+        curl_easy_setopt(h[i], CURLOPT_URL, ok_url);
+        curl_easy_setopt(h[i], CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, sink);
+        curl_multi_add_handle(m, h[i]);
+        started++;
+    }
+    int64_t t0 = rt_monotonic_ns();
+    while (finished < CONCURRENT_N) {
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int q;
+        while ((msg = curl_multi_info_read(m, &q))) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            CURL *e = msg->easy_handle;
+            finished++;
+            curl_multi_remove_handle(m, e);
+            if (started < CONCURRENT_N) {
+                started++;
+                curl_multi_add_handle(m, e); /* the same handle again: its connection too */
+            }
+        }
+        if (finished < CONCURRENT_N) curl_multi_poll(m, NULL, 0, 1000, NULL);
+    }
+    double rps = CONCURRENT_N / ((double)(rt_monotonic_ns() - t0) / 1e9);
+    for (int i = 0; i < IN_FLIGHT; i++) {
+        curl_multi_remove_handle(m, h[i]);
+        curl_easy_cleanup(h[i]);
+    }
+    curl_multi_cleanup(m);
+    return rps;
+}
+
 static int left, in_flight, failures;
 
 static void next_request(void);
@@ -112,11 +153,12 @@ int main(void)
      * differences and ratios. */
     bench_easy_serial();
     bench_islet_serial(); /* warm up: the network isolate, connections */
-    double easy[RUNS], serial[RUNS], conc[RUNS], over[RUNS], ratio[RUNS];
+    double easy[RUNS], serial[RUNS], conc[RUNS], over[RUNS], ratio[RUNS], ceiling[RUNS];
     for (int i = 0; i < RUNS; i++) {
         easy[i] = bench_easy_serial();
         serial[i] = bench_islet_serial();
         conc[i] = bench_islet_concurrent();
+        ceiling[i] = bench_multi_ceiling();
         over[i] = serial[i] - easy[i];
         ratio[i] = conc[i] * easy[i] / 1e6; /* concurrent req/s over the easy loop's req/s */
     }
@@ -124,6 +166,7 @@ int main(void)
     line("http_easy_serial_us", "us", median(easy, RUNS));
     line("http_rps_serial", "req/s", 1e6 / median(serial, RUNS));
     line("http_rps_concurrent", "req/s", median(conc, RUNS));
+    line("http_multi_ceiling_rps", "req/s", median(ceiling, RUNS));
     line("http_overhead", "us", o);
     goal("ratio_http_concurrent_vs_easy", "x", r, ">= 3", r >= 3);
     goal("goal_http_overhead", "us", o, "<= 20", o <= 20);

@@ -8,7 +8,9 @@
  */
 #include "rt_isolate_private.h"
 
+#include <sched.h>
 #include <time.h>
+#include <unistd.h>
 
 static atomic_llong budget = -1;
 
@@ -38,17 +40,48 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Spinning helps only while a core is free: with more spinners than cores
+ * the thread that would wake us cannot run (measured on 2 vCPUs: a compute
+ * round trip went from 2 us to 310 us with three spinners). So at most ncpu
+ * threads spin at once, and a spinner yields the core now and then. */
+static atomic_int spinners;
+
+static int max_spinners(void)
+{
+    static atomic_int cached;
+    int n = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 1 ? (int)c : 1;
+        atomic_store_explicit(&cached, n, memory_order_relaxed);
+    }
+    return n;
+}
+
 bool rt__spin_for(atomic_bool *flag, int64_t budget_ns)
 {
     int64_t b = rt__spin_budget();
     if (budget_ns >= 0 && budget_ns < b) b = budget_ns;
     if (b <= 0) return atomic_load(flag);
+    if (atomic_fetch_add(&spinners, 1) >= max_spinners()) {
+        atomic_fetch_sub(&spinners, 1);
+        return atomic_load(flag);
+    }
+    bool got = false;
     int64_t end = rt_monotonic_ns() + b;
     for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(flag, memory_order_acquire)) return true;
+        if (atomic_load_explicit(flag, memory_order_acquire)) {
+            got = true;
+            break;
+        }
         cpu_relax();
-        if ((i & 63) == 0 && rt_monotonic_ns() >= end) return atomic_load(flag);
+        if ((i & 63) == 0) {
+            if (rt_monotonic_ns() >= end) break;
+            sched_yield();
+        }
     }
+    atomic_fetch_sub(&spinners, 1);
+    return got || atomic_load(flag);
 }
 
 static void cond_wait(rt_waiter *self, int64_t timeout_ns)

@@ -196,7 +196,10 @@ int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_opti
         rt__sched_unregister(iso);
         rt__list_remove(&start->ev.link);
         rt__msg_discard(start);
-        if (out) rt__isolate_unref(iso);
+        if (out) {
+            rt__isolate_unref(iso);
+            *out = NULL;
+        }
         isolate_discard(iso);
         return rc;
     }

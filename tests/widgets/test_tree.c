@@ -1,0 +1,350 @@
+/* test_tree.c: reconciliation, set_state, frames, layout, hit testing. */
+#include "test_support.h"
+#include "ui_tree.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+/* ---- A stateful probe: remembers which state it is, counts lifecycle ---- */
+
+typedef struct probe_props {
+    const char *label;
+    int size;
+} probe_props;
+
+typedef struct probe_state {
+    int id;
+    char seen_label[32];
+} probe_state;
+
+static int next_id, inits, disposes, updates, probe_builds;
+static char order[256];
+
+static void probe_init(ui_element *e)
+{
+    probe_state *s = ui_state(e);
+    s->id = ++next_id;
+    inits++;
+}
+
+static void probe_update(ui_element *e, const void *old)
+{
+    (void)e;
+    (void)old;
+    updates++;
+}
+
+static void probe_dispose(ui_element *e)
+{
+    (void)e;
+    disposes++;
+}
+
+static ui_size leaf_layout(ui_element *e, ui_constraints c)
+{
+    const probe_props *p = ui_props(e);
+    return ui_constrain(c, (ui_size){(float)p->size, (float)p->size});
+}
+
+static const ui_widget_class probe_class = {.name = "Probe",
+                                            .props_size = sizeof(probe_props),
+                                            .state_size = sizeof(probe_state),
+                                            .init_state = probe_init,
+                                            .did_update_widget = probe_update,
+                                            .dispose = probe_dispose,
+                                            .layout = leaf_layout,
+                                            .string_fields = {offsetof(probe_props, label)},
+                                            .nstring_fields = 1};
+
+static const ui_widget_class other_class = {.name = "Other",
+                                            .props_size = sizeof(probe_props),
+                                            .state_size = sizeof(probe_state),
+                                            .init_state = probe_init,
+                                            .dispose = probe_dispose,
+                                            .layout = leaf_layout,
+                                            .string_fields = {offsetof(probe_props, label)},
+                                            .nstring_fields = 1};
+
+/* A render class that lays its children out in a row, left to right. */
+static ui_size row_layout(ui_element *e, ui_constraints c)
+{
+    float x = 0, h = 0;
+    for (size_t i = 0; i < ui_element_child_count(e); i++) {
+        ui_size s = ui_layout_child(ui_element_child(e, i), ui_loosen(c));
+        ui_position_child(ui_element_child(e, i), x, 0);
+        x += s.w;
+        h = s.h > h ? s.h : h;
+    }
+    return ui_constrain(c, (ui_size){x, h});
+}
+
+static const ui_widget_class list_class = {.name = "List", .layout = row_layout};
+
+/* What the root builds: a list of (class, key, label). */
+typedef struct spec {
+    const ui_widget_class *cls;
+    ui_key key;
+    const char *label;
+} spec;
+
+static spec cur[8];
+static size_t ncur;
+
+static ui_widget *root_fn(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[8];
+    for (size_t i = 0; i < ncur; i++) {
+        probe_props p = {cur[i].label, 10};
+        kids[i] = ui_widget_new(b, cur[i].cls, cur[i].key, &p, NULL, 0);
+    }
+    return ui_widget_new(b, &list_class, 0, NULL, kids, ncur);
+}
+
+static ui_tree *tree;
+
+static void show(size_t n, const spec *s)
+{
+    memcpy(cur, s, n * sizeof *s);
+    ncur = n;
+    ui_tree_set_root(tree, root_fn, NULL);
+    assert_true(ui_tree_frame(tree));
+}
+
+static ui_element *slot(size_t i)
+{
+    return ui_element_child(ui_tree_root(tree), i);
+}
+
+static int id_at(size_t i)
+{
+    return ((probe_state *)ui_state(slot(i)))->id;
+}
+
+static const char *label_at(size_t i)
+{
+    return ((const probe_props *)ui_props(slot(i)))->label;
+}
+
+static void begin(void)
+{
+    ts_main_enter(NULL);
+    next_id = inits = disposes = updates = probe_builds = 0;
+    order[0] = 0;
+    tree = ui_tree_new(400, 300, NULL);
+    assert_non_null(tree);
+}
+
+static void end(void)
+{
+    ui_tree_free(tree);
+    ts_main_leave(); /* every element, state and arena byte came back */
+}
+
+/* Keyed children swapped keep their states. */
+static void test_keyed_swap_keeps_state(void **state)
+{
+    (void)state;
+    begin();
+    show(2, (spec[]){{&probe_class, ui_key_str("a"), "A"}, {&probe_class, ui_key_str("b"), "B"}});
+    int a = id_at(0), b = id_at(1);
+    show(2, (spec[]){{&probe_class, ui_key_str("b"), "B"}, {&probe_class, ui_key_str("a"), "A"}});
+    assert_int_equal(id_at(0), b);
+    assert_int_equal(id_at(1), a);
+    assert_int_equal(inits, 2);
+    assert_int_equal(disposes, 0);
+    end();
+}
+
+/* Unkeyed same-type children swapped: states stay in place, config follows. */
+static void test_unkeyed_swap_keeps_state_in_place(void **state)
+{
+    (void)state;
+    begin();
+    show(2, (spec[]){{&probe_class, 0, "first"}, {&probe_class, 0, "second"}});
+    int s0 = id_at(0), s1 = id_at(1);
+    show(2, (spec[]){{&probe_class, 0, "second"}, {&probe_class, 0, "first"}});
+    assert_int_equal(id_at(0), s0);
+    assert_int_equal(id_at(1), s1);
+    assert_string_equal(label_at(0), "second");
+    assert_string_equal(label_at(1), "first");
+    assert_int_equal(updates, 2);
+    assert_int_equal(inits, 2);
+    end();
+}
+
+/* Adding a key where there was none gives a fresh state. */
+static void test_adding_key_gives_fresh_state(void **state)
+{
+    (void)state;
+    begin();
+    show(1, (spec[]){{&probe_class, 0, "x"}});
+    int before = id_at(0);
+    show(1, (spec[]){{&probe_class, ui_key_int(7), "x"}});
+    assert_int_not_equal(id_at(0), before);
+    assert_int_equal(disposes, 1);
+    assert_int_equal(inits, 2);
+    end();
+}
+
+/* A type change at a slot disposes the old state and inits a new one, in one frame. */
+static void test_type_change_replaces_in_one_frame(void **state)
+{
+    (void)state;
+    begin();
+    show(1, (spec[]){{&probe_class, 0, "x"}});
+    show(1, (spec[]){{&other_class, 0, "x"}});
+    assert_ptr_equal(ui_element_class(slot(0)), &other_class);
+    assert_int_equal(disposes, 1);
+    assert_int_equal(inits, 2);
+    assert_int_equal(ui_tree_element_count(tree), 3); /* root, list, one child */
+    end();
+}
+
+/* Keyed middle matching: a removed keyed child is disposed, the others keep state. */
+static void test_keyed_middle_insert_and_remove(void **state)
+{
+    (void)state;
+    begin();
+    ui_key k1 = ui_key_int(1), k2 = ui_key_int(2), k3 = ui_key_int(3), k4 = ui_key_int(4);
+    show(3, (spec[]){{&probe_class, k1, "1"}, {&probe_class, k2, "2"}, {&probe_class, k3, "3"}});
+    int i1 = id_at(0), i3 = id_at(2);
+    show(3, (spec[]){{&probe_class, k1, "1"}, {&probe_class, k4, "4"}, {&probe_class, k3, "3"}});
+    assert_int_equal(id_at(0), i1);
+    assert_int_equal(id_at(2), i3);
+    assert_int_equal(disposes, 1); /* k2 */
+    assert_int_equal(inits, 4);    /* k4 is new */
+    end();
+}
+
+/* ---- set_state: merging, depth order, no frame when clean ---- */
+
+typedef struct counter_state {
+    int builds;
+    int depth_tag;
+} counter_state;
+
+static ui_element *outer_el, *inner_el;
+
+static ui_widget *inner_build(ui_build *b, ui_element *e)
+{
+    (void)b;
+    inner_el = e;
+    ((counter_state *)ui_state(e))->builds++;
+    strcat(order, "inner ");
+    return NULL;
+}
+
+static const ui_widget_class inner_class = {
+    .name = "Inner", .state_size = sizeof(counter_state), .build = inner_build};
+
+static ui_widget *outer_build(ui_build *b, ui_element *e)
+{
+    outer_el = e;
+    ((counter_state *)ui_state(e))->builds++;
+    strcat(order, "outer ");
+    return ui_widget_new(b, &inner_class, 0, NULL, NULL, 0);
+}
+
+static const ui_widget_class outer_class = {
+    .name = "Outer", .state_size = sizeof(counter_state), .build = outer_build};
+
+static ui_widget *nested_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &outer_class, 0, NULL, NULL, 0);
+}
+
+static void bump(void *state, void *ctx)
+{
+    (void)state;
+    ++*(int *)ctx;
+}
+
+static void test_set_state_merges_and_orders_by_depth(void **state)
+{
+    (void)state;
+    begin();
+    ui_tree_set_root(tree, nested_root, NULL);
+    ui_tree_frame(tree);
+    assert_false(ui_tree_frame(tree)); /* nothing dirty: no frame */
+    int calls = 0;
+    order[0] = 0;
+    ui_set_state(inner_el, bump, &calls);
+    ui_set_state(inner_el, bump, &calls);
+    ui_set_state(outer_el, bump, &calls);
+    assert_int_equal(calls, 3);
+    assert_true(ui_tree_needs_frame(tree));
+    int inner_before = ((counter_state *)ui_state(inner_el))->builds;
+    assert_true(ui_tree_frame(tree));
+    /* Parent first; the child is built once although it was marked twice. */
+    assert_string_equal(order, "outer inner ");
+    assert_int_equal(((counter_state *)ui_state(inner_el))->builds, inner_before + 1);
+    assert_false(ui_tree_frame(tree));
+    /* The frame was scheduled on the loop as well: running it finds nothing. */
+    rt_run(RT_RUN_NOWAIT);
+    ui_frame_timing ft[2];
+    assert_int_equal(ui_tree_timings(tree, ft, 2), 2);
+    assert_true(ft[0].built >= 2);
+    end();
+}
+
+static void child_set_state_after_dispose(void)
+{
+    rt_main_enter(NULL);
+    tree = ui_tree_new(100, 100, NULL);
+    ui_tree_set_root(tree, nested_root, NULL);
+    ui_tree_frame(tree);
+    ui_element *gone = inner_el;
+    show(0, NULL); /* different root: the nested tree is disposed */
+    ui_set_state(gone, NULL, NULL);
+}
+
+static void test_set_state_after_dispose_aborts(void **state)
+{
+    (void)state;
+    ts_expect_abort("set-state-after-dispose", "ui_set_state: called on 'Inner' after it was disposed");
+}
+
+/* ---- Hit testing ---- */
+
+static void test_hit_test_innermost_first(void **state)
+{
+    (void)state;
+    begin();
+    show(2, (spec[]){{&probe_class, 0, "a"}, {&probe_class, 0, "b"}});
+    ui_element *hits[8];
+    size_t n = ui_tree_hit_test(tree, 15, 5, hits, 8);
+    assert_int_equal(n, 2);
+    assert_ptr_equal(hits[0], slot(1)); /* the second probe spans x 10..20 */
+    assert_ptr_equal(hits[1], ui_tree_root(tree));
+    /* Beside the probes only the list (tight to the window) is hit; outside, nothing. */
+    assert_int_equal(ui_tree_hit_test(tree, 25, 5, hits, 8), 1);
+    assert_ptr_equal(hits[0], ui_tree_root(tree));
+    assert_int_equal(ui_tree_hit_test(tree, 500, 5, hits, 8), 0);
+    end();
+}
+
+static const ts_child_case cases[] = {
+    {"set-state-after-dispose", child_set_state_after_dispose},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = ts_child_dispatch(argc, argv, cases);
+    if (rc >= 0) return rc;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keyed_swap_keeps_state),
+        cmocka_unit_test(test_unkeyed_swap_keeps_state_in_place),
+        cmocka_unit_test(test_adding_key_gives_fresh_state),
+        cmocka_unit_test(test_type_change_replaces_in_one_frame),
+        cmocka_unit_test(test_keyed_middle_insert_and_remove),
+        cmocka_unit_test(test_set_state_merges_and_orders_by_depth),
+        cmocka_unit_test(test_set_state_after_dispose_aborts),
+        cmocka_unit_test(test_hit_test_innermost_first),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,136 @@
+/* ui_canvas.h: the painting layer: rectangles, rounded rectangles, borders,
+ * lines, arcs, text and images on an SDL renderer.
+ *
+ * Coordinates are logical units (points); a canvas multiplies them by its
+ * scale to get device pixels, and snaps shapes to whole device pixels, so a
+ * rectangle on integer coordinates at scale 1 fills exactly its pixels. A
+ * translation offset and a clip rectangle apply to every drawing call.
+ * Colors are straight (not premultiplied) RGBA; alpha below 255 blends.
+ *
+ * Threads: everything here, including creating and freeing canvases, runs on
+ * one thread (the main isolate's), as SDL rendering and SDL_ttf require.
+ */
+#ifndef UI_CANVAS_H
+#define UI_CANVAS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <SDL.h>
+
+typedef struct ui_color {
+    uint8_t r, g, b, a;
+} ui_color;
+
+typedef struct ui_rect {
+    float x, y, w, h;
+} ui_rect;
+
+typedef struct ui_canvas ui_canvas;
+
+/* The text cache holds at most this many rendered strings, and at most
+ * UI_CANVAS_TEXT_CACHE_PIXELS pixels of them; the least recently drawn go first. */
+#define UI_CANVAS_TEXT_CACHE_MAX 4096
+#define UI_CANVAS_TEXT_CACHE_PIXELS (8L * 1024 * 1024)
+
+/* ---- Creating ---------------------------------------------------------
+ * The first canvas initialises SDL (SDL_Init(0)) and SDL_ttf; the last
+ * ui_canvas_free quits SDL_ttf (reference-counted) and calls SDL_Quit when no
+ * SDL subsystem is left initialised (a window's video subsystem keeps SDL). */
+
+/* A headless canvas over a width x height 32-bit ARGB surface (device pixels)
+ * drawn by SDL's software renderer, cleared to transparent black. NULL on bad
+ * arguments or failure (SDL_GetError says why). The caller owns the canvas. */
+ui_canvas *ui_canvas_new_offscreen(int width, int height, float scale);
+/* A canvas over an existing renderer (a window's). The caller keeps r and
+ * must free the canvas before destroying r. NULL on bad arguments or failure. */
+ui_canvas *ui_canvas_new_for_renderer(SDL_Renderer *r, float scale);
+/* Frees the canvas, its cached text and fonts (and its renderer and surface
+ * when offscreen). NULL is ignored. */
+void ui_canvas_free(ui_canvas *c);
+
+/* The scale (device pixels per logical unit). */
+float ui_canvas_scale(const ui_canvas *c);
+/* The output size in logical units (offscreen: the surface; else the
+ * renderer's output). */
+void ui_canvas_size(ui_canvas *c, float *w, float *h);
+
+/* ---- Shapes ----------------------------------------------------------- */
+
+/* Fills the whole output with color, ignoring the clip and the translation. */
+void ui_canvas_clear(ui_canvas *c, ui_color color);
+void ui_canvas_fill_rect(ui_canvas *c, ui_rect r, ui_color color);
+/* A rectangle with quarter-circle corners of `radius` (capped at half the
+ * shorter side), drawn as SDL_RenderGeometry triangles. */
+void ui_canvas_fill_rounded_rect(ui_canvas *c, ui_rect r, float radius, ui_color color);
+/* A border `width` thick inside r, with outer corner radius `radius` (0 for
+ * square corners) and inner radius radius - width. */
+void ui_canvas_stroke_rect(ui_canvas *c, ui_rect r, float width, float radius, ui_color color);
+/* A line one logical unit wide covering the pixels from (x0, y0) to (x1, y1),
+ * both ends included (like SDL_RenderDrawLine at scale 1). */
+void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_color color);
+/* A ring segment centred on (cx, cy): the circle of `radius` widened by
+ * `thickness` (half inside, half outside), from angle start_rad to end_rad in
+ * radians, clockwise on screen from the +x axis (either order; a sweep of 2 pi
+ * or more is a full ring). Drawn with SDL_RenderGeometry. */
+void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness,
+                   float start_rad, float end_rad, ui_color color);
+
+/* ---- Clip and translation ---------------------------------------------
+ * State is a stack. push_clip saves the translation and clip, then clips to
+ * r (translated) intersected with the current clip; save only saves. Each
+ * pop_clip/restore undoes the latest push_clip/save, which must be of the
+ * same kind (checked: a mismatch or a pop on an empty stack aborts in builds
+ * with RT_CHECKS, and is ignored otherwise). */
+void ui_canvas_push_clip(ui_canvas *c, ui_rect r);
+void ui_canvas_pop_clip(ui_canvas *c);
+void ui_canvas_save(ui_canvas *c);
+void ui_canvas_restore(ui_canvas *c);
+/* Moves the origin by (dx, dy) logical units, until the enclosing pop/restore. */
+void ui_canvas_translate(ui_canvas *c, float dx, float dy);
+
+/* ---- Text ---------------------------------------------------------------
+ * DejaVu Sans (bold: DejaVu Sans Bold), `size` in points (logical units),
+ * rendered at size * scale device pixels. utf8 is len bytes, not necessarily
+ * NUL-terminated; invalid UTF-8 (each maximal invalid subsequence) and NUL
+ * bytes are drawn as U+FFFD. The canvas keeps one font per (device size,
+ * bold) and caches rendered strings per (device size, bold, color, bytes), so
+ * a frame that repeats the previous one renders no new text. */
+
+/* Draws the string with its box's top-left corner at (x, y). The caller keeps utf8. */
+void ui_canvas_text(ui_canvas *c, const char *utf8, size_t len, float size, bool bold,
+                    ui_color color, float x, float y);
+/* The size of the box ui_canvas_text fills, in logical units: the advance
+ * width and the font's line height (0 x 0 if the font cannot be opened). */
+void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, bool bold, float *w,
+                     float *h);
+
+/* ---- Images ------------------------------------------------------------ */
+
+/* Draws a w x h image stretched over dst. Each pixel is one uint32_t,
+ * 0xRRGGBBAA (red in the high byte), rows packed. The pixels are copied into
+ * a texture for this call; the caller keeps rgba. */
+void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect dst);
+
+/* ---- Stats, pixels, presenting ----------------------------------------- */
+
+typedef struct ui_canvas_stats {
+    unsigned long text_renders; /* strings rendered (cache misses) since creation */
+    unsigned long text_hits;    /* strings drawn from the cache since creation */
+    unsigned long text_entries; /* strings in the cache now */
+} ui_canvas_stats;
+void ui_canvas_get_stats(const ui_canvas *c, ui_canvas_stats *out);
+
+/* Offscreen only: the pixel at device (x, y), after drawing everything
+ * queued. Out of bounds or on a window canvas aborts with RT_CHECKS, else
+ * returns {0, 0, 0, 0}. */
+ui_color ui_canvas_pixel(ui_canvas *c, int x, int y);
+/* Offscreen only (NULL otherwise): the surface, borrowed from the canvas,
+ * with everything queued drawn; valid until ui_canvas_free. */
+SDL_Surface *ui_canvas_surface(ui_canvas *c);
+/* Ends a frame: on a window, SDL_RenderPresent; offscreen, draws everything
+ * queued. The state stack must be empty (checked with RT_CHECKS). */
+void ui_canvas_present(ui_canvas *c);
+
+#endif

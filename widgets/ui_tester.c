@@ -1,0 +1,139 @@
+/* ui_tester.c: the headless tester. */
+#include "ui_tester.h"
+
+#include <string.h>
+
+struct ui_tester {
+    ui_canvas *canvas;
+    ui_tree *tree;
+    rt_virtual_clock *vc;
+};
+
+ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc)
+{
+    ui_tester *t = rt_calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->canvas = ui_canvas_new_offscreen((int)width, (int)height, 1.0f);
+    t->tree = t->canvas ? ui_tree_new(width, height, t->canvas) : NULL;
+    if (!t->tree) {
+        ui_canvas_free(t->canvas);
+        rt_free(t);
+        return NULL;
+    }
+    t->vc = vc;
+    return t;
+}
+
+void ui_tester_free(ui_tester *t)
+{
+    if (!t) return;
+    ui_tree_free(t->tree);
+    ui_canvas_free(t->canvas);
+    rt_free(t);
+}
+
+ui_tree *ui_tester_tree(ui_tester *t)
+{
+    return t->tree;
+}
+
+ui_canvas *ui_tester_canvas(ui_tester *t)
+{
+    return t->canvas;
+}
+
+void ui_tester_pump(ui_tester *t, int64_t duration_ns)
+{
+    if (t->vc) rt_virtual_clock_advance(t->vc, duration_ns);
+    rt_run(RT_RUN_NOWAIT);
+    ui_tree_frame(t->tree);
+}
+
+void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx)
+{
+    ui_tree_set_root(t->tree, root, ctx);
+    ui_tester_pump(t, 0);
+}
+
+typedef struct finder {
+    const char *text;
+    ui_key key;
+    const ui_widget_class *cls;
+    ui_element *first;
+    size_t count;
+} finder;
+
+static void match(ui_element *e, int depth, void *ctx)
+{
+    (void)depth;
+    finder *f = ctx;
+    bool ok;
+    if (f->text)
+        ok = ui_element_class(e) == &ui_text_class &&
+             strcmp(((const ui_text_props *)ui_props(e))->text, f->text) == 0;
+    else if (f->key)
+        ok = ui_element_key(e) == f->key;
+    else
+        ok = ui_element_class(e) == f->cls;
+    if (!ok) return;
+    if (!f->first) f->first = e;
+    f->count++;
+}
+
+static finder find(ui_tester *t, finder f)
+{
+    ui_tree_visit(t->tree, match, &f);
+    return f;
+}
+
+ui_element *ui_find_text(ui_tester *t, const char *text)
+{
+    return find(t, (finder){.text = text}).first;
+}
+
+size_t ui_count_text(ui_tester *t, const char *text)
+{
+    return find(t, (finder){.text = text}).count;
+}
+
+ui_element *ui_find_key(ui_tester *t, ui_key key)
+{
+    return find(t, (finder){.key = key}).first;
+}
+
+ui_element *ui_find_class(ui_tester *t, const ui_widget_class *cls)
+{
+    return find(t, (finder){.cls = cls}).first;
+}
+
+size_t ui_count_class(ui_tester *t, const ui_widget_class *cls)
+{
+    return find(t, (finder){.cls = cls}).count;
+}
+
+static void centre(ui_element *e, float *cx, float *cy)
+{
+    float x, y, w, h;
+    ui_element_rect(e, &x, &y, &w, &h);
+    *cx = x + w / 2;
+    *cy = y + h / 2;
+}
+
+void ui_tester_tap(ui_tester *t, ui_element *e)
+{
+    float x, y;
+    centre(e, &x, &y);
+    ui_tree_pointer(t->tree, UI_POINTER_DOWN, x, y);
+    ui_tree_pointer(t->tree, UI_POINTER_UP, x, y);
+    ui_tester_pump(t, 0);
+}
+
+void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy)
+{
+    float x, y;
+    centre(e, &x, &y);
+    ui_tree_pointer(t->tree, UI_POINTER_DOWN, x, y);
+    ui_tree_pointer(t->tree, UI_POINTER_MOVE, x + dx, y + dy);
+    ui_tree_pointer(t->tree, UI_POINTER_UP, x + dx, y + dy);
+    ui_tester_pump(t, 0);
+}

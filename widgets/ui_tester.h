@@ -1,0 +1,39 @@
+/* ui_tester.h: drive a widget tree headless, for cmocka tests.
+ *
+ * A tester owns an offscreen canvas and a tree on the calling main isolate.
+ * Time is virtual when the isolate was entered with a virtual clock (give it
+ * to ui_tester_new): pump(duration) advances it and runs what came due,
+ * without real waiting. Main isolate only.
+ */
+#ifndef UI_TESTER_H
+#define UI_TESTER_H
+
+#include "ui_widgets.h"
+
+typedef struct ui_tester ui_tester;
+
+/* vc may be NULL (real time). NULL when out of memory. */
+ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc);
+void ui_tester_free(ui_tester *t);
+ui_tree *ui_tester_tree(ui_tester *t);
+ui_canvas *ui_tester_canvas(ui_tester *t);
+
+/* Sets the root and runs a frame. */
+void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx);
+/* Advances virtual time by duration_ns (if virtual), runs what is due on the
+ * loop, then a frame if anything is dirty. */
+void ui_tester_pump(ui_tester *t, int64_t duration_ns);
+
+/* Finders: the first element matching, or NULL; counts of all matches. */
+ui_element *ui_find_text(ui_tester *t, const char *text);
+size_t ui_count_text(ui_tester *t, const char *text);
+ui_element *ui_find_key(ui_tester *t, ui_key key);
+ui_element *ui_find_class(ui_tester *t, const ui_widget_class *cls);
+size_t ui_count_class(ui_tester *t, const ui_widget_class *cls);
+
+/* Taps the centre of e (down, up) and pumps. */
+void ui_tester_tap(ui_tester *t, ui_element *e);
+/* Presses at e's centre, moves by (dx, dy), releases, and pumps. */
+void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy);
+
+#endif

@@ -1,0 +1,666 @@
+/* ui_tree.c: elements, reconciliation, set_state, frames, layout, hits. */
+#include "ui_tree.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_CHUNK 65536
+#define TIMINGS 240
+#define MAX_PATH 64
+
+struct ui_element {
+    const ui_widget_class *cls;
+    ui_key key;
+    void *props;
+    void *state;
+    ui_element *parent;
+    ui_element **kids;
+    size_t nkids, kcap;
+    int depth;
+    bool dirty, mounted, disposed;
+    float x, y, w, h; /* x, y relative to the parent */
+    ui_tree *tree;
+    char *strings[4]; /* owned copies of the props' string fields */
+};
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size;
+} arena_chunk;
+
+struct ui_build {
+    ui_tree *tree;
+    arena_chunk *chunks;
+};
+
+struct ui_tree {
+    float w, h;
+    void *canvas;
+    ui_build b;
+    ui_element *root;
+    ui_widget *(*root_fn)(ui_build *b, void *ctx);
+    void *root_ctx;
+    ui_element **dirty;
+    size_t ndirty, dcap;
+    ui_element *building;
+    rt_timer *frame_timer;
+    ui_frame_timing timings[TIMINGS];
+    size_t tcount;
+    size_t nelements;
+    unsigned built;
+    ui_element *path[MAX_PATH];
+    size_t npath;
+};
+
+/* ---- Keys ---- */
+
+ui_key ui_key_str(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h << 1; /* even: never equal to an int key */
+}
+
+/* ---- The build arena ---- */
+
+void *ui_alloc(ui_build *b, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    arena_chunk *c = b->chunks;
+    if (!c || c->used + n > c->size) {
+        size_t size = n > ARENA_CHUNK - sizeof *c ? n + sizeof *c : ARENA_CHUNK;
+        c = rt_malloc(size);
+        if (!c) return NULL;
+        c->next = b->chunks;
+        c->used = (sizeof *c + 15) & ~(size_t)15;
+        c->size = size;
+        b->chunks = c;
+    }
+    void *p = (char *)c + c->used;
+    c->used += n;
+    return p;
+}
+
+static void arena_reset(ui_build *b)
+{
+    for (arena_chunk *c = b->chunks, *n; c; c = n) {
+        n = c->next;
+        rt_free(c);
+    }
+    b->chunks = NULL;
+}
+
+const char *ui_strdup(ui_build *b, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ui_alloc(b, n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key, const void *props,
+                         ui_widget **children, size_t nchildren)
+{
+    ui_widget *w = ui_alloc(b, sizeof *w);
+    void *p = cls->props_size ? ui_alloc(b, cls->props_size) : NULL;
+    ui_widget **kids = nchildren ? ui_alloc(b, nchildren * sizeof *kids) : NULL;
+    if (!w || (cls->props_size && !p) || (nchildren && !kids)) return NULL;
+    if (p) memcpy(p, props, cls->props_size);
+    if (kids) memcpy(kids, children, nchildren * sizeof *kids);
+    *w = (ui_widget){cls, key, p, kids, nchildren};
+    return w;
+}
+
+ui_tree *ui_build_tree(ui_build *b)
+{
+    return b->tree;
+}
+
+/* ---- Element accessors ---- */
+
+void *ui_state(ui_element *e)
+{
+    return e->state;
+}
+const void *ui_props(const ui_element *e)
+{
+    return e->props;
+}
+const ui_widget_class *ui_element_class(const ui_element *e)
+{
+    return e->cls;
+}
+ui_key ui_element_key(const ui_element *e)
+{
+    return e->key;
+}
+ui_element *ui_element_parent(const ui_element *e)
+{
+    return e->parent;
+}
+size_t ui_element_child_count(const ui_element *e)
+{
+    return e->nkids;
+}
+ui_element *ui_element_child(const ui_element *e, size_t i)
+{
+    return i < e->nkids ? e->kids[i] : NULL;
+}
+bool ui_element_mounted(const ui_element *e)
+{
+    return e->mounted;
+}
+
+ui_tree *ui_element_tree(const ui_element *e)
+{
+    return e->tree;
+}
+
+void ui_set_size(ui_element *e, ui_size s)
+{
+    e->w = s.w;
+    e->h = s.h;
+}
+
+void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h)
+{
+    float gx = 0, gy = 0;
+    for (const ui_element *p = e; p; p = p->parent) gx += p->x, gy += p->y;
+    *x = gx, *y = gy, *w = e->w, *h = e->h;
+}
+
+/* ---- Dirty list and frame scheduling ---- */
+
+static void frame_timer_cb(rt_timer *tm, void *ctx)
+{
+    ui_tree *t = ctx;
+    rt_timer_free(tm);
+    t->frame_timer = NULL;
+    ui_tree_frame(t);
+}
+
+static void schedule_frame(ui_tree *t)
+{
+    if (!t->frame_timer) rt_timer_start(&t->frame_timer, 0, 0, frame_timer_cb, t, NULL);
+}
+
+static void mark_dirty(ui_element *e)
+{
+    if (e->dirty) return;
+    ui_tree *t = e->tree;
+    if (t->ndirty == t->dcap) {
+        size_t cap = t->dcap ? t->dcap * 2 : 32;
+        ui_element **n = rt_realloc(t->dirty, cap * sizeof *n);
+        if (!n) return;
+        t->dirty = n;
+        t->dcap = cap;
+    }
+    e->dirty = true;
+    t->dirty[t->ndirty++] = e;
+    schedule_frame(t);
+}
+
+static bool is_ancestor(const ui_element *a, const ui_element *e)
+{
+    for (const ui_element *p = e; p; p = p->parent)
+        if (p == a) return true;
+    return false;
+}
+
+void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx)
+{
+    if (e->disposed || !e->mounted) {
+        fprintf(stderr, "islet: ui_set_state: called on '%s' after it was disposed\n", e->cls->name);
+        abort();
+    }
+    ui_element *b = e->tree->building;
+    if (b && b != e && is_ancestor(e, b)) {
+        fprintf(stderr,
+                "islet: ui_set_state: called on '%s' while its descendant '%s' is building\n",
+                e->cls->name, b->cls->name);
+        abort();
+    }
+    if (fn) fn(e->state, ctx);
+    mark_dirty(e);
+}
+
+/* ---- Reconciliation ---- */
+
+static void unmount(ui_element *e);
+static ui_element *inflate(ui_element *parent, const ui_widget *w);
+static void rebuild(ui_element *e, const ui_widget *w);
+
+static bool can_update(const ui_element *e, const ui_widget *w)
+{
+    return e && w && e->cls == w->cls && e->key == w->key;
+}
+
+static void forget_path(ui_tree *t, ui_element *e)
+{
+    for (size_t i = 0; i < t->npath; i++)
+        if (t->path[i] == e) t->path[i] = NULL;
+}
+
+static void unmount(ui_element *e)
+{
+    ui_tree *t = e->tree;
+    for (size_t i = 0; i < e->nkids; i++) unmount(e->kids[i]);
+    if (e->cls->dispose) e->cls->dispose(e);
+    e->disposed = true;
+    e->mounted = false;
+    for (size_t i = 0; i < t->ndirty; i++)
+        if (t->dirty[i] == e) t->dirty[i] = NULL;
+    forget_path(t, e);
+    rt_free(e->kids);
+    rt_free(e->state);
+    rt_free(e->props);
+    for (int i = 0; i < 4; i++) rt_free(e->strings[i]);
+    rt_free(e);
+    t->nelements--;
+}
+
+static const char **string_field(const ui_widget_class *c, const void *props, int i)
+{
+    return (const char **)((char *)props + c->string_fields[i]);
+}
+
+/* Props equal, comparing string fields by content. */
+static bool props_equal(const ui_widget_class *c, const void *a, const void *b)
+{
+    for (int i = 0; i < c->nstring_fields; i++) {
+        const char *x = *string_field(c, a, i), *y = *string_field(c, b, i);
+        if (x != y && (!x || !y || strcmp(x, y) != 0)) return false;
+    }
+    /* Compare the rest with the string pointers masked out. */
+    size_t n = c->props_size;
+    unsigned char ta[256], tb[256];
+    if (n > sizeof ta) return memcmp(a, b, n) == 0 && c->nstring_fields == 0;
+    memcpy(ta, a, n);
+    memcpy(tb, b, n);
+    for (int i = 0; i < c->nstring_fields; i++) {
+        memset(ta + c->string_fields[i], 0, sizeof(char *));
+        memset(tb + c->string_fields[i], 0, sizeof(char *));
+    }
+    return memcmp(ta, tb, n) == 0;
+}
+
+static bool set_props(ui_element *e, const ui_widget *w)
+{
+    const ui_widget_class *c = e->cls;
+    size_t n = c->props_size;
+    if (!n) return true;
+    if (!e->props && !(e->props = rt_malloc(n))) return false;
+    memcpy(e->props, w->props, n);
+    for (int i = 0; i < c->nstring_fields; i++) {
+        const char **f = string_field(c, e->props, i);
+        char *copy = *f ? rt_malloc(strlen(*f) + 1) : NULL;
+        if (copy) strcpy(copy, *f);
+        rt_free(e->strings[i]);
+        e->strings[i] = copy;
+        *f = copy ? copy : "";
+    }
+    return true;
+}
+
+static ui_element *inflate(ui_element *parent, const ui_widget *w)
+{
+    ui_tree *t = parent->tree;
+    ui_element *e = rt_calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->cls = w->cls;
+    e->key = w->key;
+    e->parent = parent;
+    e->depth = parent->depth + 1;
+    e->tree = t;
+    e->mounted = true;
+    t->nelements++;
+    if (!set_props(e, w) || (w->cls->state_size && !(e->state = rt_calloc(1, w->cls->state_size)))) {
+        unmount(e);
+        return NULL;
+    }
+    if (w->cls->init_state) w->cls->init_state(e);
+    rebuild(e, w);
+    return e;
+}
+
+/* Flutter's updateChild: reuse, replace, add or remove one child. */
+static ui_element *update_child(ui_element *parent, ui_element *old, const ui_widget *w)
+{
+    if (!w) {
+        if (old) unmount(old);
+        return NULL;
+    }
+    if (can_update(old, w)) {
+        bool same = old->cls->props_size == 0 || props_equal(old->cls, old->props, w->props);
+        /* An unchanged component that nobody dirtied keeps its subtree. */
+        if (same && old->cls->build && !old->dirty) return old;
+        /* The old props (strings included) stay readable during did_update_widget. */
+        void *prev = NULL;
+        char *prev_strings[4] = {0};
+        if (old->cls->did_update_widget && old->cls->props_size) {
+            prev = rt_malloc(old->cls->props_size);
+            if (prev) memcpy(prev, old->props, old->cls->props_size);
+            for (int i = 0; prev && i < old->cls->nstring_fields; i++) {
+                prev_strings[i] = old->strings[i];
+                old->strings[i] = NULL;
+            }
+        }
+        set_props(old, w);
+        if (prev) old->cls->did_update_widget(old, prev);
+        for (int i = 0; i < 4; i++) rt_free(prev_strings[i]);
+        rt_free(prev);
+        rebuild(old, w);
+        return old;
+    }
+    if (old) unmount(old);
+    return inflate(parent, w);
+}
+
+static bool reserve_kids(ui_element *e, size_t n)
+{
+    if (n <= e->kcap) return true;
+    ui_element **k = rt_realloc(e->kids, n * sizeof *k);
+    if (!k) return false;
+    e->kids = k;
+    e->kcap = n;
+    return true;
+}
+
+/* Flutter's updateChildren: top, bottom, keyed middle. */
+static void update_children(ui_element *parent, ui_widget **ws, size_t n)
+{
+    size_t nold = parent->nkids;
+    ui_element **old = parent->kids;
+    ui_element **res = n ? rt_calloc(n, sizeof *res) : NULL;
+    if (n && !res) return;
+    size_t top = 0;
+    while (top < n && top < nold && can_update(old[top], ws[top])) {
+        res[top] = update_child(parent, old[top], ws[top]);
+        top++;
+    }
+    size_t oe = nold, ne = n;
+    while (oe > top && ne > top && can_update(old[oe - 1], ws[ne - 1])) oe--, ne--;
+    /* Middle: keyed old children may be matched; unkeyed ones go. */
+    for (size_t i = top; i < oe; i++)
+        if (!old[i]->key) {
+            unmount(old[i]);
+            old[i] = NULL;
+        }
+    for (size_t j = top; j < ne; j++) {
+        ui_element *match = NULL;
+        if (ws[j] && ws[j]->key) {
+            for (size_t i = top; i < oe; i++) {
+                if (old[i] && old[i]->key == ws[j]->key) {
+                    if (can_update(old[i], ws[j])) {
+                        match = old[i];
+                        old[i] = NULL;
+                    }
+                    break;
+                }
+            }
+        }
+        res[j] = update_child(parent, match, ws[j]);
+    }
+    for (size_t i = top; i < oe; i++)
+        if (old[i]) unmount(old[i]);
+    for (size_t k = 0; ne + k < n; k++) res[ne + k] = update_child(parent, old[oe + k], ws[ne + k]);
+    /* Drop children that could not be made (out of memory). */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (res[i]) res[m++] = res[i];
+    if (reserve_kids(parent, m)) {
+        if (m) memcpy(parent->kids, res, m * sizeof *res);
+        parent->nkids = m;
+    }
+    rt_free(res);
+}
+
+static void rebuild(ui_element *e, const ui_widget *w)
+{
+    ui_tree *t = e->tree;
+    e->dirty = false;
+    t->built++;
+    if (e->cls->build) {
+        ui_element *saved = t->building;
+        t->building = e;
+        ui_widget *child = e->cls->build(&t->b, e);
+        t->building = saved;
+        update_children(e, child ? &child : NULL, child ? 1 : 0);
+    } else if (w) {
+        update_children(e, w->children, w->nchildren);
+    }
+}
+
+/* ---- The root ---- */
+
+typedef struct root_props {
+    ui_widget *(*fn)(ui_build *b, void *ctx);
+    void *ctx;
+} root_props;
+
+static ui_widget *root_build(ui_build *b, ui_element *e)
+{
+    const root_props *p = ui_props(e);
+    return p->fn ? p->fn(b, p->ctx) : NULL;
+}
+
+static const ui_widget_class root_class = {.name = "Root", .props_size = sizeof(root_props),
+                                           .build = root_build};
+
+ui_tree *ui_tree_new(float w, float h, void *canvas)
+{
+    ui_tree *t = rt_calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->w = w;
+    t->h = h;
+    t->canvas = canvas;
+    t->b.tree = t;
+    t->root = rt_calloc(1, sizeof *t->root);
+    if (!t->root) {
+        rt_free(t);
+        return NULL;
+    }
+    t->root->cls = &root_class;
+    t->root->tree = t;
+    t->root->mounted = true;
+    t->root->props = rt_calloc(1, sizeof(root_props));
+    t->nelements = 1;
+    return t;
+}
+
+void ui_tree_free(ui_tree *t)
+{
+    if (!t) return;
+    if (t->frame_timer) rt_timer_free(t->frame_timer);
+    unmount(t->root);
+    arena_reset(&t->b);
+    rt_free(t->dirty);
+    rt_free(t);
+}
+
+void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx), void *ctx)
+{
+    root_props *p = t->root->props;
+    p->fn = root_fn;
+    p->ctx = ctx;
+    mark_dirty(t->root);
+}
+
+ui_element *ui_tree_root(ui_tree *t)
+{
+    return t->root->nkids ? t->root->kids[0] : NULL;
+}
+
+void *ui_tree_canvas(ui_tree *t)
+{
+    return t->canvas;
+}
+
+bool ui_tree_needs_frame(const ui_tree *t)
+{
+    return t->ndirty > 0;
+}
+
+size_t ui_tree_element_count(const ui_tree *t)
+{
+    return t->nelements;
+}
+
+/* ---- Layout ---- */
+
+ui_size ui_constrain(ui_constraints c, ui_size s)
+{
+    s.w = s.w < c.min_w ? c.min_w : (s.w > c.max_w ? c.max_w : s.w);
+    s.h = s.h < c.min_h ? c.min_h : (s.h > c.max_h ? c.max_h : s.h);
+    return s;
+}
+
+ui_constraints ui_tight(float w, float h)
+{
+    return (ui_constraints){w, w, h, h};
+}
+
+ui_constraints ui_loosen(ui_constraints c)
+{
+    return (ui_constraints){0, c.max_w, 0, c.max_h};
+}
+
+ui_size ui_layout_child(ui_element *e, ui_constraints c)
+{
+    ui_size s;
+    if (e->cls->layout) {
+        s = e->cls->layout(e, c);
+    } else if (e->nkids) {
+        /* A component is as big as its child. */
+        s = ui_layout_child(e->kids[0], c);
+        e->kids[0]->x = e->kids[0]->y = 0;
+    } else {
+        s = ui_constrain(c, (ui_size){0, 0});
+    }
+    e->w = s.w;
+    e->h = s.h;
+    return s;
+}
+
+void ui_position_child(ui_element *child, float x, float y)
+{
+    child->x = x;
+    child->y = y;
+}
+
+/* ---- Paint and hit testing ---- */
+
+static void paint(ui_element *e, void *canvas, float ox, float oy)
+{
+    float x = ox + e->x, y = oy + e->y;
+    if (e->cls->paint) e->cls->paint(e, canvas, x, y);
+    for (size_t i = 0; i < e->nkids; i++) paint(e->kids[i], canvas, x, y);
+}
+
+static void hit(ui_element *e, float px, float py, float ox, float oy, ui_element **out,
+                size_t cap, size_t *n)
+{
+    float x = ox + e->x, y = oy + e->y;
+    if (px < x || py < y || px >= x + e->w || py >= y + e->h) return;
+    for (size_t i = e->nkids; i-- > 0;) {
+        size_t before = *n;
+        hit(e->kids[i], px, py, x, y, out, cap, n);
+        if (*n > before) break; /* the topmost child that was hit */
+    }
+    if (*n < cap) out[(*n)++] = e;
+}
+
+size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap)
+{
+    size_t n = 0;
+    ui_element *r = ui_tree_root(t);
+    if (r) hit(r, x, y, 0, 0, out, cap, &n);
+    return n;
+}
+
+void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
+{
+    if (kind == UI_POINTER_DOWN) {
+        ui_element *path[MAX_PATH];
+        size_t n = ui_tree_hit_test(t, x, y, path, MAX_PATH);
+        t->npath = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (path[i]->cls->pointer && path[i]->cls->pointer(path[i], kind, x, y)) {
+                t->path[0] = path[i]; /* the innermost taker handles the gesture */
+                t->npath = 1;
+                break;
+            }
+        }
+        return;
+    }
+    ui_element *h = t->npath ? t->path[0] : NULL;
+    if (h && h->cls->pointer) h->cls->pointer(h, kind, x, y);
+    if (kind == UI_POINTER_UP || kind == UI_POINTER_CANCEL) t->npath = 0;
+}
+
+/* ---- Frames ---- */
+
+static int by_depth(const void *a, const void *b)
+{
+    const ui_element *x = *(ui_element *const *)a, *y = *(ui_element *const *)b;
+    int dx = x ? x->depth : 1 << 30, dy = y ? y->depth : 1 << 30;
+    return (dx > dy) - (dx < dy);
+}
+
+bool ui_tree_frame(ui_tree *t)
+{
+    if (t->ndirty == 0) return false;
+    ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
+    t->built = 0;
+    /* Parents first: a parent's rebuild may rebuild (and clean) its children. */
+    while (t->ndirty > 0) {
+        qsort(t->dirty, t->ndirty, sizeof *t->dirty, by_depth);
+        size_t n = t->ndirty;
+        ui_element **batch = rt_malloc(n * sizeof *batch);
+        if (!batch) break;
+        memcpy(batch, t->dirty, n * sizeof *batch);
+        t->ndirty = 0;
+        for (size_t i = 0; i < n; i++)
+            if (batch[i] && batch[i]->dirty) rebuild(batch[i], NULL);
+        rt_free(batch);
+    }
+    int64_t t1 = rt_monotonic_ns();
+    ui_element *r = ui_tree_root(t);
+    if (r) {
+        ui_layout_child(r, ui_tight(t->w, t->h));
+        r->x = r->y = 0;
+    }
+    int64_t t2 = rt_monotonic_ns();
+    if (r && t->canvas) paint(r, t->canvas, 0, 0);
+    int64_t t3 = rt_monotonic_ns();
+    arena_reset(&t->b);
+    ft.build_ns = t1 - ft.start_ns;
+    ft.layout_ns = t2 - t1;
+    ft.paint_ns = t3 - t2;
+    ft.total_ns = t3 - ft.start_ns;
+    ft.built = t->built;
+    t->timings[t->tcount++ % TIMINGS] = ft;
+    return true;
+}
+
+size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n)
+{
+    size_t have = t->tcount < TIMINGS ? t->tcount : TIMINGS;
+    if (n > have) n = have;
+    for (size_t i = 0; i < n; i++) out[i] = t->timings[(t->tcount - 1 - i) % TIMINGS];
+    return n;
+}
+
+static void visit(ui_element *e, int depth, void (*fn)(ui_element *, int, void *), void *ctx)
+{
+    fn(e, depth, ctx);
+    for (size_t i = 0; i < e->nkids; i++) visit(e->kids[i], depth + 1, fn, ctx);
+}
+
+void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx)
+{
+    ui_element *r = ui_tree_root(t);
+    if (r) visit(r, 0, fn, ctx);
+}

@@ -1,0 +1,155 @@
+/* ui_tree.h: the reactive tree: widgets, elements with state, reconciliation,
+ * set_state, frames, layout and hit testing.
+ *
+ * Widgets are immutable descriptions allocated from the tree's per-build
+ * arena (build functions never free; the arena is reset after each frame).
+ * Elements persist across frames, own a copy of their widget's properties
+ * and, for stateful widgets, their state; they also carry the layout box
+ * (render data) that layout, paint and hit testing use.
+ *
+ * Reconciliation follows Flutter's Element.updateChild: same class and key
+ * -> updated in place; otherwise replaced. Child lists are matched from the
+ * top, then from the bottom, then by key in the middle (unkeyed middle
+ * children are not reused).
+ *
+ * Everything here belongs to the main isolate and is not thread-safe.
+ */
+#ifndef UI_TREE_H
+#define UI_TREE_H
+
+#include "rt.h"
+
+typedef struct ui_tree ui_tree;
+typedef struct ui_widget ui_widget;
+typedef struct ui_element ui_element;
+typedef struct ui_widget_class ui_widget_class;
+typedef struct ui_build ui_build;
+
+typedef struct ui_size {
+    float w, h;
+} ui_size;
+
+typedef struct ui_constraints {
+    float min_w, max_w, min_h, max_h;
+} ui_constraints;
+
+#define UI_INF 1e30f
+
+/* A key: 0 means none. ui_key_str hashes a string (same string, same key). */
+typedef uint64_t ui_key;
+ui_key ui_key_str(const char *s);
+static inline ui_key ui_key_int(int64_t i)
+{
+    return ((uint64_t)i << 1) | 1;
+}
+
+/* A widget class: the behaviour shared by all widgets of one type.
+ * Component classes have `build`; render classes have `layout` (and
+ * optionally `paint`); stateful classes have state_size > 0. */
+struct ui_widget_class {
+    const char *name;
+    size_t props_size; /* bytes of properties, copied into the element */
+    size_t state_size; /* > 0: stateful; the state is zeroed, then init_state */
+    /* Component: returns the single child widget (from b's arena). */
+    ui_widget *(*build)(ui_build *b, ui_element *e);
+    void (*init_state)(ui_element *e);
+    void (*did_update_widget)(ui_element *e, const void *old_props);
+    void (*dispose)(ui_element *e);
+    /* Render: sizes e within c and positions its children (ui_layout_child). */
+    ui_size (*layout)(ui_element *e, ui_constraints c);
+    /* Paint: draws e at its global origin; children are painted after. */
+    void (*paint)(ui_element *e, void *canvas, float x, float y);
+    /* Pointer events: at DOWN, offered innermost first until one returns
+     * true; that element then gets the MOVE/UP/CANCEL events. */
+    bool (*pointer)(ui_element *e, int kind, float x, float y);
+    /* Offsets of `const char *` fields in props: the element keeps its own
+     * copies (widgets live only until the end of the frame). */
+    size_t string_fields[4];
+    int nstring_fields;
+};
+
+struct ui_widget {
+    const ui_widget_class *cls;
+    ui_key key;
+    const void *props;
+    ui_widget **children;
+    size_t nchildren;
+};
+
+/* ---- Building widgets (inside build functions) ---- */
+
+/* Allocates from the build arena: valid until the frame ends. */
+void *ui_alloc(ui_build *b, size_t n);
+/* A widget of cls with a copy of props and the given children. */
+ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key, const void *props,
+                         ui_widget **children, size_t nchildren);
+/* Copies a string into the arena. */
+const char *ui_strdup(ui_build *b, const char *s);
+ui_tree *ui_build_tree(ui_build *b);
+
+/* ---- Elements ---- */
+
+void *ui_state(ui_element *e);
+const void *ui_props(const ui_element *e);
+const ui_widget_class *ui_element_class(const ui_element *e);
+ui_key ui_element_key(const ui_element *e);
+ui_element *ui_element_parent(const ui_element *e);
+size_t ui_element_child_count(const ui_element *e);
+ui_element *ui_element_child(const ui_element *e, size_t i);
+/* Global rect in logical pixels, valid after layout. */
+void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h);
+bool ui_element_mounted(const ui_element *e);
+ui_tree *ui_element_tree(const ui_element *e);
+/* Sets a child's size without laying it out (for wrappers sized by a parent). */
+void ui_set_size(ui_element *e, ui_size s);
+
+/* Marks e dirty: it rebuilds in the next frame, which is scheduled. Several
+ * calls before a frame give one build. Aborts (with the widget's name) after
+ * dispose, or on an ancestor of the element being built. fn, if given, runs
+ * first with e's state. */
+void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx);
+
+/* ---- Layout helpers for render classes ---- */
+
+ui_size ui_layout_child(ui_element *child, ui_constraints c);
+void ui_position_child(ui_element *child, float x, float y);
+ui_size ui_constrain(ui_constraints c, ui_size s);
+ui_constraints ui_tight(float w, float h);
+ui_constraints ui_loosen(ui_constraints c);
+
+/* ---- Trees and frames ---- */
+
+typedef struct ui_frame_timing {
+    int64_t start_ns, build_ns, layout_ns, paint_ns, total_ns;
+    unsigned built; /* elements built this frame */
+} ui_frame_timing;
+
+/* A tree sized w x h logical pixels. canvas (may be NULL) is used to
+ * measure text and to paint; the caller keeps it. */
+ui_tree *ui_tree_new(float w, float h, void *canvas);
+void ui_tree_free(ui_tree *t);
+/* Sets the root widget, built by root_fn (called at each frame the root
+ * rebuilds, with ctx). */
+void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx), void *ctx);
+/* Runs a frame now if anything is dirty: build, layout, paint. Returns true
+ * if a frame was produced. */
+bool ui_tree_frame(ui_tree *t);
+bool ui_tree_needs_frame(const ui_tree *t);
+ui_element *ui_tree_root(ui_tree *t);
+void *ui_tree_canvas(ui_tree *t);
+/* The last `n` frame timings, newest first (ring buffer of 240). */
+size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n);
+/* Live elements, for tests (no leaks across rebuilds). */
+size_t ui_tree_element_count(const ui_tree *t);
+
+/* Pointer input: kind is UI_POINTER_DOWN/MOVE/UP/CANCEL. Hit testing at
+ * DOWN picks the handler (see ui_widget_class.pointer). */
+enum { UI_POINTER_DOWN, UI_POINTER_MOVE, UI_POINTER_UP, UI_POINTER_CANCEL };
+void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
+/* The elements under (x, y), innermost first; returns how many (<= cap). */
+size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
+
+/* Calls fn on every element, depth first (for finders and dumps). */
+void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,361 @@
+/* ui_widgets.c: text, boxes, rows and columns, center, gestures, buttons. */
+#include "ui_widgets.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+static ui_widget *one(ui_build *b, const ui_widget_class *c, ui_key k, const void *p,
+                      ui_widget *child)
+{
+    return ui_widget_new(b, c, k, p, child ? &child : NULL, child ? 1 : 0);
+}
+
+ui_widget *ui_keyed(ui_widget *w, ui_key key)
+{
+    if (w) w->key = key;
+    return w;
+}
+
+/* ---- Text ---- */
+
+static void text_measure(ui_element *e, float *w, float *h)
+{
+    const ui_text_props *p = ui_props(e);
+    void *canvas = ui_tree_canvas(ui_element_tree(e));
+    if (canvas) {
+        ui_text_measure(canvas, p->text, strlen(p->text), p->size, p->bold, w, h);
+    } else { /* no canvas: a deterministic estimate */
+        *w = 0.6f * p->size * (float)strlen(p->text);
+        *h = 1.2f * p->size;
+    }
+}
+
+static ui_size text_layout(ui_element *e, ui_constraints c)
+{
+    float w, h;
+    text_measure(e, &w, &h);
+    return ui_constrain(c, (ui_size){w, h});
+}
+
+static void text_paint(ui_element *e, void *canvas, float x, float y)
+{
+    const ui_text_props *p = ui_props(e);
+    ui_canvas_text(canvas, p->text, strlen(p->text), p->size, p->bold, p->color, x, y);
+}
+
+const ui_widget_class ui_text_class = {.name = "Text",
+                                       .props_size = sizeof(ui_text_props),
+                                       .layout = text_layout,
+                                       .paint = text_paint,
+                                       .string_fields = {offsetof(ui_text_props, text)},
+                                       .nstring_fields = 1};
+
+ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p)
+{
+    return one(b, &ui_text_class, key, p, NULL);
+}
+
+ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color)
+{
+    ui_text_props p = {text, size, false, color};
+    return ui_text_ex(b, 0, &p);
+}
+
+/* ---- Box: size, padding, fill, border ---- */
+
+static ui_size box_layout(ui_element *e, ui_constraints c)
+{
+    const ui_box_props *p = ui_props(e);
+    ui_constraints cc = c;
+    if (p->width >= 0) cc.min_w = cc.max_w = fminf(fmaxf(p->width, c.min_w), c.max_w);
+    if (p->height >= 0) cc.min_h = cc.max_h = fminf(fmaxf(p->height, c.min_h), c.max_h);
+    ui_element *child = ui_element_child(e, 0);
+    if (!child) {
+        float w = p->width >= 0 ? cc.max_w : cc.min_w, h = p->height >= 0 ? cc.max_h : cc.min_h;
+        return ui_constrain(cc, (ui_size){w, h});
+    }
+    float pad = 2 * p->padding;
+    ui_constraints inner = {fmaxf(cc.min_w - pad, 0), fmaxf(cc.max_w - pad, 0),
+                            fmaxf(cc.min_h - pad, 0), fmaxf(cc.max_h - pad, 0)};
+    ui_size s = ui_layout_child(child, inner);
+    ui_position_child(child, p->padding, p->padding);
+    return ui_constrain(cc, (ui_size){s.w + pad, s.h + pad});
+}
+
+static void box_paint(ui_element *e, void *canvas, float x, float y)
+{
+    const ui_box_props *p = ui_props(e);
+    float ex, ey, w, h;
+    ui_element_rect(e, &ex, &ey, &w, &h);
+    ui_rect r = {x, y, w, h};
+    if (p->color.a) {
+        if (p->radius > 0) ui_canvas_fill_rounded_rect(canvas, r, p->radius, p->color);
+        else ui_canvas_fill_rect(canvas, r, p->color);
+    }
+    if (p->border_width > 0)
+        ui_canvas_stroke_rect(canvas, r, p->border_width, p->radius, p->border_color);
+}
+
+const ui_widget_class ui_box_class = {.name = "Box",
+                                      .props_size = sizeof(ui_box_props),
+                                      .layout = box_layout,
+                                      .paint = box_paint};
+
+ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child)
+{
+    return one(b, &ui_box_class, 0, p, child);
+}
+
+ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child)
+{
+    ui_box_props p = {.width = w, .height = h};
+    return ui_box(b, &p, child);
+}
+
+ui_widget *ui_padding(ui_build *b, float all, ui_widget *child)
+{
+    ui_box_props p = {.width = -1, .height = -1, .padding = all};
+    return ui_box(b, &p, child);
+}
+
+/* ---- Center ---- */
+
+static ui_size center_layout(ui_element *e, ui_constraints c)
+{
+    ui_element *child = ui_element_child(e, 0);
+    ui_size s = child ? ui_layout_child(child, ui_loosen(c)) : (ui_size){0, 0};
+    ui_size me = {c.max_w < UI_INF ? c.max_w : s.w, c.max_h < UI_INF ? c.max_h : s.h};
+    me = ui_constrain(c, me);
+    if (child) ui_position_child(child, roundf((me.w - s.w) / 2), roundf((me.h - s.h) / 2));
+    return me;
+}
+
+const ui_widget_class ui_center_class = {.name = "Center", .layout = center_layout};
+
+ui_widget *ui_center(ui_build *b, ui_widget *child)
+{
+    return one(b, &ui_center_class, 0, NULL, child);
+}
+
+/* ---- Rows and columns ---- */
+
+typedef struct expanded_props {
+    int flex;
+} expanded_props;
+
+const ui_widget_class ui_expanded_class = {.name = "Expanded",
+                                           .props_size = sizeof(expanded_props)};
+
+ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child)
+{
+    expanded_props p = {flex > 0 ? flex : 1};
+    return one(b, &ui_expanded_class, 0, &p, child);
+}
+
+static int flex_of(ui_element *e)
+{
+    return ui_element_class(e) == &ui_expanded_class ? ((const expanded_props *)ui_props(e))->flex
+                                                     : 0;
+}
+
+/* Main axis and cross axis views of sizes and constraints. */
+static float main_of(bool hz, ui_size s)
+{
+    return hz ? s.w : s.h;
+}
+static float cross_of(bool hz, ui_size s)
+{
+    return hz ? s.h : s.w;
+}
+
+static ui_constraints axis_constraints(bool hz, float main_min, float main_max, float cross_min,
+                                       float cross_max)
+{
+    return hz ? (ui_constraints){main_min, main_max, cross_min, cross_max}
+              : (ui_constraints){cross_min, cross_max, main_min, main_max};
+}
+
+static ui_size flex_layout(ui_element *e, ui_constraints c)
+{
+    const ui_flex_props *p = ui_props(e);
+    bool hz = p->horizontal;
+    size_t n = ui_element_child_count(e);
+    float max_main = hz ? c.max_w : c.max_h, max_cross = hz ? c.max_h : c.max_w;
+    float min_cross = p->cross_align == UI_STRETCH ? max_cross : 0;
+    float used = p->spacing * (n ? (float)(n - 1) : 0), cross = 0;
+    int total_flex = 0;
+    /* Fixed children first, with unbounded main axis. */
+    for (size_t i = 0; i < n; i++) {
+        ui_element *k = ui_element_child(e, i);
+        if (flex_of(k)) {
+            total_flex += flex_of(k);
+            continue;
+        }
+        ui_size s = ui_layout_child(k, axis_constraints(hz, 0, UI_INF, min_cross, max_cross));
+        used += main_of(hz, s);
+        cross = fmaxf(cross, cross_of(hz, s));
+    }
+    /* Then flexible ones share what is left. */
+    float left = max_main < UI_INF ? fmaxf(max_main - used, 0) : 0;
+    for (size_t i = 0; i < n; i++) {
+        ui_element *k = ui_element_child(e, i);
+        int f = flex_of(k);
+        if (!f) continue;
+        float share = total_flex ? floorf(left * (float)f / (float)total_flex) : 0;
+        ui_element *inner = ui_element_child(k, 0);
+        ui_constraints kc = axis_constraints(hz, share, share, min_cross, max_cross);
+        ui_size s = inner ? ui_layout_child(inner, kc) : ui_constrain(kc, (ui_size){0, 0});
+        if (inner) ui_position_child(inner, 0, 0);
+        ui_set_size(k, s);
+        used += main_of(hz, s);
+        cross = fmaxf(cross, cross_of(hz, s));
+    }
+    float main_size = (p->main_align == UI_START || max_main >= UI_INF) ? used : max_main;
+    if (p->main_align != UI_START && max_main < UI_INF) main_size = max_main;
+    ui_size me = ui_constrain(c, hz ? (ui_size){main_size, cross} : (ui_size){cross, main_size});
+    float free_space = fmaxf(main_of(hz, me) - used, 0), pos = 0, gap = p->spacing;
+    if (p->main_align == UI_CENTER) pos = free_space / 2;
+    else if (p->main_align == UI_END) pos = free_space;
+    else if (p->main_align == UI_SPACE_BETWEEN && n > 1) gap += free_space / (float)(n - 1);
+    for (size_t i = 0; i < n; i++) {
+        ui_element *k = ui_element_child(e, i);
+        float kx, ky, kw, kh;
+        ui_element_rect(k, &kx, &ky, &kw, &kh);
+        ui_size ks = {kw, kh};
+        float cpos = 0, room = cross_of(hz, me) - cross_of(hz, ks);
+        if (p->cross_align == UI_CENTER) cpos = room / 2;
+        else if (p->cross_align == UI_END) cpos = room;
+        if (hz) ui_position_child(k, roundf(pos), roundf(cpos));
+        else ui_position_child(k, roundf(cpos), roundf(pos));
+        pos += main_of(hz, ks) + gap;
+    }
+    return me;
+}
+
+const ui_widget_class ui_flex_class = {.name = "Flex",
+                                       .props_size = sizeof(ui_flex_props),
+                                       .layout = flex_layout};
+
+static ui_widget *flex(ui_build *b, const ui_flex_props *p, bool hz, ui_widget **kids, size_t n)
+{
+    ui_flex_props q = p ? *p : (ui_flex_props){0};
+    q.horizontal = hz;
+    return ui_widget_new(b, &ui_flex_class, 0, &q, kids, n);
+}
+
+ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n)
+{
+    return flex(b, p, false, children, n);
+}
+
+ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n)
+{
+    return flex(b, p, true, children, n);
+}
+
+/* ---- Gestures: tap = down and up inside, cancelled beyond the slop ---- */
+
+typedef struct gesture_state {
+    bool tracking;
+    float x0, y0;
+} gesture_state;
+
+static bool gesture_pointer(ui_element *e, int kind, float x, float y)
+{
+    const ui_gesture_props *p = ui_props(e);
+    gesture_state *s = ui_state(e);
+    switch (kind) {
+    case UI_POINTER_DOWN:
+        *s = (gesture_state){true, x, y};
+        if (p->on_tap_down) p->on_tap_down(p->ctx);
+        return true;
+    case UI_POINTER_MOVE:
+        if (s->tracking && hypotf(x - s->x0, y - s->y0) > UI_TAP_SLOP) {
+            s->tracking = false;
+            if (p->on_tap_cancel) p->on_tap_cancel(p->ctx);
+        }
+        return s->tracking;
+    case UI_POINTER_UP:
+        if (s->tracking) {
+            s->tracking = false;
+            if (p->on_tap) p->on_tap(p->ctx);
+            return true;
+        }
+        return false;
+    default:
+        if (s->tracking && p->on_tap_cancel) p->on_tap_cancel(p->ctx);
+        s->tracking = false;
+        return false;
+    }
+}
+
+const ui_widget_class ui_gesture_class = {.name = "GestureDetector",
+                                          .props_size = sizeof(ui_gesture_props),
+                                          .state_size = sizeof(gesture_state),
+                                          .pointer = gesture_pointer};
+
+ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child)
+{
+    return one(b, &ui_gesture_class, 0, p, child);
+}
+
+/* ---- Button: a stateful component with a pressed look ---- */
+
+typedef struct button_state {
+    bool pressed;
+    ui_element *self;
+} button_state;
+
+static void set_pressed(void *state, void *ctx)
+{
+    ((button_state *)state)->pressed = ctx != NULL;
+}
+
+static void button_down(void *ctx)
+{
+    ui_set_state(ctx, set_pressed, (void *)1);
+}
+
+static void button_up(void *ctx)
+{
+    ui_set_state(ctx, set_pressed, NULL);
+}
+
+static void button_tap(void *ctx)
+{
+    ui_element *e = ctx;
+    const ui_button_props *p = ui_props(e);
+    ui_set_state(e, set_pressed, NULL);
+    if (p->on_pressed) p->on_pressed(p->ctx);
+}
+
+static ui_widget *button_build(ui_build *b, ui_element *e)
+{
+    const ui_button_props *p = ui_props(e);
+    const button_state *s = ui_state(e);
+    bool enabled = p->on_pressed != NULL;
+    ui_color fill = !enabled ? (ui_color){200, 200, 200, 255}
+                    : s->pressed ? (ui_color){30, 90, 200, 255}
+                                 : (ui_color){50, 120, 240, 255};
+    ui_box_props box = {.width = -1, .height = -1, .padding = 10, .color = fill, .radius = 6};
+    ui_widget *label = ui_text(b, p->label, 16, (ui_color){255, 255, 255, 255});
+    ui_widget *look = ui_box(b, &box, label);
+    if (!enabled) return look;
+    ui_gesture_props g = {button_tap, button_down, button_up, e};
+    return ui_gesture(b, &g, look);
+}
+
+const ui_widget_class ui_button_class = {.name = "Button",
+                                         .props_size = sizeof(ui_button_props),
+                                         .state_size = sizeof(button_state),
+                                         .build = button_build,
+                                         .string_fields = {offsetof(ui_button_props, label)},
+                                         .nstring_fields = 1};
+
+ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
+                     void *ctx)
+{
+    ui_button_props p = {label, on_pressed, ctx};
+    return one(b, &ui_button_class, key, &p, NULL);
+}

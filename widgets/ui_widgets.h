@@ -1,0 +1,72 @@
+/* ui_widgets.h: the basic widgets, as constructor functions for build
+ * functions. Each returns a widget from the build arena (NULL when out of
+ * memory); children passed in are owned by the arena too. Main isolate only.
+ */
+#ifndef UI_WIDGETS_H
+#define UI_WIDGETS_H
+
+#include "ui_canvas.h"
+#include "ui_tree.h"
+
+enum { UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN, UI_STRETCH };
+
+typedef struct ui_text_props {
+    const char *text; /* copied by the element */
+    float size;
+    bool bold;
+    ui_color color;
+} ui_text_props;
+
+typedef struct ui_box_props {
+    float width, height;  /* < 0: as the constraints allow / the child needs */
+    float padding;        /* all sides */
+    ui_color color;       /* alpha 0: no fill */
+    float radius;         /* rounded corners */
+    float border_width;
+    ui_color border_color;
+} ui_box_props;
+
+typedef struct ui_flex_props {
+    bool horizontal; /* row, else column */
+    int main_align;  /* UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN */
+    int cross_align; /* UI_START, UI_CENTER, UI_END, UI_STRETCH */
+    float spacing;
+} ui_flex_props;
+
+typedef struct ui_gesture_props {
+    void (*on_tap)(void *ctx);
+    void (*on_tap_down)(void *ctx);
+    void (*on_tap_cancel)(void *ctx);
+    void *ctx;
+} ui_gesture_props;
+
+typedef struct ui_button_props {
+    const char *label; /* copied by the element */
+    void (*on_pressed)(void *ctx); /* NULL: disabled */
+    void *ctx;
+} ui_button_props;
+
+extern const ui_widget_class ui_text_class, ui_box_class, ui_flex_class, ui_expanded_class,
+    ui_center_class, ui_gesture_class, ui_button_class;
+
+/* Tap slop: a pointer that moves further than this from its down position
+ * is no longer a tap (logical pixels, as Flutter's kTouchSlop). */
+#define UI_TAP_SLOP 18.0f
+
+ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color);
+ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p);
+ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child);
+ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child);
+ui_widget *ui_padding(ui_build *b, float all, ui_widget *child);
+ui_widget *ui_center(ui_build *b, ui_widget *child);
+ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
+ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
+/* In a row or column: takes a share `flex` of the remaining main-axis space. */
+ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
+ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
+ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
+                     void *ctx);
+/* Gives a widget a key (returns w). */
+ui_widget *ui_keyed(ui_widget *w, ui_key key);
+
+#endif

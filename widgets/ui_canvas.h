@@ -58,7 +58,8 @@ void ui_canvas_size(ui_canvas *c, float *w, float *h);
 
 /* ---- Shapes ----------------------------------------------------------- */
 
-/* Fills the whole output with color, ignoring the clip and the translation. */
+/* Sets every pixel of the output to color (no blending), ignoring the clip
+ * and the translation. */
 void ui_canvas_clear(ui_canvas *c, ui_color color);
 void ui_canvas_fill_rect(ui_canvas *c, ui_rect r, ui_color color);
 /* A rectangle with quarter-circle corners of `radius` (capped at half the
@@ -74,8 +75,8 @@ void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_col
  * `thickness` (half inside, half outside), from angle start_rad to end_rad in
  * radians, clockwise on screen from the +x axis (either order; a sweep of 2 pi
  * or more is a full ring). Drawn with SDL_RenderGeometry. */
-void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness,
-                   float start_rad, float end_rad, ui_color color);
+void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness, float start_rad,
+                   float end_rad, ui_color color);
 
 /* ---- Clip and translation ---------------------------------------------
  * State is a stack. push_clip saves the translation and clip, then clips to

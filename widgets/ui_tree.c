@@ -59,7 +59,8 @@ struct ui_tree {
 ui_key ui_key_str(const char *s)
 {
     uint64_t h = 1469598103934665603u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
     return h << 1; /* even: never equal to an int key */
 }
 
@@ -167,7 +168,8 @@ void ui_set_size(ui_element *e, ui_size s)
 void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h)
 {
     float gx = 0, gy = 0;
-    for (const ui_element *p = e; p; p = p->parent) gx += p->x, gy += p->y;
+    for (const ui_element *p = e; p; p = p->parent)
+        gx += p->x, gy += p->y;
     *x = gx, *y = gy, *w = e->w, *h = e->h;
 }
 
@@ -212,7 +214,8 @@ static bool is_ancestor(const ui_element *a, const ui_element *e)
 void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx)
 {
     if (e->disposed || !e->mounted) {
-        fprintf(stderr, "islet: ui_set_state: called on '%s' after it was disposed\n", e->cls->name);
+        fprintf(stderr, "islet: ui_set_state: called on '%s' after it was disposed\n",
+                e->cls->name);
         abort();
     }
     ui_element *b = e->tree->building;
@@ -246,7 +249,8 @@ static void forget_path(ui_tree *t, ui_element *e)
 static void unmount(ui_element *e)
 {
     ui_tree *t = e->tree;
-    for (size_t i = 0; i < e->nkids; i++) unmount(e->kids[i]);
+    for (size_t i = 0; i < e->nkids; i++)
+        unmount(e->kids[i]);
     if (e->cls->dispose) e->cls->dispose(e);
     e->disposed = true;
     e->mounted = false;
@@ -256,7 +260,8 @@ static void unmount(ui_element *e)
     rt_free(e->kids);
     rt_free(e->state);
     rt_free(e->props);
-    for (int i = 0; i < 4; i++) rt_free(e->strings[i]);
+    for (int i = 0; i < 4; i++)
+        rt_free(e->strings[i]);
     rt_free(e);
     t->nelements--;
 }
@@ -316,7 +321,8 @@ static ui_element *inflate(ui_element *parent, const ui_widget *w)
     e->tree = t;
     e->mounted = true;
     t->nelements++;
-    if (!set_props(e, w) || (w->cls->state_size && !(e->state = rt_calloc(1, w->cls->state_size)))) {
+    if (!set_props(e, w) ||
+        (w->cls->state_size && !(e->state = rt_calloc(1, w->cls->state_size)))) {
         unmount(e);
         return NULL;
     }
@@ -349,7 +355,8 @@ static ui_element *update_child(ui_element *parent, ui_element *old, const ui_wi
         }
         set_props(old, w);
         if (prev) old->cls->did_update_widget(old, prev);
-        for (int i = 0; i < 4; i++) rt_free(prev_strings[i]);
+        for (int i = 0; i < 4; i++)
+            rt_free(prev_strings[i]);
         rt_free(prev);
         rebuild(old, w);
         return old;
@@ -381,7 +388,8 @@ static void update_children(ui_element *parent, ui_widget **ws, size_t n)
         top++;
     }
     size_t oe = nold, ne = n;
-    while (oe > top && ne > top && can_update(old[oe - 1], ws[ne - 1])) oe--, ne--;
+    while (oe > top && ne > top && can_update(old[oe - 1], ws[ne - 1]))
+        oe--, ne--;
     /* Middle: keyed old children may be matched; unkeyed ones go. */
     for (size_t i = top; i < oe; i++)
         if (!old[i]->key) {
@@ -405,7 +413,8 @@ static void update_children(ui_element *parent, ui_widget **ws, size_t n)
     }
     for (size_t i = top; i < oe; i++)
         if (old[i]) unmount(old[i]);
-    for (size_t k = 0; ne + k < n; k++) res[ne + k] = update_child(parent, old[oe + k], ws[ne + k]);
+    for (size_t k = 0; ne + k < n; k++)
+        res[ne + k] = update_child(parent, old[oe + k], ws[ne + k]);
     /* Drop children that could not be made (out of memory). */
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -446,8 +455,8 @@ static ui_widget *root_build(ui_build *b, ui_element *e)
     return p->fn ? p->fn(b, p->ctx) : NULL;
 }
 
-static const ui_widget_class root_class = {.name = "Root", .props_size = sizeof(root_props),
-                                           .build = root_build};
+static const ui_widget_class root_class = {
+    .name = "Root", .props_size = sizeof(root_props), .build = root_build};
 
 ui_tree *ui_tree_new(float w, float h, void *canvas)
 {
@@ -556,11 +565,12 @@ static void paint(ui_element *e, void *canvas, float ox, float oy)
 {
     float x = ox + e->x, y = oy + e->y;
     if (e->cls->paint) e->cls->paint(e, canvas, x, y);
-    for (size_t i = 0; i < e->nkids; i++) paint(e->kids[i], canvas, x, y);
+    for (size_t i = 0; i < e->nkids; i++)
+        paint(e->kids[i], canvas, x, y);
 }
 
-static void hit(ui_element *e, float px, float py, float ox, float oy, ui_element **out,
-                size_t cap, size_t *n)
+static void hit(ui_element *e, float px, float py, float ox, float oy, ui_element **out, size_t cap,
+                size_t *n)
 {
     float x = ox + e->x, y = oy + e->y;
     if (px < x || py < y || px >= x + e->w || py >= y + e->h) return;
@@ -649,14 +659,16 @@ size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n)
 {
     size_t have = t->tcount < TIMINGS ? t->tcount : TIMINGS;
     if (n > have) n = have;
-    for (size_t i = 0; i < n; i++) out[i] = t->timings[(t->tcount - 1 - i) % TIMINGS];
+    for (size_t i = 0; i < n; i++)
+        out[i] = t->timings[(t->tcount - 1 - i) % TIMINGS];
     return n;
 }
 
 static void visit(ui_element *e, int depth, void (*fn)(ui_element *, int, void *), void *ctx)
 {
     fn(e, depth, ctx);
-    for (size_t i = 0; i < e->nkids; i++) visit(e->kids[i], depth + 1, fn, ctx);
+    for (size_t i = 0; i < e->nkids; i++)
+        visit(e->kids[i], depth + 1, fn, ctx);
 }
 
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx)

@@ -90,17 +90,17 @@ static void box_paint(ui_element *e, void *canvas, float x, float y)
     ui_element_rect(e, &ex, &ey, &w, &h);
     ui_rect r = {x, y, w, h};
     if (p->color.a) {
-        if (p->radius > 0) ui_canvas_fill_rounded_rect(canvas, r, p->radius, p->color);
-        else ui_canvas_fill_rect(canvas, r, p->color);
+        if (p->radius > 0)
+            ui_canvas_fill_rounded_rect(canvas, r, p->radius, p->color);
+        else
+            ui_canvas_fill_rect(canvas, r, p->color);
     }
     if (p->border_width > 0)
         ui_canvas_stroke_rect(canvas, r, p->border_width, p->radius, p->border_color);
 }
 
-const ui_widget_class ui_box_class = {.name = "Box",
-                                      .props_size = sizeof(ui_box_props),
-                                      .layout = box_layout,
-                                      .paint = box_paint};
+const ui_widget_class ui_box_class = {
+    .name = "Box", .props_size = sizeof(ui_box_props), .layout = box_layout, .paint = box_paint};
 
 ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child)
 {
@@ -215,27 +215,33 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
     if (p->main_align != UI_START && max_main < UI_INF) main_size = max_main;
     ui_size me = ui_constrain(c, hz ? (ui_size){main_size, cross} : (ui_size){cross, main_size});
     float free_space = fmaxf(main_of(hz, me) - used, 0), pos = 0, gap = p->spacing;
-    if (p->main_align == UI_CENTER) pos = free_space / 2;
-    else if (p->main_align == UI_END) pos = free_space;
-    else if (p->main_align == UI_SPACE_BETWEEN && n > 1) gap += free_space / (float)(n - 1);
+    if (p->main_align == UI_CENTER)
+        pos = free_space / 2;
+    else if (p->main_align == UI_END)
+        pos = free_space;
+    else if (p->main_align == UI_SPACE_BETWEEN && n > 1)
+        gap += free_space / (float)(n - 1);
     for (size_t i = 0; i < n; i++) {
         ui_element *k = ui_element_child(e, i);
         float kx, ky, kw, kh;
         ui_element_rect(k, &kx, &ky, &kw, &kh);
         ui_size ks = {kw, kh};
         float cpos = 0, room = cross_of(hz, me) - cross_of(hz, ks);
-        if (p->cross_align == UI_CENTER) cpos = room / 2;
-        else if (p->cross_align == UI_END) cpos = room;
-        if (hz) ui_position_child(k, roundf(pos), roundf(cpos));
-        else ui_position_child(k, roundf(cpos), roundf(pos));
+        if (p->cross_align == UI_CENTER)
+            cpos = room / 2;
+        else if (p->cross_align == UI_END)
+            cpos = room;
+        if (hz)
+            ui_position_child(k, roundf(pos), roundf(cpos));
+        else
+            ui_position_child(k, roundf(cpos), roundf(pos));
         pos += main_of(hz, ks) + gap;
     }
     return me;
 }
 
-const ui_widget_class ui_flex_class = {.name = "Flex",
-                                       .props_size = sizeof(ui_flex_props),
-                                       .layout = flex_layout};
+const ui_widget_class ui_flex_class = {
+    .name = "Flex", .props_size = sizeof(ui_flex_props), .layout = flex_layout};
 
 static ui_widget *flex(ui_build *b, const ui_flex_props *p, bool hz, ui_widget **kids, size_t n)
 {
@@ -335,7 +341,7 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     const ui_button_props *p = ui_props(e);
     const button_state *s = ui_state(e);
     bool enabled = p->on_pressed != NULL;
-    ui_color fill = !enabled ? (ui_color){200, 200, 200, 255}
+    ui_color fill = !enabled     ? (ui_color){200, 200, 200, 255}
                     : s->pressed ? (ui_color){30, 90, 200, 255}
                                  : (ui_color){50, 120, 240, 255};
     ui_box_props box = {.width = -1, .height = -1, .padding = 10, .color = fill, .radius = 6};

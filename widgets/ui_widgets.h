@@ -18,10 +18,10 @@ typedef struct ui_text_props {
 } ui_text_props;
 
 typedef struct ui_box_props {
-    float width, height;  /* < 0: as the constraints allow / the child needs */
-    float padding;        /* all sides */
-    ui_color color;       /* alpha 0: no fill */
-    float radius;         /* rounded corners */
+    float width, height; /* < 0: as the constraints allow / the child needs */
+    float padding;       /* all sides */
+    ui_color color;      /* alpha 0: no fill */
+    float radius;        /* rounded corners */
     float border_width;
     ui_color border_color;
 } ui_box_props;
@@ -41,7 +41,7 @@ typedef struct ui_gesture_props {
 } ui_gesture_props;
 
 typedef struct ui_button_props {
-    const char *label; /* copied by the element */
+    const char *label;             /* copied by the element */
     void (*on_pressed)(void *ctx); /* NULL: disabled */
     void *ctx;
 } ui_button_props;

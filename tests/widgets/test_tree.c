@@ -305,7 +305,8 @@ static void child_set_state_after_dispose(void)
 static void test_set_state_after_dispose_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("set-state-after-dispose", "ui_set_state: called on 'Inner' after it was disposed");
+    ts_expect_abort("set-state-after-dispose",
+                    "ui_set_state: called on 'Inner' after it was disposed");
 }
 
 /* ---- Hit testing ---- */

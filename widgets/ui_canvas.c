@@ -1,0 +1,816 @@
+/* ui_canvas.c: painting with SDL2's renderer and SDL2_ttf.
+ *
+ * Shapes are built in device pixels on whole-pixel edges: straight parts are
+ * SDL rectangles and curved parts are triangles (SDL_RenderGeometry) that
+ * never overlap the rectangles, so translucent colors blend once per pixel.
+ * Rendered strings live in a hash map with an LRU list bounding its size.
+ */
+#include "ui_canvas.h"
+
+#include <SDL_ttf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UI__PI 3.14159265358979323846f
+#define UI__FONTS_MAX 16
+#define UI__TEXT_BUCKETS 4096 /* a power of two */
+#define UI__FONT_PX_MAX 1024
+#define UI__COORD_MAX 16777216.0f /* device coordinates are clamped to +-2^24 */
+
+enum { UI__SAVE = 1, UI__CLIP = 2 };
+
+typedef struct ui__state {
+    float tx, ty;    /* translation, logical units */
+    SDL_Rect clip;   /* device pixels, when has_clip and not clip_empty */
+    bool has_clip;   /* a clip is set */
+    bool clip_empty; /* the clip is empty: nothing draws */
+    int kind;        /* in the stack: the push that saved this state */
+} ui__state;
+
+typedef struct ui__font_slot {
+    TTF_Font *font;
+    int px;
+    bool bold;
+    unsigned long used; /* c->font_clock at the last use */
+} ui__font_slot;
+
+typedef struct ui__text {
+    struct ui__text *bucket_next;
+    struct ui__text *prev, *next; /* LRU list, most recently drawn first */
+    uint64_t hash;
+    SDL_Texture *tex;
+    int w, h; /* device pixels */
+    int px;
+    bool bold;
+    ui_color color;
+    size_t len;
+    char bytes[];
+} ui__text;
+
+struct ui_canvas {
+    SDL_Renderer *r;
+    SDL_Surface *surface; /* offscreen only; then r is ours too */
+    float scale;
+
+    ui__state cur;
+    ui__state *stack;
+    size_t depth, cap;
+    size_t lost; /* pushes that found no memory: nothing draws until they pop */
+
+    ui__font_slot fonts[UI__FONTS_MAX];
+    int nfonts;
+    unsigned long font_clock;
+
+    ui__text **buckets; /* UI__TEXT_BUCKETS chains, allocated on first text */
+    ui__text *lru_head, *lru_tail;
+    long text_pixels;
+    ui_canvas_stats stats;
+
+    char *scratch; /* sanitised UTF-8 */
+    size_t scratch_cap;
+
+    SDL_Vertex *verts; /* triangles of the shape being built */
+    int nverts, verts_cap;
+    SDL_Color geo_color;
+};
+
+/* ---- SDL and SDL_ttf, shared by all canvases (one thread) ---- */
+
+static int ui__lib_refs;
+
+static bool ui__libs_acquire(void)
+{
+    if (ui__lib_refs == 0) {
+        if (SDL_Init(0) < 0) return false;
+        if (TTF_Init() < 0) {
+            if (SDL_WasInit(SDL_INIT_EVERYTHING) == 0) SDL_Quit();
+            return false;
+        }
+    }
+    ui__lib_refs++;
+    return true;
+}
+
+static void ui__libs_release(void)
+{
+    if (--ui__lib_refs > 0) return;
+    TTF_Quit();
+    if (SDL_WasInit(SDL_INIT_EVERYTHING) == 0) SDL_Quit();
+}
+
+/* API misuse: aborts with a message in builds with RT_CHECKS. */
+static void ui__misuse(const char *func, const char *msg)
+{
+#ifdef RT_CHECKS
+    fprintf(stderr, "islet: %s: %s\n", func, msg);
+    fflush(stderr);
+    abort();
+#else
+    (void)func;
+    (void)msg;
+#endif
+}
+
+/* ---- Coordinates ---- */
+
+static int ui__px(float v)
+{
+    if (!(v >= -UI__COORD_MAX)) v = -UI__COORD_MAX; /* also NaN */
+    if (v > UI__COORD_MAX) v = UI__COORD_MAX;
+    return (int)lroundf(v);
+}
+
+/* r translated and scaled to device pixels, edges rounded; false when empty. */
+static bool ui__dev_rect(const ui_canvas *c, ui_rect r, SDL_Rect *out)
+{
+    float s = c->scale;
+    int x0 = ui__px((r.x + c->cur.tx) * s), y0 = ui__px((r.y + c->cur.ty) * s);
+    int x1 = ui__px((r.x + r.w + c->cur.tx) * s), y1 = ui__px((r.y + r.h + c->cur.ty) * s);
+    *out = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+    return x1 > x0 && y1 > y0;
+}
+
+/* Whether drawing is on: no empty clip, no push lost to memory. */
+static bool ui__on(const ui_canvas *c)
+{
+    return !c->lost && !c->cur.clip_empty;
+}
+
+static void ui__use_color(ui_canvas *c, ui_color k)
+{
+    SDL_SetRenderDrawBlendMode(c->r, k.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(c->r, k.r, k.g, k.b, k.a);
+    c->geo_color = (SDL_Color){k.r, k.g, k.b, k.a};
+}
+
+/* ---- Shapes from rectangles and triangles ---- */
+
+#define UI__RECTS_MAX 12
+
+typedef struct ui__rects {
+    SDL_Rect r[UI__RECTS_MAX];
+    int n;
+} ui__rects;
+
+/* Adds the rectangle between corners (x0, y0) and (x1, y1), in any order. */
+static void ui__add_rect(ui__rects *rs, int x0, int y0, int x1, int y1)
+{
+    int lx = x0 < x1 ? x0 : x1, hx = x0 < x1 ? x1 : x0;
+    int ly = y0 < y1 ? y0 : y1, hy = y0 < y1 ? y1 : y0;
+    if (hx > lx && hy > ly && rs->n < UI__RECTS_MAX)
+        rs->r[rs->n++] = (SDL_Rect){lx, ly, hx - lx, hy - ly};
+}
+
+static bool ui__geo_reserve(ui_canvas *c, int more)
+{
+    if (c->nverts + more <= c->verts_cap) return true;
+    int cap = c->verts_cap ? c->verts_cap : 256;
+    while (cap < c->nverts + more)
+        cap *= 2;
+    SDL_Vertex *v = realloc(c->verts, (size_t)cap * sizeof *v);
+    if (!v) return false;
+    c->verts = v;
+    c->verts_cap = cap;
+    return true;
+}
+
+static void ui__vertex(ui_canvas *c, float x, float y)
+{
+    c->verts[c->nverts++] = (SDL_Vertex){{roundf(x), roundf(y)}, c->geo_color, {0, 0}};
+}
+
+/* One triangle, vertices snapped to whole device pixels (room reserved). */
+static void ui__tri(ui_canvas *c, float ax, float ay, float bx, float by, float cx, float cy)
+{
+    ui__vertex(c, ax, ay);
+    ui__vertex(c, bx, by);
+    ui__vertex(c, cx, cy);
+}
+
+/* Segments keeping a polygon within a quarter pixel of a circle of radius r. */
+static int ui__segments(float r, float sweep)
+{
+    if (!(r >= 1.0f)) return 2;
+    float step = 2.0f * acosf(1.0f - fminf(0.25f / r, 1.0f));
+    float n = ceilf(sweep / step);
+    return n < 2.0f ? 2 : n > 512.0f ? 512 : (int)n;
+}
+
+/* Triangles covering the ring between radii ri and ro (ri <= 0: the pie)
+ * around (cx, cy), points (cx + mx r cos t, cy + my r sin t) for t from t0 to t1. */
+static bool ui__ring(ui_canvas *c, float cx, float cy, float ri, float ro, float t0, float t1,
+                     float mx, float my)
+{
+    int n = ui__segments(ro, fabsf(t1 - t0));
+    if (!ui__geo_reserve(c, n * 6)) return false;
+    float pc = mx * cosf(t0), ps = my * sinf(t0);
+    for (int k = 1; k <= n; k++) {
+        float t = t0 + (t1 - t0) * (float)k / (float)n;
+        float qc = mx * cosf(t), qs = my * sinf(t);
+        if (ri > 0) {
+            ui__tri(c, cx + ri * pc, cy + ri * ps, cx + ro * pc, cy + ro * ps, cx + ro * qc,
+                    cy + ro * qs);
+            ui__tri(c, cx + ri * pc, cy + ri * ps, cx + ro * qc, cy + ro * qs, cx + ri * qc,
+                    cy + ri * qs);
+        } else {
+            ui__tri(c, cx, cy, cx + ro * pc, cy + ro * ps, cx + ro * qc, cy + ro * qs);
+        }
+        pc = qc;
+        ps = qs;
+    }
+    return true;
+}
+
+/* The corner square of a border bw thick with outer radius rad, at outer
+ * corner (ox, oy) and running inward along (sx, sy). A fill is bw == rad. */
+static bool ui__corner(ui_canvas *c, ui__rects *rs, int ox, int oy, int sx, int sy, int rad, int bw)
+{
+    float cx = (float)(ox + sx * rad), cy = (float)(oy + sy * rad);
+    if (rad > bw)
+        return ui__ring(c, cx, cy, (float)(rad - bw), (float)rad, 0, UI__PI / 2, -sx, -sy);
+    if (rad > 0 && !ui__ring(c, cx, cy, 0, (float)rad, 0, UI__PI / 2, -sx, -sy)) return false;
+    ui__add_rect(rs, ox + sx * rad, oy, ox + sx * bw, oy + sy * rad);
+    ui__add_rect(rs, ox, oy + sy * rad, ox + sx * bw, oy + sy * bw);
+    return true;
+}
+
+/* Draws the rectangles and triangles built so far (nothing if building failed). */
+static void ui__shape_draw(ui_canvas *c, const ui__rects *rs, bool ok)
+{
+    if (ok) {
+        if (rs->n) SDL_RenderFillRects(c->r, rs->r, rs->n);
+        if (c->nverts) SDL_RenderGeometry(c->r, NULL, c->verts, c->nverts, NULL, 0);
+    }
+    c->nverts = 0;
+}
+
+/* A rounded rectangle in device pixels; rad is already capped. */
+static void ui__rounded(ui_canvas *c, SDL_Rect d, int rad)
+{
+    int x0 = d.x, y0 = d.y, x1 = d.x + d.w, y1 = d.y + d.h;
+    ui__rects rs = {.n = 0};
+    ui__add_rect(&rs, x0 + rad, y0, x1 - rad, y1);
+    ui__add_rect(&rs, x0, y0 + rad, x0 + rad, y1 - rad);
+    ui__add_rect(&rs, x1 - rad, y0 + rad, x1, y1 - rad);
+    bool ok =
+        ui__corner(c, &rs, x0, y0, 1, 1, rad, rad) && ui__corner(c, &rs, x1, y0, -1, 1, rad, rad) &&
+        ui__corner(c, &rs, x1, y1, -1, -1, rad, rad) && ui__corner(c, &rs, x0, y1, 1, -1, rad, rad);
+    ui__shape_draw(c, &rs, ok);
+}
+
+static int ui__radius(const ui_canvas *c, SDL_Rect d, float radius)
+{
+    int rad = ui__px(radius * c->scale), half = (d.w < d.h ? d.w : d.h) / 2;
+    return rad < 0 ? 0 : rad > half ? half : rad;
+}
+
+void ui_canvas_clear(ui_canvas *c, ui_color color)
+{
+    SDL_SetRenderDrawColor(c->r, color.r, color.g, color.b, color.a);
+    SDL_RenderClear(c->r);
+}
+
+void ui_canvas_fill_rect(ui_canvas *c, ui_rect r, ui_color color)
+{
+    SDL_Rect d;
+    if (!ui__on(c) || color.a == 0 || !ui__dev_rect(c, r, &d)) return;
+    ui__use_color(c, color);
+    SDL_RenderFillRect(c->r, &d);
+}
+
+void ui_canvas_fill_rounded_rect(ui_canvas *c, ui_rect r, float radius, ui_color color)
+{
+    SDL_Rect d;
+    if (!ui__on(c) || color.a == 0 || !ui__dev_rect(c, r, &d)) return;
+    ui__use_color(c, color);
+    ui__rounded(c, d, ui__radius(c, d, radius));
+}
+
+void ui_canvas_stroke_rect(ui_canvas *c, ui_rect r, float width, float radius, ui_color color)
+{
+    SDL_Rect d;
+    if (!ui__on(c) || color.a == 0 || !(width > 0) || !ui__dev_rect(c, r, &d)) return;
+    ui__use_color(c, color);
+    int rad = ui__radius(c, d, radius), bw = ui__px(width * c->scale);
+    if (bw < 1) bw = 1;
+    if (2 * bw >= d.w || 2 * bw >= d.h) {
+        ui__rounded(c, d, rad); /* the border covers it all */
+        return;
+    }
+    int x0 = d.x, y0 = d.y, x1 = d.x + d.w, y1 = d.y + d.h, b = rad > bw ? rad : bw;
+    ui__rects rs = {.n = 0};
+    ui__add_rect(&rs, x0 + b, y0, x1 - b, y0 + bw);
+    ui__add_rect(&rs, x0 + b, y1 - bw, x1 - b, y1);
+    ui__add_rect(&rs, x0, y0 + b, x0 + bw, y1 - b);
+    ui__add_rect(&rs, x1 - bw, y0 + b, x1, y1 - b);
+    bool ok =
+        ui__corner(c, &rs, x0, y0, 1, 1, rad, bw) && ui__corner(c, &rs, x1, y0, -1, 1, rad, bw) &&
+        ui__corner(c, &rs, x1, y1, -1, -1, rad, bw) && ui__corner(c, &rs, x0, y1, 1, -1, rad, bw);
+    ui__shape_draw(c, &rs, ok);
+}
+
+void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_color color)
+{
+    if (!ui__on(c) || color.a == 0) return;
+    if (x0 == x1 || y0 == y1) {
+        ui_rect r = {fminf(x0, x1), fminf(y0, y1), fabsf(x1 - x0) + 1, fabsf(y1 - y0) + 1};
+        ui_canvas_fill_rect(c, r, color);
+        return;
+    }
+    ui__use_color(c, color);
+    float s = c->scale;
+    if (s < 1.5f) { /* one device pixel wide: SDL's own line */
+        SDL_RenderDrawLine(c->r, ui__px((x0 + c->cur.tx) * s), ui__px((y0 + c->cur.ty) * s),
+                           ui__px((x1 + c->cur.tx) * s), ui__px((y1 + c->cur.ty) * s));
+        return;
+    }
+    /* A quad one logical unit wide through the pixel centres, square caps. */
+    float ax = (x0 + 0.5f + c->cur.tx) * s, ay = (y0 + 0.5f + c->cur.ty) * s;
+    float bx = (x1 + 0.5f + c->cur.tx) * s, by = (y1 + 0.5f + c->cur.ty) * s;
+    float dx = bx - ax, dy = by - ay, len = sqrtf(dx * dx + dy * dy);
+    if (!(len > 0) || !ui__geo_reserve(c, 6)) return;
+    float ux = dx / len * 0.5f * s, uy = dy / len * 0.5f * s, nx = -uy, ny = ux;
+    ui__tri(c, ax - ux + nx, ay - uy + ny, ax - ux - nx, ay - uy - ny, bx + ux - nx, by + uy - ny);
+    ui__tri(c, ax - ux + nx, ay - uy + ny, bx + ux - nx, by + uy - ny, bx + ux + nx, by + uy + ny);
+    ui__rects none = {.n = 0};
+    ui__shape_draw(c, &none, true);
+}
+
+void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness, float start_rad,
+                   float end_rad, ui_color color)
+{
+    if (!ui__on(c) || color.a == 0 || !(thickness > 0) || !(radius >= 0)) return;
+    float t0 = start_rad < end_rad ? start_rad : end_rad;
+    float t1 = start_rad < end_rad ? end_rad : start_rad;
+    if (!isfinite(t0) || !isfinite(t1) || t1 == t0) return;
+    if (t1 - t0 > 2 * UI__PI) t1 = t0 + 2 * UI__PI;
+    float s = c->scale;
+    float ro = (radius + thickness / 2) * s, ri = (radius - thickness / 2) * s;
+    if (!(ro <= UI__COORD_MAX)) return;
+    ui__use_color(c, color);
+    ui__rects none = {.n = 0};
+    bool ok =
+        ui__ring(c, (cx + c->cur.tx) * s, (cy + c->cur.ty) * s, ri > 0 ? ri : 0, ro, t0, t1, 1, 1);
+    ui__shape_draw(c, &none, ok);
+}
+
+/* ---- Clip and translation ---- */
+
+static void ui__apply_clip(ui_canvas *c)
+{
+    if (!c->cur.has_clip)
+        SDL_RenderSetClipRect(c->r, NULL);
+    else if (!c->cur.clip_empty)
+        SDL_RenderSetClipRect(c->r, &c->cur.clip);
+}
+
+static bool ui__push(ui_canvas *c, int kind)
+{
+    if (!c->lost && c->depth == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        ui__state *s = realloc(c->stack, cap * sizeof *s);
+        if (s) {
+            c->stack = s;
+            c->cap = cap;
+        }
+    }
+    if (c->lost || c->depth == c->cap) {
+        c->lost++;
+        return false;
+    }
+    c->stack[c->depth] = c->cur;
+    c->stack[c->depth].kind = kind;
+    c->depth++;
+    return true;
+}
+
+static void ui__pop(ui_canvas *c, int kind, const char *func)
+{
+    if (c->lost) {
+        c->lost--;
+        return;
+    }
+    if (c->depth == 0) {
+        ui__misuse(func, "nothing to pop: no ui_canvas_push_clip or ui_canvas_save is open");
+        return;
+    }
+    if (c->stack[c->depth - 1].kind != kind) {
+        ui__misuse(func, kind == UI__CLIP ? "the latest push is a ui_canvas_save"
+                                          : "the latest push is a ui_canvas_push_clip");
+        return;
+    }
+    c->cur = c->stack[--c->depth];
+    if (kind == UI__CLIP) ui__apply_clip(c);
+}
+
+void ui_canvas_push_clip(ui_canvas *c, ui_rect r)
+{
+    if (!ui__push(c, UI__CLIP)) return;
+    SDL_Rect d;
+    bool some = ui__dev_rect(c, r, &d);
+    if (some && c->cur.has_clip)
+        some = !c->cur.clip_empty && SDL_IntersectRect(&c->cur.clip, &d, &d);
+    c->cur.has_clip = true;
+    c->cur.clip_empty = !some;
+    if (some) c->cur.clip = d;
+    ui__apply_clip(c);
+}
+
+void ui_canvas_pop_clip(ui_canvas *c)
+{
+    ui__pop(c, UI__CLIP, __func__);
+}
+
+void ui_canvas_save(ui_canvas *c)
+{
+    ui__push(c, UI__SAVE);
+}
+
+void ui_canvas_restore(ui_canvas *c)
+{
+    ui__pop(c, UI__SAVE, __func__);
+}
+
+void ui_canvas_translate(ui_canvas *c, float dx, float dy)
+{
+    c->cur.tx += dx;
+    c->cur.ty += dy;
+}
+
+/* ---- Text ---- */
+
+/* utf8[0..len) in the scratch buffer, NUL-terminated, with each maximal
+ * invalid subsequence and each NUL replaced by U+FFFD; NULL without memory. */
+static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len)
+{
+    if (len > (SIZE_MAX - 1) / 3) return NULL;
+    size_t need = 3 * len + 1;
+    if (need > c->scratch_cap) {
+        char *p = realloc(c->scratch, need);
+        if (!p) return NULL;
+        c->scratch = p;
+        c->scratch_cap = need;
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    char *o = c->scratch;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char b = u[i];
+        if (b >= 0x01 && b < 0x80) {
+            *o++ = (char)b;
+            i++;
+            continue;
+        }
+        size_t n = 0;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (b >= 0xC2 && b <= 0xDF)
+            n = 2;
+        else if (b == 0xE0)
+            n = 3, lo = 0xA0;
+        else if (b == 0xED)
+            n = 3, hi = 0x9F; /* no surrogates */
+        else if (b >= 0xE1 && b <= 0xEF)
+            n = 3;
+        else if (b == 0xF0)
+            n = 4, lo = 0x90;
+        else if (b >= 0xF1 && b <= 0xF3)
+            n = 4;
+        else if (b == 0xF4)
+            n = 4, hi = 0x8F; /* up to U+10FFFF */
+        size_t k = 1;
+        while (k < n && i + k < len && u[i + k] >= lo && u[i + k] <= hi) {
+            lo = 0x80;
+            hi = 0xBF;
+            k++;
+        }
+        if (n && k == n) {
+            memcpy(o, u + i, n);
+            o += n;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        }
+        i += k;
+    }
+    *o = 0;
+    return c->scratch;
+}
+
+static int ui__font_px(const ui_canvas *c, float size)
+{
+    float px = size * c->scale;
+    if (!(px >= 0.5f)) return 0;
+    return px > UI__FONT_PX_MAX ? UI__FONT_PX_MAX : (int)lroundf(px);
+}
+
+/* The font for (px, bold), opened on first use; the least recently used of
+ * UI__FONTS_MAX is closed to make room. NULL if it cannot be opened. */
+static TTF_Font *ui__font(ui_canvas *c, int px, bool bold)
+{
+    c->font_clock++;
+    int slot = 0;
+    for (int i = 0; i < c->nfonts; i++) {
+        if (c->fonts[i].px == px && c->fonts[i].bold == bold) {
+            c->fonts[i].used = c->font_clock;
+            return c->fonts[i].font;
+        }
+        if (c->fonts[i].used < c->fonts[slot].used) slot = i;
+    }
+    TTF_Font *f = TTF_OpenFont(bold ? ISLET_FONT_BOLD : ISLET_FONT, px);
+    if (!f) return NULL;
+    if (c->nfonts < UI__FONTS_MAX)
+        slot = c->nfonts++;
+    else
+        TTF_CloseFont(c->fonts[slot].font);
+    c->fonts[slot] = (ui__font_slot){f, px, bold, c->font_clock};
+    return f;
+}
+
+static uint64_t ui__text_hash(const char *s, size_t len, int px, bool bold, ui_color k)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    h ^= (uint64_t)px << 33 | (uint64_t)bold << 32 | (uint64_t)k.r << 24 | (uint64_t)k.g << 16 |
+         (uint64_t)k.b << 8 | (uint64_t)k.a;
+    h ^= h >> 29; /* a finaliser, so the low bits pick buckets well */
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 32;
+    return h;
+}
+
+static void ui__lru_unlink(ui_canvas *c, ui__text *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->lru_head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->lru_tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void ui__lru_front(ui_canvas *c, ui__text *e)
+{
+    e->prev = NULL;
+    e->next = c->lru_head;
+    if (c->lru_head)
+        c->lru_head->prev = e;
+    else
+        c->lru_tail = e;
+    c->lru_head = e;
+}
+
+static void ui__text_evict(ui_canvas *c, ui__text *e)
+{
+    ui__text **p = &c->buckets[e->hash & (UI__TEXT_BUCKETS - 1)];
+    while (*p != e)
+        p = &(*p)->bucket_next;
+    *p = e->bucket_next;
+    ui__lru_unlink(c, e);
+    c->stats.text_entries--;
+    c->text_pixels -= (long)e->w * e->h;
+    SDL_DestroyTexture(e->tex);
+    free(e);
+}
+
+/* The cached rendering of the string, rendering it on a miss; NULL on failure. */
+static ui__text *ui__text_get(ui_canvas *c, const char *s, size_t len, int px, bool bold,
+                              ui_color k)
+{
+    if (!c->buckets) {
+        c->buckets = calloc(UI__TEXT_BUCKETS, sizeof *c->buckets);
+        if (!c->buckets) return NULL;
+    }
+    uint64_t h = ui__text_hash(s, len, px, bold, k);
+    ui__text **bucket = &c->buckets[h & (UI__TEXT_BUCKETS - 1)];
+    for (ui__text *e = *bucket; e; e = e->bucket_next) {
+        if (e->hash == h && e->len == len && e->px == px && e->bold == bold && e->color.r == k.r &&
+            e->color.g == k.g && e->color.b == k.b && e->color.a == k.a &&
+            memcmp(e->bytes, s, len) == 0) {
+            ui__lru_unlink(c, e);
+            ui__lru_front(c, e);
+            c->stats.text_hits++;
+            return e;
+        }
+    }
+    TTF_Font *font = ui__font(c, px, bold);
+    const char *clean = font ? ui__sanitize(c, s, len) : NULL;
+    if (!clean) return NULL;
+    SDL_Surface *surf = TTF_RenderUTF8_Blended(font, clean, (SDL_Color){k.r, k.g, k.b, k.a});
+    if (!surf) return NULL;
+    c->stats.text_renders++;
+    SDL_Texture *tex = SDL_CreateTextureFromSurface(c->r, surf);
+    int w = surf->w, th = surf->h;
+    SDL_FreeSurface(surf);
+    ui__text *e = tex ? malloc(sizeof *e + len) : NULL;
+    if (!e) {
+        if (tex) SDL_DestroyTexture(tex);
+        return NULL;
+    }
+    *e = (ui__text){*bucket, NULL, NULL, h, tex, w, th, px, bold, k, len};
+    memcpy(e->bytes, s, len);
+    *bucket = e;
+    ui__lru_front(c, e);
+    c->stats.text_entries++;
+    c->text_pixels += (long)w * th;
+    while (c->lru_tail != e && (c->stats.text_entries > UI_CANVAS_TEXT_CACHE_MAX ||
+                                c->text_pixels > UI_CANVAS_TEXT_CACHE_PIXELS))
+        ui__text_evict(c, c->lru_tail);
+    return e;
+}
+
+/* The output size in device pixels. */
+static void ui__output_size(ui_canvas *c, int *w, int *h)
+{
+    *w = *h = 0;
+    if (c->surface) {
+        *w = c->surface->w;
+        *h = c->surface->h;
+    } else {
+        SDL_GetRendererOutputSize(c->r, w, h);
+    }
+}
+
+void ui_canvas_text(ui_canvas *c, const char *utf8, size_t len, float size, bool bold,
+                    ui_color color, float x, float y)
+{
+    if (!ui__on(c) || !utf8 || len == 0 || color.a == 0) return;
+    int px = ui__font_px(c, size);
+    if (px == 0) return;
+    int dx = ui__px((x + c->cur.tx) * c->scale), dy = ui__px((y + c->cur.ty) * c->scale);
+    /* Text runs right and down from (dx, dy): skip it when that is all unseen. */
+    int ow, oh;
+    ui__output_size(c, &ow, &oh);
+    if (dx >= ow || dy >= oh) return;
+    if (c->cur.has_clip &&
+        (dx >= c->cur.clip.x + c->cur.clip.w || dy >= c->cur.clip.y + c->cur.clip.h))
+        return;
+    ui__text *e = ui__text_get(c, utf8, len, px, bold, color);
+    if (!e) return;
+    SDL_Rect d = {dx, dy, e->w, e->h};
+    SDL_RenderCopy(c->r, e->tex, NULL, &d);
+}
+
+void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, bool bold, float *w,
+                     float *h)
+{
+    float mw = 0, mh = 0;
+    int px = ui__font_px(c, size);
+    TTF_Font *font = px ? ui__font(c, px, bold) : NULL;
+    if (font) {
+        int iw = 0, ih = TTF_FontHeight(font);
+        const char *clean = utf8 && len ? ui__sanitize(c, utf8, len) : NULL;
+        if (clean && TTF_SizeUTF8(font, clean, &iw, &ih) != 0) iw = 0;
+        mw = (float)iw / c->scale;
+        mh = (float)ih / c->scale;
+    }
+    if (w) *w = mw;
+    if (h) *h = mh;
+}
+
+/* ---- Images ---- */
+
+void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect dst)
+{
+    SDL_Rect d;
+    if (!ui__on(c) || !rgba || w <= 0 || h <= 0 || w > 65536 || !ui__dev_rect(c, dst, &d)) return;
+    SDL_Texture *t =
+        SDL_CreateTexture(c->r, SDL_PIXELFORMAT_RGBA8888, SDL_TEXTUREACCESS_STATIC, w, h);
+    if (!t) return;
+    SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
+    SDL_SetTextureScaleMode(t, d.w == w && d.h == h ? SDL_ScaleModeNearest : SDL_ScaleModeLinear);
+    if (SDL_UpdateTexture(t, NULL, rgba, w * 4) == 0) SDL_RenderCopy(c->r, t, NULL, &d);
+    SDL_DestroyTexture(t);
+}
+
+/* ---- Creating and freeing ---- */
+
+static ui_canvas *ui__new(float scale)
+{
+    if (!(scale > 0) || !isfinite(scale)) {
+        SDL_SetError("ui_canvas: scale must be positive");
+        return NULL;
+    }
+    if (!ui__libs_acquire()) return NULL;
+    ui_canvas *c = calloc(1, sizeof *c);
+    if (!c) {
+        SDL_OutOfMemory();
+        ui__libs_release();
+        return NULL;
+    }
+    c->scale = scale;
+    return c;
+}
+
+ui_canvas *ui_canvas_new_offscreen(int width, int height, float scale)
+{
+    if (width <= 0 || height <= 0) {
+        SDL_SetError("ui_canvas: size must be positive");
+        return NULL;
+    }
+    ui_canvas *c = ui__new(scale);
+    if (!c) return NULL;
+    c->surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
+    c->r = c->surface ? SDL_CreateSoftwareRenderer(c->surface) : NULL;
+    if (!c->r) {
+        ui_canvas_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+ui_canvas *ui_canvas_new_for_renderer(SDL_Renderer *r, float scale)
+{
+    if (!r) {
+        SDL_SetError("ui_canvas: no renderer");
+        return NULL;
+    }
+    ui_canvas *c = ui__new(scale);
+    if (c) c->r = r;
+    return c;
+}
+
+void ui_canvas_free(ui_canvas *c)
+{
+    if (!c) return;
+    while (c->lru_head)
+        ui__text_evict(c, c->lru_head);
+    free(c->buckets);
+    for (int i = 0; i < c->nfonts; i++)
+        TTF_CloseFont(c->fonts[i].font);
+    if (c->surface) {
+        if (c->r) SDL_DestroyRenderer(c->r);
+        SDL_FreeSurface(c->surface);
+    } else if (c->r) {
+        SDL_RenderSetClipRect(c->r, NULL);
+    }
+    free(c->stack);
+    free(c->scratch);
+    free(c->verts);
+    free(c);
+    ui__libs_release();
+}
+
+float ui_canvas_scale(const ui_canvas *c)
+{
+    return c->scale;
+}
+
+void ui_canvas_size(ui_canvas *c, float *w, float *h)
+{
+    int ow, oh;
+    ui__output_size(c, &ow, &oh);
+    if (w) *w = (float)ow / c->scale;
+    if (h) *h = (float)oh / c->scale;
+}
+
+/* ---- Stats, pixels, presenting ---- */
+
+void ui_canvas_get_stats(const ui_canvas *c, ui_canvas_stats *out)
+{
+    *out = c->stats;
+}
+
+ui_color ui_canvas_pixel(ui_canvas *c, int x, int y)
+{
+    ui_color k = {0, 0, 0, 0};
+    SDL_Surface *s = c->surface;
+    if (!s) {
+        ui__misuse(__func__, "not an offscreen canvas");
+        return k;
+    }
+    if (x < 0 || y < 0 || x >= s->w || y >= s->h) {
+        ui__misuse(__func__, "pixel out of bounds");
+        return k;
+    }
+    SDL_RenderFlush(c->r);
+    if (SDL_MUSTLOCK(s) && SDL_LockSurface(s) != 0) return k;
+    Uint32 p;
+    memcpy(&p, (const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch + (size_t)x * 4, 4);
+    if (SDL_MUSTLOCK(s)) SDL_UnlockSurface(s);
+    SDL_GetRGBA(p, s->format, &k.r, &k.g, &k.b, &k.a);
+    return k;
+}
+
+SDL_Surface *ui_canvas_surface(ui_canvas *c)
+{
+    if (c->surface) SDL_RenderFlush(c->r);
+    return c->surface;
+}
+
+void ui_canvas_present(ui_canvas *c)
+{
+    if (c->depth || c->lost)
+        ui__misuse(__func__, "a ui_canvas_push_clip or ui_canvas_save is open");
+    if (c->surface)
+        SDL_RenderFlush(c->r);
+    else
+        SDL_RenderPresent(c->r);
+}

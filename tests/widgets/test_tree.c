@@ -107,7 +107,7 @@ static ui_tree *tree;
 
 static void show(size_t n, const spec *s)
 {
-    memcpy(cur, s, n * sizeof *s);
+    if (n) memcpy(cur, s, n * sizeof *s);
     ncur = n;
     ui_tree_set_root(tree, root_fn, NULL);
     assert_true(ui_tree_frame(tree));

@@ -23,6 +23,7 @@ struct ui_element {
     float x, y, w, h; /* x, y relative to the parent */
     ui_tree *tree;
     char *strings[4]; /* owned copies of the props' string fields */
+    int refs;         /* the tree's, plus ui_element_retain's */
 };
 
 typedef struct arena_chunk {
@@ -154,6 +155,17 @@ bool ui_element_mounted(const ui_element *e)
     return e->mounted;
 }
 
+ui_element *ui_element_retain(ui_element *e)
+{
+    e->refs++;
+    return e;
+}
+
+void ui_element_release(ui_element *e)
+{
+    if (--e->refs == 0) rt_free(e);
+}
+
 ui_tree *ui_element_tree(const ui_element *e)
 {
     return e->tree;
@@ -262,8 +274,12 @@ static void unmount(ui_element *e)
     rt_free(e->props);
     for (int i = 0; i < 4; i++)
         rt_free(e->strings[i]);
-    rt_free(e);
+    e->kids = NULL;
+    e->state = e->props = NULL;
+    e->nkids = 0;
+    memset(e->strings, 0, sizeof e->strings);
     t->nelements--;
+    ui_element_release(e);
 }
 
 static const char **string_field(const ui_widget_class *c, const void *props, int i)
@@ -320,6 +336,7 @@ static ui_element *inflate(ui_element *parent, const ui_widget *w)
     e->depth = parent->depth + 1;
     e->tree = t;
     e->mounted = true;
+    e->refs = 1;
     t->nelements++;
     if (!set_props(e, w) ||
         (w->cls->state_size && !(e->state = rt_calloc(1, w->cls->state_size)))) {
@@ -474,6 +491,7 @@ ui_tree *ui_tree_new(float w, float h, void *canvas)
     t->root->cls = &root_class;
     t->root->tree = t;
     t->root->mounted = true;
+    t->root->refs = 1;
     t->root->props = rt_calloc(1, sizeof(root_props));
     t->nelements = 1;
     return t;

@@ -100,6 +100,12 @@ ui_element *ui_element_child(const ui_element *e, size_t i);
 void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h);
 bool ui_element_mounted(const ui_element *e);
 ui_tree *ui_element_tree(const ui_element *e);
+/* Elements are freed when unmounted. Code that keeps one past the current
+ * event (an async completion that will call ui_set_state) retains it; after
+ * dispose the struct stays valid until released, and ui_set_state on it
+ * aborts with a clear message instead of touching freed memory. */
+ui_element *ui_element_retain(ui_element *e);
+void ui_element_release(ui_element *e);
 /* Sets a child's size without laying it out (for wrappers sized by a parent). */
 void ui_set_size(ui_element *e, ui_size s);
 

@@ -297,7 +297,7 @@ static void child_set_state_after_dispose(void)
     tree = ui_tree_new(100, 100, NULL);
     ui_tree_set_root(tree, nested_root, NULL);
     ui_tree_frame(tree);
-    ui_element *gone = inner_el;
+    ui_element *gone = ui_element_retain(inner_el); /* as an async completion would */
     show(0, NULL); /* different root: the nested tree is disposed */
     ui_set_state(gone, NULL, NULL);
 }

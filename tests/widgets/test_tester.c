@@ -1,0 +1,95 @@
+/* test_tester.c: the headless tester: pump, find, tap, pixels, text cache. */
+#include "test_support.h"
+#include "ui_tester.h"
+
+#include <stdio.h>
+
+static rt_virtual_clock vclock;
+
+typedef struct counter_state {
+    int count;
+} counter_state;
+
+static void increment(void *state, void *ctx)
+{
+    (void)ctx;
+    ((counter_state *)state)->count++;
+}
+
+static void pressed(void *ctx)
+{
+    ui_set_state(ctx, increment, NULL);
+}
+
+static ui_widget *counter_build(ui_build *b, ui_element *e)
+{
+    counter_state *s = ui_state(e);
+    char label[32];
+    snprintf(label, sizeof label, "count: %d", s->count);
+    ui_widget *kids[] = {ui_text(b, ui_strdup(b, label), 20, (ui_color){0, 0, 0, 255}),
+                         ui_button(b, ui_key_str("plus"), "+", pressed, e)};
+    ui_flex_props p = {.main_align = UI_CENTER, .cross_align = UI_CENTER, .spacing = 8};
+    ui_box_props bg = {.width = -1, .height = -1, .color = {255, 255, 255, 255}};
+    return ui_box(b, &bg, ui_column(b, &p, kids, 2));
+}
+
+static const ui_widget_class counter_class = {
+    .name = "Counter", .state_size = sizeof(counter_state), .build = counter_build};
+
+static ui_widget *app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &counter_class, 0, NULL, NULL, 0);
+}
+
+static void test_counter_through_the_tester(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(240, 160, &vclock);
+    assert_non_null(t);
+    ui_tester_pump_widget(t, app, NULL);
+    assert_int_equal(ui_count_text(t, "count: 0"), 1);
+    assert_int_equal(ui_count_class(t, &ui_button_class), 1);
+    assert_non_null(ui_find_key(t, ui_key_str("plus")));
+
+    /* The button is painted: its left edge, mid-height, is the button blue. */
+    float x, y, w, h;
+    ui_element_rect(ui_find_class(t, &ui_button_class), &x, &y, &w, &h);
+    ui_color c = ui_canvas_pixel(ui_tester_canvas(t), (int)x + 3, (int)(y + h / 2));
+    assert_int_equal(c.r, 50);
+    assert_int_equal(c.g, 120);
+    assert_int_equal(c.b, 240);
+
+    ui_canvas_stats before;
+    ui_canvas_get_stats(ui_tester_canvas(t), &before);
+    ui_tester_tap(t, ui_find_text(t, "+"));
+    assert_int_equal(ui_count_text(t, "count: 0"), 0);
+    assert_int_equal(ui_count_text(t, "count: 1"), 1);
+    /* The new label was rendered once; the unchanged "+" came from the cache. */
+    ui_canvas_stats after;
+    ui_canvas_get_stats(ui_tester_canvas(t), &after);
+    assert_int_equal(after.text_renders - before.text_renders, 1);
+    assert_true(after.text_hits > before.text_hits);
+
+    /* Nothing dirty: pumping produces no frame. */
+    ui_frame_timing ft[8];
+    size_t frames = ui_tree_timings(ui_tester_tree(t), ft, 8);
+    ui_tester_pump(t, RT_MS(100));
+    assert_int_equal(ui_tree_timings(ui_tester_tree(t), ft, 8), frames);
+    assert_true(ft[0].total_ns >= ft[0].build_ns);
+
+    /* A drag beyond the slop is not a tap. */
+    ui_tester_drag(t, ui_find_text(t, "+"), 40, 0);
+    assert_int_equal(ui_count_text(t, "count: 1"), 1);
+    ui_tester_free(t);
+    ts_main_leave();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counter_through_the_tester),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

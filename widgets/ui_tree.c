@@ -525,6 +525,12 @@ void *ui_tree_canvas(ui_tree *t)
     return t->canvas;
 }
 
+void ui_tree_size(const ui_tree *t, float *w, float *h)
+{
+    *w = t->w;
+    *h = t->h;
+}
+
 bool ui_tree_needs_frame(const ui_tree *t)
 {
     return t->ndirty > 0;
@@ -585,6 +591,7 @@ static void paint(ui_element *e, void *canvas, float ox, float oy)
     if (e->cls->paint) e->cls->paint(e, canvas, x, y);
     for (size_t i = 0; i < e->nkids; i++)
         paint(e->kids[i], canvas, x, y);
+    if (e->cls->paint_after) e->cls->paint_after(e, canvas);
 }
 
 static void hit(ui_element *e, float px, float py, float ox, float oy, ui_element **out, size_t cap,

@@ -57,8 +57,10 @@ struct ui_widget_class {
     void (*dispose)(ui_element *e);
     /* Render: sizes e within c and positions its children (ui_layout_child). */
     ui_size (*layout)(ui_element *e, ui_constraints c);
-    /* Paint: draws e at its global origin; children are painted after. */
+    /* Paint: draws e at its global origin; children are painted after,
+     * then paint_after (e.g. to pop a clip). */
     void (*paint)(ui_element *e, void *canvas, float x, float y);
+    void (*paint_after)(ui_element *e, void *canvas);
     /* Pointer events: at DOWN, offered innermost first until one returns
      * true; that element then gets the MOVE/UP/CANCEL events. */
     bool (*pointer)(ui_element *e, int kind, float x, float y);
@@ -143,6 +145,7 @@ bool ui_tree_frame(ui_tree *t);
 bool ui_tree_needs_frame(const ui_tree *t);
 ui_element *ui_tree_root(ui_tree *t);
 void *ui_tree_canvas(ui_tree *t);
+void ui_tree_size(const ui_tree *t, float *w, float *h);
 /* The last `n` frame timings, newest first (ring buffer of 240). */
 size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n);
 /* Live elements, for tests (no leaks across rebuilds). */

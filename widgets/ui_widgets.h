@@ -66,6 +66,20 @@ ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
 ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
 ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
                      void *ctx);
+/* A vertical scrolling list of `count` items of height item_extent that
+ * builds only the items in view (so 100,000 items cost what the visible ones
+ * cost). Items are keyed by index, so their state follows them. Scrolled by
+ * ui_list_scroll_by, by the wheel (ui_tree_scroll) and by dragging. */
+typedef ui_widget *(*ui_item_builder)(ui_build *b, size_t index, void *ctx);
+ui_widget *ui_list(ui_build *b, ui_key key, size_t count, float item_extent, ui_item_builder fn,
+                   void *ctx);
+extern const ui_widget_class ui_list_class;
+/* Scrolls a list element by dy logical pixels (clamped); schedules a frame. */
+void ui_list_scroll_by(ui_element *list, float dy);
+float ui_list_offset(const ui_element *list);
+/* The innermost list under (x, y) scrolls by dy (a mouse wheel). */
+void ui_tree_scroll(ui_tree *t, float x, float y, float dy);
+
 /* Gives a widget a key (returns w). */
 ui_widget *ui_keyed(ui_widget *w, ui_key key);
 

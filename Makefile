@@ -52,6 +52,7 @@ bench: deps build-bench/Makefile
 	./build-bench/bench/bench_runtime
 	./build-bench/bench/bench_async
 	./build-bench/bench/bench_http
+	./build-bench/bench/bench_widgets
 
 bench-compare: deps build-bench/Makefile
 	@sh scripts/deps.sh $(PEER_PKGS)

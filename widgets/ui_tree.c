@@ -24,6 +24,8 @@ struct ui_element {
     ui_tree *tree;
     char *strings[4]; /* owned copies of the props' string fields */
     int refs;         /* the tree's, plus ui_element_retain's */
+    bool needs_layout;
+    ui_constraints last_c; /* constraints of the last layout */
 };
 
 typedef struct arena_chunk {
@@ -443,11 +445,19 @@ static void update_children(ui_element *parent, ui_widget **ws, size_t n)
     rt_free(res);
 }
 
+/* e changed: it and its ancestors lay out again (their sizes may follow). */
+static void mark_needs_layout(ui_element *e)
+{
+    for (; e && !e->needs_layout; e = e->parent)
+        e->needs_layout = true;
+}
+
 static void rebuild(ui_element *e, const ui_widget *w)
 {
     ui_tree *t = e->tree;
     e->dirty = false;
     t->built++;
+    mark_needs_layout(e);
     if (e->cls->build) {
         ui_element *saved = t->building;
         t->building = e;
@@ -560,8 +570,17 @@ ui_constraints ui_loosen(ui_constraints c)
     return (ui_constraints){0, c.max_w, 0, c.max_h};
 }
 
+static bool same_constraints(ui_constraints a, ui_constraints b)
+{
+    return a.min_w == b.min_w && a.max_w == b.max_w && a.min_h == b.min_h && a.max_h == b.max_h;
+}
+
 ui_size ui_layout_child(ui_element *e, ui_constraints c)
 {
+    /* Unchanged element, same constraints: same size, children in place. */
+    if (!e->needs_layout && same_constraints(c, e->last_c)) return (ui_size){e->w, e->h};
+    e->needs_layout = false;
+    e->last_c = c;
     ui_size s;
     if (e->cls->layout) {
         s = e->cls->layout(e, c);

@@ -9,13 +9,14 @@
  */
 #include "rt_compute.h"
 #include "rt_heap.h"
-#include "rt_isolate_private.h"
+#include "rt_task_private.h"
 
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
-enum { R_RESULT, R_ERROR, R_PROGRESS, R_SKIPPED };
+/* Isolate.run's own answers, on a port of its own. */
+enum { R_RESULT, R_ERROR };
 
 typedef struct job {
     rt_link link;
@@ -78,51 +79,21 @@ bool rt_compute_cancelled(const rt_compute_ctx *cx)
     return atomic_load_explicit(&cx->job->cancelled, memory_order_relaxed);
 }
 
-/* Appends v (taken, freed on failure) to list. */
-static int push_new(rt_value *list, rt_value *v)
-{
-    if (!v) return RT_ENOMEM;
-    int rc = rt_list_push(list, v);
-    if (rc) rt_value_free(v);
-    return rc;
-}
-
-/* Sends [kind, id, items...] to the job's caller; the items are taken. */
-static int reply(job *j, int kind, rt_value **items, size_t n, rt_msg_mode mode)
-{
-    rt_value *list = rt_value_list();
-    int rc = list ? RT_OK : RT_ENOMEM;
-    if (!rc) rc = push_new(list, rt_value_int(kind));
-    if (!rc) rc = push_new(list, rt_value_int(j->id));
-    for (size_t i = 0; i < n; i++) {
-        rt_value *v = items[i] ? items[i] : rt_value_null();
-        items[i] = NULL;
-        if (rc)
-            rt_value_free(v);
-        else
-            rc = push_new(list, v);
-    }
-    if (!rc) rc = rt__port_send_mode(j->reply, list, mode);
-    rt_value_free(list);
-    return rc;
-}
-
 int rt_compute_progress(rt_compute_ctx *cx, rt_value *value)
 {
-    return reply(cx->job, R_PROGRESS, &value, 1, RT_MSG_SEND);
+    job *j = cx->job;
+    return rt__task_reply(j->reply, j->id, RT__TASK_PROGRESS, &value, 1, RT_MSG_SEND);
 }
 
 static void reply_error(job *j, int code, const char *domain, const char *msg)
 {
-    rt_value *items[3] = {rt_value_int(code), rt_value_string(domain), rt_value_string(msg)};
-    if (reply(j, R_ERROR, items, 3, RT_MSG_SEND) != RT_OK)
-        fprintf(stderr, "islet: compute error could not be reported: %s\n", msg);
+    rt__task_reply_error(j->reply, j->id, code, domain, msg);
 }
 
 static void run_job(job *j)
 {
     if (atomic_load(&j->cancelled)) {
-        reply(j, R_SKIPPED, NULL, 0, RT_MSG_SEND);
+        rt__task_reply(j->reply, j->id, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND);
         return;
     }
     rt_isolate *iso = rt__current;
@@ -141,7 +112,7 @@ static void run_job(job *j)
         return;
     }
     /* The result is given up: large payloads move instead of being copied. */
-    int rc = reply(j, R_RESULT, &result, 1, RT_MSG_EXIT);
+    int rc = rt__task_reply(j->reply, j->id, RT__TASK_RESULT, &result, 1, RT_MSG_EXIT);
     if (rc) reply_error(j, rc, "compute", rt_strerror(rc));
 }
 
@@ -242,90 +213,11 @@ void rt__compute_shutdown(void)
     pthread_mutex_unlock(&pool.lock);
 }
 
-/* ---- Caller side ---- */
+/* ---- Caller side: a task per job ---- */
 
-typedef struct rt_compute_caller {
-    rt_receive_port *port;
-    size_t pending;
-} rt_compute_caller;
-
-struct rt_compute_task {
-    int refs;
-    rt_isolate *owner;
-    rt_completer *c;
-    rt_stream_controller *progress;
-    job *job;
-    bool done;
-};
-
-static void task_unref(rt_compute_task *t)
+static void release_job(void *j)
 {
-    if (--t->refs) return;
-    rt_completer_release(t->c);
-    rt_stream_release(t->progress);
-    job_release(t->job);
-    rt_free(t);
-}
-
-/* The task's outcome is known: close its progress stream. */
-static void task_finish(rt_compute_task *t)
-{
-    t->done = true;
-    if (t->progress) rt_future_release(rt_stream_close(t->progress));
-}
-
-/* The last word about a job has come (or never will): drop the pending count. */
-static void task_settled(rt_compute_task *t)
-{
-    rt_compute_caller *cc = t->owner->compute;
-    if (cc && --cc->pending == 0) rt__receive_port_set_keepalive(cc->port, false);
-    task_unref(t);
-}
-
-static void on_reply(rt_receive_port *p, rt_value *v, void *ctx)
-{
-    (void)p;
-    (void)ctx;
-    int kind = (int)rt_value_as_int(rt_list_get(v, 0));
-    rt_compute_task *t = (rt_compute_task *)(intptr_t)rt_value_as_int(rt_list_get(v, 1));
-    if (kind == R_PROGRESS) {
-        if (!t->done && t->progress)
-            rt_stream_add(t->progress, rt_value_copy(rt_list_get(v, 2), NULL));
-        rt_value_free(v);
-        return;
-    }
-    if (t->done) {
-        rt_value_free(v);
-    } else if (kind == R_RESULT) {
-        rt__completer_complete_part((struct rt_completer *)t->c, v, rt_list_get(v, 2));
-    } else if (kind == R_ERROR) {
-        rt_error e = {(int)rt_value_as_int(rt_list_get(v, 2)),
-                      rt_value_as_string(rt_list_get(v, 3), NULL),
-                      rt_value_as_string(rt_list_get(v, 4), NULL)};
-        rt_completer_fail_with(t->c, &e);
-        rt_value_free(v);
-    } else {
-        rt_completer_fail(t->c, RT_ECANCELLED, "compute", "cancelled");
-        rt_value_free(v);
-    }
-    if (!t->done) task_finish(t);
-    task_settled(t);
-}
-
-static rt_compute_caller *caller(rt_isolate *iso)
-{
-    if (iso->compute) return iso->compute;
-    rt_compute_caller *cc = rt_malloc(sizeof *cc);
-    if (!cc) return NULL;
-    cc->pending = 0;
-    cc->port = rt_receive_port_open(on_reply, NULL, NULL);
-    if (!cc->port) {
-        rt_free(cc);
-        return NULL;
-    }
-    rt__receive_port_set_keepalive(cc->port, false);
-    iso->compute = cc;
-    return cc;
+    job_release(j);
 }
 
 rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task **out)
@@ -333,38 +225,34 @@ rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task
     rt_isolate *iso = rt__isolate_check(__func__);
     RT_CHECK(fn != NULL, "fn is NULL");
     if (out) *out = NULL;
-    rt_compute_caller *cc = caller(iso);
-    rt_compute_task *t = cc ? rt_malloc(sizeof *t) : NULL;
+    rt_future *f;
+    rt__task *t = rt__task_new(out != NULL, &f);
     job *j = t ? rt__raw_alloc(sizeof *j) : NULL;
-    rt_completer *c = j ? rt_completer_new(true) : NULL;
-    rt_future *f = c ? rt_completer_future(c) : NULL;
     rt_msg *input = NULL;
-    if (f && message && rt__msg_new(&iso->heap, message, RT_MSG_SEND, &input) != RT_OK) {
-        rt_future_release(f);
-        f = NULL;
-    }
-    if (!f) {
-        rt_completer_release(c);
+    int rc = j ? RT_OK : RT_ENOMEM;
+    if (!rc && message) rc = rt__msg_new(&iso->heap, message, RT_MSG_SEND, &input);
+    if (rc) {
         rt__raw_free(j, sizeof *j);
-        rt_free(t);
+        if (t && out) rt__task_unref(t);
+        if (t) rt__task_unref(t);
+        rt_future_release(f);
         return NULL;
     }
     memset(j, 0, sizeof *j);
     atomic_init(&j->refs, 2); /* the queue (then the runner), and the task */
     j->fn = fn;
     j->input = input;
-    j->reply = rt_send_port_dup(rt_receive_port_send_port(cc->port));
-    j->id = (int64_t)(intptr_t)t;
-    /* With a handle, progress is kept from the start (buffered until listened). */
-    *t = (rt_compute_task){out ? 2 : 1, iso,  c, out ? rt_stream_controller_new(NULL) : NULL,
-                           j,           false};
-    if (cc->pending++ == 0) rt__receive_port_set_keepalive(cc->port, true);
+    j->reply = rt_send_port_dup(rt__task_port(iso));
+    j->id = rt__task_id(t);
+    t->payload = j;
+    t->release_payload = release_job;
+    rt__task_started(t);
     pthread_mutex_lock(&pool.lock);
     j->queued = true;
     rt__list_push_back(&pool.queue, &j->link);
     pthread_mutex_unlock(&pool.lock);
     pool_kick();
-    if (out) *out = t;
+    if (out) *out = (rt_compute_task *)t;
     return f;
 }
 
@@ -373,19 +261,17 @@ rt_future *rt_compute(rt_compute_fn fn, rt_value *message)
     return rt_compute_start(fn, message, NULL);
 }
 
-rt_stream *rt_compute_task_progress(rt_compute_task *t)
+rt_stream *rt_compute_task_progress(rt_compute_task *task)
 {
-    if (!t->progress) {
-        t->progress = rt_stream_controller_new(NULL);
-        if (t->progress && t->done) rt_future_release(rt_stream_close(t->progress));
-    }
+    rt__task *t = (rt__task *)task;
     return t->progress ? rt_stream_controller_stream(t->progress) : NULL;
 }
 
-void rt_compute_task_cancel(rt_compute_task *t, bool hard)
+void rt_compute_task_cancel(rt_compute_task *task, bool hard)
 {
+    rt__task *t = (rt__task *)task;
     if (t->done) return;
-    job *j = t->job;
+    job *j = t->payload;
     atomic_store(&j->cancelled, true);
     rt_isolate *victim = NULL;
     bool unqueued = false;
@@ -400,11 +286,10 @@ void rt_compute_task_cancel(rt_compute_task *t, bool hard)
         pool.workers--; /* abandoned: a fresh one may take its place */
     }
     pthread_mutex_unlock(&pool.lock);
-    rt_completer_fail(t->c, RT_ECANCELLED, "compute", hard ? "cancelled (hard)" : "cancelled");
-    task_finish(t);
+    rt__task_fail(t, RT_ECANCELLED, "compute", hard ? "cancelled (hard)" : "cancelled");
     if (unqueued) {
         job_release(j); /* the queue's reference: no worker will answer */
-        task_settled(t);
+        rt__task_settle(t);
     }
     if (victim) {
         rt_isolate_kill(victim, RT_KILL_IMMEDIATE);
@@ -413,12 +298,21 @@ void rt_compute_task_cancel(rt_compute_task *t, bool hard)
     }
 }
 
-void rt_compute_task_release(rt_compute_task *t)
+void rt_compute_task_release(rt_compute_task *task)
 {
-    if (t) task_unref(t);
+    if (task) rt__task_unref((rt__task *)task);
 }
 
 /* ---- Isolate.run ---- */
+
+/* Appends v (taken, freed on failure) to list. */
+static int push_new(rt_value *list, rt_value *v)
+{
+    if (!v) return RT_ENOMEM;
+    int rc = rt_list_push(list, v);
+    if (rc) rt_value_free(v);
+    return rc;
+}
 
 typedef struct run_state {
     rt_completer *c;

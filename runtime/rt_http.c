@@ -10,13 +10,11 @@
  */
 #include "rt_http.h"
 #include "rt_heap.h"
-#include "rt_isolate_private.h"
+#include "rt_task_private.h"
 
 #include <curl/curl.h>
 #include <limits.h>
 #include <string.h>
-
-enum { R_RESPONSE, R_ERROR, R_PROGRESS, R_CANCELLED };
 
 #define IDLE_EXIT_NS RT_SEC(2)
 #define PROGRESS_STEP 65536
@@ -87,29 +85,15 @@ static void net_wake(rt_waiter *w)
     curl_multi_wakeup(((net *)w)->multi);
 }
 
-/* Sends [kind, id, items...] to the transfer's caller; items are taken. */
 static void reply(rt_send_port *to, int64_t id, int kind, rt_value **items, size_t n, int mode)
 {
-    rt_value *list = rt_value_list();
-    rt_value *head[2] = {rt_value_int(kind), rt_value_int(id)};
-    bool ok = list != NULL;
-    for (size_t i = 0; i < 2 + n; i++) {
-        rt_value *v = i < 2 ? head[i] : items[i - 2];
-        if (ok && v && rt_list_push(list, v) == RT_OK) continue;
-        ok = false;
-        rt_value_free(v);
-    }
-    if (ok)
-        rt__port_send_mode(to, list, mode);
-    else
+    if (rt__task_reply(to, id, kind, items, n, mode) != RT_OK)
         fprintf(stderr, "islet: http: reply lost: out of memory\n");
-    rt_value_free(list);
 }
 
 static void reply_error(rt_send_port *to, int64_t id, int code, const char *msg)
 {
-    rt_value *items[2] = {rt_value_int(code), rt_value_string(msg)};
-    reply(to, id, R_ERROR, items, 2, RT_MSG_SEND);
+    rt__task_reply_error(to, id, code, "http", msg);
 }
 
 static void xfer_free(xfer *x)
@@ -209,7 +193,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
     }
     rt_value_free(a);
     rt_value_free(b);
-    if (m) reply(x->reply, x->id, R_PROGRESS, &m, 1, RT_MSG_SEND);
+    if (m) reply(x->reply, x->id, RT__TASK_PROGRESS, &m, 1, RT_MSG_SEND);
     return 0;
 }
 
@@ -341,7 +325,7 @@ static void finish_ok(xfer *x)
     }
     if (ok) {
         /* The body block moves to the caller: no copy, whatever its size. */
-        reply(x->reply, x->id, R_RESPONSE, &resp, 1, RT_MSG_EXIT);
+        reply(x->reply, x->id, RT__TASK_RESULT, &resp, 1, RT_MSG_EXIT);
     } else {
         rt_value_free(resp);
         reply_error(x->reply, x->id, RT_ENOMEM, "out of memory building the response");
@@ -495,7 +479,7 @@ static void cancel_transfer(net *n, const rt_value *req)
     for (rt_link *l = n->transfers.next; l != &n->transfers; l = l->next) {
         xfer *x = rt__container_of(l, xfer, link);
         if (x->id == id && x->reply == to) {
-            reply(x->reply, id, R_CANCELLED, NULL, 0, RT_MSG_SEND);
+            reply(x->reply, id, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND);
             xfer_free(x);
             break;
         }
@@ -630,85 +614,7 @@ static int start_network_locked(void)
     return RT_OK;
 }
 
-/* ---- The caller's side ---- */
-
-typedef struct rt_http_caller {
-    rt_receive_port *port;
-    size_t pending;
-} rt_http_caller;
-
-struct rt_http_task {
-    int refs;
-    rt_isolate *owner;
-    rt_completer *c;
-    rt_stream_controller *progress;
-    bool done;
-};
-
-static void task_unref(rt_http_task *t)
-{
-    if (--t->refs) return;
-    rt_completer_release(t->c);
-    rt_stream_release(t->progress);
-    rt_free(t);
-}
-
-static void task_finish(rt_http_task *t)
-{
-    t->done = true;
-    if (t->progress) rt_future_release(rt_stream_close(t->progress));
-}
-
-/* The final word on a request has come: it no longer keeps the isolate. */
-static void task_settled(rt_http_task *t)
-{
-    rt_http_caller *hc = t->owner->http;
-    if (hc && --hc->pending == 0) rt__receive_port_set_keepalive(hc->port, false);
-    task_unref(t);
-}
-
-static void on_reply(rt_receive_port *p, rt_value *v, void *ctx)
-{
-    (void)p;
-    (void)ctx;
-    int kind = (int)rt_value_as_int(rt_list_get(v, 0));
-    rt_http_task *t = (rt_http_task *)(intptr_t)rt_value_as_int(rt_list_get(v, 1));
-    if (kind == R_PROGRESS) {
-        if (!t->done && t->progress)
-            rt_stream_add(t->progress, rt_value_copy(rt_list_get(v, 2), NULL));
-        rt_value_free(v);
-        return;
-    }
-    if (t->done) {
-        rt_value_free(v);
-    } else if (kind == R_RESPONSE) {
-        rt__completer_complete_part((struct rt_completer *)t->c, v, rt_list_get(v, 2));
-    } else {
-        rt_error e = {kind == R_ERROR ? (int)rt_value_as_int(rt_list_get(v, 2)) : RT_ECANCELLED,
-                      "http",
-                      kind == R_ERROR ? rt_value_as_string(rt_list_get(v, 3), NULL) : "cancelled"};
-        rt_completer_fail_with(t->c, &e);
-        rt_value_free(v);
-    }
-    if (!t->done) task_finish(t);
-    task_settled(t);
-}
-
-static rt_http_caller *caller(rt_isolate *iso)
-{
-    if (iso->http) return iso->http;
-    rt_http_caller *hc = rt_malloc(sizeof *hc);
-    if (!hc) return NULL;
-    hc->pending = 0;
-    hc->port = rt_receive_port_open(on_reply, NULL, NULL);
-    if (!hc->port) {
-        rt_free(hc);
-        return NULL;
-    }
-    rt__receive_port_set_keepalive(hc->port, false);
-    iso->http = hc;
-    return hc;
-}
+/* ---- The caller's side: a task per request ---- */
 
 static bool set_int(rt_value *m, const char *k, int64_t i)
 {
@@ -716,9 +622,8 @@ static bool set_int(rt_value *m, const char *k, int64_t i)
 }
 
 /* The request as a message for the network isolate. */
-static rt_value *request_value(rt_http_task *t, rt_http_caller *hc, const char *method,
-                               const char *url, const void *body, size_t len,
-                               const rt_http_options *o, bool progress)
+static rt_value *request_value(rt__task *t, const char *method, const char *url, const void *body,
+                               size_t len, const rt_http_options *o, bool progress)
 {
     rt_value *m = rt_value_map();
     rt_value *headers = rt_value_list();
@@ -735,8 +640,8 @@ static rt_value *request_value(rt_http_task *t, rt_http_caller *hc, const char *
     int64_t redirects = !o || o->max_redirects == 0 ? 5
                         : o->max_redirects < 0      ? 0
                                                     : o->max_redirects;
-    bool ok = m && headers && set_int(m, "id", (int64_t)(intptr_t)t) &&
-              put(m, "reply", rt_value_send_port(rt_receive_port_send_port(hc->port))) &&
+    bool ok = m && headers && set_int(m, "id", rt__task_id(t)) &&
+              put(m, "reply", rt_value_send_port(rt__task_port(t->owner))) &&
               put(m, "method", rt_value_string(method ? method : "GET")) &&
               put(m, "url", rt_value_string(url)) && put(m, "headers", headers) &&
               (!body || put(m, "body", rt_value_bytes(body, len))) &&
@@ -745,10 +650,7 @@ static rt_value *request_value(rt_http_task *t, rt_http_caller *hc, const char *
               set_int(m, "max_body", o && o->max_body ? (int64_t)o->max_body : 64 << 20) &&
               set_int(m, "max_redirects", redirects) && set_int(m, "progress", progress);
     if (!ok) {
-        if (m && headers && !rt_map_get(m, "headers"))
-            rt_value_free(headers);
-        else if (!m)
-            rt_value_free(headers);
+        if (!m || !rt_map_get(m, "headers")) rt_value_free(headers);
         rt_value_free(m);
         return NULL;
     }
@@ -767,32 +669,27 @@ static int send_to_network(rt_value *req)
 rt_future *rt_http_request(const char *method, const char *url, const void *body, size_t len,
                            const rt_http_options *opts, rt_http_task **out)
 {
-    rt_isolate *iso = rt__isolate_check(__func__);
+    rt__isolate_check(__func__);
     if (out) *out = NULL;
     if (!url || !rt_utf8_valid(url, strlen(url)))
         return rt_future_error(RT_EHTTP_URL, "http", "the URL is missing or not valid UTF-8");
-    rt_http_caller *hc = caller(iso);
-    rt_http_task *t = hc ? rt_malloc(sizeof *t) : NULL;
-    rt_completer *c = t ? rt_completer_new(true) : NULL;
-    if (!c) {
-        rt_free(t);
-        return NULL;
-    }
-    *t = (rt_http_task){out ? 2 : 1, iso, c, out ? rt_stream_controller_new(NULL) : NULL, false};
-    rt_future *f = rt_completer_future(c);
-    rt_value *req = request_value(t, hc, method, url, body, len, opts, out != NULL);
+    rt_future *f;
+    rt__task *t = rt__task_new(out != NULL, &f);
+    if (!t) return NULL;
+    rt_value *req = request_value(t, method, url, body, len, opts, out != NULL);
     int rc = req ? send_to_network(req) : RT_ENOMEM;
     rt_value_free(req);
     if (rc) {
-        rt_completer_fail(c, rc, "http", "the request could not be sent to the network isolate: %s",
-                          rt_strerror(rc));
-        task_finish(t);
-        task_unref(t);
-        if (out) task_unref(t);
+        char msg[160];
+        snprintf(msg, sizeof msg, "the request could not be sent to the network isolate: %s",
+                 rt_strerror(rc));
+        rt__task_fail(t, rc, "http", msg);
+        if (out) rt__task_unref(t);
+        rt__task_unref(t);
         return f;
     }
-    if (hc->pending++ == 0) rt__receive_port_set_keepalive(hc->port, true);
-    if (out) *out = t;
+    rt__task_started(t);
+    if (out) *out = (rt_http_task *)t;
     return f;
 }
 
@@ -806,30 +703,30 @@ rt_future *rt_http_post(const char *url, const void *body, size_t len, const rt_
     return rt_http_request("POST", url, body ? body : "", len, opts, NULL);
 }
 
-void rt_http_task_cancel(rt_http_task *t)
+void rt_http_task_cancel(rt_http_task *task)
 {
+    rt__task *t = (rt__task *)task;
     if (t->done) return;
-    rt_http_caller *hc = t->owner->http;
     rt_value *m = rt_value_map();
-    bool ok = m && set_int(m, "cancel", (int64_t)(intptr_t)t) &&
-              put(m, "reply", rt_value_send_port(rt_receive_port_send_port(hc->port)));
-    if (ok) send_to_network(m);
+    bool ok = m && set_int(m, "cancel", rt__task_id(t)) &&
+              put(m, "reply", rt_value_send_port(rt__task_port(t->owner))) &&
+              send_to_network(m) == RT_OK;
     rt_value_free(m);
-    rt_completer_fail(t->c, RT_ECANCELLED, "http", "cancelled");
-    task_finish(t);
-    /* The network isolate answers [3, id] (or the transfer's own end), which
-     * settles the task; without memory to ask, settle now. */
-    if (!ok) task_settled(t);
+    rt__task_fail(t, RT_ECANCELLED, "http", "cancelled");
+    /* The network isolate answers [cancelled, id] (or the transfer's own
+     * end), which settles the task; if it cannot be asked, settle now. */
+    if (!ok) rt__task_settle(t);
 }
 
-rt_stream *rt_http_task_progress(rt_http_task *t)
+rt_stream *rt_http_task_progress(rt_http_task *task)
 {
+    rt__task *t = (rt__task *)task;
     return t->progress ? rt_stream_controller_stream(t->progress) : NULL;
 }
 
-void rt_http_task_release(rt_http_task *t)
+void rt_http_task_release(rt_http_task *task)
 {
-    if (t) task_unref(t);
+    if (task) rt__task_unref((rt__task *)task);
 }
 
 /* ---- Response accessors ---- */

@@ -107,9 +107,8 @@ struct rt_isolate {
     rt_receive_port *default_port;
     rt_send_port *on_exit, *on_error;
     rt_entry_fn entry;
-    struct rt_compute_caller *compute; /* rt_compute.c: this isolate's reply port */
-    rt_send_port *run_reply;           /* rt_isolate_run: where the answer goes */
-    struct rt_http_caller *http;       /* rt_http.c: this isolate's reply port */
+    struct rt__task_inbox *tasks; /* rt_task.c: where compute/HTTP answers arrive */
+    rt_send_port *run_reply;      /* rt_isolate_run: where the answer goes */
     /* Futures (rt_future.c). */
     rt_link unhandled;          /* error futures nobody has handled yet */
     struct rt_future *settling; /* futures whose listeners are running */

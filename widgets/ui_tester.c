@@ -49,6 +49,15 @@ void ui_tester_pump(ui_tester *t, int64_t duration_ns)
     ui_tree_frame(t->tree);
 }
 
+bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns)
+{
+    for (int64_t spent = 0; spent <= timeout_ns; spent += RT_MS(16)) {
+        ui_tester_pump(t, RT_MS(16));
+        if (!ui_tree_needs_frame(t->tree)) return true;
+    }
+    return false;
+}
+
 void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx)
 {
     ui_tree_set_root(t->tree, root, ctx);
@@ -109,6 +118,27 @@ ui_element *ui_find_class(ui_tester *t, const ui_widget_class *cls)
 size_t ui_count_class(ui_tester *t, const ui_widget_class *cls)
 {
     return find(t, (finder){.cls = cls}).count;
+}
+
+static ui_element *text_below(ui_element *e, const char *text)
+{
+    if (ui_element_class(e) == &ui_text_class &&
+        strcmp(((const ui_text_props *)ui_props(e))->text, text) == 0)
+        return e;
+    for (size_t i = 0; i < ui_element_child_count(e); i++) {
+        ui_element *found = text_below(ui_element_child(e, i), text);
+        if (found) return found;
+    }
+    return NULL;
+}
+
+ui_element *ui_find_text_in(ui_element *ancestor, const char *text)
+{
+    for (size_t i = 0; i < ui_element_child_count(ancestor); i++) {
+        ui_element *found = text_below(ui_element_child(ancestor, i), text);
+        if (found) return found;
+    }
+    return NULL;
 }
 
 static void centre(ui_element *e, float *cx, float *cy)

@@ -24,12 +24,18 @@ void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *c
  * loop, then a frame if anything is dirty. */
 void ui_tester_pump(ui_tester *t, int64_t duration_ns);
 
+/* Pumps frames of 16 ms of (virtual) time until nothing is dirty or
+ * animating; false if still busy after timeout_ns. */
+bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns);
+
 /* Finders: the first element matching, or NULL; counts of all matches. */
 ui_element *ui_find_text(ui_tester *t, const char *text);
 size_t ui_count_text(ui_tester *t, const char *text);
 ui_element *ui_find_key(ui_tester *t, ui_key key);
 ui_element *ui_find_class(ui_tester *t, const ui_widget_class *cls);
 size_t ui_count_class(ui_tester *t, const ui_widget_class *cls);
+/* A text element below `ancestor`, or NULL. */
+ui_element *ui_find_text_in(ui_element *ancestor, const char *text);
 
 /* Taps the centre of e (down, up) and pumps. */
 void ui_tester_tap(ui_tester *t, ui_element *e);

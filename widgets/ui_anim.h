@@ -1,0 +1,46 @@
+/* ui_anim.h: animation controllers driven by frame time, and the progress
+ * indicators built on them. Main isolate only.
+ *
+ * A controller runs a value from 0 to 1 over its duration (through a curve),
+ * once or repeating. While it runs, a ticker wakes every frame interval,
+ * advances the value from the loop's clock (virtual in tests) and marks its
+ * owner element dirty, so the owner rebuilds each frame. Stopped or freed,
+ * it costs nothing: no timer, no frames.
+ */
+#ifndef UI_ANIM_H
+#define UI_ANIM_H
+
+#include "ui_widgets.h"
+
+typedef float (*ui_curve)(float t);
+float ui_curve_linear(float t);
+float ui_curve_ease_in_out(float t);
+
+/* Frame interval of tickers (60 Hz). */
+#define UI_FRAME_NS 16666667
+
+typedef struct ui_anim ui_anim;
+
+/* A stopped controller that rebuilds `owner` while it runs. Free it in the
+ * owner's dispose (a ticker outliving its widget is a bug). NULL when out of
+ * memory. */
+ui_anim *ui_anim_new(ui_element *owner, int64_t duration_ns, ui_curve curve, bool repeat);
+void ui_anim_free(ui_anim *a);
+/* Starts from 0 (or restarts). */
+void ui_anim_start(ui_anim *a);
+void ui_anim_stop(ui_anim *a);
+bool ui_anim_running(const ui_anim *a);
+/* The curved value in [0, 1]. */
+float ui_anim_value(const ui_anim *a);
+/* Tickers running in this isolate (a test that leaves one running is
+ * usually wrong). */
+size_t ui_anim_active(void);
+
+/* An indeterminate spinner: an arc turning once a second. */
+ui_widget *ui_spinner(ui_build *b, ui_key key, float size, ui_color color);
+/* A progress bar; value in [0, 1]. */
+ui_widget *ui_progress_bar(ui_build *b, float value, float width, float height, ui_color color);
+
+extern const ui_widget_class ui_spinner_class, ui_progress_class;
+
+#endif

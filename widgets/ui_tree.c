@@ -26,6 +26,10 @@ struct ui_element {
     int refs;         /* the tree's, plus ui_element_retain's */
     bool needs_layout;
     ui_constraints last_c; /* constraints of the last layout */
+    /* Inherited data: who depends on this element, and what it depends on. */
+    ui_element **dependents;
+    size_t ndependents, dep_cap;
+    ui_element *depends_on[4];
 };
 
 typedef struct arena_chunk {
@@ -260,9 +264,48 @@ static void forget_path(ui_tree *t, ui_element *e)
         if (t->path[i] == e) t->path[i] = NULL;
 }
 
+static void drop_dependent(ui_element *inh, ui_element *e)
+{
+    for (size_t i = 0; i < inh->ndependents; i++)
+        if (inh->dependents[i] == e) inh->dependents[i] = inh->dependents[--inh->ndependents];
+}
+
+ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls)
+{
+    ui_element *a = e->parent;
+    while (a && a->cls != cls)
+        a = a->parent;
+    if (!a) return NULL;
+    int slot = -1;
+    for (int i = 0; i < 4; i++) {
+        if (e->depends_on[i] == a) return a;
+        if (!e->depends_on[i] && slot < 0) slot = i;
+    }
+    if (slot < 0) return a; /* at most 4 kinds of inherited data per element */
+    if (a->ndependents == a->dep_cap) {
+        size_t cap = a->dep_cap ? a->dep_cap * 2 : 8;
+        ui_element **n = rt_realloc(a->dependents, cap * sizeof *n);
+        if (!n) return a;
+        a->dependents = n;
+        a->dep_cap = cap;
+    }
+    a->dependents[a->ndependents++] = e;
+    e->depends_on[slot] = a;
+    return a;
+}
+
 static void unmount(ui_element *e)
 {
     ui_tree *t = e->tree;
+    for (int i = 0; i < 4; i++)
+        if (e->depends_on[i]) drop_dependent(e->depends_on[i], e);
+    /* Dependents below are unmounted with us; others forget us. */
+    for (size_t i = 0; i < e->ndependents; i++)
+        for (int k = 0; k < 4; k++)
+            if (e->dependents[i]->depends_on[k] == e) e->dependents[i]->depends_on[k] = NULL;
+    rt_free(e->dependents);
+    e->dependents = NULL;
+    e->ndependents = 0;
     for (size_t i = 0; i < e->nkids; i++)
         unmount(e->kids[i]);
     if (e->cls->dispose) e->cls->dispose(e);
@@ -373,6 +416,9 @@ static ui_element *update_child(ui_element *parent, ui_element *old, const ui_wi
             }
         }
         set_props(old, w);
+        if (!same && old->cls->inherited)
+            for (size_t i = 0; i < old->ndependents; i++)
+                mark_dirty(old->dependents[i]);
         if (prev) old->cls->did_update_widget(old, prev);
         for (int i = 0; i < 4; i++)
             rt_free(prev_strings[i]);

@@ -68,6 +68,9 @@ struct ui_widget_class {
      * copies (widgets live only until the end of the frame). */
     size_t string_fields[4];
     int nstring_fields;
+    /* Inherited data: descendants read it with ui_depend_on, and rebuild
+     * when its props change. */
+    bool inherited;
 };
 
 struct ui_widget {
@@ -116,6 +119,11 @@ void ui_set_size(ui_element *e, ui_size s);
  * dispose, or on an ancestor of the element being built. fn, if given, runs
  * first with e's state. */
 void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx);
+
+/* The nearest ancestor of e whose class is cls (an inherited class), or
+ * NULL. e is then rebuilt whenever that ancestor's props change. Call from
+ * build. */
+ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls);
 
 /* ---- Layout helpers for render classes ---- */
 

@@ -525,3 +525,20 @@ void ui_tree_scroll(ui_tree *t, float x, float y, float dy)
         }
     }
 }
+
+/* ---- Theme: inherited data ---- */
+
+const ui_widget_class ui_theme_class = {
+    .name = "Theme", .props_size = sizeof(ui_theme_props), .inherited = true};
+
+ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child)
+{
+    return one(b, &ui_theme_class, 0, p, child);
+}
+
+const ui_theme_props *ui_theme_of(ui_element *e)
+{
+    static const ui_theme_props fallback = {{20, 20, 20, 255}, {50, 120, 240, 255}, 16};
+    ui_element *t = ui_depend_on(e, &ui_theme_class);
+    return t ? ui_props(t) : &fallback;
+}

@@ -80,6 +80,19 @@ float ui_list_offset(const ui_element *list);
 /* The innermost list under (x, y) scrolls by dy (a mouse wheel). */
 void ui_tree_scroll(ui_tree *t, float x, float y, float dy);
 
+/* A theme: inherited data read by descendants with ui_theme_of, which
+ * rebuild when it changes. */
+typedef struct ui_theme_props {
+    ui_color text_color;
+    ui_color primary;
+    float text_size;
+} ui_theme_props;
+extern const ui_widget_class ui_theme_class;
+ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child);
+/* The nearest theme above e (a built-in default when there is none);
+ * e rebuilds when it changes. Call from e's build. */
+const ui_theme_props *ui_theme_of(ui_element *e);
+
 /* Gives a widget a key (returns w). */
 ui_widget *ui_keyed(ui_widget *w, ui_key key);
 

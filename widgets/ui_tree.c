@@ -9,6 +9,7 @@
 #define ARENA_CHUNK 65536
 #define TIMINGS 240
 #define MAX_PATH 64
+#define GLOBAL_BIT (1ull << 63)
 
 struct ui_element {
     const ui_widget_class *cls;
@@ -30,6 +31,7 @@ struct ui_element {
     ui_element **dependents;
     size_t ndependents, dep_cap;
     ui_element *depends_on[4];
+    unsigned claimed; /* global keys: the frame that last placed it */
 };
 
 typedef struct arena_chunk {
@@ -59,6 +61,11 @@ struct ui_tree {
     unsigned built;
     ui_element *path[MAX_PATH];
     size_t npath;
+    /* Global keys: live keyed elements, and those detached this frame. */
+    ui_element **globals, **parked;
+    size_t nglobals, nparked, globals_cap, parked_cap;
+    bool in_frame;
+    unsigned frame_no;
 };
 
 /* ---- Keys ---- */
@@ -68,7 +75,7 @@ ui_key ui_key_str(const char *s)
     uint64_t h = 1469598103934665603u;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h << 1; /* even: never equal to an int key */
+    return (h << 1) & ~GLOBAL_BIT; /* even: never equal to an int key */
 }
 
 /* ---- The build arena ---- */
@@ -251,6 +258,7 @@ void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx)
 
 static void unmount(ui_element *e);
 static ui_element *inflate(ui_element *parent, const ui_widget *w);
+static void mark_needs_layout(ui_element *e);
 static void rebuild(ui_element *e, const ui_widget *w);
 
 static bool can_update(const ui_element *e, const ui_widget *w)
@@ -262,6 +270,28 @@ static void forget_path(ui_tree *t, ui_element *e)
 {
     for (size_t i = 0; i < t->npath; i++)
         if (t->path[i] == e) t->path[i] = NULL;
+}
+
+static bool push_ptr(ui_element ***arr, size_t *n, size_t *cap, ui_element *e)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        ui_element **a = rt_realloc(*arr, c * sizeof *a);
+        if (!a) return false;
+        *arr = a;
+        *cap = c;
+    }
+    (*arr)[(*n)++] = e;
+    return true;
+}
+
+static void drop_ptr(ui_element **arr, size_t *n, ui_element *e)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (arr[i] == e) {
+            arr[i] = arr[--*n];
+            return;
+        }
 }
 
 static void drop_dependent(ui_element *inh, ui_element *e)
@@ -294,9 +324,25 @@ ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls)
     return a;
 }
 
+static void dispose_tree(ui_element *e);
+
+/* Leaving the tree: a globally keyed element waits, whole, until the end of
+ * the frame in case it reappears under another parent. */
 static void unmount(ui_element *e)
 {
     ui_tree *t = e->tree;
+    if ((e->key & GLOBAL_BIT) && t->in_frame && e->mounted &&
+        push_ptr(&t->parked, &t->nparked, &t->parked_cap, e)) {
+        e->parent = NULL;
+        return;
+    }
+    dispose_tree(e);
+}
+
+static void dispose_tree(ui_element *e)
+{
+    ui_tree *t = e->tree;
+    if (e->key & GLOBAL_BIT) drop_ptr(t->globals, &t->nglobals, e);
     for (int i = 0; i < 4; i++)
         if (e->depends_on[i]) drop_dependent(e->depends_on[i], e);
     /* Dependents below are unmounted with us; others forget us. */
@@ -370,9 +416,61 @@ static bool set_props(ui_element *e, const ui_widget *w)
     return true;
 }
 
+static void set_depth(ui_element *e, int depth)
+{
+    e->depth = depth;
+    for (size_t i = 0; i < e->nkids; i++)
+        set_depth(e->kids[i], depth + 1);
+}
+
 static ui_element *inflate(ui_element *parent, const ui_widget *w)
 {
     ui_tree *t = parent->tree;
+    if (w->key & GLOBAL_BIT) {
+        /* Moved here from elsewhere in this frame: same element, same state. */
+        for (size_t i = 0; i < t->nparked; i++) {
+            ui_element *p = t->parked[i];
+            if (p->key == w->key && p->cls == w->cls) {
+                t->parked[i] = t->parked[--t->nparked];
+                p->claimed = t->frame_no;
+                p->parent = parent;
+                set_depth(p, parent->depth + 1);
+                p->needs_layout = true;
+                set_props(p, w);
+                rebuild(p, w);
+                return p;
+            }
+        }
+        /* Still mounted elsewhere: take it from its old parent (Flutter's
+         * reparenting), unless this frame already placed it: a duplicate. */
+        for (size_t i = 0; i < t->nglobals; i++) {
+            ui_element *g = t->globals[i];
+            if (g->key != w->key) continue;
+            if (g->claimed == t->frame_no || g->cls != w->cls) {
+                fprintf(stderr, "islet: duplicate global key: two '%s' widgets share one\n",
+                        w->cls->name);
+                abort();
+            }
+            ui_element *old = g->parent;
+            if (old) {
+                for (size_t k = 0; k < old->nkids; k++)
+                    if (old->kids[k] == g) {
+                        memmove(old->kids + k, old->kids + k + 1,
+                                (old->nkids - k - 1) * sizeof *old->kids);
+                        old->nkids--;
+                        break;
+                    }
+                mark_needs_layout(old);
+            }
+            g->claimed = t->frame_no;
+            g->parent = parent;
+            set_depth(g, parent->depth + 1);
+            mark_needs_layout(g);
+            set_props(g, w);
+            rebuild(g, w);
+            return g;
+        }
+    }
     ui_element *e = rt_calloc(1, sizeof *e);
     if (!e) return NULL;
     e->cls = w->cls;
@@ -383,6 +481,11 @@ static ui_element *inflate(ui_element *parent, const ui_widget *w)
     e->mounted = true;
     e->refs = 1;
     t->nelements++;
+    e->claimed = t->frame_no;
+    if ((w->key & GLOBAL_BIT) && !push_ptr(&t->globals, &t->nglobals, &t->globals_cap, e)) {
+        dispose_tree(e);
+        return NULL;
+    }
     if (!set_props(e, w) ||
         (w->cls->state_size && !(e->state = rt_calloc(1, w->cls->state_size)))) {
         unmount(e);
@@ -401,6 +504,14 @@ static ui_element *update_child(ui_element *parent, ui_element *old, const ui_wi
         return NULL;
     }
     if (can_update(old, w)) {
+        if (old->key & GLOBAL_BIT) {
+            if (old->claimed == old->tree->frame_no) {
+                fprintf(stderr, "islet: duplicate global key: two '%s' widgets share one\n",
+                        w->cls->name);
+                abort();
+            }
+            old->claimed = old->tree->frame_no;
+        }
         bool same = old->cls->props_size == 0 || props_equal(old->cls, old->props, w->props);
         /* An unchanged component that nobody dirtied keeps its subtree. */
         if (same && old->cls->build && !old->dirty) return old;
@@ -560,6 +671,8 @@ void ui_tree_free(ui_tree *t)
     unmount(t->root);
     arena_reset(&t->b);
     rt_free(t->dirty);
+    rt_free(t->globals);
+    rt_free(t->parked);
     rt_free(t);
 }
 
@@ -714,6 +827,8 @@ bool ui_tree_frame(ui_tree *t)
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
     t->built = 0;
+    t->in_frame = true;
+    t->frame_no++;
     /* Parents first: a parent's rebuild may rebuild (and clean) its children. */
     while (t->ndirty > 0) {
         qsort(t->dirty, t->ndirty, sizeof *t->dirty, by_depth);
@@ -726,6 +841,10 @@ bool ui_tree_frame(ui_tree *t)
             if (batch[i] && batch[i]->dirty) rebuild(batch[i], NULL);
         rt_free(batch);
     }
+    /* Globally keyed elements that did not reappear are disposed now. */
+    t->in_frame = false;
+    while (t->nparked > 0)
+        dispose_tree(t->parked[--t->nparked]);
     int64_t t1 = rt_monotonic_ns();
     ui_element *r = ui_tree_root(t);
     if (r) {

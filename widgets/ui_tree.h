@@ -40,7 +40,13 @@ typedef uint64_t ui_key;
 ui_key ui_key_str(const char *s);
 static inline ui_key ui_key_int(int64_t i)
 {
-    return ((uint64_t)i << 1) | 1;
+    return (((uint64_t)i << 1) | 1) & ~(1ull << 63);
+}
+/* A global key: unique in the tree; an element that moves to a new parent
+ * within one frame keeps its state. A duplicate aborts with a message. */
+static inline ui_key ui_key_global(const char *s)
+{
+    return ui_key_str(s) | (1ull << 63);
 }
 
 /* A widget class: the behaviour shared by all widgets of one type.

@@ -328,7 +328,76 @@ static void test_hit_test_innermost_first(void **state)
     end();
 }
 
+/* ---- Global keys: a move to a new parent keeps the state ---- */
+
+static int where; /* 0: under the first list, 1: under the second, 2: gone, 3: twice */
+
+static ui_widget *global_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    probe_props p = {"g", 10};
+    ui_widget *g = ui_widget_new(b, &probe_class, ui_key_global("g"), &p, NULL, 0);
+    ui_widget *g2 = ui_widget_new(b, &probe_class, ui_key_global("g"), &p, NULL, 0);
+    ui_widget *a = ui_widget_new(b, &list_class, 0, NULL, where == 0 || where == 3 ? &g : NULL,
+                                 where == 0 || where == 3 ? 1 : 0);
+    ui_widget *c = ui_widget_new(b, &list_class, 0, NULL,
+                                 where == 1   ? &g
+                                 : where == 3 ? &g2
+                                              : NULL,
+                                 where == 1 || where == 3 ? 1 : 0);
+    ui_widget *kids[] = {a, c};
+    return ui_widget_new(b, &list_class, 0, NULL, kids, 2);
+}
+
+static void test_global_key_reparenting_keeps_state(void **state)
+{
+    (void)state;
+    begin();
+    where = 0;
+    ui_tree_set_root(tree, global_root, NULL);
+    ui_tree_frame(tree);
+    ui_element *first = ui_element_child(ui_element_child(ui_tree_root(tree), 0), 0);
+    int id = ((probe_state *)ui_state(first))->id;
+    where = 1;
+    ui_tree_set_root(tree, global_root, NULL);
+    ui_tree_frame(tree);
+    ui_element *moved = ui_element_child(ui_element_child(ui_tree_root(tree), 1), 0);
+    assert_ptr_equal(moved, first);
+    assert_int_equal(((probe_state *)ui_state(moved))->id, id);
+    assert_int_equal(inits, 1);
+    assert_int_equal(disposes, 0);
+    /* And back, to a parent that is updated before the old one. */
+    where = 0;
+    ui_tree_set_root(tree, global_root, NULL);
+    ui_tree_frame(tree);
+    assert_ptr_equal(ui_element_child(ui_element_child(ui_tree_root(tree), 0), 0), first);
+    assert_int_equal(ui_element_child_count(ui_element_child(ui_tree_root(tree), 1)), 0);
+    assert_int_equal(inits, 1);
+    assert_int_equal(disposes, 0);
+    where = 2; /* gone: disposed when the frame ends */
+    ui_tree_set_root(tree, global_root, NULL);
+    ui_tree_frame(tree);
+    assert_int_equal(disposes, 1);
+    end();
+}
+
+static void child_duplicate_global_key(void)
+{
+    rt_main_enter(NULL);
+    tree = ui_tree_new(100, 100, NULL);
+    where = 3;
+    ui_tree_set_root(tree, global_root, NULL);
+    ui_tree_frame(tree);
+}
+
+static void test_duplicate_global_key_aborts(void **state)
+{
+    (void)state;
+    ts_expect_abort("duplicate-global-key", "duplicate global key: two 'Probe' widgets share one");
+}
+
 static const ts_child_case cases[] = {
+    {"duplicate-global-key", child_duplicate_global_key},
     {"set-state-after-dispose", child_set_state_after_dispose},
     {NULL, NULL},
 };
@@ -346,6 +415,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_set_state_merges_and_orders_by_depth),
         cmocka_unit_test(test_set_state_after_dispose_aborts),
         cmocka_unit_test(test_hit_test_innermost_first),
+        cmocka_unit_test(test_global_key_reparenting_keeps_state),
+        cmocka_unit_test(test_duplicate_global_key_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,7 @@ struct ui_tree {
     size_t nglobals, nparked, globals_cap, parked_cap;
     bool in_frame;
     unsigned frame_no;
+    ui_element *focus;
 };
 
 /* ---- Keys ---- */
@@ -342,6 +343,7 @@ static void unmount(ui_element *e)
 static void dispose_tree(ui_element *e)
 {
     ui_tree *t = e->tree;
+    if (t->focus == e) t->focus = NULL;
     if (e->key & GLOBAL_BIT) drop_ptr(t->globals, &t->nglobals, e);
     for (int i = 0; i < 4; i++)
         if (e->depends_on[i]) drop_dependent(e->depends_on[i], e);
@@ -878,6 +880,16 @@ static void visit(ui_element *e, int depth, void (*fn)(ui_element *, int, void *
     fn(e, depth, ctx);
     for (size_t i = 0; i < e->nkids; i++)
         visit(e->kids[i], depth + 1, fn, ctx);
+}
+
+ui_element *ui_tree_get_focus(ui_tree *t)
+{
+    return t->focus;
+}
+
+void ui_tree_set_focus(ui_tree *t, ui_element *e)
+{
+    t->focus = e;
 }
 
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx)

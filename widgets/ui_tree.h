@@ -172,6 +172,10 @@ void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
 /* The elements under (x, y), innermost first; returns how many (<= cap). */
 size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
 
+/* Keyboard focus: one element of the tree, forgotten when it unmounts. */
+ui_element *ui_tree_get_focus(ui_tree *t);
+void ui_tree_set_focus(ui_tree *t, ui_element *e);
+
 /* Calls fn on every element, depth first (for finders and dumps). */
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx);
 

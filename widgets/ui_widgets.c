@@ -344,7 +344,14 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     ui_color fill = !enabled     ? (ui_color){200, 200, 200, 255}
                     : s->pressed ? (ui_color){30, 90, 200, 255}
                                  : (ui_color){50, 120, 240, 255};
-    ui_box_props box = {.width = -1, .height = -1, .padding = 10, .color = fill, .radius = 6};
+    bool focused = ui_tree_focused(ui_element_tree(e)) == e;
+    ui_box_props box = {.width = -1,
+                        .height = -1,
+                        .padding = 10,
+                        .color = fill,
+                        .radius = 6,
+                        .border_width = focused ? 3 : 0,
+                        .border_color = {255, 200, 0, 255}};
     ui_widget *label = ui_text(b, p->label, 16, (ui_color){255, 255, 255, 255});
     ui_widget *look = ui_box(b, &box, label);
     if (!enabled) return look;
@@ -541,4 +548,119 @@ const ui_theme_props *ui_theme_of(ui_element *e)
     static const ui_theme_props fallback = {{20, 20, 20, 255}, {50, 120, 240, 255}, 16};
     ui_element *t = ui_depend_on(e, &ui_theme_class);
     return t ? ui_props(t) : &fallback;
+}
+
+/* ---- Stack and positioned ---- */
+
+typedef struct positioned_props {
+    float left, top;
+} positioned_props;
+
+const ui_widget_class ui_positioned_class = {.name = "Positioned",
+                                             .props_size = sizeof(positioned_props)};
+
+ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child)
+{
+    positioned_props p = {left, top};
+    return one(b, &ui_positioned_class, 0, &p, child);
+}
+
+static ui_size stack_layout(ui_element *e, ui_constraints c)
+{
+    ui_size me =
+        ui_constrain(c, (ui_size){c.max_w < UI_INF ? c.max_w : 0, c.max_h < UI_INF ? c.max_h : 0});
+    for (size_t i = 0; i < ui_element_child_count(e); i++) {
+        ui_element *k = ui_element_child(e, i);
+        ui_layout_child(k, ui_loosen(c));
+        float x = 0, y = 0;
+        if (ui_element_class(k) == &ui_positioned_class) {
+            const positioned_props *p = ui_props(k);
+            x = p->left;
+            y = p->top;
+        }
+        ui_position_child(k, x, y);
+    }
+    return me;
+}
+
+const ui_widget_class ui_stack_class = {.name = "Stack", .layout = stack_layout};
+
+ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n)
+{
+    return ui_widget_new(b, &ui_stack_class, 0, NULL, children, n);
+}
+
+/* ---- Image ---- */
+
+typedef struct image_props {
+    const uint32_t *rgba;
+    int px_w, px_h;
+    float w, h;
+} image_props;
+
+static ui_size image_layout(ui_element *e, ui_constraints c)
+{
+    const image_props *p = ui_props(e);
+    return ui_constrain(c, (ui_size){p->w, p->h});
+}
+
+static void image_paint(ui_element *e, void *canvas, float x, float y)
+{
+    const image_props *p = ui_props(e);
+    float ex, ey, w, h;
+    ui_element_rect(e, &ex, &ey, &w, &h);
+    if (p->rgba) ui_canvas_image(canvas, p->rgba, p->px_w, p->px_h, (ui_rect){x, y, w, h});
+}
+
+const ui_widget_class ui_image_class = {.name = "Image",
+                                        .props_size = sizeof(image_props),
+                                        .layout = image_layout,
+                                        .paint = image_paint};
+
+ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w, float h)
+{
+    image_props p = {rgba, px_w, px_h, w, h};
+    return one(b, &ui_image_class, 0, &p, NULL);
+}
+
+/* ---- Keyboard focus among buttons ---- */
+
+typedef struct focus_walk {
+    ui_element *focused, *prev, *next, *first, *last;
+    bool seen;
+} focus_walk;
+
+static void collect(ui_element *e, int depth, void *ctx)
+{
+    (void)depth;
+    focus_walk *w = ctx;
+    if (ui_element_class(e) != &ui_button_class) return;
+    if (!((const ui_button_props *)ui_props(e))->on_pressed) return; /* disabled */
+    if (!w->first) w->first = e;
+    if (w->seen && !w->next) w->next = e;
+    if (e == w->focused) w->seen = true;
+    if (!w->seen) w->prev = e;
+    w->last = e;
+}
+
+ui_element *ui_tree_focused(ui_tree *t)
+{
+    return ui_tree_get_focus(t);
+}
+
+void ui_tree_key(ui_tree *t, int key)
+{
+    ui_element *cur = ui_tree_get_focus(t);
+    if (key == UI_KEY_TAB || key == UI_KEY_BACKTAB) {
+        focus_walk w = {.focused = cur};
+        ui_tree_visit(t, collect, &w);
+        ui_element *to =
+            key == UI_KEY_TAB ? (w.next ? w.next : w.first) : (cur && w.prev ? w.prev : w.last);
+        if (!to || to == cur) return;
+        if (cur) ui_set_state(cur, NULL, NULL); /* repaint without the ring */
+        ui_tree_set_focus(t, to);
+        ui_set_state(to, NULL, NULL);
+        return;
+    }
+    if (cur && (key == UI_KEY_ENTER || key == UI_KEY_SPACE)) button_tap(cur);
 }

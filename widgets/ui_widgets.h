@@ -93,6 +93,24 @@ ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child);
  * e rebuilds when it changes. Call from e's build. */
 const ui_theme_props *ui_theme_of(ui_element *e);
 
+/* A stack: children painted in order, each at its ui_positioned offset (or
+ * top-left); the stack is as big as the constraints allow. */
+ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n);
+ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child);
+extern const ui_widget_class ui_stack_class, ui_positioned_class;
+
+/* An image from RGBA pixels (0xRRGGBBAA), drawn at w x h logical pixels. The
+ * pixels must stay valid while the widget is shown (the caller owns them). */
+ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w, float h);
+extern const ui_widget_class ui_image_class;
+
+/* Keyboard: Tab moves the focus to the next button (Shift+Tab back),
+ * Enter or Space presses the focused one. */
+enum { UI_KEY_TAB, UI_KEY_BACKTAB, UI_KEY_ENTER, UI_KEY_SPACE };
+void ui_tree_key(ui_tree *t, int key);
+/* The focused button element, or NULL. */
+ui_element *ui_tree_focused(ui_tree *t);
+
 /* Gives a widget a key (returns w). */
 ui_widget *ui_keyed(ui_widget *w, ui_key key);
 

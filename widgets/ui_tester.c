@@ -2,6 +2,7 @@
 #include "ui_tester.h"
 
 #include <string.h>
+#include <time.h>
 
 struct ui_tester {
     ui_canvas *canvas;
@@ -56,6 +57,23 @@ bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns)
         if (!ui_tree_needs_frame(t->tree)) return true;
     }
     return false;
+}
+
+bool ui_tester_wait_for(ui_tester *t, rt_future *f, int64_t timeout_ns)
+{
+    int64_t end = rt_monotonic_ns() + timeout_ns;
+    while (!rt_future_is_complete(f) && rt_monotonic_ns() < end) {
+        /* Messages from other isolates, then a frame; virtual time stays put,
+         * so this checks every millisecond instead of blocking on the clock. */
+        rt_run(RT_RUN_NOWAIT);
+        ui_tree_frame(t->tree);
+        if (!rt_future_is_complete(f)) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    ui_tree_frame(t->tree);
+    return rt_future_is_complete(f);
 }
 
 void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx)

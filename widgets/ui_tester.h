@@ -28,6 +28,11 @@ void ui_tester_pump(ui_tester *t, int64_t duration_ns);
  * animating; false if still busy after timeout_ns. */
 bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns);
 
+/* Real background work (compute, HTTP) in a test: waits in real time, up to
+ * timeout_ns, for f to complete, while the loop runs and frames keep being
+ * produced. True if it completed. (Virtual time does not move meanwhile.) */
+bool ui_tester_wait_for(ui_tester *t, rt_future *f, int64_t timeout_ns);
+
 /* Finders: the first element matching, or NULL; counts of all matches. */
 ui_element *ui_find_text(ui_tester *t, const char *text);
 size_t ui_count_text(ui_tester *t, const char *text);

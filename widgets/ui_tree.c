@@ -67,6 +67,11 @@ struct ui_tree {
     bool in_frame;
     unsigned frame_no;
     ui_element *focus;
+    struct frame_cb {
+        void (*fn)(void *ctx, int64_t now);
+        void *ctx;
+    } * before, *after;
+    size_t nbefore, nafter, before_cap, after_cap;
 };
 
 /* ---- Keys ---- */
@@ -675,6 +680,8 @@ void ui_tree_free(ui_tree *t)
     rt_free(t->dirty);
     rt_free(t->globals);
     rt_free(t->parked);
+    rt_free(t->before);
+    rt_free(t->after);
     rt_free(t);
 }
 
@@ -824,8 +831,45 @@ static int by_depth(const void *a, const void *b)
     return (dx > dy) - (dx < dy);
 }
 
+static int add_cb(struct frame_cb **arr, size_t *n, size_t *cap, void (*fn)(void *, int64_t),
+                  void *ctx)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        struct frame_cb *a = rt_realloc(*arr, c * sizeof *a);
+        if (!a) return RT_ENOMEM;
+        *arr = a;
+        *cap = c;
+    }
+    (*arr)[(*n)++] = (struct frame_cb){fn, ctx};
+    return RT_OK;
+}
+
+/* Runs and forgets the callbacks queued so far (new ones wait a frame). */
+static void run_cbs(struct frame_cb *arr, size_t *n, int64_t now)
+{
+    size_t k = *n;
+    for (size_t i = 0; i < k; i++)
+        arr[i].fn(arr[i].ctx, now);
+    memmove(arr, arr + k, (*n - k) * sizeof *arr);
+    *n -= k;
+}
+
+int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx)
+{
+    int rc = add_cb(&t->before, &t->nbefore, &t->before_cap, fn, ctx);
+    if (!rc) schedule_frame(t);
+    return rc;
+}
+
+int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx)
+{
+    return add_cb(&t->after, &t->nafter, &t->after_cap, fn, ctx);
+}
+
 bool ui_tree_frame(ui_tree *t)
 {
+    if (t->nbefore) run_cbs(t->before, &t->nbefore, rt_now());
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
     t->built = 0;
@@ -863,6 +907,7 @@ bool ui_tree_frame(ui_tree *t)
     ft.total_ns = t3 - ft.start_ns;
     ft.built = t->built;
     t->timings[t->tcount++ % TIMINGS] = ft;
+    if (t->nafter) run_cbs(t->after, &t->nafter, ft.start_ns);
     return true;
 }
 

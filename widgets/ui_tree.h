@@ -172,6 +172,11 @@ void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
 /* The elements under (x, y), innermost first; returns how many (<= cap). */
 size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
 
+/* Runs fn(ctx, frame start time) once, at the start of the next frame
+ * (which it schedules), or once after that frame has painted. */
+int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
+int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
+
 /* Keyboard focus: one element of the tree, forgotten when it unmounts. */
 ui_element *ui_tree_get_focus(ui_tree *t);
 void ui_tree_set_focus(ui_tree *t, ui_element *e);

@@ -1,0 +1,101 @@
+/* test_wait.c: real background work in a UI test; frame callbacks. */
+#include "test_support.h"
+#include "ui_tester.h"
+
+#include <stdio.h>
+#include <time.h>
+
+static rt_virtual_clock vclock;
+
+static rt_value *slow_square(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)cx;
+    struct timespec ts = {0, 30000000}; /* 30 ms of real work */
+    nanosleep(&ts, NULL);
+    int64_t x = rt_value_as_int(msg);
+    return rt_value_int(x * x);
+}
+
+typedef struct app_state {
+    rt_future *result;
+    int frames_seen;
+} app_state;
+
+static app_state app_st;
+
+static void got_result(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next;
+    ui_set_state(ctx, NULL, NULL); /* the completion triggers a rebuild */
+}
+
+static void result_init(ui_element *e)
+{
+    rt_value *v = rt_value_int(12);
+    app_st.result = rt_compute(slow_square, v);
+    rt_value_free(v);
+    rt_future_release(rt_future_then(rt_future_dup(app_st.result), got_result, NULL, e));
+}
+
+static ui_widget *result_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    char label[32];
+    const rt_value *v = rt_future_get_value(app_st.result);
+    snprintf(label, sizeof label, v ? "result: %lld" : "waiting",
+             v ? (long long)rt_value_as_int(v) : 0LL);
+    return ui_text(b, ui_strdup(b, label), 14, (ui_color){0, 0, 0, 255});
+}
+
+static const ui_widget_class result_class = {
+    .name = "Result", .init_state = result_init, .build = result_build};
+
+static ui_widget *app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &result_class, 0, NULL, NULL, 0);
+}
+
+static void count_frame(void *ctx, int64_t now)
+{
+    (void)now;
+    ++*(int *)ctx;
+}
+
+/* A future from real background work completes while the tree keeps
+ * pumping; its completion rebuilds the screen. */
+static void test_wait_for_compute_in_a_ui_test(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(200, 100, &vclock);
+    ui_tester_pump_widget(t, app, NULL);
+    assert_int_equal(ui_count_text(t, "waiting"), 1);
+    assert_true(ui_tester_wait_for(t, app_st.result, RT_SEC(10)));
+    assert_int_equal(ui_count_text(t, "result: 144"), 1);
+
+    /* Frame callbacks: one before the next frame, one after it painted. */
+    int before = 0, after = 0;
+    ui_tree_on_frame(ui_tester_tree(t), count_frame, &before);
+    ui_tree_after_frame(ui_tester_tree(t), count_frame, &after);
+    ui_element *r = ui_find_class(t, &result_class);
+    ui_set_state(r, NULL, NULL);
+    ui_tester_pump(t, 0);
+    assert_int_equal(before, 1);
+    assert_int_equal(after, 1);
+    ui_set_state(r, NULL, NULL);
+    ui_tester_pump(t, 0);
+    assert_int_equal(before + after, 2); /* once each */
+    ui_tester_free(t);
+    rt_future_release(app_st.result);
+    ts_main_leave();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wait_for_compute_in_a_ui_test),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

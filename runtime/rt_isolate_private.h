@@ -101,7 +101,8 @@ struct rt_isolate {
     size_t ntimers, timers_cap;
     uint64_t timer_seq;
     rt_link ports;
-    size_t keepalive; /* open listening ports + pending timers */
+    size_t keepalive;   /* open listening ports + pending timers */
+    size_t timers_live; /* pending timers */
     rt_clock *clock;
     int64_t now;
     rt_receive_port *default_port;

@@ -62,5 +62,8 @@ bool rt_timer_is_active(const rt_timer *t);
 uint64_t rt_timer_tick(const rt_timer *t);
 /* Cancels and frees an owned handle. */
 void rt_timer_free(rt_timer *t);
+/* Timers of the current isolate that can still fire (tests check that none
+ * is left behind). */
+size_t rt_timers_pending(void);
 
 #endif

@@ -110,6 +110,7 @@ int rt_timer_start(rt_timer **out, int64_t delay_ns, int64_t period_ns, rt_timer
         return rc;
     }
     iso->keepalive++;
+    iso->timers_live++;
     if (out) *out = t;
     return RT_OK;
 }
@@ -141,6 +142,7 @@ static void stop(rt_isolate *iso, rt_timer *t)
         rt__event_remove(iso, &t->ev);
     t->cancelled = true;
     iso->keepalive--;
+    iso->timers_live--;
 }
 
 void rt_timer_cancel(rt_timer *t)
@@ -257,4 +259,9 @@ void rt__timers_drop_all(rt_isolate *iso)
         t->destroy = NULL;
     }
     iso->ntimers = 0;
+}
+
+size_t rt_timers_pending(void)
+{
+    return rt__isolate_check(__func__)->timers_live;
 }

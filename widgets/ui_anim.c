@@ -4,6 +4,7 @@
 #include <math.h>
 
 struct ui_anim {
+    struct ui_anim *next_active; /* in the list of running tickers */
     ui_element *owner;
     int64_t duration, start;
     ui_curve curve;
@@ -13,6 +14,16 @@ struct ui_anim {
 };
 
 static size_t active;
+static ui_anim *active_list; /* running tickers, to name them in reports */
+
+static void list_remove(ui_anim *a)
+{
+    for (ui_anim **p = &active_list; *p; p = &(*p)->next_active)
+        if (*p == a) {
+            *p = a->next_active;
+            return;
+        }
+}
 
 float ui_curve_linear(float t)
 {
@@ -30,6 +41,7 @@ static void stop_ticker(ui_anim *a)
     rt_timer_free(a->ticker);
     a->ticker = NULL;
     active--;
+    list_remove(a);
 }
 
 static void tick(rt_timer *tm, void *ctx)
@@ -73,10 +85,13 @@ void ui_anim_start(ui_anim *a)
     a->start = rt_now();
     a->t = 0;
     a->running = true;
-    if (rt_timer_start(&a->ticker, UI_FRAME_NS, UI_FRAME_NS, tick, a, NULL) == RT_OK)
+    if (rt_timer_start(&a->ticker, UI_FRAME_NS, UI_FRAME_NS, tick, a, NULL) == RT_OK) {
         active++;
-    else
+        a->next_active = active_list;
+        active_list = a;
+    } else {
         a->ticker = NULL;
+    }
 }
 
 void ui_anim_stop(ui_anim *a)
@@ -98,6 +113,14 @@ float ui_anim_value(const ui_anim *a)
 size_t ui_anim_active(void)
 {
     return active;
+}
+
+const char *ui_anim_active_owner(size_t i)
+{
+    ui_anim *a = active_list;
+    while (a && i--)
+        a = a->next_active;
+    return a ? ui_element_class(a->owner)->name : NULL;
 }
 
 /* ---- Spinner: a stateful component owning a repeating controller ---- */

@@ -35,6 +35,8 @@ float ui_anim_value(const ui_anim *a);
 /* Tickers running in this isolate (a test that leaves one running is
  * usually wrong). */
 size_t ui_anim_active(void);
+/* The widget class name of the i-th running ticker's owner, or NULL. */
+const char *ui_anim_active_owner(size_t i);
 
 /* An indeterminate spinner: an arc turning once a second. */
 ui_widget *ui_spinner(ui_build *b, ui_key key, float size, ui_color color);

@@ -1,6 +1,8 @@
 /* ui_tester.c: the headless tester. */
+#include "ui_anim.h"
 #include "ui_tester.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -74,6 +76,23 @@ bool ui_tester_wait_for(ui_tester *t, rt_future *f, int64_t timeout_ns)
     }
     ui_tree_frame(t->tree);
     return rt_future_is_complete(f);
+}
+
+bool ui_tester_idle(ui_tester *t, char *why, size_t n)
+{
+    size_t tickers = ui_anim_active();
+    /* The tree's own frame timer is not a leftover. */
+    size_t timers = rt_timers_pending() - (ui_tree_needs_frame(t->tree) ? 1 : 0) - tickers;
+    if (!tickers && !timers) return true;
+    size_t len =
+        (size_t)snprintf(why, n, "%zu ticker%s still running", tickers, tickers == 1 ? "" : "s");
+    for (size_t i = 0; i < tickers && len < n; i++)
+        len +=
+            (size_t)snprintf(why + len, n - len, "%s%s", i ? ", " : " (", ui_anim_active_owner(i));
+    if (tickers && len < n) len += (size_t)snprintf(why + len, n - len, ")");
+    if (len < n)
+        snprintf(why + len, n - len, "; %zu timer%s pending", timers, timers == 1 ? "" : "s");
+    return false;
 }
 
 void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx)

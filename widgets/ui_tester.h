@@ -33,6 +33,12 @@ bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns);
  * produced. True if it completed. (Virtual time does not move meanwhile.) */
 bool ui_tester_wait_for(ui_tester *t, rt_future *f, int64_t timeout_ns);
 
+/* True when no animation ticks and no timer is pending; otherwise false
+ * with a sentence in why naming what is still running, e.g.
+ * "1 ticker still running (Spinner); 2 timers pending". Call at the end of
+ * a test: leftovers usually mean a widget forgot to stop something. */
+bool ui_tester_idle(ui_tester *t, char *why, size_t n);
+
 /* Finders: the first element matching, or NULL; counts of all matches. */
 ui_element *ui_find_text(ui_tester *t, const char *text);
 size_t ui_count_text(ui_tester *t, const char *text);

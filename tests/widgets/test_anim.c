@@ -4,6 +4,13 @@
 #include "ui_tester.h"
 
 static rt_virtual_clock vclock;
+
+static void nothing(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+}
+#define NULL_TIMER_FN nothing
 static bool show_spinner;
 
 static ui_widget *app(ui_build *b, void *ctx)
@@ -24,6 +31,9 @@ static void test_spinner_ticks_and_stops_with_its_widget(void **state)
     show_spinner = true;
     ui_tester_pump_widget(t, app, NULL);
     assert_int_equal(ui_anim_active(), 1);
+    char why[128];
+    assert_false(ui_tester_idle(t, why, sizeof why));
+    assert_string_equal(why, "1 ticker still running (Spinner); 0 timers pending");
     ui_frame_timing ft[4];
     size_t before = ui_tree_timings(ui_tester_tree(t), ft, 4);
     for (int i = 0; i < 3; i++)
@@ -46,6 +56,14 @@ static void test_spinner_ticks_and_stops_with_its_widget(void **state)
     ui_tester_pump_widget(t, app, NULL);
     assert_int_equal(ui_anim_active(), 0);
     assert_true(ui_tester_pump_and_settle(t, RT_SEC(1)));
+    assert_true(ui_tester_idle(t, why, sizeof why));
+    /* A stray timer is reported too. */
+    rt_timer *stray;
+    rt_timer_start(&stray, RT_SEC(60), 0, NULL_TIMER_FN, NULL, NULL);
+    assert_false(ui_tester_idle(t, why, sizeof why));
+    assert_string_equal(why, "0 tickers still running; 1 timer pending");
+    rt_timer_free(stray);
+    assert_true(ui_tester_idle(t, why, sizeof why));
     size_t settled = ui_tree_timings(ui_tester_tree(t), ft, 4);
     ui_tester_pump(t, RT_SEC(1));
     assert_int_equal(ui_tree_timings(ui_tester_tree(t), ft, 4), settled);

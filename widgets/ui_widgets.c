@@ -17,35 +17,153 @@ ui_widget *ui_keyed(ui_widget *w, ui_key key)
     return w;
 }
 
-/* ---- Text ---- */
+/* ---- Text: one line, wrapped lines, or one line with an ellipsis ---- */
 
-static void text_measure(ui_element *e, float *w, float *h)
+#define TEXT_LINES 16
+
+typedef struct text_state {
+    size_t start[TEXT_LINES], len[TEXT_LINES]; /* lines, as spans of the text */
+    float line_w[TEXT_LINES];
+    int nlines;
+    float line_h;
+    char *cut; /* the ellipsized line, owned */
+} text_state;
+
+static void measure_span(ui_element *e, const char *s, size_t n, float *w, float *h)
 {
     const ui_text_props *p = ui_props(e);
     void *canvas = ui_tree_canvas(ui_element_tree(e));
     if (canvas) {
-        ui_text_measure(canvas, p->text, strlen(p->text), p->size, p->bold, w, h);
+        ui_text_measure(canvas, s, n, p->size, p->bold, w, h);
     } else { /* no canvas: a deterministic estimate */
-        *w = 0.6f * p->size * (float)strlen(p->text);
+        *w = 0.6f * p->size * (float)n;
         *h = 1.2f * p->size;
     }
 }
 
+static void add_line(text_state *st, size_t start, size_t len, float w)
+{
+    if (st->nlines == TEXT_LINES) return;
+    st->start[st->nlines] = start;
+    st->len[st->nlines] = len;
+    st->line_w[st->nlines++] = w;
+}
+
+/* Greedy word wrap: as many words per line as fit in max_w. */
+static void wrap_lines(ui_element *e, text_state *st, const char *t, float max_w, int max_lines)
+{
+    size_t n = strlen(t), start = 0;
+    while (start < n && st->nlines < (max_lines ? max_lines : TEXT_LINES)) {
+        size_t end = start, fit = start;
+        float fit_w = 0, w, h;
+        while (end <= n) {
+            size_t next = end;
+            while (next < n && t[next] != ' ')
+                next++;
+            measure_span(e, t + start, next - start, &w, &h);
+            if (w > max_w && fit > start) break;
+            fit = next;
+            fit_w = w;
+            if (next >= n || w > max_w) break;
+            end = next + 1;
+        }
+        add_line(st, start, fit - start, fit_w);
+        start = fit;
+        while (start < n && t[start] == ' ')
+            start++;
+    }
+}
+
+/* One line cut to max_w with a trailing ellipsis. */
+static void ellipsize(ui_element *e, text_state *st, const char *t, float max_w)
+{
+    size_t n = strlen(t);
+    float w, h;
+    measure_span(e, t, n, &w, &h);
+    if (w <= max_w) {
+        add_line(st, 0, n, w);
+        return;
+    }
+    char *buf = rt_malloc(n + 4);
+    if (!buf) return;
+    size_t keep = n;
+    do {
+        do
+            keep--;
+        while (keep > 0 && ((unsigned char)t[keep] & 0xc0) == 0x80); /* UTF-8 boundary */
+        memcpy(buf, t, keep);
+        memcpy(buf + keep, "\xe2\x80\xa6", 4); /* "…" */
+        measure_span(e, buf, keep + 3, &w, &h);
+    } while (keep > 0 && w > max_w);
+    rt_free(st->cut);
+    st->cut = buf;
+    add_line(st, 0, keep + 3, w);
+}
+
 static ui_size text_layout(ui_element *e, ui_constraints c)
 {
+    const ui_text_props *p = ui_props(e);
+    text_state *st = ui_state(e);
+    st->nlines = 0;
+    rt_free(st->cut);
+    st->cut = NULL;
     float w, h;
-    text_measure(e, &w, &h);
-    return ui_constrain(c, (ui_size){w, h});
+    measure_span(e, "Ag", 2, &w, &h);
+    st->line_h = h;
+    if (p->ellipsis && c.max_w < UI_INF)
+        ellipsize(e, st, p->text, c.max_w);
+    else if (p->wrap && c.max_w < UI_INF)
+        wrap_lines(e, st, p->text, c.max_w, p->max_lines);
+    else {
+        measure_span(e, p->text, strlen(p->text), &w, &h);
+        add_line(st, 0, strlen(p->text), w);
+    }
+    float widest = 0;
+    for (int i = 0; i < st->nlines; i++)
+        widest = fmaxf(widest, st->line_w[i]);
+    int lines = st->nlines ? st->nlines : 1;
+    return ui_constrain(c, (ui_size){widest, st->line_h * (float)lines});
 }
 
 static void text_paint(ui_element *e, void *canvas, float x, float y)
 {
     const ui_text_props *p = ui_props(e);
-    ui_canvas_text(canvas, p->text, strlen(p->text), p->size, p->bold, p->color, x, y);
+    text_state *st = ui_state(e);
+    float ex, ey, w, h;
+    ui_element_rect(e, &ex, &ey, &w, &h);
+    for (int i = 0; i < st->nlines; i++) {
+        float dx = p->align == UI_CENTER ? (w - st->line_w[i]) / 2
+                   : p->align == UI_END  ? w - st->line_w[i]
+                                         : 0;
+        const char *s = st->cut ? st->cut : p->text + st->start[i];
+        ui_canvas_text(canvas, s, st->len[i], p->size, p->bold, p->color, x + roundf(dx),
+                       y + st->line_h * (float)i);
+    }
+}
+
+static void text_dispose(ui_element *e)
+{
+    rt_free(((text_state *)ui_state(e))->cut);
+}
+
+/* The lines laid out for a text element: count, and line i's bytes. */
+int ui_text_lines(ui_element *e)
+{
+    return ((text_state *)ui_state(e))->nlines;
+}
+
+const char *ui_text_line(ui_element *e, int i, size_t *len)
+{
+    const text_state *st = ui_state(e);
+    const ui_text_props *p = ui_props(e);
+    *len = st->len[i];
+    return st->cut ? st->cut : p->text + st->start[i];
 }
 
 const ui_widget_class ui_text_class = {.name = "Text",
                                        .props_size = sizeof(ui_text_props),
+                                       .state_size = sizeof(text_state),
+                                       .dispose = text_dispose,
                                        .layout = text_layout,
                                        .paint = text_paint,
                                        .string_fields = {offsetof(ui_text_props, text)},
@@ -58,7 +176,7 @@ ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p)
 
 ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color)
 {
-    ui_text_props p = {text, size, false, color};
+    ui_text_props p = {.text = text, .size = size, .color = color};
     return ui_text_ex(b, 0, &p);
 }
 

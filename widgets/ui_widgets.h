@@ -15,6 +15,10 @@ typedef struct ui_text_props {
     float size;
     bool bold;
     ui_color color;
+    bool wrap;     /* break lines at spaces to fit the width */
+    bool ellipsis; /* one line, cut with "…" when too wide */
+    int align;     /* UI_START, UI_CENTER, UI_END within the width */
+    int max_lines; /* 0: no limit (wrap only) */
 } ui_text_props;
 
 typedef struct ui_box_props {
@@ -55,6 +59,9 @@ extern const ui_widget_class ui_text_class, ui_box_class, ui_flex_class, ui_expa
 
 ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color);
 ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p);
+/* After layout: how many lines a text element shows, and line i's bytes. */
+int ui_text_lines(ui_element *e);
+const char *ui_text_line(ui_element *e, int i, size_t *len);
 ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child);
 ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child);
 ui_widget *ui_padding(ui_build *b, float all, ui_widget *child);

@@ -85,10 +85,39 @@ static void test_stack_image_focus_and_bad_text(void **state)
     ts_main_leave();
 }
 
+static ui_widget *centered_text(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_text_props p = {.text = "ab", .size = 16, .color = {0, 0, 0, 255}, .align = UI_CENTER};
+    ui_box_props bg = {.width = -1, .height = -1, .color = {255, 255, 255, 255}};
+    return ui_box(b, &bg, ui_sized(b, 200, 30, ui_text_ex(b, 0, &p)));
+}
+
+/* Centred text: its ink sits in the middle of the line, not at the left. */
+static void test_text_alignment(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(200, 30, &vclock);
+    ui_tester_pump_widget(t, centered_text, NULL);
+    int left = 200, right = -1;
+    for (int y = 0; y < 30; y++)
+        for (int x = 0; x < 200; x++)
+            if (ui_canvas_pixel(ui_tester_canvas(t), x, y).r < 128) {
+                if (x < left) left = x;
+                if (x > right) right = x;
+            }
+    assert_true(right > left);
+    assert_true(left > 80 && right < 120);
+    ui_tester_free(t);
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stack_image_focus_and_bad_text),
+        cmocka_unit_test(test_text_alignment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,12 +254,45 @@ static void test_counter_taps_rebuild(void **state)
     end();
 }
 
+/* ---- Text: wrapping and ellipsis (estimated metrics: 6 px a byte at size 10) ---- */
+
+static ui_widget *texts(ui_build *b)
+{
+    ui_text_props wrap = {.text = "aaa bbb ccc", .size = 10, .wrap = true};
+    ui_text_props cut = {.text = "abcdefghij", .size = 10, .ellipsis = true};
+    ui_widget *kids[] = {ui_sized(b, 50, 40, ui_text_ex(b, 0, &wrap)),
+                         ui_sized(b, 40, 20, ui_text_ex(b, 0, &cut))};
+    return ui_column(b, NULL, kids, 2);
+}
+
+static void test_text_wrap_and_ellipsis(void **state)
+{
+    (void)state;
+    begin(200, 100, texts);
+    ui_element *col = ui_tree_root(tree);
+    ui_element *wrap = kid(kid(col, 0), 0), *cut = kid(kid(col, 1), 0);
+    size_t len;
+    assert_int_equal(ui_text_lines(wrap), 2);
+    const char *l0 = ui_text_line(wrap, 0, &len);
+    assert_int_equal(len, 7);
+    assert_memory_equal(l0, "aaa bbb", 7);
+    const char *l1 = ui_text_line(wrap, 1, &len);
+    assert_int_equal(len, 3);
+    assert_memory_equal(l1, "ccc", 3);
+    assert_int_equal(ui_text_lines(cut), 1);
+    const char *c0 = ui_text_line(cut, 0, &len);
+    assert_int_equal(len, 6);
+    assert_memory_equal(c0, "abc\xe2\x80\xa6", 6);
+    end();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_column_with_expanded), cmocka_unit_test(test_row_centered),
-        cmocka_unit_test(test_row_space_between),    cmocka_unit_test(test_center_and_padding),
-        cmocka_unit_test(test_tap_and_slop),         cmocka_unit_test(test_counter_taps_rebuild),
+        cmocka_unit_test(test_column_with_expanded),   cmocka_unit_test(test_row_centered),
+        cmocka_unit_test(test_row_space_between),      cmocka_unit_test(test_center_and_padding),
+        cmocka_unit_test(test_tap_and_slop),           cmocka_unit_test(test_counter_taps_rebuild),
+        cmocka_unit_test(test_text_wrap_and_ellipsis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

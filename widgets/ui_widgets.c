@@ -108,14 +108,17 @@ static ui_size text_layout(ui_element *e, ui_constraints c)
     rt_free(st->cut);
     st->cut = NULL;
     float w, h;
-    measure_span(e, "Ag", 2, &w, &h);
-    st->line_h = h;
-    if (p->ellipsis && c.max_w < UI_INF)
+    if (p->ellipsis && c.max_w < UI_INF) {
+        measure_span(e, "Ag", 2, &w, &h);
+        st->line_h = h;
         ellipsize(e, st, p->text, c.max_w);
-    else if (p->wrap && c.max_w < UI_INF)
+    } else if (p->wrap && c.max_w < UI_INF) {
+        measure_span(e, "Ag", 2, &w, &h);
+        st->line_h = h;
         wrap_lines(e, st, p->text, c.max_w, p->max_lines);
-    else {
+    } else { /* the common case: one line, one measurement */
         measure_span(e, p->text, strlen(p->text), &w, &h);
+        st->line_h = h;
         add_line(st, 0, strlen(p->text), w);
     }
     float widest = 0;

@@ -32,6 +32,8 @@ struct ui_element {
     size_t ndependents, dep_cap;
     ui_element *depends_on[4];
     unsigned claimed; /* global keys: the frame that last placed it */
+    bool laid_out;    /* has had a layout with real constraints */
+    bool in_relayout; /* in the tree's relayout list */
 };
 
 typedef struct arena_chunk {
@@ -67,6 +69,8 @@ struct ui_tree {
     bool in_frame;
     unsigned frame_no;
     ui_element *focus;
+    ui_element **relayout; /* elements to lay out again, from their last constraints */
+    size_t nrelayout, relayout_cap;
     struct frame_cb {
         void (*fn)(void *ctx, int64_t now);
         void *ctx;
@@ -349,6 +353,9 @@ static void dispose_tree(ui_element *e)
 {
     ui_tree *t = e->tree;
     if (t->focus == e) t->focus = NULL;
+    if (e->in_relayout)
+        for (size_t i = 0; i < t->nrelayout; i++)
+            if (t->relayout[i] == e) t->relayout[i] = NULL;
     if (e->key & GLOBAL_BIT) drop_ptr(t->globals, &t->nglobals, e);
     for (int i = 0; i < 4; i++)
         if (e->depends_on[i]) drop_dependent(e->depends_on[i], e);
@@ -610,10 +617,51 @@ static void update_children(ui_element *parent, ui_widget **ws, size_t n)
 }
 
 /* e changed: it and its ancestors lay out again (their sizes may follow). */
+/* e changed: it lays out again at the next frame, from its own last
+ * constraints; its parent follows only if its size changes (a relayout
+ * boundary wherever sizes are stable). */
 static void mark_needs_layout(ui_element *e)
 {
-    for (; e && !e->needs_layout; e = e->parent)
-        e->needs_layout = true;
+    e->needs_layout = true;
+    if (e->in_relayout) return;
+    ui_tree *t = e->tree;
+    if (push_ptr(&t->relayout, &t->nrelayout, &t->relayout_cap, e))
+        e->in_relayout = true;
+    else
+        for (; e; e = e->parent)
+            e->needs_layout = true; /* no memory: the old way */
+}
+
+static int deepest_first(const void *a, const void *b)
+{
+    const ui_element *x = *(ui_element *const *)a, *y = *(ui_element *const *)b;
+    int dx = x ? x->depth : -1, dy = y ? y->depth : -1;
+    return (dy > dx) - (dy < dx);
+}
+
+/* Lays out what changed, deepest first; a size change moves up a level. */
+static void relayout(ui_tree *t)
+{
+    while (t->nrelayout > 0) {
+        qsort(t->relayout, t->nrelayout, sizeof *t->relayout, deepest_first);
+        ui_element *e = t->relayout[0];
+        memmove(t->relayout, t->relayout + 1, (t->nrelayout - 1) * sizeof *t->relayout);
+        t->nrelayout--;
+        if (!e) continue;
+        e->in_relayout = false;
+        if (!e->mounted || !e->needs_layout) continue;
+        if (!e->laid_out || !e->parent || e->parent == t->root) {
+            /* Never laid out, or the top: its parent (or the frame) does it. */
+            if (e->parent && e->parent != t->root)
+                mark_needs_layout(e->parent);
+            else
+                t->root->needs_layout = true;
+            continue;
+        }
+        float w = e->w, h = e->h;
+        ui_layout_child(e, e->last_c);
+        if (e->w != w || e->h != h) mark_needs_layout(e->parent);
+    }
 }
 
 static void rebuild(ui_element *e, const ui_widget *w)
@@ -682,6 +730,7 @@ void ui_tree_free(ui_tree *t)
     rt_free(t->parked);
     rt_free(t->before);
     rt_free(t->after);
+    rt_free(t->relayout);
     rt_free(t);
 }
 
@@ -749,6 +798,7 @@ ui_size ui_layout_child(ui_element *e, ui_constraints c)
     if (!e->needs_layout && same_constraints(c, e->last_c)) return (ui_size){e->w, e->h};
     e->needs_layout = false;
     e->last_c = c;
+    e->laid_out = true;
     ui_size s;
     if (e->cls->layout) {
         s = e->cls->layout(e, c);
@@ -893,7 +943,9 @@ bool ui_tree_frame(ui_tree *t)
         dispose_tree(t->parked[--t->nparked]);
     int64_t t1 = rt_monotonic_ns();
     ui_element *r = ui_tree_root(t);
-    if (r) {
+    relayout(t);
+    if (r && (t->root->needs_layout || r->needs_layout || !r->laid_out)) {
+        t->root->needs_layout = false;
         ui_layout_child(r, ui_tight(t->w, t->h));
         r->x = r->y = 0;
     }

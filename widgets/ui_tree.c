@@ -639,29 +639,34 @@ static int deepest_first(const void *a, const void *b)
     return (dy > dx) - (dy < dx);
 }
 
-/* Lays out what changed, deepest first; a size change moves up a level. */
-static void relayout(ui_tree *t)
+/* Lays out what changed, deepest first; a size change moves up a level.
+ * With a full layout coming anyway (the root changed), just forgets. */
+static void relayout(ui_tree *t, bool full)
 {
-    while (t->nrelayout > 0) {
-        qsort(t->relayout, t->nrelayout, sizeof *t->relayout, deepest_first);
-        ui_element *e = t->relayout[0];
-        memmove(t->relayout, t->relayout + 1, (t->nrelayout - 1) * sizeof *t->relayout);
-        t->nrelayout--;
-        if (!e) continue;
-        e->in_relayout = false;
-        if (!e->mounted || !e->needs_layout) continue;
-        if (!e->laid_out || !e->parent || e->parent == t->root) {
-            /* Never laid out, or the top: its parent (or the frame) does it. */
-            if (e->parent && e->parent != t->root)
-                mark_needs_layout(e->parent);
-            else
-                t->root->needs_layout = true;
-            continue;
+    size_t done = 0;
+    while (done < t->nrelayout) {
+        /* Sort what is not processed yet: parents queued meanwhile join in. */
+        qsort(t->relayout + done, t->nrelayout - done, sizeof *t->relayout, deepest_first);
+        size_t end = t->nrelayout;
+        for (; done < end; done++) {
+            ui_element *e = t->relayout[done];
+            if (!e) continue;
+            e->in_relayout = false;
+            if (full || !e->mounted || !e->needs_layout) continue;
+            if (!e->laid_out || !e->parent || e->parent == t->root) {
+                /* Never laid out, or the top: its parent (or the frame) does it. */
+                if (e->parent && e->parent != t->root)
+                    mark_needs_layout(e->parent);
+                else
+                    t->root->needs_layout = true;
+                continue;
+            }
+            float w = e->w, h = e->h;
+            ui_layout_child(e, e->last_c);
+            if (e->w != w || e->h != h) mark_needs_layout(e->parent);
         }
-        float w = e->w, h = e->h;
-        ui_layout_child(e, e->last_c);
-        if (e->w != w || e->h != h) mark_needs_layout(e->parent);
     }
+    t->nrelayout = 0;
 }
 
 static void rebuild(ui_element *e, const ui_widget *w)
@@ -943,8 +948,9 @@ bool ui_tree_frame(ui_tree *t)
         dispose_tree(t->parked[--t->nparked]);
     int64_t t1 = rt_monotonic_ns();
     ui_element *r = ui_tree_root(t);
-    relayout(t);
-    if (r && (t->root->needs_layout || r->needs_layout || !r->laid_out)) {
+    bool full = r && (t->root->needs_layout || !r->laid_out);
+    relayout(t, full);
+    if (r && (full || t->root->needs_layout || r->needs_layout)) {
         t->root->needs_layout = false;
         ui_layout_child(r, ui_tight(t->w, t->h));
         r->x = r->y = 0;

@@ -344,8 +344,10 @@ static void unmount(ui_element *e)
     if ((e->key & GLOBAL_BIT) && t->in_frame && e->mounted &&
         push_ptr(&t->parked, &t->nparked, &t->parked_cap, e)) {
         e->parent = NULL;
+        if (e->cls->deactivate) e->cls->deactivate(e);
         return;
     }
+    if (e->cls->deactivate && e->mounted) e->cls->deactivate(e);
     dispose_tree(e);
 }
 
@@ -447,6 +449,7 @@ static ui_element *inflate(ui_element *parent, const ui_widget *w)
             if (p->key == w->key && p->cls == w->cls) {
                 t->parked[i] = t->parked[--t->nparked];
                 p->claimed = t->frame_no;
+                if (p->cls->activate) p->cls->activate(p);
                 p->parent = parent;
                 set_depth(p, parent->depth + 1);
                 p->needs_layout = true;

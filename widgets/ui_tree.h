@@ -61,6 +61,10 @@ struct ui_widget_class {
     void (*init_state)(ui_element *e);
     void (*did_update_widget)(ui_element *e, const void *old_props);
     void (*dispose)(ui_element *e);
+    /* Leaving the tree (before dispose, or while a globally keyed element
+     * waits to be reinserted), and coming back after a move. */
+    void (*deactivate)(ui_element *e);
+    void (*activate)(ui_element *e);
     /* Render: sizes e within c and positions its children (ui_layout_child). */
     ui_size (*layout)(ui_element *e, ui_constraints c);
     /* Paint: draws e at its global origin; children are painted after,

@@ -19,7 +19,19 @@ typedef struct probe_state {
     char seen_label[32];
 } probe_state;
 
-static int next_id, inits, disposes, updates, probe_builds;
+static int next_id, inits, disposes, updates, probe_builds, deactivations, activations;
+
+static void probe_deactivate(ui_element *e)
+{
+    (void)e;
+    deactivations++;
+}
+
+static void probe_activate(ui_element *e)
+{
+    (void)e;
+    activations++;
+}
 static char order[256];
 
 static void probe_init(ui_element *e)
@@ -54,6 +66,8 @@ static const ui_widget_class probe_class = {.name = "Probe",
                                             .init_state = probe_init,
                                             .did_update_widget = probe_update,
                                             .dispose = probe_dispose,
+                                            .deactivate = probe_deactivate,
+                                            .activate = probe_activate,
                                             .layout = leaf_layout,
                                             .string_fields = {offsetof(probe_props, label)},
                                             .nstring_fields = 1};
@@ -131,7 +145,7 @@ static const char *label_at(size_t i)
 static void begin(void)
 {
     ts_main_enter(NULL);
-    next_id = inits = disposes = updates = probe_builds = 0;
+    next_id = inits = disposes = updates = probe_builds = deactivations = activations = 0;
     order[0] = 0;
     tree = ui_tree_new(400, 300, NULL);
     assert_non_null(tree);
@@ -374,10 +388,14 @@ static void test_global_key_reparenting_keeps_state(void **state)
     assert_int_equal(ui_element_child_count(ui_element_child(ui_tree_root(tree), 1)), 0);
     assert_int_equal(inits, 1);
     assert_int_equal(disposes, 0);
+    /* The first move parked it (deactivate, activate); the second stole it. */
+    assert_int_equal(deactivations, 1);
+    assert_int_equal(activations, 1);
     where = 2; /* gone: disposed when the frame ends */
     ui_tree_set_root(tree, global_root, NULL);
     ui_tree_frame(tree);
     assert_int_equal(disposes, 1);
+    assert_int_equal(deactivations, 2);
     end();
 }
 

@@ -60,9 +60,9 @@ bench-compare: deps build-bench/Makefile
 	cmake --build build-bench -j $(JOBS) --target benchmarks
 	./scripts/bench-compare build-bench
 
-demo:
-	@echo "islet: the desktop demo is not built yet (see Status in README.md)." >&2
-	@exit 1
+demo: deps build/Makefile
+	cmake --build build -j $(JOBS) --target islet_demo
+	./build/app/islet_demo $(DEMO_ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -69,6 +69,8 @@ struct ui_tree {
     bool in_frame;
     unsigned frame_no;
     ui_element *focus;
+    void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
+    void *paint_ctx;
     ui_element **relayout; /* elements to lay out again, from their last constraints */
     size_t nrelayout, relayout_cap;
     struct frame_cb {
@@ -959,13 +961,17 @@ bool ui_tree_frame(ui_tree *t)
         r->x = r->y = 0;
     }
     int64_t t2 = rt_monotonic_ns();
+    if (t->paint_begin) t->paint_begin(t->paint_ctx);
     if (r && t->canvas) paint(r, t->canvas, 0, 0);
     int64_t t3 = rt_monotonic_ns();
+    if (t->paint_end) t->paint_end(t->paint_ctx);
+    int64_t t4 = rt_monotonic_ns();
     arena_reset(&t->b);
     ft.build_ns = t1 - ft.start_ns;
     ft.layout_ns = t2 - t1;
     ft.paint_ns = t3 - t2;
-    ft.total_ns = t3 - ft.start_ns;
+    ft.raster_ns = t4 - t3;
+    ft.total_ns = t4 - ft.start_ns;
     ft.built = t->built;
     t->timings[t->tcount++ % TIMINGS] = ft;
     if (t->nafter) run_cbs(t->after, &t->nafter, ft.start_ns);
@@ -986,6 +992,22 @@ static void visit(ui_element *e, int depth, void (*fn)(ui_element *, int, void *
     fn(e, depth, ctx);
     for (size_t i = 0; i < e->nkids; i++)
         visit(e->kids[i], depth + 1, fn, ctx);
+}
+
+void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(void *ctx),
+                             void *ctx)
+{
+    t->paint_begin = begin;
+    t->paint_end = end;
+    t->paint_ctx = ctx;
+}
+
+void ui_tree_set_size(ui_tree *t, float w, float h)
+{
+    t->w = w;
+    t->h = h;
+    t->root->needs_layout = true;
+    mark_dirty(t->root);
 }
 
 ui_element *ui_tree_get_focus(ui_tree *t)

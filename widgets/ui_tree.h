@@ -146,7 +146,7 @@ ui_constraints ui_loosen(ui_constraints c);
 /* ---- Trees and frames ---- */
 
 typedef struct ui_frame_timing {
-    int64_t start_ns, build_ns, layout_ns, paint_ns, total_ns;
+    int64_t start_ns, build_ns, layout_ns, paint_ns, raster_ns, total_ns;
     unsigned built; /* elements built this frame */
 } ui_frame_timing;
 
@@ -180,6 +180,13 @@ size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t c
  * (which it schedules), or once after that frame has painted. */
 int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
 int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
+
+/* Painting hooks of a window binding: begin runs before the tree paints
+ * (clear), end after (present; its time is the frame's raster time). */
+void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(void *ctx),
+                             void *ctx);
+/* A new size (a resized window): lays everything out again. */
+void ui_tree_set_size(ui_tree *t, float w, float h);
 
 /* Keyboard focus: one element of the tree, forgotten when it unmounts. */
 ui_element *ui_tree_get_focus(ui_tree *t);

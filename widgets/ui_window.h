@@ -1,0 +1,37 @@
+/* ui_window.h: the SDL binding. Runs a widget tree in a desktop window (or
+ * headless, offscreen) on the main isolate.
+ *
+ * The main isolate waits in one place for SDL input and isolate messages:
+ * its waiter is SDL_WaitEventTimeout, and other isolates wake it with
+ * SDL_PushEvent. SDL events become events on the main isolate's queue:
+ * pointer events hit-test the tree, the wheel scrolls, Tab/Enter/Space drive
+ * focus, Escape or Ctrl+Q (or closing the window) quits. Frames are painted
+ * when something is dirty and presented with vsync when the renderer has it.
+ * Main thread only.
+ */
+#ifndef UI_WINDOW_H
+#define UI_WINDOW_H
+
+#include "ui_tester.h"
+
+typedef struct ui_window_options {
+    const char *title;
+    int width, height;      /* logical pixels */
+    bool headless;          /* offscreen software renderer, no window */
+    int64_t exit_after_ns;  /* > 0: quit after this long */
+    const char *screenshot; /* write a BMP of the last frame at exit */
+    /* Called once the window and tree exist (e.g. to start work). */
+    void (*on_start)(ui_tree *t, void *ctx);
+    /* Called for keys the binding does not handle (SDL keycodes). */
+    void (*on_key)(ui_tree *t, int sdl_keycode, void *ctx);
+} ui_window_options;
+
+/* Enters the main isolate, runs root in a window until quit, leaves the
+ * main isolate (stopping every isolate). Returns 0, or 1 with a message on
+ * stderr when SDL cannot start. */
+int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx),
+                  void *ctx);
+/* Asks the running window to quit (from any callback on the main isolate). */
+void ui_window_quit(void);
+
+#endif

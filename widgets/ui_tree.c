@@ -69,6 +69,7 @@ struct ui_tree {
     bool in_frame;
     unsigned frame_no;
     ui_element *focus;
+    ui_element *hovered;
     void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
     void *paint_ctx;
     ui_element **relayout; /* elements to lay out again, from their last constraints */
@@ -357,6 +358,7 @@ static void dispose_tree(ui_element *e)
 {
     ui_tree *t = e->tree;
     if (t->focus == e) t->focus = NULL;
+    if (t->hovered == e) t->hovered = NULL;
     if (e->in_relayout)
         for (size_t i = 0; i < t->nrelayout; i++)
             if (t->relayout[i] == e) t->relayout[i] = NULL;
@@ -862,8 +864,24 @@ size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t c
     return n;
 }
 
+static void hover(ui_tree *t, float x, float y)
+{
+    ui_element *path[MAX_PATH], *taker = NULL;
+    size_t n = ui_tree_hit_test(t, x, y, path, MAX_PATH);
+    for (size_t i = 0; i < n && !taker; i++)
+        if (path[i]->cls->pointer && path[i]->cls->pointer(path[i], UI_POINTER_HOVER, x, y))
+            taker = path[i];
+    if (taker == t->hovered) return;
+    if (t->hovered) t->hovered->cls->pointer(t->hovered, UI_POINTER_EXIT, x, y);
+    t->hovered = taker;
+}
+
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
 {
+    if (kind == UI_POINTER_HOVER) {
+        hover(t, x, y);
+        return;
+    }
     if (kind == UI_POINTER_DOWN) {
         ui_element *path[MAX_PATH];
         size_t n = ui_tree_hit_test(t, x, y, path, MAX_PATH);

@@ -172,6 +172,9 @@ size_t ui_tree_element_count(const ui_tree *t);
 /* Pointer input: kind is UI_POINTER_DOWN/MOVE/UP/CANCEL. Hit testing at
  * DOWN picks the handler (see ui_widget_class.pointer). */
 enum { UI_POINTER_DOWN, UI_POINTER_MOVE, UI_POINTER_UP, UI_POINTER_CANCEL };
+/* A mouse moving with no button down: the innermost element taking
+ * UI_POINTER_HOVER is hovered; the one it replaces gets UI_POINTER_EXIT. */
+enum { UI_POINTER_HOVER = 10, UI_POINTER_EXIT };
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
 /* The elements under (x, y), innermost first; returns how many (<= cap). */
 size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);

@@ -410,6 +410,11 @@ static bool gesture_pointer(ui_element *e, int kind, float x, float y)
             return true;
         }
         return false;
+    case UI_POINTER_HOVER:
+    case UI_POINTER_EXIT:
+        if (!p->on_hover) return false;
+        p->on_hover(p->ctx, kind == UI_POINTER_HOVER);
+        return true;
     default:
         if (s->tracking && p->on_tap_cancel) p->on_tap_cancel(p->ctx);
         s->tracking = false;
@@ -430,9 +435,21 @@ ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child)
 /* ---- Button: a stateful component with a pressed look ---- */
 
 typedef struct button_state {
-    bool pressed;
+    bool pressed, hovered;
     ui_element *self;
 } button_state;
+
+static void set_hovered(void *state, void *ctx)
+{
+    ((button_state *)state)->hovered = ctx != NULL;
+}
+
+static void button_hover(void *ctx, bool inside)
+{
+    ui_element *e = ctx;
+    if (((button_state *)ui_state(e))->hovered != inside)
+        ui_set_state(e, set_hovered, inside ? (void *)1 : NULL);
+}
 
 static void set_pressed(void *state, void *ctx)
 {
@@ -464,6 +481,7 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     bool enabled = p->on_pressed != NULL;
     ui_color fill = !enabled     ? (ui_color){200, 200, 200, 255}
                     : s->pressed ? (ui_color){30, 90, 200, 255}
+                    : s->hovered ? (ui_color){80, 145, 250, 255}
                                  : (ui_color){50, 120, 240, 255};
     bool focused = ui_tree_focused(ui_element_tree(e)) == e;
     ui_box_props box = {.width = -1,
@@ -476,7 +494,7 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     ui_widget *label = ui_text(b, p->label, 16, (ui_color){255, 255, 255, 255});
     ui_widget *look = ui_box(b, &box, label);
     if (!enabled) return look;
-    ui_gesture_props g = {button_tap, button_down, button_up, e};
+    ui_gesture_props g = {button_tap, button_down, button_up, button_hover, e};
     return ui_gesture(b, &g, look);
 }
 

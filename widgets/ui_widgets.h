@@ -41,6 +41,7 @@ typedef struct ui_gesture_props {
     void (*on_tap)(void *ctx);
     void (*on_tap_down)(void *ctx);
     void (*on_tap_cancel)(void *ctx);
+    void (*on_hover)(void *ctx, bool inside); /* mouse over / gone */
     void *ctx;
 } ui_gesture_props;
 

@@ -92,8 +92,8 @@ static void handle_event(win *w, const SDL_Event *e)
                             (float)e->button.x, (float)e->button.y);
         break;
     case SDL_MOUSEMOTION:
-        if (e->motion.state & SDL_BUTTON_LMASK)
-            ui_tree_pointer(t, UI_POINTER_MOVE, (float)e->motion.x, (float)e->motion.y);
+        ui_tree_pointer(t, e->motion.state & SDL_BUTTON_LMASK ? UI_POINTER_MOVE : UI_POINTER_HOVER,
+                        (float)e->motion.x, (float)e->motion.y);
         break;
     case SDL_MOUSEWHEEL: {
         int x, y;

@@ -79,6 +79,17 @@ static void test_counter_through_the_tester(void **state)
     assert_int_equal(ui_tree_timings(ui_tester_tree(t), ft, 8), frames);
     assert_true(ft[0].total_ns >= ft[0].build_ns);
 
+    /* Hovering lightens the button; leaving restores it. */
+    ui_element_rect(ui_find_class(t, &ui_button_class), &x, &y, &w, &h);
+    ui_tree_pointer(ui_tester_tree(t), UI_POINTER_HOVER, x + w / 2, y + h / 2);
+    ui_tester_pump(t, 0);
+    c = ui_canvas_pixel(ui_tester_canvas(t), (int)x + 3, (int)(y + h / 2));
+    assert_int_equal(c.r, 80);
+    ui_tree_pointer(ui_tester_tree(t), UI_POINTER_HOVER, 1, 1);
+    ui_tester_pump(t, 0);
+    c = ui_canvas_pixel(ui_tester_canvas(t), (int)x + 3, (int)(y + h / 2));
+    assert_int_equal(c.r, 50);
+
     /* A drag beyond the slop is not a tap. */
     ui_tester_drag(t, ui_find_text(t, "+"), 40, 0);
     assert_int_equal(ui_count_text(t, "count: 1"), 1);

@@ -14,9 +14,14 @@ struct ui_tester {
 
 ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc)
 {
+    return ui_tester_new_scaled(width, height, 1.0f, vc);
+}
+
+ui_tester *ui_tester_new_scaled(float width, float height, float scale, rt_virtual_clock *vc)
+{
     ui_tester *t = rt_calloc(1, sizeof *t);
     if (!t) return NULL;
-    t->canvas = ui_canvas_new_offscreen((int)width, (int)height, 1.0f);
+    t->canvas = ui_canvas_new_offscreen((int)(width * scale), (int)(height * scale), scale);
     t->tree = t->canvas ? ui_tree_new(width, height, t->canvas) : NULL;
     if (!t->tree) {
         ui_canvas_free(t->canvas);
@@ -202,5 +207,13 @@ void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy)
     ui_tree_pointer(t->tree, UI_POINTER_DOWN, x, y);
     ui_tree_pointer(t->tree, UI_POINTER_MOVE, x + dx, y + dy);
     ui_tree_pointer(t->tree, UI_POINTER_UP, x + dx, y + dy);
+    ui_tester_pump(t, 0);
+}
+
+void ui_tester_scroll(ui_tester *t, ui_element *e, float dy)
+{
+    float x, y;
+    centre(e, &x, &y);
+    ui_tree_scroll(t->tree, x, y, dy);
     ui_tester_pump(t, 0);
 }

@@ -14,6 +14,9 @@ typedef struct ui_tester ui_tester;
 
 /* vc may be NULL (real time). NULL when out of memory. */
 ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc);
+/* The same at a device scale (2: a high-DPI screen): the tree works in
+ * logical pixels, the canvas draws (and renders text) at width * scale. */
+ui_tester *ui_tester_new_scaled(float width, float height, float scale, rt_virtual_clock *vc);
 void ui_tester_free(ui_tester *t);
 ui_tree *ui_tester_tree(ui_tester *t);
 ui_canvas *ui_tester_canvas(ui_tester *t);
@@ -50,6 +53,8 @@ ui_element *ui_find_text_in(ui_element *ancestor, const char *text);
 
 /* Taps the centre of e (down, up) and pumps. */
 void ui_tester_tap(ui_tester *t, ui_element *e);
+/* Scrolls the list under e's centre by dy (a wheel) and pumps. */
+void ui_tester_scroll(ui_tester *t, ui_element *e, float dy);
 /* Presses at e's centre, moves by (dx, dy), releases, and pumps. */
 void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy);
 

@@ -31,9 +31,10 @@ struct ui_element {
     ui_element **dependents;
     size_t ndependents, dep_cap;
     ui_element *depends_on[4];
-    unsigned claimed; /* global keys: the frame that last placed it */
-    bool laid_out;    /* has had a layout with real constraints */
-    bool in_relayout; /* in the tree's relayout list */
+    unsigned claimed;            /* global keys: the frame that last placed it */
+    bool laid_out;               /* has had a layout with real constraints */
+    const ui_widget *last_const; /* the const widget it was built from */
+    bool in_relayout;            /* in the tree's relayout list */
 };
 
 typedef struct arena_chunk {
@@ -137,7 +138,7 @@ ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key, co
     if (!w || (cls->props_size && !p) || (nchildren && !kids)) return NULL;
     if (p) memcpy(p, props, cls->props_size);
     if (kids) memcpy(kids, children, nchildren * sizeof *kids);
-    *w = (ui_widget){cls, key, p, kids, nchildren};
+    *w = (ui_widget){cls, key, p, kids, nchildren, false};
     return w;
 }
 
@@ -513,6 +514,7 @@ static ui_element *inflate(ui_element *parent, const ui_widget *w)
         return NULL;
     }
     if (w->cls->init_state) w->cls->init_state(e);
+    e->last_const = w->is_const ? w : NULL;
     rebuild(e, w);
     return e;
 }
@@ -524,6 +526,8 @@ static ui_element *update_child(ui_element *parent, ui_element *old, const ui_wi
         if (old) unmount(old);
         return NULL;
     }
+    /* The same const widget as last time: nothing below can differ. */
+    if (old && w->is_const && old->last_const == w && !old->dirty) return old;
     if (can_update(old, w)) {
         if (old->key & GLOBAL_BIT) {
             if (old->claimed == old->tree->frame_no) {
@@ -548,6 +552,7 @@ static ui_element *update_child(ui_element *parent, ui_element *old, const ui_wi
             }
         }
         set_props(old, w);
+        old->last_const = w->is_const ? w : NULL;
         if (!same && old->cls->inherited)
             for (size_t i = 0; i < old->ndependents; i++)
                 mark_dirty(old->dependents[i]);

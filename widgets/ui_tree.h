@@ -89,7 +89,17 @@ struct ui_widget {
     const void *props;
     ui_widget **children;
     size_t nchildren;
+    /* Set for widgets that outlive frames (static, built once with
+     * UI_CONST_WIDGET): the same pointer again means an identical widget,
+     * and its whole subtree is skipped, as Flutter does for const widgets. */
+    bool is_const;
 };
+
+/* A widget in static storage: identical across frames by address. */
+#define UI_CONST_WIDGET(cls_, props_ptr)                                                           \
+    {                                                                                              \
+        .cls = (cls_), .props = (props_ptr), .is_const = true                                      \
+    }
 
 /* ---- Building widgets (inside build functions) ---- */
 

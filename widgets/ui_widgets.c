@@ -242,27 +242,40 @@ ui_widget *ui_padding(ui_build *b, float all, ui_widget *child)
 
 /* ---- Center ---- */
 
-static ui_size center_layout(ui_element *e, ui_constraints c)
+typedef struct align_props {
+    float x, y;
+} align_props;
+
+static ui_size align_layout(ui_element *e, ui_constraints c)
 {
+    const align_props *p = ui_props(e);
     ui_element *child = ui_element_child(e, 0);
     ui_size s = child ? ui_layout_child(child, ui_loosen(c)) : (ui_size){0, 0};
     ui_size me = {c.max_w < UI_INF ? c.max_w : s.w, c.max_h < UI_INF ? c.max_h : s.h};
     me = ui_constrain(c, me);
-    if (child) ui_position_child(child, roundf((me.w - s.w) / 2), roundf((me.h - s.h) / 2));
+    if (child) ui_position_child(child, roundf((me.w - s.w) * p->x), roundf((me.h - s.h) * p->y));
     return me;
 }
 
-const ui_widget_class ui_center_class = {.name = "Center", .layout = center_layout};
+const ui_widget_class ui_center_class = {
+    .name = "Align", .props_size = sizeof(align_props), .layout = align_layout};
+
+ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child)
+{
+    align_props p = {x, y};
+    return one(b, &ui_center_class, 0, &p, child);
+}
 
 ui_widget *ui_center(ui_build *b, ui_widget *child)
 {
-    return one(b, &ui_center_class, 0, NULL, child);
+    return ui_align(b, 0.5f, 0.5f, child);
 }
 
 /* ---- Rows and columns ---- */
 
 typedef struct expanded_props {
     int flex;
+    bool loose; /* Flexible: at most the share */
 } expanded_props;
 
 const ui_widget_class ui_expanded_class = {.name = "Expanded",
@@ -270,7 +283,13 @@ const ui_widget_class ui_expanded_class = {.name = "Expanded",
 
 ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child)
 {
-    expanded_props p = {flex > 0 ? flex : 1};
+    expanded_props p = {flex > 0 ? flex : 1, false};
+    return one(b, &ui_expanded_class, 0, &p, child);
+}
+
+ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child)
+{
+    expanded_props p = {flex > 0 ? flex : 1, true};
     return one(b, &ui_expanded_class, 0, &p, child);
 }
 
@@ -325,7 +344,8 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
         if (!f) continue;
         float share = total_flex ? floorf(left * (float)f / (float)total_flex) : 0;
         ui_element *inner = ui_element_child(k, 0);
-        ui_constraints kc = axis_constraints(hz, share, share, min_cross, max_cross);
+        bool loose = ((const expanded_props *)ui_props(k))->loose;
+        ui_constraints kc = axis_constraints(hz, loose ? 0 : share, share, min_cross, max_cross);
         ui_size s = inner ? ui_layout_child(inner, kc) : ui_constrain(kc, (ui_size){0, 0});
         if (inner) ui_position_child(inner, 0, 0);
         ui_set_size(k, s);

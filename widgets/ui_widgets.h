@@ -67,10 +67,15 @@ ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child);
 ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child);
 ui_widget *ui_padding(ui_build *b, float all, ui_widget *child);
 ui_widget *ui_center(ui_build *b, ui_widget *child);
+/* Aligns the child within the available space: x and y in [0, 1]
+ * (0 start, 0.5 centre, 1 end). */
+ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child);
 ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
 ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
 /* In a row or column: takes a share `flex` of the remaining main-axis space. */
 ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
+/* The same share as an upper bound: the child may be smaller (Flexible). */
+ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child);
 ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
 ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
                      void *ctx);

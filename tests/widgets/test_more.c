@@ -2,6 +2,8 @@
 #include "test_support.h"
 #include "ui_tester.h"
 
+#include <math.h>
+
 static rt_virtual_clock vclock;
 static int pressed_a, pressed_b;
 static uint32_t pixels[4 * 4];
@@ -113,11 +115,44 @@ static void test_text_alignment(void **state)
     ts_main_leave();
 }
 
+static ui_widget *dpi_screen(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_box_props red = {.width = 10, .height = 10, .color = {255, 0, 0, 255}};
+    ui_widget *kids[] = {ui_box(b, &red, NULL), ui_text(b, "Hi", 16, (ui_color){0, 0, 0, 255})};
+    return ui_column(b, NULL, kids, 2);
+}
+
+/* High-DPI: layout in logical pixels, drawing at twice the pixels. */
+static void test_high_dpi(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *one = ui_tester_new(50, 50, &vclock),
+              *two = ui_tester_new_scaled(50, 50, 2, &vclock);
+    ui_tester_pump_widget(one, dpi_screen, NULL);
+    ui_tester_pump_widget(two, dpi_screen, NULL);
+    assert_int_equal(ui_canvas_surface(ui_tester_canvas(two))->w, 100);
+    /* The 10x10 box covers 20x20 device pixels at scale 2. */
+    assert_int_equal(ui_canvas_pixel(ui_tester_canvas(two), 19, 19).r, 255);
+    assert_int_not_equal(ui_canvas_pixel(ui_tester_canvas(two), 21, 5).r, 255);
+    /* Same logical layout at both scales: the text sits at the same place. */
+    float x1, y1, w1, h1, x2, y2, w2, h2;
+    ui_element_rect(ui_find_text(one, "Hi"), &x1, &y1, &w1, &h1);
+    ui_element_rect(ui_find_text(two, "Hi"), &x2, &y2, &w2, &h2);
+    assert_true(x1 == x2 && y1 == y2);
+    assert_true(fabsf(w1 - w2) <= 1 && fabsf(h1 - h2) <= 1);
+    ui_tester_free(one);
+    ui_tester_free(two);
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stack_image_focus_and_bad_text),
         cmocka_unit_test(test_text_alignment),
+        cmocka_unit_test(test_high_dpi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

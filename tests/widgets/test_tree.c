@@ -414,7 +414,108 @@ static void test_duplicate_global_key_aborts(void **state)
     ts_expect_abort("duplicate-global-key", "duplicate global key: two 'Probe' widgets share one");
 }
 
+/* ---- An identical (const) widget skips its whole subtree ---- */
+
+static ui_widget *counting_build(ui_build *b, ui_element *e)
+{
+    (void)b;
+    (void)e;
+    probe_builds++;
+    return NULL;
+}
+
+static const ui_widget_class counting_class = {.name = "Counting", .build = counting_build};
+/* A render widget (always reconciled unless identical) over a component. */
+static ui_widget const_leaf = UI_CONST_WIDGET(&counting_class, NULL);
+static ui_widget *const_kids[] = {&const_leaf};
+static ui_widget const_child = {
+    .cls = &list_class, .children = const_kids, .nchildren = 1, .is_const = true};
+static int parent_builds;
+
+static ui_widget *holder_build(ui_build *b, ui_element *e)
+{
+    (void)b;
+    (void)e;
+    parent_builds++;
+    return &const_child; /* the same widget, frame after frame */
+}
+
+static const ui_widget_class holder_class = {.name = "Holder", .build = holder_build};
+static ui_element *holder_el;
+
+static ui_widget *holder_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &holder_class, 0, NULL, NULL, 0);
+}
+
+static void find_holder(ui_element *e, int depth, void *ctx)
+{
+    (void)depth;
+    (void)ctx;
+    if (ui_element_class(e) == &holder_class) holder_el = e;
+}
+
+static void test_identical_widget_skips_subtree(void **state)
+{
+    (void)state;
+    begin();
+    parent_builds = 0;
+    ui_tree_set_root(tree, holder_root, NULL);
+    ui_tree_frame(tree);
+    ui_tree_visit(tree, find_holder, NULL);
+    assert_int_equal(probe_builds, 1);
+    ui_set_state(holder_el, NULL, NULL);
+    ui_tree_frame(tree);
+    assert_int_equal(parent_builds, 2);
+    assert_int_equal(probe_builds, 1); /* the const child was not rebuilt */
+    ui_frame_timing ft;
+    ui_tree_timings(tree, &ft, 1);
+    assert_int_equal(ft.built, 1); /* only the holder: the const subtree was skipped */
+    end();
+}
+
+/* set_state on an ancestor while a descendant builds is an error. */
+static ui_widget *rude_build(ui_build *b, ui_element *e)
+{
+    (void)b;
+    ui_set_state(ui_element_parent(e), NULL, NULL);
+    return NULL;
+}
+
+static const ui_widget_class rude_class = {.name = "Rude", .build = rude_build};
+
+static ui_widget *rude_parent_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    return ui_widget_new(b, &rude_class, 0, NULL, NULL, 0);
+}
+
+static const ui_widget_class rude_parent_class = {.name = "Parent", .build = rude_parent_build};
+
+static ui_widget *rude_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &rude_parent_class, 0, NULL, NULL, 0);
+}
+
+static void child_set_state_on_ancestor(void)
+{
+    rt_main_enter(NULL);
+    tree = ui_tree_new(100, 100, NULL);
+    ui_tree_set_root(tree, rude_root, NULL);
+    ui_tree_frame(tree);
+}
+
+static void test_set_state_on_ancestor_during_build_aborts(void **state)
+{
+    (void)state;
+    ts_expect_abort("set-state-on-ancestor",
+                    "ui_set_state: called on 'Parent' while its descendant 'Rude' is building");
+}
+
 static const ts_child_case cases[] = {
+    {"set-state-on-ancestor", child_set_state_on_ancestor},
     {"duplicate-global-key", child_duplicate_global_key},
     {"set-state-after-dispose", child_set_state_after_dispose},
     {NULL, NULL},
@@ -434,6 +535,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_set_state_after_dispose_aborts),
         cmocka_unit_test(test_hit_test_innermost_first),
         cmocka_unit_test(test_global_key_reparenting_keeps_state),
+        cmocka_unit_test(test_identical_widget_skips_subtree),
+        cmocka_unit_test(test_set_state_on_ancestor_during_build_aborts),
         cmocka_unit_test(test_duplicate_global_key_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

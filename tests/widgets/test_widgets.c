@@ -105,6 +105,28 @@ static void test_row_space_between(void **state)
     end();
 }
 
+/* ---- Align, and Flexible next to Expanded ---- */
+
+static ui_widget *aligned(ui_build *b)
+{
+    ui_widget *kids[] = {ui_flexible(b, 1, ui_sized(b, 30, 10, NULL)),
+                         ui_expanded(b, 1, ui_sized(b, -1, 10, NULL))};
+    ui_widget *row = ui_sized(b, 200, 10, ui_row(b, NULL, kids, 2));
+    return ui_align(b, 1, 0, row);
+}
+
+static void test_align_and_flexible(void **state)
+{
+    (void)state;
+    begin(400, 100, aligned);
+    ui_element *box = kid(ui_tree_root(tree), 0);
+    expect_rect(box, 200, 0, 200, 10); /* right-aligned, top */
+    ui_element *row = kid(box, 0);
+    expect_rect(kid(kid(row, 0), 0), 200, 0, 30, 10);  /* flexible: its own 30 of a 100 share */
+    expect_rect(kid(kid(row, 1), 0), 230, 0, 100, 10); /* expanded: its whole 100, right after */
+    end();
+}
+
 /* ---- Center and padding ---- */
 
 static ui_widget *centered_padding(ui_build *b)
@@ -289,10 +311,10 @@ static void test_text_wrap_and_ellipsis(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_column_with_expanded),   cmocka_unit_test(test_row_centered),
-        cmocka_unit_test(test_row_space_between),      cmocka_unit_test(test_center_and_padding),
-        cmocka_unit_test(test_tap_and_slop),           cmocka_unit_test(test_counter_taps_rebuild),
-        cmocka_unit_test(test_text_wrap_and_ellipsis),
+        cmocka_unit_test(test_column_with_expanded), cmocka_unit_test(test_row_centered),
+        cmocka_unit_test(test_row_space_between),    cmocka_unit_test(test_center_and_padding),
+        cmocka_unit_test(test_align_and_flexible),   cmocka_unit_test(test_tap_and_slop),
+        cmocka_unit_test(test_counter_taps_rebuild), cmocka_unit_test(test_text_wrap_and_ellipsis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,12 +32,16 @@ ui_tester *ui_tester_new_scaled(float width, float height, float scale, rt_virtu
     return t;
 }
 
-void ui_tester_free(ui_tester *t)
+bool ui_tester_free(ui_tester *t)
 {
-    if (!t) return;
+    if (!t) return true;
+    char why[256];
+    bool idle = ui_tester_idle(t, why, sizeof why);
+    if (!idle) fprintf(stderr, "ui_tester: the test left things running: %s\n", why);
     ui_tree_free(t->tree);
     ui_canvas_free(t->canvas);
     rt_free(t);
+    return idle;
 }
 
 ui_tree *ui_tester_tree(ui_tester *t)

@@ -17,7 +17,10 @@ ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc);
 /* The same at a device scale (2: a high-DPI screen): the tree works in
  * logical pixels, the canvas draws (and renders text) at width * scale. */
 ui_tester *ui_tester_new_scaled(float width, float height, float scale, rt_virtual_clock *vc);
-void ui_tester_free(ui_tester *t);
+/* Frees the tester. Returns false, after printing what was left running
+ * (see ui_tester_idle) on stderr, if the test left tickers or timers
+ * behind: `assert_true(ui_tester_free(t))` makes such a test fail. */
+bool ui_tester_free(ui_tester *t);
 ui_tree *ui_tester_tree(ui_tester *t);
 ui_canvas *ui_tester_canvas(ui_tester *t);
 

@@ -67,7 +67,7 @@ static void test_spinner_ticks_and_stops_with_its_widget(void **state)
     size_t settled = ui_tree_timings(ui_tester_tree(t), ft, 4);
     ui_tester_pump(t, RT_SEC(1));
     assert_int_equal(ui_tree_timings(ui_tester_tree(t), ft, 4), settled);
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     ts_main_leave();
 }
 
@@ -129,7 +129,7 @@ static void test_controller_follows_time(void **state)
     assert_false(ui_anim_running(s->anim));
     assert_int_equal(ui_anim_active(), 0);
     assert_true(ui_curve_ease_in_out(0.5f) == 0.5f && ui_curve_ease_in_out(0.25f) < 0.25f);
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     ts_main_leave();
 }
 

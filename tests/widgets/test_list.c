@@ -90,7 +90,7 @@ static void test_hundred_thousand_items(void **state)
     assert_true(ui_list_offset(list) == 100000 * 20 - 140);
     /* Never more than the visible items alive, whatever the count. */
     assert_true(ui_count_class(t, &item_class) <= 6);
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     ts_main_leave();
 }
 

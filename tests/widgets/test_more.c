@@ -83,7 +83,7 @@ static void test_stack_image_focus_and_bad_text(void **state)
     c = ui_canvas_pixel(ui_tester_canvas(t), (int)(x + w / 2), (int)y + 1);
     assert_int_equal(c.r, 255);
     assert_int_equal(c.g, 200);
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     ts_main_leave();
 }
 
@@ -111,7 +111,7 @@ static void test_text_alignment(void **state)
             }
     assert_true(right > left);
     assert_true(left > 80 && right < 120);
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     ts_main_leave();
 }
 
@@ -142,8 +142,8 @@ static void test_high_dpi(void **state)
     ui_element_rect(ui_find_text(two, "Hi"), &x2, &y2, &w2, &h2);
     assert_true(x1 == x2 && y1 == y2);
     assert_true(fabsf(w1 - w2) <= 1 && fabsf(h1 - h2) <= 1);
-    ui_tester_free(one);
-    ui_tester_free(two);
+    assert_true(ui_tester_free(one));
+    assert_true(ui_tester_free(two));
     ts_main_leave();
 }
 

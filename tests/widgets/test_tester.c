@@ -93,7 +93,7 @@ static void test_counter_through_the_tester(void **state)
     /* A drag beyond the slop is not a tap. */
     ui_tester_drag(t, ui_find_text(t, "+"), 40, 0);
     assert_int_equal(ui_count_text(t, "count: 1"), 1);
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     ts_main_leave();
 }
 

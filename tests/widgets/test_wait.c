@@ -87,7 +87,7 @@ static void test_wait_for_compute_in_a_ui_test(void **state)
     ui_set_state(r, NULL, NULL);
     ui_tester_pump(t, 0);
     assert_int_equal(before + after, 2); /* once each */
-    ui_tester_free(t);
+    assert_true(ui_tester_free(t));
     rt_future_release(app_st.result);
     ts_main_leave();
 }

@@ -235,6 +235,7 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
         ui_tree_frame(w.tree);
         save_screenshot(&w, o->screenshot);
     }
+    if (o->on_exit) o->on_exit(w.tree, ctx);
     ui_tree_free(w.tree);
     g_win = NULL;
     rt_main_leave();

@@ -24,6 +24,9 @@ typedef struct ui_window_options {
     void (*on_start)(ui_tree *t, void *ctx);
     /* Called for keys the binding does not handle (SDL keycodes). */
     void (*on_key)(ui_tree *t, int sdl_keycode, void *ctx);
+    /* Called after the loop stops, before the tree is freed and the main
+     * isolate leaves (e.g. to release futures or print statistics). */
+    void (*on_exit)(ui_tree *t, void *ctx);
 } ui_window_options;
 
 /* Enters the main isolate, runs root in a window until quit, leaves the

@@ -1,0 +1,519 @@
+/* The Islet demo: taps become queue events that call set_state; compute()
+ * keeps the spinner smooth where the same work on the main isolate freezes
+ * it; an HTTP request on the network isolate comes back as a future that
+ * rebuilds the screen; a frame timing overlay watches it all. */
+#include "demo.h"
+
+#include "rt_http.h"
+#include "ui_anim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BUDGET_NS 16666667LL
+#define OVERLAY_FRAMES 120
+
+typedef struct demo {
+    int taps;
+    const char *url;
+    int64_t prime_limit;
+    bool overlay;
+    rt_timer *refresh;
+    /* Heavy work */
+    rt_compute_task *task;
+    rt_future *primes;
+    float progress;
+    char work[128];
+    /* Network */
+    rt_http_task *http;
+    rt_future *fetch;
+    bool net_failed;
+    char net[200];
+    ui_element *screen; /* the stateful screen, to rebuild */
+    /* Every frame's timing, collected from the tree's ring. */
+    ui_frame_timing *frames;
+    size_t nframes, cap;
+    int64_t last_start;
+} demo;
+
+static demo app;
+
+void demo_init(const demo_options *o)
+{
+    free(app.frames);
+    memset(&app, 0, sizeof app);
+    app.url = o && o->url ? o->url : "https://example.com";
+    app.prime_limit = o && o->prime_limit > 0 ? o->prime_limit : 4000000;
+    app.overlay = o && o->perf_overlay;
+}
+
+static void rebuild(void)
+{
+    if (app.screen) ui_set_state(app.screen, NULL, NULL);
+}
+
+rt_future *demo_compute_future(void)
+{
+    return app.primes;
+}
+
+rt_future *demo_fetch_future(void)
+{
+    return app.fetch;
+}
+
+bool demo_overlay_shown(void)
+{
+    return app.overlay;
+}
+
+void demo_toggle_overlay(void)
+{
+    app.overlay = !app.overlay;
+    rebuild();
+}
+
+/* ---- Counter ---- */
+
+static void tapped(void *ctx)
+{
+    (void)ctx;
+    app.taps++; /* a tap is an event on the main isolate's queue */
+    rebuild();
+}
+
+/* ---- Heavy work: counting primes ---- */
+
+static int64_t count_primes(int64_t limit, rt_compute_ctx *cx)
+{
+    int64_t found = 0;
+    for (int64_t n = 2; n < limit; n++) {
+        if (cx && (n & 0x3fff) == 0) {
+            if (rt_compute_cancelled(cx)) return -1;
+            rt_compute_progress(cx, rt_value_int(n * 100 / limit));
+        }
+        bool prime = true;
+        for (int64_t d = 2; d * d <= n; d++)
+            if (n % d == 0) {
+                prime = false;
+                break;
+            }
+        found += prime;
+    }
+    return found;
+}
+
+static rt_value *primes_fn(rt_value *msg, rt_compute_ctx *cx)
+{
+    int64_t r = count_primes(rt_value_as_int(msg), cx);
+    if (r < 0) {
+        rt_compute_fail(cx, RT_ECANCELLED, "demo", "cancelled");
+        return NULL;
+    }
+    return rt_value_int(r);
+}
+
+static void on_progress(rt_subscription *s, const rt_value *v, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    app.progress = (float)rt_value_as_int(v) / 100.0f;
+    rebuild();
+}
+
+static void primes_done(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    (void)ctx;
+    const rt_error *e = rt_future_get_error(src);
+    if (e)
+        snprintf(app.work, sizeof app.work, "compute(): %s", e->message);
+    else
+        snprintf(app.work, sizeof app.work, "compute(): %lld primes below %lld",
+                 (long long)rt_value_as_int(rt_future_get_value(src)), (long long)app.prime_limit);
+    app.progress = e ? 0 : 1;
+    rt_compute_task_release(app.task);
+    app.task = NULL;
+    rt_future_release(app.primes);
+    app.primes = NULL;
+    rebuild();
+}
+
+static void start_compute(void *ctx)
+{
+    (void)ctx;
+    if (app.task) return;
+    rt_value *limit = rt_value_int(app.prime_limit);
+    rt_future *f = rt_compute_start(primes_fn, limit, &app.task);
+    rt_value_free(limit);
+    if (!f) {
+        snprintf(app.work, sizeof app.work, "compute(): could not start (out of memory)");
+        rebuild();
+        return;
+    }
+    rt_stream *p = rt_compute_task_progress(app.task);
+    rt_stream_handlers h = {.on_data = on_progress};
+    rt_stream_listen(p, &h);
+    rt_stream_release(p);
+    snprintf(app.work, sizeof app.work, "compute(): counting on a background isolate...");
+    app.progress = 0;
+    app.primes = rt_future_dup(f);
+    rt_future_release(rt_future_then(f, primes_done, primes_done, NULL));
+    rebuild();
+}
+
+static void cancel_compute(void *ctx)
+{
+    (void)ctx;
+    if (app.task) rt_compute_task_cancel(app.task, false);
+}
+
+static void on_main(void *ctx)
+{
+    (void)ctx;
+    /* The same work on the main isolate: no frames until it is done. */
+    int64_t n = count_primes(app.prime_limit, NULL);
+    snprintf(app.work, sizeof app.work, "main isolate: %lld primes (the spinner froze)",
+             (long long)n);
+    app.progress = 1;
+    rebuild();
+}
+
+/* ---- Network ---- */
+
+static void fetched(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    (void)ctx;
+    const rt_error *e = rt_future_get_error(src);
+    app.net_failed = e != NULL;
+    if (e) {
+        snprintf(app.net, sizeof app.net, "error: %s", e->message);
+    } else {
+        const rt_value *r = rt_future_get_value(src);
+        size_t len;
+        rt_http_body(r, &len);
+        snprintf(app.net, sizeof app.net, "HTTP %d, %zu bytes, %.1f ms", rt_http_status(r), len,
+                 (double)rt_http_timing_us(r, "total") / 1000.0);
+    }
+    rt_http_task_release(app.http);
+    app.http = NULL;
+    rt_future_release(app.fetch);
+    app.fetch = NULL;
+    rebuild();
+}
+
+static void fetch(void *ctx)
+{
+    (void)ctx;
+    if (app.fetch) return;
+    app.net_failed = false;
+    app.fetch = rt_http_request("GET", app.url, NULL, 0, NULL, &app.http);
+    if (!app.fetch) {
+        snprintf(app.net, sizeof app.net, "error: out of memory");
+        app.net_failed = true;
+        rebuild();
+        return;
+    }
+    snprintf(app.net, sizeof app.net, "fetching %s ...", app.url);
+    rt_future_release(rt_future_then(rt_future_dup(app.fetch), fetched, fetched, NULL));
+    rebuild();
+}
+
+static void cancel_fetch(void *ctx)
+{
+    (void)ctx;
+    if (app.http) rt_http_task_cancel(app.http);
+}
+
+/* ---- Frame statistics ---- */
+
+static void collect(ui_tree *t)
+{
+    ui_frame_timing ft[240];
+    size_t k = ui_tree_timings(t, ft, 240);
+    size_t fresh = 0;
+    while (fresh < k && ft[fresh].start_ns > app.last_start)
+        fresh++;
+    if (!fresh) return;
+    if (app.nframes + fresh > app.cap) {
+        size_t cap = app.cap ? app.cap * 2 : 1024;
+        while (cap < app.nframes + fresh)
+            cap *= 2;
+        ui_frame_timing *p = realloc(app.frames, cap * sizeof *p);
+        if (!p) return; /* statistics are best effort */
+        app.frames = p;
+        app.cap = cap;
+    }
+    for (size_t i = fresh; i-- > 0;)
+        app.frames[app.nframes++] = ft[i]; /* oldest first */
+    app.last_start = ft[0].start_ns;
+}
+
+static bool janky(const ui_frame_timing *f, const ui_frame_timing *prev)
+{
+    if (f->total_ns + f->raster_ns > BUDGET_NS) return true;
+    return prev && f->start_ns - prev->start_ns > 2 * BUDGET_NS;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void percentiles(FILE *f, const char *name, int64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_i64);
+    double p[4] = {0, 0, 0, 0};
+    if (n) {
+        p[0] = (double)v[n / 2] / 1e6;
+        p[1] = (double)v[n * 9 / 10] / 1e6;
+        p[2] = (double)v[n * 99 / 100] / 1e6;
+        p[3] = (double)v[n - 1] / 1e6;
+    }
+    fprintf(f, ", \"%s_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f}", name,
+            p[0], p[1], p[2], p[3]);
+}
+
+void demo_frame_stats(ui_tree *t, FILE *f)
+{
+    collect(t);
+    size_t n = app.nframes, jank = 0;
+    int64_t *v = calloc(n ? n : 1, sizeof *v);
+    if (!v) return;
+    for (size_t i = 0; i < n; i++)
+        jank += janky(&app.frames[i], i ? &app.frames[i - 1] : NULL);
+    fprintf(f, "{\"frames\": %zu, \"janky_frames\": %zu", n, jank);
+    for (size_t i = 0; i < n; i++)
+        v[i] = app.frames[i].build_ns + app.frames[i].layout_ns + app.frames[i].paint_ns;
+    percentiles(f, "build", v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = app.frames[i].raster_ns;
+    percentiles(f, "raster", v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = app.frames[i].total_ns + app.frames[i].raster_ns;
+    percentiles(f, "total", v, n);
+    fprintf(f, "}\n");
+    free(v);
+}
+
+/* ---- Frame timing overlay ---- */
+
+static ui_color ink = {20, 20, 30, 255};
+
+static ui_widget *label(ui_build *b, const char *s, float size)
+{
+    return ui_text(b, ui_strdup(b, s), size, ink);
+}
+
+static ui_widget *rect(ui_build *b, float x, float y, float w, float h, ui_color c)
+{
+    ui_box_props p = {.width = w, .height = h, .color = c};
+    return ui_positioned(b, x, y, ui_box(b, &p, NULL));
+}
+
+/* One graph: the last frames as bars (newest at the right) on a scale of
+ * three budgets, a line at each budget, bars over budget in red. */
+static ui_widget *graph(ui_build *b, const char *name, const ui_frame_timing *ft, size_t k,
+                        bool raster)
+{
+    const float bw = 3, gh = 72, scale = gh / (3.0f * (float)BUDGET_NS);
+    ui_widget **kids = ui_alloc(b, (k + 4) * sizeof *kids);
+    size_t n = 0;
+    kids[n++] = rect(b, 0, 0, bw * OVERLAY_FRAMES, gh, (ui_color){30, 32, 40, 230});
+    double worst = 0, sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        int64_t ns = raster ? ft[i].raster_ns : ft[i].build_ns + ft[i].layout_ns + ft[i].paint_ns;
+        double ms = (double)ns / 1e6;
+        sum += ms;
+        if (ms > worst) worst = ms;
+        float h = (float)ns * scale;
+        if (h > gh) h = gh;
+        if (h < 1) h = 1;
+        ui_color c = ns > BUDGET_NS ? (ui_color){230, 60, 60, 255} : (ui_color){80, 200, 120, 255};
+        kids[n++] = rect(b, bw * (float)(OVERLAY_FRAMES - 1 - i), gh - h, bw - 1, h, c);
+    }
+    for (int m = 1; m <= 2; m++)
+        kids[n++] = rect(b, 0, gh - gh * (float)m / 3.0f, bw * OVERLAY_FRAMES, 1,
+                         (ui_color){255, 255, 255, 140});
+    char cap[120];
+    snprintf(cap, sizeof cap, "%s  max %.1f ms  avg %.1f ms/frame", name, worst,
+             k ? sum / (double)k : 0);
+    ui_flex_props col = {.cross_align = UI_START, .spacing = 2};
+    ui_widget *parts[] = {label(b, cap, 11),
+                          ui_sized(b, bw * OVERLAY_FRAMES, gh, ui_stack(b, kids, n))};
+    return ui_column(b, &col, parts, 2);
+}
+
+static ui_widget *overlay(ui_build *b, ui_tree *t)
+{
+    ui_frame_timing ft[OVERLAY_FRAMES];
+    size_t k = ui_tree_timings(t, ft, OVERLAY_FRAMES);
+    size_t jank = 0;
+    for (size_t i = 0; i < k; i++)
+        jank += janky(&ft[i], i + 1 < k ? &ft[i + 1] : NULL);
+    double fps = k > 1 ? (double)(k - 1) * 1e9 / (double)(ft[0].start_ns - ft[k - 1].start_ns) : 0;
+    char head[120];
+    snprintf(head, sizeof head, "%.0f fps, janky %zu of %zu (budget 16.7 ms)", fps, jank, k);
+    ui_flex_props col = {.cross_align = UI_START, .spacing = 6};
+    ui_widget *parts[] = {label(b, head, 12), graph(b, "UI (build+layout+paint)", ft, k, false),
+                          graph(b, "raster (present)", ft, k, true)};
+    ui_box_props bg = {.width = -1,
+                       .height = -1,
+                       .padding = 8,
+                       .color = {240, 242, 248, 255},
+                       .radius = 6,
+                       .border_width = 1,
+                       .border_color = {180, 184, 196, 255}};
+    return ui_box(b, &bg, ui_column(b, &col, parts, 3));
+}
+
+/* ---- The screen ---- */
+
+static void overlay_button(void *ctx)
+{
+    (void)ctx;
+    demo_toggle_overlay();
+}
+
+static void screen_dispose(ui_element *e)
+{
+    if (app.screen == e) app.screen = NULL;
+}
+
+static ui_widget *screen_build(ui_build *b, ui_element *e)
+{
+    app.screen = e;
+    char taps[48];
+    snprintf(taps, sizeof taps, "taps: %d", app.taps);
+    ui_color blue = {50, 120, 240, 255};
+    ui_flex_props row = {.cross_align = UI_CENTER, .spacing = 12};
+    ui_widget *counter[] = {
+        label(b, taps, 18), ui_button(b, ui_key_str("tap"), "Tap me", tapped, NULL),
+        ui_button(b, ui_key_str("overlay"), app.overlay ? "Hide overlay (P)" : "Show overlay (P)",
+                  overlay_button, NULL)};
+    ui_widget *work_buttons[] = {
+        ui_button(b, ui_key_str("compute"), "Count primes with compute()",
+                  app.task ? NULL : start_compute, NULL),
+        ui_button(b, ui_key_str("main"), "...on the main isolate", app.task ? NULL : on_main, NULL),
+        ui_button(b, ui_key_str("cancel"), "Cancel", app.task ? cancel_compute : NULL, NULL)};
+    ui_widget *net_row[4];
+    size_t nn = 0;
+    if (app.fetch)
+        net_row[nn++] = ui_button(b, ui_key_str("cancel-fetch"), "Cancel", cancel_fetch, NULL);
+    else if (app.net_failed)
+        net_row[nn++] = ui_button(b, ui_key_str("retry"), "Retry", fetch, NULL);
+    else
+        net_row[nn++] = ui_button(b, ui_key_str("fetch"), "Fetch", fetch, NULL);
+    net_row[nn++] =
+        app.fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
+    net_row[nn++] = label(b, app.net[0] ? app.net : app.url, 14);
+    ui_widget *kids[] = {
+        label(b, "Islet: isolates, an event loop, and a widget tree", 22),
+        ui_row(b, &row, counter, 3),
+        ui_row(b, &row,
+               (ui_widget *[]){ui_spinner(b, ui_key_str("spin"), 48, blue),
+                               label(b, "this spinner animates every frame", 14)},
+               2),
+        ui_row(b, &row, work_buttons, 3),
+        ui_progress_bar(b, app.progress, 420, 10, (ui_color){0, 160, 80, 255}),
+        label(b, app.work[0] ? app.work : "press a button: same work, two isolates", 14),
+        ui_row(b, &row, net_row, nn),
+        app.overlay ? overlay(b, ui_element_tree(e)) : ui_sized(b, 0, 0, NULL),
+    };
+    ui_flex_props col = {.main_align = UI_START, .cross_align = UI_START, .spacing = 16};
+    return ui_padding(b, 24, ui_column(b, &col, kids, sizeof kids / sizeof kids[0]));
+}
+
+static const ui_widget_class screen_class = {
+    .name = "DemoScreen", .build = screen_build, .dispose = screen_dispose};
+
+ui_widget *demo_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &screen_class, 0, NULL, NULL, 0);
+}
+
+/* The overlay and statistics refresh ten times a second. */
+static void refresh(rt_timer *tm, void *ctx)
+{
+    (void)tm;
+    collect(ctx);
+    if (app.overlay) rebuild();
+}
+
+void demo_start(ui_tree *t, void *ctx)
+{
+    (void)ctx;
+    if (!app.refresh) rt_timer_start(&app.refresh, RT_MS(100), RT_MS(100), refresh, t, NULL);
+}
+
+void demo_stop(void)
+{
+    if (app.refresh) {
+        rt_timer_cancel(app.refresh);
+        rt_timer_free(app.refresh);
+        app.refresh = NULL;
+    }
+    if (app.task) rt_compute_task_cancel(app.task, false);
+    if (app.http) rt_http_task_cancel(app.http);
+}
+
+/* ---- Debug dump ---- */
+
+static void dump(ui_element *e, int depth, FILE *f)
+{
+    const ui_widget_class *c = ui_element_class(e);
+    float x, y, w, h;
+    ui_element_rect(e, &x, &y, &w, &h);
+    fprintf(f, "%*s%s", depth * 2, "", c->name ? c->name : "?");
+    if (ui_element_key(e)) fprintf(f, " key=%016llx", (unsigned long long)ui_element_key(e));
+    if (c == &ui_text_class) {
+        const ui_text_props *p = ui_props(e);
+        fprintf(f, " \"%s\"", p->text ? p->text : "");
+    } else if (c == &ui_button_class) {
+        const ui_button_props *p = ui_props(e);
+        fprintf(f, " \"%s\"%s", p->label ? p->label : "", p->on_pressed ? "" : " disabled");
+    }
+    fprintf(f, " %.0f,%.0f,%.0f,%.0f\n", x, y, w, h);
+    for (size_t i = 0; i < ui_element_child_count(e); i++)
+        dump(ui_element_child(e, i), depth + 1, f);
+}
+
+static ui_element *find_key(ui_element *e, ui_key k)
+{
+    if (ui_element_key(e) == k) return e;
+    for (size_t i = 0; i < ui_element_child_count(e); i++) {
+        ui_element *r = find_key(ui_element_child(e, i), k);
+        if (r) return r;
+    }
+    return NULL;
+}
+
+bool demo_press(ui_tree *t, const char *key)
+{
+    ui_element *r = ui_tree_root(t);
+    ui_element *e = r ? find_key(r, ui_key_str(key)) : NULL;
+    if (!e || ui_element_class(e) != &ui_button_class) return false;
+    const ui_button_props *p = ui_props(e);
+    if (!p->on_pressed) return false;
+    p->on_pressed(p->ctx);
+    return true;
+}
+
+void demo_dump_tree(ui_tree *t, FILE *f)
+{
+    ui_element *r = ui_tree_root(t);
+    if (r) dump(r, 0, f);
+    fflush(f);
+}
+
+void demo_key(ui_tree *t, int k, void *ctx)
+{
+    (void)ctx;
+    if (k == 'p')
+        demo_toggle_overlay();
+    else if (k == 'd')
+        demo_dump_tree(t, stdout);
+}

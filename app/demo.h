@@ -1,0 +1,50 @@
+/* demo.h: the Islet demo's screen, usable from a window (main.c) or from a
+ * headless tester (tests/app). All functions run on the main isolate; the
+ * demo keeps one global state, so one demo runs at a time. */
+#ifndef ISLET_DEMO_H
+#define ISLET_DEMO_H
+
+#include "rt_future.h"
+#include "ui_tree.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct demo_options {
+    const char *url;     /* what Fetch requests first; NULL: https://example.com */
+    int64_t prime_limit; /* size of the heavy job; 0: 4,000,000 (about 1 s) */
+    bool perf_overlay;   /* start with the frame timing overlay shown */
+} demo_options;
+
+/* Resets the demo's state. The strings in o must outlive the demo. */
+void demo_init(const demo_options *o);
+/* The root widget (for ui_window_run or ui_tester_pump_widget). */
+ui_widget *demo_root(ui_build *b, void *ctx);
+/* Starts the refresh timer that feeds the timing line and overlay. */
+void demo_start(ui_tree *t, void *ctx);
+/* Keys: P toggles the overlay, D dumps the tree to stdout. */
+void demo_key(ui_tree *t, int sdl_keycode, void *ctx);
+/* Stops the timer and cancels work in flight; call before the main isolate
+ * leaves (or before a tester is freed). Safe to call twice. */
+void demo_stop(void);
+
+/* The pending compute job and HTTP request (borrowed; NULL when none). */
+rt_future *demo_compute_future(void);
+rt_future *demo_fetch_future(void);
+bool demo_overlay_shown(void);
+void demo_toggle_overlay(void);
+
+/* Presses the enabled button whose key is ui_key_str(key), as a tap would;
+ * false if there is none. */
+bool demo_press(ui_tree *t, const char *key);
+/* Writes the tree, one line per element: indent, type, key, text, and its
+ * global rect x,y,w,h in logical pixels. */
+void demo_dump_tree(ui_tree *t, FILE *f);
+/* Frame statistics of every frame so far (collected by the refresh timer)
+ * as one JSON object: frames, janky_frames, p50/p90/p99/max of build,
+ * raster and total ms. A frame is janky when its work exceeded the 16.7 ms
+ * budget or when it came more than two budgets after the previous one
+ * (the loop was blocked and frames were dropped). */
+void demo_frame_stats(ui_tree *t, FILE *f);
+
+#endif

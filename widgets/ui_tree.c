@@ -56,6 +56,8 @@ struct ui_tree {
     void *root_ctx;
     ui_element **dirty;
     size_t ndirty, dcap;
+    ui_element **batch; /* the dirty elements being rebuilt now */
+    size_t nbatch;
     ui_element *building;
     rt_timer *frame_timer;
     ui_frame_timing timings[TIMINGS];
@@ -378,8 +380,15 @@ static void dispose_tree(ui_element *e)
     if (e->cls->dispose) e->cls->dispose(e);
     e->disposed = true;
     e->mounted = false;
-    for (size_t i = 0; i < t->ndirty; i++)
-        if (t->dirty[i] == e) t->dirty[i] = NULL;
+    /* A dirty element unmounted before its rebuild leaves both lists (an
+     * ancestor's rebuild earlier in the batch may remove it). */
+    if (e->dirty) {
+        for (size_t i = 0; i < t->ndirty; i++)
+            if (t->dirty[i] == e) t->dirty[i] = NULL;
+        for (size_t i = 0; i < t->nbatch; i++)
+            if (t->batch[i] == e) t->batch[i] = NULL;
+        e->dirty = false;
+    }
     forget_path(t, e);
     rt_free(e->kids);
     rt_free(e->state);
@@ -966,8 +975,12 @@ bool ui_tree_frame(ui_tree *t)
         if (!batch) break;
         memcpy(batch, t->dirty, n * sizeof *batch);
         t->ndirty = 0;
+        t->batch = batch;
+        t->nbatch = n;
         for (size_t i = 0; i < n; i++)
             if (batch[i] && batch[i]->dirty) rebuild(batch[i], NULL);
+        t->batch = NULL;
+        t->nbatch = 0;
         rt_free(batch);
     }
     /* Globally keyed elements that did not reappear are disposed now. */

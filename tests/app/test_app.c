@@ -1,0 +1,246 @@
+/* test_app.c: the demo's screen driven headless, as a user would: taps,
+ * compute with frames still coming, a fetch from a real loopback server and
+ * from a refused port, the overlay, and a golden of the home screen. */
+#include "demo.h"
+#include "http_server.h"
+#include "test_support.h"
+#include "ui_golden.h"
+#include "ui_tester.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static rt_virtual_clock vclock;
+
+static ui_tester *open_demo(const char *url, int64_t prime_limit)
+{
+    ts_main_enter_virtual(&vclock);
+    demo_options o = {.url = url, .prime_limit = prime_limit};
+    demo_init(&o);
+    ui_tester *t = ui_tester_new(640, 520, &vclock);
+    ui_tester_pump_widget(t, demo_root, NULL);
+    demo_start(ui_tester_tree(t), NULL);
+    return t;
+}
+
+static ui_widget *nothing(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_sized(b, 0, 0, NULL);
+}
+
+static void close_demo(ui_tester *t)
+{
+    demo_stop();
+    ui_tester_pump_widget(t, nothing, NULL); /* unmounts the spinners */
+    ui_tester_pump(t, RT_MS(16));
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+    demo_init(NULL);
+}
+
+static void tap(ui_tester *t, const char *key)
+{
+    ui_element *e = ui_find_key(t, ui_key_str(key));
+    assert_non_null(e);
+    ui_tester_tap(t, e);
+    ui_tester_pump(t, RT_MS(16));
+}
+
+/* Waits for the fetch in flight, if any (a refused connection can fail
+ * before the tap's frame is over). */
+static void wait_fetch(ui_tester *t)
+{
+    rt_future *f = demo_fetch_future();
+    if (f) {
+        f = rt_future_dup(f);
+        assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
+        rt_future_release(f);
+    }
+    ui_tester_pump(t, RT_MS(16));
+}
+
+static const char *text_starting(ui_tester *t, const char *prefix)
+{
+    static char out[256];
+    out[0] = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    demo_dump_tree(ui_tester_tree(t), f);
+    fclose(f);
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s", prefix);
+    char *p = strstr(buf, pat);
+    if (p) {
+        char *end = strchr(p + 1, '"');
+        size_t n = (size_t)(end - p - 1);
+        if (n >= sizeof out) n = sizeof out - 1;
+        memcpy(out, p + 1, n);
+        out[n] = 0;
+    }
+    free(buf);
+    return out;
+}
+
+static void test_tapping_the_counter_rebuilds_the_label(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    assert_int_equal(ui_count_text(t, "taps: 0"), 1);
+    tap(t, "tap");
+    tap(t, "tap");
+    tap(t, "tap");
+    assert_int_equal(ui_count_text(t, "taps: 0"), 0);
+    assert_int_equal(ui_count_text(t, "taps: 3"), 1);
+    close_demo(t);
+}
+
+static void count_frame(void *ctx, int64_t now)
+{
+    (void)now;
+    ++*(int *)ctx;
+}
+
+/* compute() runs on a background isolate: its progress and result arrive
+ * as events while the main isolate keeps producing frames. */
+static void test_compute_result_arrives_while_frames_continue(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 300000);
+    tap(t, "compute");
+    rt_future *f = rt_future_dup(demo_compute_future());
+    assert_non_null(f);
+    assert_non_null(ui_find_text(t, "compute(): counting on a background isolate..."));
+    /* The buttons that would start a second job are disabled meanwhile. */
+    assert_false(demo_press(ui_tester_tree(t), "compute"));
+    int frames = 0;
+    ui_tree_on_frame(ui_tester_tree(t), count_frame, &frames);
+    assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
+    ui_tester_pump(t, RT_MS(16));
+    assert_null(rt_future_get_error(f));
+    char want[96];
+    snprintf(want, sizeof want, "compute(): %lld primes below 300000",
+             (long long)rt_value_as_int(rt_future_get_value(f)));
+    assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 25997); /* pi(300000) */
+    assert_int_equal(ui_count_text(t, want), 1);
+    assert_true(frames >= 1);
+    rt_future_release(f);
+    close_demo(t);
+}
+
+static void test_cancel_stops_the_compute_job(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 400000000); /* minutes of work unless cancelled */
+    tap(t, "compute");
+    rt_future *f = rt_future_dup(demo_compute_future());
+    assert_non_null(f);
+    tap(t, "cancel");
+    assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
+    ui_tester_pump(t, RT_MS(16));
+    const rt_error *e = rt_future_get_error(f);
+    assert_non_null(e);
+    assert_int_equal(e->code, RT_ECANCELLED);
+    assert_string_equal(text_starting(t, "compute(): "), "compute(): cancelled");
+    /* Enabled again. */
+    ui_element *again = ui_find_key(t, ui_key_str("compute"));
+    assert_non_null(again);
+    assert_non_null(((const ui_button_props *)ui_props(again))->on_pressed);
+    rt_future_release(f);
+    close_demo(t);
+}
+
+static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/ok", url, sizeof url);
+    ui_tester *t = open_demo(url, 0);
+    tap(t, "fetch");
+    rt_future *f = rt_future_dup(demo_fetch_future());
+    assert_non_null(f);
+    /* While in flight: a spinner and a Cancel button instead of Fetch. */
+    assert_non_null(ui_find_key(t, ui_key_str("netspin")));
+    assert_non_null(ui_find_key(t, ui_key_str("cancel-fetch")));
+    assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
+    ui_tester_pump(t, RT_MS(16));
+    /* "hello from islet\n" is 17 bytes. */
+    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 17 bytes, ", 20);
+    assert_null(ui_find_key(t, ui_key_str("netspin")));
+    assert_non_null(ui_find_key(t, ui_key_str("fetch")));
+    assert_int_equal(ts_http_requests(srv), 1);
+    rt_future_release(f);
+    close_demo(t);
+    ts_http_stop(srv);
+}
+
+static void test_fetch_from_a_refused_port_shows_the_error_and_retry(void **state)
+{
+    (void)state;
+    /* Start and stop a server: its port is now closed. */
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/ok", url, sizeof url);
+    ts_http_stop(srv);
+    ui_tester *t = open_demo(url, 0);
+    tap(t, "fetch");
+    wait_fetch(t);
+    char err[256];
+    snprintf(err, sizeof err, "%s", text_starting(t, "error: "));
+    assert_true(strlen(err) > strlen("error: "));
+    assert_null(ui_find_key(t, ui_key_str("fetch")));
+    /* Retry runs the request again, and fails the same way. */
+    tap(t, "retry");
+    wait_fetch(t);
+    assert_string_equal(text_starting(t, "error: "), err);
+    assert_non_null(ui_find_key(t, ui_key_str("retry")));
+    close_demo(t);
+}
+
+static void test_overlay_toggles_with_its_button(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    ui_tester_pump(t, RT_MS(500)); /* frames to graph */
+    assert_false(demo_overlay_shown());
+    assert_string_equal(text_starting(t, "raster"), "");
+    assert_int_equal(ui_count_text(t, "Show overlay (P)"), 1);
+    tap(t, "overlay");
+    assert_true(demo_overlay_shown());
+    assert_int_equal(ui_count_text(t, "Hide overlay (P)"), 1);
+    assert_memory_equal(text_starting(t, "UI (build"), "UI (build+layout+paint)", 23);
+    assert_memory_equal(text_starting(t, "raster"), "raster (present)", 16);
+    /* The P key does the same. */
+    demo_key(ui_tester_tree(t), 'p', NULL);
+    ui_tester_pump(t, RT_MS(16));
+    assert_false(demo_overlay_shown());
+    assert_string_equal(text_starting(t, "raster"), "");
+    close_demo(t);
+}
+
+static void test_home_screen_matches_golden(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo("https://example.com", 0);
+    ui_tester_pump(t, RT_MS(16));
+    long diff = ui_golden_check(ui_canvas_surface(ui_tester_canvas(t)),
+                                ISLET_TEST_DIR "/goldens/home.bmp", 8);
+    assert_int_equal(diff, 0);
+    close_demo(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tapping_the_counter_rebuilds_the_label),
+        cmocka_unit_test(test_compute_result_arrives_while_frames_continue),
+        cmocka_unit_test(test_cancel_stops_the_compute_job),
+        cmocka_unit_test(test_fetch_from_a_loopback_server_shows_status_and_size),
+        cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
+        cmocka_unit_test(test_overlay_toggles_with_its_button),
+        cmocka_unit_test(test_home_screen_matches_golden),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -42,9 +42,10 @@ bool demo_press(ui_tree *t, const char *key);
 void demo_dump_tree(ui_tree *t, FILE *f);
 /* Frame statistics of every frame so far (collected by the refresh timer)
  * as one JSON object: frames, janky_frames, p50/p90/p99/max of build,
- * raster and total ms. A frame is janky when its work exceeded the 16.7 ms
- * budget or when it came more than two budgets after the previous one
- * (the loop was blocked and frames were dropped). */
+ * raster (present, including any wait for vsync) and total ms. A frame is
+ * janky when its build+layout+paint exceeded the 16.7 ms budget or when it
+ * came more than two budgets after the previous one (the loop was blocked
+ * and frames were dropped). */
 void demo_frame_stats(ui_tree *t, FILE *f);
 
 #endif

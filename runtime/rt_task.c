@@ -16,6 +16,7 @@ static void task_finish(rt__task *t)
 void rt__task_unref(rt__task *t)
 {
     if (--t->refs) return;
+    rt__heap_remove_finalizer(&t->fin);
     rt_completer_release(t->c);
     rt_stream_release(t->progress);
     if (t->release_payload) t->release_payload(t->payload);
@@ -80,6 +81,12 @@ rt_send_port *rt__task_port(rt_isolate *iso)
     return tp ? rt_receive_port_send_port(tp->port) : NULL;
 }
 
+static void task_finalize(rt_finalizer *fin)
+{
+    rt__task *t = rt__container_of(fin, rt__task, fin);
+    if (t->release_payload) t->release_payload(t->payload);
+}
+
 rt__task *rt__task_new(bool handle, rt_future **f)
 {
     rt_isolate *iso = rt__isolate_check("rt__task_new");
@@ -92,6 +99,8 @@ rt__task *rt__task_new(bool handle, rt_future **f)
     }
     t->refs = handle ? 2 : 1;
     t->owner = iso;
+    t->fin.fn = task_finalize;
+    rt__heap_add_finalizer(&iso->heap, &t->fin);
     t->c = c;
     /* With a handle, progress is kept from the start (buffered until listened). */
     t->progress = handle ? rt_stream_controller_new(NULL) : NULL;

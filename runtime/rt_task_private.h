@@ -12,6 +12,7 @@
 #ifndef RT_TASK_PRIVATE_H
 #define RT_TASK_PRIVATE_H
 
+#include "rt_heap_private.h"
 #include "rt_isolate_private.h"
 #include "rt_stream.h"
 
@@ -25,6 +26,9 @@ typedef struct rt__task {
     bool done;                      /* the future has its outcome */
     void *payload;                  /* the doer's data (a job) */
     void (*release_payload)(void *payload);
+    /* Releases the payload if the isolate exits with the answer still
+     * pending (the task's memory goes with the heap). */
+    rt_finalizer fin;
 } rt__task;
 
 /* A task of the current isolate and its future (*f, a new reference). With

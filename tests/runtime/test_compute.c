@@ -355,9 +355,56 @@ static void test_isolate_run(void **state)
     ts_main_leave();
 }
 
+static rt_value *spin_until_cancelled(rt_value *m, rt_compute_ctx *cx)
+{
+    (void)m;
+    long n = 0;
+    while (!rt_compute_cancelled(cx))
+        if ((++n & 0xfff) == 0) rt_compute_progress(cx, rt_value_int(n));
+    rt_compute_fail(cx, RT_ECANCELLED, "test", "cancelled");
+    return NULL;
+}
+
+static void ignore_data(rt_subscription *s, const rt_value *v, void *c)
+{
+    (void)s;
+    (void)v;
+    (void)c;
+}
+
+/* The main isolate leaves while a cancelled job's answer is still on its
+ * way: the job and its reply port are freed all the same (ts_main_leave
+ * checks that no allocation is left). */
+static void test_leave_with_a_cancelled_job_pending(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        ts_main_enter(NULL);
+        rt_compute_task *task;
+        rt_value *in = rt_value_int(1);
+        rt_future *f = rt_compute_start(spin_until_cancelled, in, &task);
+        rt_value_free(in);
+        assert_non_null(f);
+        rt_stream *p = rt_compute_task_progress(task);
+        rt_stream_handlers h = {.on_data = ignore_data};
+        assert_non_null(rt_stream_listen(p, &h));
+        rt_stream_release(p);
+        for (int k = 0; k < 3; k++)
+            rt_run(RT_RUN_NOWAIT);
+        rt_compute_task_cancel(task, false);
+        rt_run(RT_RUN_NOWAIT);
+        assert_true(rt_future_is_error(f));
+        rt_future_release(f);
+        rt_compute_task_release(task);
+        ts_main_leave();
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* First: with no worker started yet the job is still queued. */
+        cmocka_unit_test(test_leave_with_a_cancelled_job_pending),
         cmocka_unit_test(test_compute_value),
         cmocka_unit_test(test_compute_error_keeps_code),
         cmocka_unit_test(test_cooperative_cancel),

@@ -60,6 +60,8 @@ struct ui_tree {
     size_t nbatch;
     ui_element *building;
     rt_timer *frame_timer;
+    int64_t frame_interval; /* > 0: frames start at least this far apart */
+    int64_t last_frame;     /* loop clock at the start of the last frame (frame_no > 0) */
     ui_frame_timing timings[TIMINGS];
     size_t tcount;
     size_t nelements;
@@ -226,7 +228,18 @@ static void frame_timer_cb(rt_timer *tm, void *ctx)
 
 static void schedule_frame(ui_tree *t)
 {
-    if (!t->frame_timer) rt_timer_start(&t->frame_timer, 0, 0, frame_timer_cb, t, NULL);
+    if (t->frame_timer) return;
+    int64_t delay = 0;
+    if (t->frame_interval > 0 && t->frame_no > 0) {
+        delay = t->last_frame + t->frame_interval - rt_now();
+        if (delay < 0) delay = 0;
+    }
+    rt_timer_start(&t->frame_timer, delay, 0, frame_timer_cb, t, NULL);
+}
+
+void ui_tree_set_frame_interval(ui_tree *t, int64_t ns)
+{
+    t->frame_interval = ns > 0 ? ns : 0;
 }
 
 static void mark_dirty(ui_element *e)
@@ -964,6 +977,7 @@ bool ui_tree_frame(ui_tree *t)
     if (t->nbefore) run_cbs(t->before, &t->nbefore, rt_now());
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
+    t->last_frame = rt_now();
     t->built = 0;
     t->in_frame = true;
     t->frame_no++;

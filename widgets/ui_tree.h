@@ -170,6 +170,10 @@ void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx),
 /* Runs a frame now if anything is dirty: build, layout, paint. Returns true
  * if a frame was produced. */
 bool ui_tree_frame(ui_tree *t);
+/* Paces scheduled frames: each starts at least ns after the previous one
+ * (0, the default: as soon as something is dirty). Window bindings set the
+ * display's refresh period where present does not wait for vsync. */
+void ui_tree_set_frame_interval(ui_tree *t, int64_t ns);
 bool ui_tree_needs_frame(const ui_tree *t);
 ui_element *ui_tree_root(ui_tree *t);
 void *ui_tree_canvas(ui_tree *t);

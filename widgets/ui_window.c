@@ -202,6 +202,23 @@ static void save_screenshot(win *w, const char *path)
     SDL_FreeSurface(s);
 }
 
+/* Without vsync (headless, or a renderer that cannot wait for the display)
+ * a timer at the display's refresh rate paces the frames (60 Hz when
+ * unknown); with vsync, present does. */
+static int64_t frame_interval(const win *w)
+{
+    SDL_RendererInfo info;
+    if (w->renderer && SDL_GetRendererInfo(w->renderer, &info) == 0 &&
+        (info.flags & SDL_RENDERER_PRESENTVSYNC))
+        return 0;
+    int hz = 60;
+    SDL_DisplayMode m;
+    if (w->window && SDL_GetCurrentDisplayMode(SDL_GetWindowDisplayIndex(w->window), &m) == 0 &&
+        m.refresh_rate > 0)
+        hz = m.refresh_rate;
+    return 1000000000LL / hz;
+}
+
 int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx)
 {
     win w = {.o = o, .ctx = ctx};
@@ -223,6 +240,7 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     g_win = &w;
     w.tree = ui_tree_new((float)o->width, (float)o->height, w.canvas);
     ui_tree_set_paint_hooks(w.tree, paint_begin, paint_end, &w);
+    ui_tree_set_frame_interval(w.tree, frame_interval(&w));
     w.alive = rt_receive_port_open(on_alive, NULL, NULL);
     ui_tree_set_root(w.tree, root, ctx);
     if (o->exit_after_ns > 0) rt_timer_start(NULL, o->exit_after_ns, 0, quit_timer, NULL, NULL);

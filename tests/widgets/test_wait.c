@@ -92,10 +92,75 @@ static void test_wait_for_compute_in_a_ui_test(void **state)
     ts_main_leave();
 }
 
+static ui_element *ticked;
+
+static void ticked_init(ui_element *e)
+{
+    ticked = e;
+}
+
+static ui_widget *ticked_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    return ui_sized(b, 10, 10, NULL);
+}
+
+static const ui_widget_class ticked_class = {
+    .name = "Ticked", .init_state = ticked_init, .build = ticked_build};
+
+static ui_widget *ticked_app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &ticked_class, 0, NULL, NULL, 0);
+}
+
+static size_t frames_so_far(ui_tree *t)
+{
+    ui_frame_timing ft[240];
+    return ui_tree_timings(t, ft, 240);
+}
+
+static void advance(int64_t ns)
+{
+    rt_virtual_clock_advance(&vclock, ns);
+    rt_run(RT_RUN_NOWAIT);
+}
+
+/* A paced tree starts frames at least one interval apart: a rebuild asked
+ * for right after a frame waits for the interval; one asked for later runs
+ * at once. Only the loop's frame timer produces frames here. */
+static void test_frame_interval_paces_frames(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tree *t = ui_tree_new(100, 100, NULL);
+    ui_tree_set_frame_interval(t, RT_MS(16));
+    ui_tree_set_root(t, ticked_app, NULL);
+    advance(0);
+    assert_int_equal(frames_so_far(t), 1);
+    ui_set_state(ticked, NULL, NULL);
+    advance(RT_MS(10));
+    assert_int_equal(frames_so_far(t), 1); /* 10 ms after the last frame */
+    advance(RT_MS(6));
+    assert_int_equal(frames_so_far(t), 2); /* 16 ms: due */
+    advance(RT_MS(40));
+    ui_set_state(ticked, NULL, NULL);
+    advance(0);
+    assert_int_equal(frames_so_far(t), 3); /* long after: at once */
+    /* Unpaced (the default), a rebuild right after a frame runs at once. */
+    ui_tree_set_frame_interval(t, 0);
+    ui_set_state(ticked, NULL, NULL);
+    advance(0);
+    assert_int_equal(frames_so_far(t), 4);
+    ui_tree_free(t);
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wait_for_compute_in_a_ui_test),
+        cmocka_unit_test(test_frame_interval_paces_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

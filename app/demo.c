@@ -371,6 +371,30 @@ static ui_widget *overlay(ui_build *b, ui_tree *t)
     return ui_box(b, &bg, ui_column(b, &col, parts, 3));
 }
 
+/* ---- Isolates panel ---- */
+
+/* One line per isolate alive: name, running or idle, events handled, heap. */
+static ui_widget *isolates_panel(ui_build *b)
+{
+    rt_isolate_info info[12];
+    size_t n = rt_isolate_snapshot(info, 12);
+    size_t shown = n < 12 ? n : 12;
+    ui_widget **lines = ui_alloc(b, (shown + 1) * sizeof *lines);
+    char head[64];
+    snprintf(head, sizeof head, "isolates alive: %zu", n);
+    lines[0] = ui_text(b, ui_strdup(b, head), 13, ink);
+    for (size_t i = 0; i < shown; i++) {
+        char line[256];
+        snprintf(line, sizeof line, "%.47s: %s, %llu events, heap %.1f KiB", info[i].name,
+                 info[i].stats.running ? "running" : "idle",
+                 (unsigned long long)info[i].stats.events_handled,
+                 (double)info[i].stats.heap_bytes / 1024.0);
+        lines[i + 1] = ui_text(b, ui_strdup(b, line), 12, ink);
+    }
+    ui_flex_props col = {.cross_align = UI_START, .spacing = 2};
+    return ui_column(b, &col, lines, shown + 1);
+}
+
 /* ---- The screen ---- */
 
 static void overlay_button(void *ctx)
@@ -422,7 +446,10 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         ui_progress_bar(b, app.progress, 420, 10, (ui_color){0, 160, 80, 255}),
         label(b, app.work[0] ? app.work : "press a button: same work, two isolates", 14),
         ui_row(b, &row, net_row, nn),
-        app.overlay ? overlay(b, ui_element_tree(e)) : ui_sized(b, 0, 0, NULL),
+        ui_row(b, &(ui_flex_props){.cross_align = UI_START, .spacing = 24},
+               (ui_widget *[]){isolates_panel(b), app.overlay ? overlay(b, ui_element_tree(e))
+                                                              : ui_sized(b, 0, 0, NULL)},
+               2),
     };
     ui_flex_props col = {.main_align = UI_START, .cross_align = UI_START, .spacing = 16};
     return ui_padding(b, 24, ui_column(b, &col, kids, sizeof kids / sizeof kids[0]));
@@ -437,12 +464,13 @@ ui_widget *demo_root(ui_build *b, void *ctx)
     return ui_widget_new(b, &screen_class, 0, NULL, NULL, 0);
 }
 
-/* The overlay and statistics refresh ten times a second. */
+/* The overlay, the isolates panel and the statistics refresh ten times a
+ * second. */
 static void refresh(rt_timer *tm, void *ctx)
 {
     (void)tm;
     collect(ctx);
-    if (app.overlay) rebuild();
+    rebuild(); /* the overlay and the isolates panel */
 }
 
 void demo_start(ui_tree *t, void *ctx)

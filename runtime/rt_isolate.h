@@ -102,6 +102,14 @@ typedef struct rt_isolate_stats {
     size_t heap_bytes;       /* heap footprint at the end of its last turn */
 } rt_isolate_stats;
 void rt_isolate_get_stats(const rt_isolate *iso, rt_isolate_stats *out);
+/* One line of an isolates panel. */
+typedef struct rt_isolate_info {
+    char name[48];
+    rt_isolate_stats stats;
+} rt_isolate_info;
+/* Fills out[0..n) with the isolates alive now, oldest first, and returns
+ * how many are alive (may exceed n). Any thread; a snapshot, stale at once. */
+size_t rt_isolate_snapshot(rt_isolate_info *out, size_t n);
 /* Number of isolates alive in the process, main included. Thread-safe. */
 size_t rt_isolate_count(void);
 

@@ -10,6 +10,7 @@
  */
 #include "rt_isolate_private.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -355,6 +356,20 @@ size_t rt_isolate_count(void)
 }
 
 /* Kills every isolate but the caller and waits until they have exited. */
+size_t rt_isolate_snapshot(rt_isolate_info *out, size_t n)
+{
+    size_t k = 0;
+    pthread_mutex_lock(&g.lock);
+    for (rt_link *l = g.all.next; l != &g.all; l = l->next, k++) {
+        if (k >= n) continue;
+        rt_isolate *iso = rt__container_of(l, rt_isolate, all);
+        snprintf(out[k].name, sizeof out[k].name, "%s", iso->name);
+        rt_isolate_get_stats(iso, &out[k].stats);
+    }
+    pthread_mutex_unlock(&g.lock);
+    return k;
+}
+
 static void kill_others(rt_isolate *self)
 {
     for (;;) {

@@ -156,7 +156,7 @@ static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state
     (void)state;
     ts_http_server *srv = ts_http_start();
     char url[256];
-    ts_http_url(srv, "/ok", url, sizeof url);
+    ts_http_url(srv, "/slow?ms=300", url, sizeof url); /* slow enough to see it in flight */
     ui_tester *t = open_demo(url, 0);
     tap(t, "fetch");
     rt_future *f = rt_future_dup(demo_fetch_future());
@@ -166,8 +166,8 @@ static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state
     assert_non_null(ui_find_key(t, ui_key_str("cancel-fetch")));
     assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
     ui_tester_pump(t, RT_MS(16));
-    /* "hello from islet\n" is 17 bytes. */
-    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 17 bytes, ", 20);
+    /* "slow\n" is 5 bytes. */
+    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
     assert_null(ui_find_key(t, ui_key_str("netspin")));
     assert_non_null(ui_find_key(t, ui_key_str("fetch")));
     assert_int_equal(ts_http_requests(srv), 1);
@@ -220,6 +220,27 @@ static void test_overlay_toggles_with_its_button(void **state)
     close_demo(t);
 }
 
+/* The isolates panel lists the isolates alive; a compute worker appears
+ * once compute has run. */
+static void test_isolates_panel_lists_isolates(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 1000);
+    assert_memory_equal(text_starting(t, "main: "), "main: ", 6);
+    assert_string_equal(text_starting(t, "isolates alive: "), "isolates alive: 1");
+    tap(t, "compute");
+    rt_future *f = demo_compute_future(); /* a small job may be done already */
+    if (f) {
+        f = rt_future_dup(f);
+        assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
+        rt_future_release(f);
+    }
+    ui_tester_pump(t, RT_MS(100)); /* the panel refreshes every 100 ms */
+    assert_memory_equal(text_starting(t, "compute-"), "compute-", 8);
+    assert_string_equal(text_starting(t, "isolates alive: "), "isolates alive: 2");
+    close_demo(t);
+}
+
 static void test_home_screen_matches_golden(void **state)
 {
     (void)state;
@@ -240,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_fetch_from_a_loopback_server_shows_status_and_size),
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
+        cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_home_screen_matches_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -820,12 +820,66 @@ static const ts_child_case cases[] = {
     {"no-isolate", child_no_isolate},           {NULL, NULL},
 };
 
+static void linger_tick(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+}
+
+static void linger(rt_value *msg)
+{
+    rt_value_free(msg);
+    rt_timer_start(NULL, RT_SEC(60), 0, linger_tick, NULL, NULL);
+}
+
+static const rt_isolate_info *find_info(const rt_isolate_info *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].name, name)) return &v[i];
+    return NULL;
+}
+
+/* The snapshot lists every isolate alive, with its name and counters, and
+ * reports the true count when the array is too small. */
+static void test_isolate_snapshot_lists_live_isolates(void **state)
+{
+    (void)state;
+    ts_main_enter(&(rt_isolate_options){.name = "main"});
+    rt_isolate *a, *b;
+    assert_int_equal(rt_isolate_spawn(linger, NULL, &(rt_isolate_options){.name = "snap-a"}, &a),
+                     0);
+    assert_int_equal(rt_isolate_spawn(linger, NULL, &(rt_isolate_options){.name = "snap-b"}, &b),
+                     0);
+    /* Wait until both ran their entry event. */
+    rt_isolate_stats sa = {0}, sb = {0};
+    for (int i = 0; i < 5000 && (sa.events_handled == 0 || sb.events_handled == 0); i++) {
+        rt_isolate_get_stats(a, &sa);
+        rt_isolate_get_stats(b, &sb);
+        sleep_ms(1);
+    }
+    rt_isolate_info info[8];
+    size_t n = rt_isolate_snapshot(info, 8);
+    assert_int_equal(n, 3);
+    assert_non_null(find_info(info, n, "main"));
+    const rt_isolate_info *ia = find_info(info, n, "snap-a");
+    assert_non_null(ia);
+    assert_true(ia->stats.alive);
+    assert_true(ia->stats.events_handled >= 1);
+    assert_true(ia->stats.heap_bytes > 0);
+    assert_non_null(find_info(info, n, "snap-b"));
+    assert_int_equal(rt_isolate_snapshot(info, 1), 3); /* too small: still counts */
+    rt_isolate_release(a);
+    rt_isolate_release(b);
+    ts_main_leave();
+}
+
 int main(int argc, char **argv)
 {
     int rc = ts_child_dispatch(argc, argv, cases);
     if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spawn_and_ping_pong),
+        cmocka_unit_test(test_isolate_snapshot_lists_live_isolates),
         cmocka_unit_test(test_handle_port_reaches_default_port),
         cmocka_unit_test(test_timer_keeps_isolate_alive),
         cmocka_unit_test(test_closed_port_drops_and_isolate_exits),

@@ -47,14 +47,13 @@ static void tap(ui_tester *t, const char *key)
     ui_tester_pump(t, RT_MS(16));
 }
 
-/* Waits for the fetch in flight, if any (a refused connection can fail
- * before the tap's frame is over). */
-static void wait_fetch(ui_tester *t)
+/* Waits for pending work, if any (a refused connection or a small job can
+ * finish before the tap's frame is over), then pumps a frame. */
+static void wait_pending(ui_tester *t, rt_future *f)
 {
-    rt_future *f = demo_fetch_future();
     if (f) {
         f = rt_future_dup(f);
-        assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
+        assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
         rt_future_release(f);
     }
     ui_tester_pump(t, RT_MS(16));
@@ -186,14 +185,14 @@ static void test_fetch_from_a_refused_port_shows_the_error_and_retry(void **stat
     ts_http_stop(srv);
     ui_tester *t = open_demo(url, 0);
     tap(t, "fetch");
-    wait_fetch(t);
+    wait_pending(t, demo_fetch_future());
     char err[256];
     snprintf(err, sizeof err, "%s", text_starting(t, "error: "));
     assert_true(strlen(err) > strlen("error: "));
     assert_null(ui_find_key(t, ui_key_str("fetch")));
     /* Retry runs the request again, and fails the same way. */
     tap(t, "retry");
-    wait_fetch(t);
+    wait_pending(t, demo_fetch_future());
     assert_string_equal(text_starting(t, "error: "), err);
     assert_non_null(ui_find_key(t, ui_key_str("retry")));
     close_demo(t);
@@ -229,12 +228,7 @@ static void test_isolates_panel_lists_isolates(void **state)
     assert_memory_equal(text_starting(t, "main: "), "main: ", 6);
     assert_string_equal(text_starting(t, "isolates alive: "), "isolates alive: 1");
     tap(t, "compute");
-    rt_future *f = demo_compute_future(); /* a small job may be done already */
-    if (f) {
-        f = rt_future_dup(f);
-        assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
-        rt_future_release(f);
-    }
+    wait_pending(t, demo_compute_future());
     ui_tester_pump(t, RT_MS(100)); /* the panel refreshes every 100 ms */
     assert_memory_equal(text_starting(t, "compute-"), "compute-", 8);
     assert_string_equal(text_starting(t, "isolates alive: "), "isolates alive: 2");

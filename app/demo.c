@@ -7,6 +7,8 @@
 #include "rt_http.h"
 #include "ui_anim.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,6 +300,114 @@ void demo_frame_stats(ui_tree *t, FILE *f)
     percentiles(f, "total", v, n);
     fprintf(f, "}\n");
     free(v);
+}
+
+/* ---- Tracing ---- */
+
+typedef struct trace_rec {
+    char isolate[48];
+    const char *kind; /* a string literal */
+    int64_t start, dur;
+} trace_rec;
+
+#define TRACE_MAX 2000000 /* records kept; later ones are counted, not kept */
+
+static struct {
+    pthread_mutex_t lock;
+    trace_rec *v;
+    size_t n, cap, dropped;
+} tr = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void trace_sink(void *ctx, const char *isolate, const char *kind, int64_t start, int64_t dur)
+{
+    (void)ctx;
+    pthread_mutex_lock(&tr.lock);
+    if (tr.n == tr.cap && tr.cap < TRACE_MAX) {
+        size_t cap = tr.cap ? tr.cap * 2 : 4096;
+        trace_rec *v = realloc(tr.v, cap * sizeof *v);
+        if (v) tr.v = v, tr.cap = cap;
+    }
+    if (tr.n < tr.cap) {
+        trace_rec *r = &tr.v[tr.n++];
+        snprintf(r->isolate, sizeof r->isolate, "%s", isolate);
+        r->kind = kind;
+        r->start = start;
+        r->dur = dur;
+    } else {
+        tr.dropped++;
+    }
+    pthread_mutex_unlock(&tr.lock);
+}
+
+void demo_trace_start(void)
+{
+    rt_trace_set(trace_sink, NULL);
+}
+
+void demo_trace_stop(void)
+{
+    rt_trace_set(NULL, NULL);
+    free(tr.v);
+    tr.v = NULL;
+    tr.n = tr.cap = tr.dropped = 0;
+}
+
+/* Track ids: one per isolate name, in order of first appearance. */
+static int track_of(char (*names)[48], int *nnames, const char *name)
+{
+    for (int i = 0; i < *nnames; i++)
+        if (!strcmp(names[i], name)) return i + 2;
+    if (*nnames == 64) return 65;
+    snprintf(names[*nnames], 48, "%s", name);
+    return ++*nnames + 1;
+}
+
+static void span(FILE *f, bool *first, const char *name, int tid, int64_t start, int64_t dur)
+{
+    fprintf(f, "%s\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f}",
+            *first ? "" : ",", name, tid, (double)start / 1e3, (double)dur / 1e3);
+    *first = false;
+}
+
+int demo_trace_write(ui_tree *t, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    collect(t);
+    static char names[64][48];
+    int nnames = 0;
+    bool first = true;
+    fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[");
+    /* Frames on track 1: the phases one after the other. */
+    for (size_t i = 0; i < app.nframes; i++) {
+        const ui_frame_timing *ft = &app.frames[i];
+        int64_t s0 = ft->start_ns, s1 = s0 + ft->build_ns, s2 = s1 + ft->layout_ns,
+                s3 = s2 + ft->paint_ns;
+        span(f, &first, "frame", 1, s0, ft->total_ns);
+        span(f, &first, "build", 1, s0, ft->build_ns);
+        span(f, &first, "layout", 1, s1, ft->layout_ns);
+        span(f, &first, "paint", 1, s2, ft->paint_ns);
+        span(f, &first, "raster", 1, s3, ft->raster_ns);
+    }
+    pthread_mutex_lock(&tr.lock);
+    for (size_t i = 0; i < tr.n; i++)
+        span(f, &first, tr.v[i].kind, track_of(names, &nnames, tr.v[i].isolate), tr.v[i].start,
+             tr.v[i].dur);
+    size_t dropped = tr.dropped;
+    pthread_mutex_unlock(&tr.lock);
+    fprintf(f,
+            "%s\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,"
+            "\"args\":{\"name\":\"main (frames)\"}}",
+            first ? "" : ",");
+    for (int i = 0; i < nnames; i++)
+        fprintf(f,
+                ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
+                "\"args\":{\"name\":\"%s\"}}",
+                i + 2, names[i]);
+    fprintf(f, "\n],\"otherData\":{\"dropped_events\":%zu}}\n", dropped);
+    int rc = ferror(f) ? -1 : 0;
+    if (fclose(f) != 0) rc = -1;
+    return rc;
 }
 
 /* ---- Frame timing overlay ---- */

@@ -48,4 +48,14 @@ void demo_dump_tree(ui_tree *t, FILE *f);
  * and frames were dropped). */
 void demo_frame_stats(ui_tree *t, FILE *f);
 
+/* Tracing (--trace): demo_trace_start installs a runtime trace sink that
+ * records every isolate's events; frames are added from the tree's
+ * timings. demo_trace_write writes Chrome Trace Event JSON (Perfetto,
+ * chrome://tracing): one track per isolate, frame phases on "main (frames)".
+ * Returns 0, or -1 with errno. demo_trace_stop clears the sink and frees
+ * the records: call it after the main isolate left. */
+void demo_trace_start(void);
+int demo_trace_write(ui_tree *t, const char *path);
+void demo_trace_stop(void);
+
 #endif

@@ -2,6 +2,7 @@
 #include "demo.h"
 #include "ui_window.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 static struct {
     bool frame_stats, dump_tree;
+    const char *trace;
+    int exit_code;
 } flags;
 
 static void usage(FILE *f)
@@ -21,6 +24,7 @@ static void usage(FILE *f)
                "  --screenshot FILE    write a BMP of the last frame at exit\n"
                "  --frame-stats        print frame statistics as one JSON object at exit\n"
                "  --dump-tree          print the widget tree after the first frame\n"
+               "  --trace FILE         write a Chrome trace (Perfetto, chrome://tracing) at exit\n"
                "  --perf-overlay       start with the frame timing overlay shown\n"
                "  --press KEY          press the button with this key after the first\n"
                "                       frame (tap, compute, main, fetch, overlay)\n"
@@ -52,6 +56,11 @@ static void finish(ui_tree *t, void *ctx)
 {
     (void)ctx;
     if (flags.frame_stats) demo_frame_stats(t, stdout);
+    if (flags.trace && demo_trace_write(t, flags.trace) != 0) {
+        fprintf(stderr, "islet_demo: cannot write the trace to '%s': %s\n", flags.trace,
+                strerror(errno));
+        flags.exit_code = 1;
+    }
     demo_stop();
 }
 
@@ -90,6 +99,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--screenshot") && v) {
             o.screenshot = v;
             i++;
+        } else if (!strcmp(a, "--trace") && v) {
+            flags.trace = v;
+            i++;
         } else if (!strcmp(a, "--press") && v) {
             press_key = v;
             i++;
@@ -103,7 +115,10 @@ int main(int argc, char **argv)
         }
     }
     demo_init(&d);
+    if (flags.trace) demo_trace_start();
     int rc = ui_window_run(&o, demo_root, NULL);
+    demo_trace_stop();
+    if (rc == 0) rc = flags.exit_code;
     demo_init(NULL); /* frees the collected statistics */
     return rc;
 }

@@ -99,8 +99,26 @@ void rt__drain_microtasks(rt_isolate *iso)
     }
 }
 
+static _Atomic(rt_trace_fn) trace_fn;
+static void *trace_ctx;
+
+void rt_trace_set(rt_trace_fn fn, void *ctx)
+{
+    trace_ctx = ctx;
+    atomic_store_explicit(&trace_fn, fn, memory_order_release);
+}
+
+static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
+                                          [RT_EV_TIMER] = "timer",
+                                          [RT_EV_TASK] = "task",
+                                          [RT_EV_START] = "start",
+                                          [RT_EV_EMBEDDED] = "task"};
+
 static void run_event(rt_isolate *iso, rt_event *ev)
 {
+    rt_trace_fn trace = atomic_load_explicit(&trace_fn, memory_order_acquire);
+    int64_t t0 = trace ? rt_monotonic_ns() : 0;
+    int type = ev->type; /* ev may be freed by its handler */
     switch (ev->type) {
     case RT_EV_MESSAGE:
         rt__port_deliver(iso, rt__container_of(ev, rt_msg, ev));
@@ -121,6 +139,7 @@ static void run_event(rt_isolate *iso, rt_event *ev)
         break;
     }
     atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed);
+    if (trace) trace(trace_ctx, iso->name, event_kinds[type], t0, rt_monotonic_ns() - t0);
 }
 
 bool rt__loop_alive(rt_isolate *iso)

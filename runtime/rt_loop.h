@@ -66,4 +66,14 @@ void rt_timer_free(rt_timer *t);
  * is left behind). */
 size_t rt_timers_pending(void);
 
+/* Tracing: with a sink set, every isolate reports each event it runs:
+ * the isolate's name (valid during the call only), the kind ("message",
+ * "timer", "task" or "start"), and its start and duration on the
+ * monotonic clock. The sink runs on the isolate's own thread, so it must be
+ * thread-safe and quick. Set it (or NULL to stop) while no other isolate
+ * runs, e.g. before spawning and after rt_main_leave. */
+typedef void (*rt_trace_fn)(void *ctx, const char *isolate, const char *kind, int64_t start_ns,
+                            int64_t dur_ns);
+void rt_trace_set(rt_trace_fn fn, void *ctx);
+
 #endif

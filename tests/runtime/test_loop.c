@@ -398,12 +398,70 @@ static void test_wakes_coalesce(void **state)
     ts_main_leave();
 }
 
+typedef struct trace_log {
+    pthread_mutex_t lock;
+    int main_timers, worker_starts, bad;
+} trace_log;
+
+static void record(void *ctx, const char *isolate, const char *kind, int64_t start, int64_t dur)
+{
+    trace_log *l = ctx;
+    pthread_mutex_lock(&l->lock);
+    if (start <= 0 || dur < 0) l->bad++;
+    if (!strcmp(isolate, "main") && !strcmp(kind, "timer")) l->main_timers++;
+    if (!strcmp(isolate, "traced") && !strcmp(kind, "start")) l->worker_starts++;
+    pthread_mutex_unlock(&l->lock);
+}
+
+static void trace_tick(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+}
+
+static void traced_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+}
+
+/* A trace sink sees each event with its isolate, kind and timing, from the
+ * main isolate and from a spawned one; none once it is cleared. */
+static void test_trace_sink_sees_events(void **state)
+{
+    (void)state;
+    trace_log log = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    rt_trace_set(record, &log);
+    ts_main_enter(&(rt_isolate_options){.name = "main"});
+    for (int i = 0; i < 3; i++)
+        rt_timer_start(NULL, RT_MS(1), 0, trace_tick, NULL, NULL);
+    rt_isolate *iso;
+    assert_int_equal(
+        rt_isolate_spawn(traced_entry, NULL, &(rt_isolate_options){.name = "traced"}, &iso), 0);
+    rt_run(RT_RUN_DEFAULT);
+    /* The worker has nothing to do after its entry: wait for it to end. */
+    for (int i = 0; i < 5000 && rt_isolate_is_alive(iso); i++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    rt_isolate_release(iso);
+    ts_main_leave();
+    rt_trace_set(NULL, NULL);
+    assert_int_equal(log.main_timers, 3);
+    assert_int_equal(log.worker_starts, 1);
+    assert_int_equal(log.bad, 0);
+    /* Cleared: nothing more is recorded. */
+    ts_main_enter(&(rt_isolate_options){.name = "main"});
+    rt_timer_start(NULL, RT_MS(1), 0, trace_tick, NULL, NULL);
+    rt_run(RT_RUN_DEFAULT);
+    ts_main_leave();
+    assert_int_equal(log.main_timers, 3);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dart_classic_order),
+        cmocka_unit_test(test_trace_sink_sees_events),
         cmocka_unit_test(test_zero_timer_behind_queued_messages),
         cmocka_unit_test(test_timer_deadline_order),
         cmocka_unit_test(test_microtasks_drain_after_each_timer),

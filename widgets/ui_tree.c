@@ -950,13 +950,16 @@ static int add_cb(struct frame_cb **arr, size_t *n, size_t *cap, void (*fn)(void
     return RT_OK;
 }
 
-/* Runs and forgets the callbacks queued so far (new ones wait a frame). */
-static void run_cbs(struct frame_cb *arr, size_t *n, int64_t now)
+/* Runs and forgets the callbacks queued so far (new ones wait a frame).
+ * A callback may queue another, which may move the array: index it afresh. */
+static void run_cbs(struct frame_cb **arr, size_t *n, int64_t now)
 {
     size_t k = *n;
-    for (size_t i = 0; i < k; i++)
-        arr[i].fn(arr[i].ctx, now);
-    memmove(arr, arr + k, (*n - k) * sizeof *arr);
+    for (size_t i = 0; i < k; i++) {
+        struct frame_cb cb = (*arr)[i];
+        cb.fn(cb.ctx, now);
+    }
+    memmove(*arr, *arr + k, (*n - k) * sizeof **arr);
     *n -= k;
 }
 
@@ -974,7 +977,7 @@ int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ct
 
 bool ui_tree_frame(ui_tree *t)
 {
-    if (t->nbefore) run_cbs(t->before, &t->nbefore, rt_now());
+    if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
     t->last_frame = rt_now();
@@ -1024,7 +1027,7 @@ bool ui_tree_frame(ui_tree *t)
     ft.total_ns = t4 - ft.start_ns;
     ft.built = t->built;
     t->timings[t->tcount++ % TIMINGS] = ft;
-    if (t->nafter) run_cbs(t->after, &t->nafter, ft.start_ns);
+    if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);
     return true;
 }
 

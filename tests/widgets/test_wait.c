@@ -156,11 +156,49 @@ static void test_frame_interval_paces_frames(void **state)
     ts_main_leave();
 }
 
+typedef struct rearm {
+    ui_tree *tree;
+    int runs;
+} rearm;
+
+static void rearm_once(void *ctx, int64_t now)
+{
+    (void)now;
+    rearm *r = ctx;
+    if (r->runs++ == 0) ui_tree_after_frame(r->tree, rearm_once, r);
+}
+
+/* Frame callbacks that queue another while the queue is being run: the
+ * queue grows (moves) under the runner, and each runs once per frame. */
+static void test_frame_callbacks_may_queue_more(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(100, 100, &vclock);
+    ui_tester_pump_widget(t, ticked_app, NULL);
+    rearm r[20];
+    for (int i = 0; i < 20; i++) {
+        r[i] = (rearm){.tree = ui_tester_tree(t)};
+        ui_tree_after_frame(r[i].tree, rearm_once, &r[i]);
+    }
+    ui_set_state(ticked, NULL, NULL);
+    ui_tester_pump(t, RT_MS(16));
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(r[i].runs, 1);
+    ui_set_state(ticked, NULL, NULL);
+    ui_tester_pump(t, RT_MS(16));
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(r[i].runs, 2);
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wait_for_compute_in_a_ui_test),
         cmocka_unit_test(test_frame_interval_paces_frames),
+        cmocka_unit_test(test_frame_callbacks_may_queue_more),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,19 @@ typedef struct demo {
     ui_frame_timing *frames;
     size_t nframes, cap;
     int64_t last_start;
+    bool sampling;
 } demo;
+
+/* The overlay's isolate lanes: whether each background isolate was running
+ * when each of the last frames ended, sampled after every frame. */
+#define MAX_LANES 8
+typedef struct lane {
+    char name[48];
+    uint8_t busy[OVERLAY_FRAMES];
+    bool used;
+} lane;
+static lane lanes[MAX_LANES];
+static size_t lane_head; /* frames sampled so far */
 
 static demo app;
 
@@ -44,6 +56,8 @@ void demo_init(const demo_options *o)
 {
     free(app.frames);
     memset(&app, 0, sizeof app);
+    memset(lanes, 0, sizeof lanes);
+    lane_head = 0;
     app.url = o && o->url ? o->url : "https://example.com";
     app.prime_limit = o && o->prime_limit > 0 ? o->prime_limit : 4000000;
     app.overlay = o && o->perf_overlay;
@@ -410,6 +424,49 @@ int demo_trace_write(ui_tree *t, const char *path)
     return rc;
 }
 
+/* ---- Isolate lanes ---- */
+
+static lane *lane_for(const char *name)
+{
+    lane *free_lane = NULL;
+    for (int i = 0; i < MAX_LANES; i++) {
+        if (lanes[i].used && !strcmp(lanes[i].name, name)) return &lanes[i];
+        if (!lanes[i].used && !free_lane) free_lane = &lanes[i];
+    }
+    if (!free_lane) return NULL;
+    memset(free_lane, 0, sizeof *free_lane);
+    free_lane->used = true;
+    snprintf(free_lane->name, sizeof free_lane->name, "%.47s", name);
+    return free_lane;
+}
+
+static void sample_lanes(void *ctx, int64_t now)
+{
+    (void)now;
+    if (!app.sampling) return;
+    rt_isolate_info info[16];
+    size_t n = rt_isolate_snapshot(info, 16);
+    size_t slot = lane_head++ % OVERLAY_FRAMES;
+    for (int i = 0; i < MAX_LANES; i++)
+        lanes[i].busy[slot] = 0;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (!strcmp(info[i].name, "main")) continue;
+        lane *l = lane_for(info[i].name);
+        if (l) l->busy[slot] = info[i].stats.running;
+    }
+    /* A lane whose isolate is gone and that shows nothing is given up. */
+    for (int i = 0; i < MAX_LANES; i++) {
+        if (!lanes[i].used) continue;
+        bool any = false, alive = false;
+        for (int k = 0; k < OVERLAY_FRAMES; k++)
+            any |= lanes[i].busy[k] != 0;
+        for (size_t k = 0; k < n && k < 16; k++)
+            alive |= !strcmp(info[k].name, lanes[i].name);
+        if (!any && !alive) lanes[i].used = false;
+    }
+    ui_tree_after_frame(ctx, sample_lanes, ctx);
+}
+
 /* ---- Frame timing overlay ---- */
 
 static ui_color ink = {20, 20, 30, 255};
@@ -458,6 +515,29 @@ static ui_widget *graph(ui_build *b, const char *name, const ui_frame_timing *ft
     return ui_column(b, &col, parts, 2);
 }
 
+/* A lane: the isolate's name, then one cell per frame (newest at the
+ * right), blue where the isolate was running. */
+static ui_widget *isolate_lane(ui_build *b, const lane *l)
+{
+    const float bw = 3, lh = 8;
+    ui_widget **kids = ui_alloc(b, (OVERLAY_FRAMES + 1) * sizeof *kids);
+    size_t n = 0;
+    kids[n++] = rect(b, 0, 0, bw * OVERLAY_FRAMES, lh, (ui_color){30, 32, 40, 230});
+    size_t frames = lane_head < OVERLAY_FRAMES ? lane_head : OVERLAY_FRAMES;
+    for (size_t age = 0; age < frames; age++) {
+        size_t slot = (lane_head - 1 - age) % OVERLAY_FRAMES;
+        if (l->busy[slot])
+            kids[n++] = rect(b, bw * (float)(OVERLAY_FRAMES - 1 - age), 0, bw, lh,
+                             (ui_color){90, 160, 255, 255});
+    }
+    char cap[80];
+    snprintf(cap, sizeof cap, "%.47s busy", l->name);
+    ui_flex_props col = {.cross_align = UI_START, .spacing = 2};
+    ui_widget *parts[] = {label(b, cap, 11),
+                          ui_sized(b, bw * OVERLAY_FRAMES, lh, ui_stack(b, kids, n))};
+    return ui_column(b, &col, parts, 2);
+}
+
 static ui_widget *overlay(ui_build *b, ui_tree *t)
 {
     ui_frame_timing ft[OVERLAY_FRAMES];
@@ -469,8 +549,13 @@ static ui_widget *overlay(ui_build *b, ui_tree *t)
     char head[120];
     snprintf(head, sizeof head, "%.0f fps, janky %zu of %zu (budget 16.7 ms)", fps, jank, k);
     ui_flex_props col = {.cross_align = UI_START, .spacing = 6};
-    ui_widget *parts[] = {label(b, head, 12), graph(b, "UI (build+layout+paint)", ft, k, false),
-                          graph(b, "raster (present)", ft, k, true)};
+    ui_widget *parts[3 + MAX_LANES];
+    size_t np = 0;
+    parts[np++] = label(b, head, 12);
+    parts[np++] = graph(b, "UI (build+layout+paint)", ft, k, false);
+    parts[np++] = graph(b, "raster (present)", ft, k, true);
+    for (int i = 0; i < MAX_LANES; i++)
+        if (lanes[i].used) parts[np++] = isolate_lane(b, &lanes[i]);
     ui_box_props bg = {.width = -1,
                        .height = -1,
                        .padding = 8,
@@ -478,7 +563,7 @@ static ui_widget *overlay(ui_build *b, ui_tree *t)
                        .radius = 6,
                        .border_width = 1,
                        .border_color = {180, 184, 196, 255}};
-    return ui_box(b, &bg, ui_column(b, &col, parts, 3));
+    return ui_box(b, &bg, ui_column(b, &col, parts, np));
 }
 
 /* ---- Isolates panel ---- */
@@ -587,10 +672,15 @@ void demo_start(ui_tree *t, void *ctx)
 {
     (void)ctx;
     if (!app.refresh) rt_timer_start(&app.refresh, RT_MS(100), RT_MS(100), refresh, t, NULL);
+    if (!app.sampling) {
+        app.sampling = true;
+        ui_tree_after_frame(t, sample_lanes, t);
+    }
 }
 
 void demo_stop(void)
 {
+    app.sampling = false;
     if (app.refresh) {
         rt_timer_cancel(app.refresh);
         rt_timer_free(app.refresh);

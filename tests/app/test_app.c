@@ -235,6 +235,34 @@ static void test_isolates_panel_lists_isolates(void **state)
     close_demo(t);
 }
 
+/* Whether any text on screen contains needle. */
+static bool screen_contains(ui_tester *t, const char *needle)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    demo_dump_tree(ui_tester_tree(t), f);
+    fclose(f);
+    bool found = strstr(buf, needle) != NULL;
+    free(buf);
+    return found;
+}
+
+/* With the overlay shown, a compute worker gets a lane while it runs. */
+static void test_overlay_shows_a_lane_for_the_compute_worker(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 1500000);
+    tap(t, "overlay");
+    assert_false(screen_contains(t, " busy\""));
+    tap(t, "compute");
+    wait_pending(t, demo_compute_future());
+    ui_tester_pump(t, RT_MS(100)); /* the overlay refreshes every 100 ms */
+    assert_true(screen_contains(t, " busy\""));
+    assert_true(screen_contains(t, "\"compute-"));
+    close_demo(t);
+}
+
 static void test_home_screen_matches_golden(void **state)
 {
     (void)state;
@@ -256,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
+        cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
         cmocka_unit_test(test_home_screen_matches_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,8 @@ void demo_stop(void);
 /* The pending compute job and HTTP request (borrowed; NULL when none). */
 rt_future *demo_compute_future(void);
 rt_future *demo_fetch_future(void);
+/* The picture job (borrowed; NULL before the first render). */
+rt_future *demo_picture_future(void);
 bool demo_overlay_shown(void);
 void demo_toggle_overlay(void);
 

@@ -27,7 +27,7 @@ static void usage(FILE *f)
                "  --trace FILE         write a Chrome trace (Perfetto, chrome://tracing) at exit\n"
                "  --perf-overlay       start with the frame timing overlay shown\n"
                "  --press KEY          press the button with this key after the first\n"
-               "                       frame (tap, compute, main, fetch, overlay)\n"
+               "                       frame (tap, compute, main, fetch, picture, overlay)\n"
                "  --url URL            what Fetch requests (default https://example.com)\n"
                "  --version            print the version\n"
                "  --help               this text\n"

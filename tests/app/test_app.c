@@ -263,6 +263,28 @@ static void test_overlay_shows_a_lane_for_the_compute_worker(void **state)
     close_demo(t);
 }
 
+/* The picture is computed in a background isolate and its pixel buffer is
+ * moved to the main isolate, then shown as an image. */
+static void test_picture_arrives_by_transfer_and_is_shown(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    assert_null(ui_find_class(t, &ui_image_class));
+    tap(t, "picture");
+    assert_non_null(demo_picture_future());
+    wait_pending(t, demo_picture_future());
+    const rt_value *v = rt_future_get_value(demo_picture_future());
+    assert_non_null(v);
+    size_t len;
+    const uint32_t *px = rt_value_buffer_data((rt_value *)v, &len);
+    assert_int_equal(len, 240 * 120 * 4);
+    assert_int_equal(px[60 * 240 + 165], 0x141428ffu); /* c = 0: inside the set */
+    assert_int_not_equal(px[0], 0x141428ffu);          /* c = -2.2-1.2i: outside */
+    assert_non_null(ui_find_class(t, &ui_image_class));
+    assert_true(screen_contains(t, "moved here without a copy"));
+    close_demo(t);
+}
+
 static void test_home_screen_matches_golden(void **state)
 {
     (void)state;
@@ -285,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_overlay_toggles_with_its_button),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
+        cmocka_unit_test(test_picture_arrives_by_transfer_and_is_shown),
         cmocka_unit_test(test_home_screen_matches_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

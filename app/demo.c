@@ -41,6 +41,8 @@ typedef struct demo {
     size_t nframes, cap;
     int64_t last_start;
     bool sampling;
+    bool still;         /* the spinner is paused (S): nothing animates */
+    uint64_t panel_sig; /* what the isolates panel showed last */
 } demo;
 
 /* The overlay's isolate lanes: whether each background isolate was running
@@ -732,8 +734,13 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         label(b, "Islet: isolates, an event loop, and a widget tree", 22),
         ui_row(b, &row, counter, 3),
         ui_row(b, &row,
-               (ui_widget *[]){ui_spinner(b, ui_key_str("spin"), 48, blue),
-                               label(b, "this spinner animates every frame", 14)},
+               (ui_widget *[]){app.still ? ui_sized(b, 48, 48, NULL)
+                                         : ui_spinner(b, ui_key_str("spin"), 48, blue),
+                               label(b,
+                                     app.still ? "spinner paused (S): nothing animates, the "
+                                                 "loop sleeps"
+                                               : "this spinner animates every frame (S pauses it)",
+                                     14)},
                2),
         ui_row(b, &row, work_buttons, 3),
         ui_progress_bar(b, app.progress, 420, 10, (ui_color){0, 160, 80, 255}),
@@ -760,11 +767,31 @@ ui_widget *demo_root(ui_build *b, void *ctx)
 
 /* The overlay, the isolates panel and the statistics refresh ten times a
  * second. */
+/* A summary of the isolates panel: names, states and the other isolates'
+ * event counts (main's own count moves with every refresh). */
+static uint64_t panel_signature(void)
+{
+    rt_isolate_info info[16];
+    size_t n = rt_isolate_snapshot(info, 16);
+    uint64_t h = 1469598103934665603ull ^ n;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        bool is_main = !strcmp(info[i].name, "main");
+        h = (h ^ ui_key_str(info[i].name)) * 1099511628211ull;
+        h = (h ^ (is_main ? 0 : info[i].stats.events_handled)) * 1099511628211ull;
+        h = (h ^ (is_main ? 0 : info[i].stats.running)) * 1099511628211ull;
+    }
+    return h;
+}
+
 static void refresh(rt_timer *tm, void *ctx)
 {
     (void)tm;
     collect(ctx);
-    rebuild(); /* the overlay and the isolates panel */
+    /* The overlay changes every frame; the panel only when the isolates do.
+     * With neither, the loop stays asleep. */
+    uint64_t sig = panel_signature();
+    if (app.overlay || sig != app.panel_sig) rebuild();
+    app.panel_sig = sig;
 }
 
 void demo_start(ui_tree *t, void *ctx)
@@ -843,8 +870,11 @@ void demo_dump_tree(ui_tree *t, FILE *f)
 void demo_key(ui_tree *t, int k, void *ctx)
 {
     (void)ctx;
-    if (k == 'p')
+    if (k == 'p') {
         demo_toggle_overlay();
-    else if (k == 'd')
+    } else if (k == 's') {
+        app.still = !app.still;
+        rebuild();
+    } else if (k == 'd')
         demo_dump_tree(t, stdout);
 }

@@ -4,6 +4,7 @@
 #include "demo.h"
 #include "http_server.h"
 #include "test_support.h"
+#include "ui_anim.h"
 #include "ui_golden.h"
 #include "ui_tester.h"
 
@@ -285,6 +286,25 @@ static void test_picture_arrives_by_transfer_and_is_shown(void **state)
     close_demo(t);
 }
 
+/* S pauses the spinner: nothing animates, and after a frame nothing asks
+ * for another, so the loop can sleep. */
+static void test_pausing_the_spinner_stops_frames(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
+    demo_key(ui_tester_tree(t), 's', NULL);
+    ui_tester_pump(t, RT_MS(16));
+    assert_int_equal(ui_count_class(t, &ui_spinner_class), 0);
+    assert_int_equal(ui_anim_active(), 0);
+    ui_tester_pump(t, RT_MS(250)); /* refreshes of an unchanged panel */
+    assert_false(ui_tree_needs_frame(ui_tester_tree(t)));
+    demo_key(ui_tester_tree(t), 's', NULL);
+    ui_tester_pump(t, RT_MS(16));
+    assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
+    close_demo(t);
+}
+
 static void test_home_screen_matches_golden(void **state)
 {
     (void)state;
@@ -308,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
         cmocka_unit_test(test_picture_arrives_by_transfer_and_is_shown),
+        cmocka_unit_test(test_pausing_the_spinner_stops_frames),
         cmocka_unit_test(test_home_screen_matches_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,15 +60,23 @@ static void wait_pending(ui_tester *t, rt_future *f)
     ui_tester_pump(t, RT_MS(16));
 }
 
+/* The tree dump (demo_dump_tree) as a string; free it. */
+static char *dump(ui_tester *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    demo_dump_tree(ui_tester_tree(t), f);
+    fclose(f);
+    return buf;
+}
+
 static const char *text_starting(ui_tester *t, const char *prefix)
 {
     static char out[256];
     out[0] = 0;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    demo_dump_tree(ui_tester_tree(t), f);
-    fclose(f);
+    char *buf = dump(t);
     char pat[128];
     snprintf(pat, sizeof pat, "\"%s", prefix);
     char *p = strstr(buf, pat);
@@ -239,11 +247,7 @@ static void test_isolates_panel_lists_isolates(void **state)
 /* Whether any text on screen contains needle. */
 static bool screen_contains(ui_tester *t, const char *needle)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    demo_dump_tree(ui_tester_tree(t), f);
-    fclose(f);
+    char *buf = dump(t);
     bool found = strstr(buf, needle) != NULL;
     free(buf);
     return found;

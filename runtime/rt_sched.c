@@ -178,6 +178,9 @@ static void park(rt_isolate *iso, int64_t next)
         pthread_mutex_unlock(&g.lock);
         return;
     }
+    /* Once IDLE is published another worker may run the isolate to its
+     * exit and drop the last reference: hold one while we still look. */
+    rt_isolate_dup(iso);
     atomic_store(&iso->sched, RT_SCHED_IDLE);
     /* A wake that came while we ran saw RUNNING and left it to us. */
     if (atomic_load(&iso->wake_pending)) {
@@ -188,6 +191,7 @@ static void park(rt_isolate *iso, int64_t next)
             pthread_mutex_unlock(&g.lock);
         }
     }
+    rt__isolate_unref(iso);
 }
 
 static void run_pooled(rt_isolate *iso)

@@ -279,13 +279,7 @@ static double bench_compute_throughput(void)
 
 int main(int argc, char **argv)
 {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    if (rt_main_enter(NULL) != 0) return 1;
-    struct {
-        const char *name, *unit;
-        double (*fn)(void);
-        int runs;
-    } all[] = {
+    static const bench_case all[] = {
         {"future_then", "ns", bench_future_then, RUNS},
         {"await_step", "ns", bench_await_step, RUNS},
         {"await_value_step", "ns", bench_await_value_step, RUNS},
@@ -293,13 +287,6 @@ int main(int argc, char **argv)
         {"compute_roundtrip", "us", bench_compute_roundtrip, RUNS},
         {"compute_throughput", "computes/s", bench_compute_throughput, RUNS},
     };
-    bool found = !only;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (!only || strcmp(only, all[i].name) == 0) {
-            found = true;
-            report(all[i].name, all[i].unit, all[i].fn, all[i].runs);
-        }
-    rt_main_leave();
-    if (!found) fprintf(stderr, "bench_async: no benchmark named %s\n", only);
-    return failed || !found ? 1 : 0;
+    int rc = bench_main("bench_async", argc, argv, all, sizeof all / sizeof all[0]);
+    return rc || failed ? 1 : 0;
 }

@@ -359,13 +359,7 @@ static double bench_idle_isolate(void)
 
 int main(int argc, char **argv)
 {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    if (rt_main_enter(NULL) != 0) return 1;
-    struct {
-        const char *name, *unit;
-        double (*fn)(void);
-        int runs;
-    } all[] = {
+    static const bench_case all[] = {
         {"isolate_pingpong", "ns", bench_pingpong, RUNS},
         {"port_throughput", "msg/s", bench_throughput, RUNS},
         {"spawn_roundtrip", "us", bench_spawn, RUNS},
@@ -379,9 +373,5 @@ int main(int argc, char **argv)
         {"transfer_1kib", "us", bench_transfer_1kib, RUNS},
         {"idle_isolate_bytes", "bytes", bench_idle_isolate, 3},
     };
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (!only || strcmp(only, all[i].name) == 0)
-            report(all[i].name, all[i].unit, all[i].fn, all[i].runs);
-    rt_main_leave();
-    return 0;
+    return bench_main("bench_runtime", argc, argv, all, sizeof all / sizeof all[0]);
 }

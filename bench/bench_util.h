@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define RUNS 5
 
@@ -28,6 +29,33 @@ static inline void report(const char *name, const char *unit, double (*fn)(void)
     printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
            v[runs / 2], runs);
     fflush(stdout);
+}
+
+/* One benchmark of a program's table; runs 0 means RUNS. */
+typedef struct bench_case {
+    const char *name, *unit;
+    double (*fn)(void);
+    int runs;
+} bench_case;
+
+/* The main of a benchmark program: inside a main isolate, reports the case
+ * named by argv[1], or every case without an argument. Returns 0, or 1
+ * (with a message) when no case has that name or the isolate cannot start. */
+static inline int bench_main(const char *prog, int argc, char **argv, const bench_case *cases,
+                             size_t n)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    if (rt_main_enter(NULL) != 0) return 1;
+    bool found = !only;
+    for (size_t i = 0; i < n; i++)
+        if (!only || strcmp(only, cases[i].name) == 0) {
+            found = true;
+            report(cases[i].name, cases[i].unit, cases[i].fn,
+                   cases[i].runs > 0 ? cases[i].runs : RUNS);
+        }
+    rt_main_leave();
+    if (!found) fprintf(stderr, "%s: no benchmark named %s\n", prog, only);
+    return found ? 0 : 1;
 }
 
 /* Runs the current isolate's loop until it has nothing left. */

@@ -175,22 +175,13 @@ static double bench_scroll_100k(void)
 
 int main(int argc, char **argv)
 {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    if (rt_main_enter(NULL) != 0) return 1;
-    struct {
-        const char *name, *unit;
-        double (*fn)(void);
-    } all[] = {
-        {"rebuild_leaf_100", "us", bench_rebuild_100},
-        {"rebuild_leaf_10000", "us", bench_rebuild_10000},
-        {"build_layout_1000", "us", bench_build_layout_1000},
-        {"frame_text_1000", "us", bench_frame_text_1000},
-        {"scroll_frame_1k", "us", bench_scroll_1k},
-        {"scroll_frame_100k", "us", bench_scroll_100k},
+    static const bench_case all[] = {
+        {"rebuild_leaf_100", "us", bench_rebuild_100, RUNS},
+        {"rebuild_leaf_10000", "us", bench_rebuild_10000, RUNS},
+        {"build_layout_1000", "us", bench_build_layout_1000, RUNS},
+        {"frame_text_1000", "us", bench_frame_text_1000, RUNS},
+        {"scroll_frame_1k", "us", bench_scroll_1k, RUNS},
+        {"scroll_frame_100k", "us", bench_scroll_100k, RUNS},
     };
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (!only || strcmp(only, all[i].name) == 0)
-            report(all[i].name, all[i].unit, all[i].fn, RUNS);
-    rt_main_leave();
-    return 0;
+    return bench_main("bench_widgets", argc, argv, all, sizeof all / sizeof all[0]);
 }

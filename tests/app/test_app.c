@@ -60,34 +60,33 @@ static void wait_pending(ui_tester *t, rt_future *f)
     ui_tester_pump(t, RT_MS(16));
 }
 
-/* The tree dump (demo_dump_tree) as a string; free it. */
-static char *dump(ui_tester *t)
+/* The tree dump (demo_dump_tree) as a string, valid until the next call. */
+static const char *dump(ui_tester *t)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    static char text[1 << 18];
+    memset(text, 0, sizeof text);
+    FILE *f = fmemopen(text, sizeof text - 1, "w");
     assert_non_null(f);
     demo_dump_tree(ui_tester_tree(t), f);
     fclose(f);
-    return buf;
+    return text;
 }
 
 static const char *text_starting(ui_tester *t, const char *prefix)
 {
     static char out[256];
     out[0] = 0;
-    char *buf = dump(t);
+    const char *buf = dump(t);
     char pat[128];
     snprintf(pat, sizeof pat, "\"%s", prefix);
-    char *p = strstr(buf, pat);
+    const char *p = strstr(buf, pat);
     if (p) {
-        char *end = strchr(p + 1, '"');
+        const char *end = strchr(p + 1, '"');
         size_t n = (size_t)(end - p - 1);
         if (n >= sizeof out) n = sizeof out - 1;
         memcpy(out, p + 1, n);
         out[n] = 0;
     }
-    free(buf);
     return out;
 }
 
@@ -247,10 +246,7 @@ static void test_isolates_panel_lists_isolates(void **state)
 /* Whether any text on screen contains needle. */
 static bool screen_contains(ui_tester *t, const char *needle)
 {
-    char *buf = dump(t);
-    bool found = strstr(buf, needle) != NULL;
-    free(buf);
-    return found;
+    return strstr(dump(t), needle) != NULL;
 }
 
 /* With the overlay shown, a compute worker gets a lane while it runs. */

@@ -6,6 +6,7 @@
 
 #include "rt_http.h"
 #include "ui_anim.h"
+#include "ui_text_field.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -17,7 +18,8 @@
 
 typedef struct demo {
     int taps;
-    const char *url;
+    const char *initial_url;
+    char url[UI_TEXT_FIELD_MAX + 1]; /* the URL field's text */
     int64_t prime_limit;
     bool overlay;
     rt_timer *refresh;
@@ -64,7 +66,8 @@ void demo_init(const demo_options *o)
     memset(&app, 0, sizeof app);
     memset(lanes, 0, sizeof lanes);
     lane_head = 0;
-    app.url = o && o->url ? o->url : "https://example.com";
+    app.initial_url = o && o->url ? o->url : "https://example.com";
+    snprintf(app.url, sizeof app.url, "%s", app.initial_url);
     app.prime_limit = o && o->prime_limit > 0 ? o->prime_limit : 4000000;
     app.overlay = o && o->perf_overlay;
 }
@@ -318,8 +321,30 @@ static void fetch(void *ctx)
         rebuild();
         return;
     }
-    snprintf(app.net, sizeof app.net, "fetching %s ...", app.url);
+    snprintf(app.net, sizeof app.net, "fetching %.150s ...", app.url);
     rt_future_release(rt_future_then(rt_future_dup(app.fetch), fetched, fetched, NULL));
+    rebuild();
+}
+
+static void url_changed(void *ctx, const char *text, size_t len)
+{
+    (void)ctx;
+    memcpy(app.url, text, len); /* len <= UI_TEXT_FIELD_MAX */
+    app.url[len] = 0;
+}
+
+static void url_submitted(void *ctx, const char *text, size_t len)
+{
+    url_changed(ctx, text, len);
+    fetch(NULL);
+}
+
+static void url_rejected(void *ctx, int code)
+{
+    (void)ctx;
+    snprintf(app.net, sizeof app.net, "%s",
+             code == RT_EILSEQ ? "URL unchanged: the text is not valid UTF-8"
+                               : "URL unchanged: it would be longer than 4096 bytes");
     rebuild();
 }
 
@@ -708,6 +733,14 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         ui_button(b, ui_key_str("cancel"), "Cancel", app.task ? cancel_compute : NULL, NULL)};
     ui_widget *net_row[4];
     size_t nn = 0;
+    net_row[nn++] = ui_sized(b, 380, -1,
+                             ui_text_field(b, ui_key_str("url"),
+                                           &(ui_text_field_props){.initial = app.initial_url,
+                                                                  .hint = "https://...",
+                                                                  .size = 14,
+                                                                  .on_changed = url_changed,
+                                                                  .on_submitted = url_submitted,
+                                                                  .on_rejected = url_rejected}));
     if (app.fetch)
         net_row[nn++] = ui_button(b, ui_key_str("cancel-fetch"), "Cancel", cancel_fetch, NULL);
     else if (app.net_failed)
@@ -716,7 +749,8 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         net_row[nn++] = ui_button(b, ui_key_str("fetch"), "Fetch", fetch, NULL);
     net_row[nn++] =
         app.fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
-    net_row[nn++] = label(b, app.net[0] ? app.net : app.url, 14);
+    ui_widget *net_status =
+        label(b, app.net[0] ? app.net : "type a URL, then Fetch (or Enter in the field)", 14);
     const uint32_t *px = mandel_pixels();
     ui_widget *pic_row[] = {
         ui_button(b, ui_key_str("picture"), "Render a picture with compute()",
@@ -746,6 +780,7 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         ui_progress_bar(b, app.progress, 420, 10, (ui_color){0, 160, 80, 255}),
         label(b, app.work[0] ? app.work : "press a button: same work, two isolates", 14),
         ui_row(b, &row, net_row, nn),
+        net_status,
         ui_row(b, &row, pic_row, 3),
         ui_row(b, &(ui_flex_props){.cross_align = UI_START, .spacing = 24},
                (ui_widget *[]){isolates_panel(b), app.overlay ? overlay(b, ui_element_tree(e))

@@ -31,6 +31,8 @@ const char *rt_strerror(int code)
         return "RT_ETIMEOUT: timed out";
     case RT_ECANCELLED:
         return "RT_ECANCELLED: cancelled";
+    case RT_E2BIG:
+        return "RT_E2BIG: larger than the limit allows";
     /* rt_http.h */
     case -30:
         return "RT_EHTTP_URL: malformed URL";

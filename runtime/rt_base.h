@@ -24,6 +24,7 @@ enum {
     RT_EDEPTH = -9,      /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
     RT_ETIMEOUT = -10,   /* an operation took longer than allowed */
     RT_ECANCELLED = -11, /* an operation was cancelled */
+    RT_E2BIG = -12,      /* more than a size limit allows */
     RT_EUSER = -100      /* first code free for applications */
 };
 

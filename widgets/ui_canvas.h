@@ -23,6 +23,9 @@ typedef struct ui_color {
     uint8_t r, g, b, a;
 } ui_color;
 
+/* What a window (and a tester) clears to before each frame. */
+#define UI_BACKGROUND ((ui_color){245, 246, 250, 255})
+
 typedef struct ui_rect {
     float x, y, w, h;
 } ui_rect;

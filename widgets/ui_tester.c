@@ -12,6 +12,13 @@ struct ui_tester {
     rt_virtual_clock *vc;
 };
 
+/* Each frame starts from the window's background, so screenshots and
+ * goldens look as the window does. */
+static void clear_canvas(void *ctx)
+{
+    ui_canvas_clear(ctx, UI_BACKGROUND);
+}
+
 ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc)
 {
     return ui_tester_new_scaled(width, height, 1.0f, vc);
@@ -28,6 +35,7 @@ ui_tester *ui_tester_new_scaled(float width, float height, float scale, rt_virtu
         rt_free(t);
         return NULL;
     }
+    ui_tree_set_paint_hooks(t->tree, clear_canvas, NULL, t->canvas);
     t->vc = vc;
     return t;
 }

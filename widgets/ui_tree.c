@@ -75,6 +75,9 @@ struct ui_tree {
     unsigned frame_no;
     ui_element *focus;
     ui_element *hovered;
+    ui_clipboard clipboard; /* get == NULL: the tree's own, in `clip` */
+    char *clip;
+    size_t clip_len;
     void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
     void *paint_ctx;
     ui_element **relayout; /* elements to lay out again, from their last constraints */
@@ -770,6 +773,7 @@ void ui_tree_free(ui_tree *t)
     rt_free(t->before);
     rt_free(t->after);
     rt_free(t->relayout);
+    rt_free(t->clip);
     rt_free(t);
 }
 
@@ -913,6 +917,12 @@ void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
         ui_element *path[MAX_PATH];
         size_t n = ui_tree_hit_test(t, x, y, path, MAX_PATH);
         t->npath = 0;
+        if (t->focus && t->focus->cls->text) { /* a press elsewhere ends text editing */
+            size_t i = 0;
+            while (i < n && path[i] != t->focus)
+                i++;
+            if (i == n) ui_tree_set_focus(t, NULL);
+        }
         for (size_t i = 0; i < n; i++) {
             if (path[i]->cls->pointer && path[i]->cls->pointer(path[i], kind, x, y)) {
                 t->path[0] = path[i]; /* the innermost taker handles the gesture */
@@ -1070,7 +1080,56 @@ ui_element *ui_tree_get_focus(ui_tree *t)
 
 void ui_tree_set_focus(ui_tree *t, ui_element *e)
 {
+    if (e == t->focus) return;
+    if (e && (e->tree != t || !e->mounted || e->disposed)) {
+        fprintf(stderr, "islet: ui_tree_set_focus: '%s' is not mounted in this tree\n",
+                e->cls->name);
+        abort();
+    }
+    if (t->focus) ui_set_state(t->focus, NULL, NULL); /* repaint without the focus look */
     t->focus = e;
+    if (e) ui_set_state(e, NULL, NULL);
+}
+
+bool ui_tree_wants_text(ui_tree *t)
+{
+    return t->focus && t->focus->cls->text;
+}
+
+int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len)
+{
+    if (!ui_tree_wants_text(t)) return RT_ESTATE;
+    if (!rt_utf8_valid(utf8, len)) return RT_EILSEQ;
+    return t->focus->cls->text(t->focus, utf8, len);
+}
+
+void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb)
+{
+    t->clipboard = cb ? *cb : (ui_clipboard){0};
+}
+
+char *ui_tree_clipboard_get(ui_tree *t)
+{
+    if (t->clipboard.get) return t->clipboard.get(t->clipboard.ctx);
+    if (!t->clip) return NULL;
+    char *s = rt_malloc(t->clip_len + 1);
+    if (s) memcpy(s, t->clip, t->clip_len + 1);
+    return s;
+}
+
+void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len)
+{
+    if (t->clipboard.set) {
+        t->clipboard.set(t->clipboard.ctx, utf8, len);
+        return;
+    }
+    char *s = rt_malloc(len + 1);
+    if (!s) return;
+    memcpy(s, utf8, len);
+    s[len] = 0;
+    rt_free(t->clip);
+    t->clip = s;
+    t->clip_len = len;
 }
 
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx)

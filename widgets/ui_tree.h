@@ -81,6 +81,13 @@ struct ui_widget_class {
     /* Inherited data: descendants read it with ui_depend_on, and rebuild
      * when its props change. */
     bool inherited;
+    /* Keyboard, for the element holding the focus (a class with `key` can
+     * take it with Tab): key is a UI_KEY_*, mods UI_MOD_* bits; returns true
+     * if it used the key. */
+    bool (*key)(ui_element *e, int key, unsigned mods);
+    /* Text typed or pasted while e holds the focus: len bytes, valid UTF-8.
+     * Returns RT_OK, or an error code when it refuses the text. */
+    int (*text)(ui_element *e, const char *utf8, size_t len);
 };
 
 struct ui_widget {
@@ -205,9 +212,53 @@ void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(v
 /* A new size (a resized window): lays everything out again. */
 void ui_tree_set_size(ui_tree *t, float w, float h);
 
-/* Keyboard focus: one element of the tree, forgotten when it unmounts. */
+/* Keyboard focus: one element of the tree (or none), forgotten when it
+ * unmounts. Setting it repaints the old and the new holder. A pointer-down
+ * outside a focused text input takes the focus away from it. */
 ui_element *ui_tree_get_focus(ui_tree *t);
 void ui_tree_set_focus(ui_tree *t, ui_element *e);
+
+/* Keys, as delivered to ui_tree_key and to a class's `key` hook. */
+enum {
+    UI_KEY_TAB,
+    UI_KEY_BACKTAB,
+    UI_KEY_ENTER,
+    UI_KEY_SPACE,
+    UI_KEY_LEFT,
+    UI_KEY_RIGHT,
+    UI_KEY_HOME,
+    UI_KEY_END,
+    UI_KEY_BACKSPACE,
+    UI_KEY_DELETE,
+    UI_KEY_SELECT_ALL,
+    UI_KEY_COPY,
+    UI_KEY_CUT,
+    UI_KEY_PASTE
+};
+enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2 };
+
+/* Text typed (or pasted) into the focused element: RT_OK; RT_ESTATE when
+ * the focused element takes no text (or nothing has the focus); RT_EILSEQ,
+ * changing nothing, when utf8 is not valid UTF-8; or the element's own
+ * refusal (a text field says RT_E2BIG past its limit). */
+int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len);
+/* True when the focused element takes text (typed letters are its, not
+ * shortcuts'). */
+bool ui_tree_wants_text(ui_tree *t);
+
+/* The clipboard text fields copy to and paste from. By default each tree
+ * keeps its own (so headless tests have one); a window binding installs the
+ * system clipboard. get returns a string from rt_malloc (the caller frees
+ * it with rt_free), or NULL when empty. */
+typedef struct ui_clipboard {
+    char *(*get)(void *ctx);
+    void (*set)(void *ctx, const char *utf8, size_t len);
+    void *ctx;
+} ui_clipboard;
+void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb);
+/* The clipboard's text (rt_free it), or NULL when empty or out of memory. */
+char *ui_tree_clipboard_get(ui_tree *t);
+void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len);
 
 /* Calls fn on every element, depth first (for finders and dumps). */
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx);

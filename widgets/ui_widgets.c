@@ -782,7 +782,7 @@ ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float
     return one(b, &ui_image_class, 0, &p, NULL);
 }
 
-/* ---- Keyboard focus among buttons ---- */
+/* ---- Keyboard focus among buttons and text inputs ---- */
 
 typedef struct focus_walk {
     ui_element *focused, *prev, *next, *first, *last;
@@ -793,8 +793,12 @@ static void collect(ui_element *e, int depth, void *ctx)
 {
     (void)depth;
     focus_walk *w = ctx;
-    if (ui_element_class(e) != &ui_button_class) return;
-    if (!((const ui_button_props *)ui_props(e))->on_pressed) return; /* disabled */
+    const ui_widget_class *cls = ui_element_class(e);
+    if (cls == &ui_button_class) {
+        if (!((const ui_button_props *)ui_props(e))->on_pressed) return; /* disabled */
+    } else if (!cls->key) {
+        return;
+    }
     if (!w->first) w->first = e;
     if (w->seen && !w->next) w->next = e;
     if (e == w->focused) w->seen = true;
@@ -807,19 +811,22 @@ ui_element *ui_tree_focused(ui_tree *t)
     return ui_tree_get_focus(t);
 }
 
-void ui_tree_key(ui_tree *t, int key)
+bool ui_tree_key(ui_tree *t, int key, unsigned mods)
 {
     ui_element *cur = ui_tree_get_focus(t);
+    const ui_widget_class *cls = cur ? ui_element_class(cur) : NULL;
+    if (cls && cls->key && cls->key(cur, key, mods)) return true;
     if (key == UI_KEY_TAB || key == UI_KEY_BACKTAB) {
         focus_walk w = {.focused = cur};
         ui_tree_visit(t, collect, &w);
         ui_element *to =
             key == UI_KEY_TAB ? (w.next ? w.next : w.first) : (cur && w.prev ? w.prev : w.last);
-        if (!to || to == cur) return;
-        if (cur) ui_set_state(cur, NULL, NULL); /* repaint without the ring */
-        ui_tree_set_focus(t, to);
-        ui_set_state(to, NULL, NULL);
-        return;
+        if (to && to != cur) ui_tree_set_focus(t, to);
+        return to != NULL;
     }
-    if (cur && (key == UI_KEY_ENTER || key == UI_KEY_SPACE)) button_tap(cur);
+    if (cls == &ui_button_class && (key == UI_KEY_ENTER || key == UI_KEY_SPACE)) {
+        button_tap(cur);
+        return true;
+    }
+    return false;
 }

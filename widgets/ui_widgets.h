@@ -117,11 +117,12 @@ extern const ui_widget_class ui_stack_class, ui_positioned_class;
 ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w, float h);
 extern const ui_widget_class ui_image_class;
 
-/* Keyboard: Tab moves the focus to the next button (Shift+Tab back),
- * Enter or Space presses the focused one. */
-enum { UI_KEY_TAB, UI_KEY_BACKTAB, UI_KEY_ENTER, UI_KEY_SPACE };
-void ui_tree_key(ui_tree *t, int key);
-/* The focused button element, or NULL. */
+/* Keyboard: the focused element's `key` hook sees the key first (a text
+ * field edits with it). Otherwise Tab moves the focus to the next enabled
+ * button or text field (Shift+Tab back), and Enter or Space presses the
+ * focused button. Returns true if the key was used. */
+bool ui_tree_key(ui_tree *t, int key, unsigned mods);
+/* The focused element, or NULL. */
 ui_element *ui_tree_focused(ui_tree *t);
 
 /* Gives a widget a key (returns w). */

@@ -78,57 +78,125 @@ static void quit_timer(rt_timer *t, void *ctx)
     ui_window_quit();
 }
 
-static void handle_event(win *w, const SDL_Event *e)
+static int edit_key(SDL_Keycode k, bool ctrl)
 {
-    ui_tree *t = w->tree;
+    switch (k) {
+    case SDLK_LEFT:
+        return UI_KEY_LEFT;
+    case SDLK_RIGHT:
+        return UI_KEY_RIGHT;
+    case SDLK_HOME:
+        return UI_KEY_HOME;
+    case SDLK_END:
+        return UI_KEY_END;
+    case SDLK_BACKSPACE:
+        return UI_KEY_BACKSPACE;
+    case SDLK_DELETE:
+        return UI_KEY_DELETE;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER:
+        return UI_KEY_ENTER;
+    case SDLK_SPACE:
+        return UI_KEY_SPACE;
+    case SDLK_a:
+        return ctrl ? UI_KEY_SELECT_ALL : -1;
+    case SDLK_c:
+        return ctrl ? UI_KEY_COPY : -1;
+    case SDLK_x:
+        return ctrl ? UI_KEY_CUT : -1;
+    case SDLK_v:
+        return ctrl ? UI_KEY_PASTE : -1;
+    default:
+        return -1;
+    }
+}
+
+bool ui_window_input(ui_tree *t, const SDL_Event *e)
+{
     switch (e->type) {
-    case SDL_QUIT:
-        ui_window_quit();
-        break;
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP:
-        if (e->button.button == SDL_BUTTON_LEFT)
-            ui_tree_pointer(t, e->type == SDL_MOUSEBUTTONDOWN ? UI_POINTER_DOWN : UI_POINTER_UP,
-                            (float)e->button.x, (float)e->button.y);
-        break;
+        if (e->button.button != SDL_BUTTON_LEFT) return false;
+        ui_tree_pointer(t, e->type == SDL_MOUSEBUTTONDOWN ? UI_POINTER_DOWN : UI_POINTER_UP,
+                        (float)e->button.x, (float)e->button.y);
+        return true;
     case SDL_MOUSEMOTION:
         ui_tree_pointer(t, e->motion.state & SDL_BUTTON_LMASK ? UI_POINTER_MOVE : UI_POINTER_HOVER,
                         (float)e->motion.x, (float)e->motion.y);
-        break;
+        return true;
     case SDL_MOUSEWHEEL: {
         int x, y;
         SDL_GetMouseState(&x, &y);
         ui_tree_scroll(t, (float)x, (float)y, (float)-e->wheel.y * 40);
-        break;
+        return true;
     }
+    case SDL_TEXTINPUT:
+        return ui_tree_text_input(t, e->text.text, strlen(e->text.text)) != RT_ESTATE;
     case SDL_KEYDOWN: {
         SDL_Keycode k = e->key.keysym.sym;
-        bool ctrl = e->key.keysym.mod & KMOD_CTRL, shift = e->key.keysym.mod & KMOD_SHIFT;
-        if (k == SDLK_ESCAPE || (ctrl && k == SDLK_q))
-            ui_window_quit();
-        else if (k == SDLK_TAB)
-            ui_tree_key(t, shift ? UI_KEY_BACKTAB : UI_KEY_TAB);
-        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER)
-            ui_tree_key(t, UI_KEY_ENTER);
-        else if (k == SDLK_SPACE)
-            ui_tree_key(t, UI_KEY_SPACE);
-        else if (w->o->on_key)
-            w->o->on_key(t, k, w->ctx);
-        break;
+        Uint16 mod = e->key.keysym.mod;
+        bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
+        unsigned mods = (shift ? UI_MOD_SHIFT : 0) | (ctrl ? UI_MOD_CTRL : 0);
+        if (k == SDLK_TAB) return ui_tree_key(t, shift ? UI_KEY_BACKTAB : UI_KEY_TAB, 0);
+        int key = edit_key(k, ctrl);
+        if (key >= 0 && ui_tree_key(t, key, mods)) return true;
+        /* Plain keys typed into a text field arrive as SDL_TEXTINPUT: they
+         * are not shortcuts. */
+        return !ctrl && !(mod & KMOD_ALT) && ui_tree_wants_text(t);
     }
-    case SDL_WINDOWEVENT:
+    default:
+        return false;
+    }
+}
+
+static void handle_event(win *w, const SDL_Event *e)
+{
+    ui_tree *t = w->tree;
+    if (e->type == SDL_QUIT) {
+        ui_window_quit();
+    } else if (e->type == SDL_KEYDOWN &&
+               (e->key.keysym.sym == SDLK_ESCAPE ||
+                ((e->key.keysym.mod & KMOD_CTRL) && e->key.keysym.sym == SDLK_q))) {
+        ui_window_quit();
+    } else if (e->type == SDL_WINDOWEVENT) {
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             ui_tree_set_size(t, (float)e->window.data1, (float)e->window.data2);
-        break;
-    default:
-        break;
+    } else if (!ui_window_input(t, e) && e->type == SDL_KEYDOWN && w->o->on_key) {
+        w->o->on_key(t, e->key.keysym.sym, w->ctx);
     }
+}
+
+/* The system clipboard, for text fields. */
+static char *clip_get(void *ctx)
+{
+    (void)ctx;
+    if (!SDL_HasClipboardText()) return NULL;
+    char *s = SDL_GetClipboardText();
+    char *copy = NULL;
+    if (s && *s) {
+        size_t n = strlen(s);
+        copy = rt_malloc(n + 1);
+        if (copy) memcpy(copy, s, n + 1);
+    }
+    SDL_free(s);
+    return copy;
+}
+
+static void clip_set(void *ctx, const char *utf8, size_t len)
+{
+    (void)ctx;
+    char *s = rt_malloc(len + 1);
+    if (!s) return;
+    memcpy(s, utf8, len);
+    s[len] = 0;
+    if (SDL_SetClipboardText(s) != 0) fprintf(stderr, "islet: clipboard: %s\n", SDL_GetError());
+    rt_free(s);
 }
 
 static void paint_begin(void *ctx)
 {
     win *w = ctx;
-    ui_canvas_clear(w->canvas, (ui_color){245, 246, 250, 255});
+    ui_canvas_clear(w->canvas, UI_BACKGROUND);
 }
 
 static void paint_end(void *ctx)
@@ -241,6 +309,10 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     w.tree = ui_tree_new((float)o->width, (float)o->height, w.canvas);
     ui_tree_set_paint_hooks(w.tree, paint_begin, paint_end, &w);
     ui_tree_set_frame_interval(w.tree, frame_interval(&w));
+    if (!o->headless) {
+        ui_tree_set_clipboard(w.tree, &(ui_clipboard){clip_get, clip_set, NULL});
+        SDL_StartTextInput();
+    }
     w.alive = rt_receive_port_open(on_alive, NULL, NULL);
     ui_tree_set_root(w.tree, root, ctx);
     if (o->exit_after_ns > 0) rt_timer_start(NULL, o->exit_after_ns, 0, quit_timer, NULL, NULL);

@@ -4,8 +4,9 @@
  * The main isolate waits in one place for SDL input and isolate messages:
  * its waiter is SDL_WaitEventTimeout, and other isolates wake it with
  * SDL_PushEvent. SDL events become events on the main isolate's queue:
- * pointer events hit-test the tree, the wheel scrolls, Tab/Enter/Space drive
- * focus, Escape or Ctrl+Q (or closing the window) quits. Frames are painted
+ * pointer events hit-test the tree, the wheel scrolls, keys and text go to
+ * the focused element (ui_window_input), Escape or Ctrl+Q (or closing the
+ * window) quits. Text fields use the system clipboard. Frames are painted
  * when something is dirty and presented with vsync when the renderer has it.
  * Main thread only.
  */
@@ -22,7 +23,7 @@ typedef struct ui_window_options {
     const char *screenshot; /* write a BMP of the last frame at exit */
     /* Called once the window and tree exist (e.g. to start work). */
     void (*on_start)(ui_tree *t, void *ctx);
-    /* Called for keys the binding does not handle (SDL keycodes). */
+    /* Called for keys neither the binding nor the tree uses (SDL keycodes). */
     void (*on_key)(ui_tree *t, int sdl_keycode, void *ctx);
     /* Called after the loop stops, before the tree is freed and the main
      * isolate leaves (e.g. to release futures or print statistics). */
@@ -36,5 +37,14 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
                   void *ctx);
 /* Asks the running window to quit (from any callback on the main isolate). */
 void ui_window_quit(void);
+
+/* Gives one SDL input event to t, as the window does: mouse buttons, motion
+ * and wheel; Tab/Shift+Tab, Enter, Space, the editing keys (arrows, Home,
+ * End, Backspace, Delete, Ctrl+A/C/X/V) and SDL_TEXTINPUT for the focused
+ * element. Returns true if the tree used it; a plain key pressed while a
+ * text field has the focus counts as used (its text follows as
+ * SDL_TEXTINPUT), so it is not a shortcut. Usable on a tester's tree. */
+union SDL_Event;
+bool ui_window_input(ui_tree *t, const union SDL_Event *e);
 
 #endif

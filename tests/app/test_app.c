@@ -7,6 +7,8 @@
 #include "ui_anim.h"
 #include "ui_golden.h"
 #include "ui_tester.h"
+#include "ui_text_field.h"
+#include "ui_window.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -183,6 +185,64 @@ static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state
     ts_http_stop(srv);
 }
 
+/* A key as the window delivers it: to the tree, else to the demo's shortcuts. */
+static void press_key(ui_tester *t, SDL_Keycode k, Uint16 mod)
+{
+    SDL_Event e = {.type = SDL_KEYDOWN};
+    e.key.keysym.sym = k;
+    e.key.keysym.mod = mod;
+    if (!ui_window_input(ui_tester_tree(t), &e)) demo_key(ui_tester_tree(t), k, NULL);
+    ui_tester_pump(t, RT_MS(16));
+}
+
+/* Text as SDL_TEXTINPUT events, which carry at most 31 bytes each. */
+static void type_text(ui_tester *t, const char *s)
+{
+    for (size_t n = strlen(s), i = 0; i < n;) {
+        SDL_Event e = {.type = SDL_TEXTINPUT};
+        size_t k = n - i < 16 ? n - i : 16;
+        memcpy(e.text.text, s + i, k);
+        assert_true(ui_window_input(ui_tester_tree(t), &e));
+        i += k;
+    }
+    ui_tester_pump(t, RT_MS(16));
+}
+
+static void test_typed_url_is_fetched_on_enter(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/ok", url, sizeof url);
+    ui_tester *t = open_demo(NULL, 0);
+    ui_element *field = ui_find_key(t, ui_key_str("url"));
+    assert_non_null(field);
+    assert_string_equal(ui_text_field_text(field, NULL), "https://example.com");
+    ui_tester_tap(t, field);
+    press_key(t, SDLK_a, KMOD_LCTRL); /* select all, then type over it */
+    press_key(t, SDLK_p, 0);          /* typed, not the overlay shortcut */
+    type_text(t, url);
+    assert_false(demo_overlay_shown());
+    assert_string_equal(ui_text_field_text(field, NULL), url);
+    press_key(t, SDLK_RETURN, 0);
+    assert_non_null(demo_fetch_future());
+    wait_pending(t, demo_fetch_future());
+    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, ", 10);
+    assert_int_equal(ts_http_requests(srv), 1);
+    /* Invalid UTF-8 pasted into the field: refused, URL kept, said so. */
+    ui_tree_clipboard_set(ui_tester_tree(t), "\xff", 1);
+    press_key(t, SDLK_v, KMOD_LCTRL);
+    assert_string_equal(ui_text_field_text(field, NULL), url);
+    assert_string_equal(text_starting(t, "URL unchanged"),
+                        "URL unchanged: the text is not valid UTF-8");
+    /* Outside the field, P is the overlay shortcut again. */
+    ui_tree_set_focus(ui_tester_tree(t), NULL);
+    press_key(t, SDLK_p, 0);
+    assert_true(demo_overlay_shown());
+    close_demo(t);
+    ts_http_stop(srv);
+}
+
 static void test_fetch_from_a_refused_port_shows_the_error_and_retry(void **state)
 {
     (void)state;
@@ -323,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_compute_result_arrives_while_frames_continue),
         cmocka_unit_test(test_cancel_stops_the_compute_job),
         cmocka_unit_test(test_fetch_from_a_loopback_server_shows_status_and_size),
+        cmocka_unit_test(test_typed_url_is_fetched_on_enter),
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
         cmocka_unit_test(test_isolates_panel_lists_isolates),

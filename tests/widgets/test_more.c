@@ -61,21 +61,21 @@ static void test_stack_image_focus_and_bad_text(void **state)
     /* Tab focuses A, Tab skips the disabled button to B, Enter presses B. */
     ui_tree *tree = ui_tester_tree(t);
     assert_null(ui_tree_focused(tree));
-    ui_tree_key(tree, UI_KEY_TAB);
+    ui_tree_key(tree, UI_KEY_TAB, 0);
     ui_tester_pump(t, 0);
     assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("a")));
-    ui_tree_key(tree, UI_KEY_TAB);
+    ui_tree_key(tree, UI_KEY_TAB, 0);
     ui_tester_pump(t, 0);
     assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("b")));
-    ui_tree_key(tree, UI_KEY_ENTER);
-    ui_tree_key(tree, UI_KEY_SPACE);
+    ui_tree_key(tree, UI_KEY_ENTER, 0);
+    ui_tree_key(tree, UI_KEY_SPACE, 0);
     ui_tester_pump(t, 0);
     assert_int_equal(pressed_b, 2);
     assert_int_equal(pressed_a, 0);
     /* Tab wraps around; Shift+Tab goes back. */
-    ui_tree_key(tree, UI_KEY_TAB);
+    ui_tree_key(tree, UI_KEY_TAB, 0);
     assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("a")));
-    ui_tree_key(tree, UI_KEY_BACKTAB);
+    ui_tree_key(tree, UI_KEY_BACKTAB, 0);
     assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("b")));
     /* The focused button shows a ring: its border is the focus amber. */
     ui_tester_pump(t, 0);

@@ -1,0 +1,439 @@
+/* ui_text_field.c: a single-line text input: a UTF-8 buffer, a cursor and a
+ * selection anchor (byte offsets on code point boundaries), and a horizontal
+ * scroll that keeps the cursor in view. */
+#include "ui_text_field.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAD_X 10.0f
+#define PAD_Y 8.0f
+
+typedef struct field_state {
+    char *buf; /* len bytes + NUL, from rt_malloc */
+    size_t len, cap;
+    size_t cursor, anchor;
+    float scroll; /* how far the text is scrolled left, logical pixels */
+    float line_h;
+    bool rejected; /* the last insertion was refused: red border */
+    ui_element *self;
+} field_state;
+
+static const ui_text_field_props *props_of(ui_element *e)
+{
+    return ui_props(e);
+}
+
+static field_state *state_of(ui_element *e, const char *func)
+{
+    if (ui_element_class(e) != &ui_text_field_class) {
+        fprintf(stderr, "islet: %s: '%s' is not a TextField\n", func, ui_element_class(e)->name);
+        abort();
+    }
+    return ui_state(e);
+}
+
+static float font_size(ui_element *e)
+{
+    float s = props_of(e)->size;
+    return s > 0 ? s : 16;
+}
+
+static size_t limit(ui_element *e)
+{
+    size_t m = props_of(e)->max_bytes;
+    return m ? m : UI_TEXT_FIELD_MAX;
+}
+
+static float measure(ui_element *e, const char *s, size_t n, float *h)
+{
+    void *canvas = ui_tree_canvas(ui_element_tree(e));
+    float w = 0, hh = 0;
+    if (canvas) {
+        ui_text_measure(canvas, s, n, font_size(e), false, &w, &hh);
+    } else { /* no canvas: a deterministic estimate */
+        w = 0.6f * font_size(e) * (float)n;
+        hh = 1.2f * font_size(e);
+    }
+    if (h) *h = hh;
+    return w;
+}
+
+/* ---- Code points and words ---- */
+
+static bool is_cont(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+static size_t prev_cp(const char *s, size_t i)
+{
+    if (i == 0) return 0;
+    do {
+        i--;
+    } while (i > 0 && is_cont(s[i]));
+    return i;
+}
+
+static size_t next_cp(const char *s, size_t len, size_t i)
+{
+    if (i >= len) return len;
+    do {
+        i++;
+    } while (i < len && is_cont(s[i]));
+    return i;
+}
+
+static bool is_word(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u >= 0x80 || (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
+}
+
+static size_t prev_word(const char *s, size_t i)
+{
+    while (i > 0 && !is_word(s[i - 1]))
+        i = prev_cp(s, i);
+    while (i > 0 && is_word(s[i - 1]))
+        i = prev_cp(s, i);
+    return i;
+}
+
+static size_t next_word(const char *s, size_t len, size_t i)
+{
+    while (i < len && is_word(s[i]))
+        i = next_cp(s, len, i);
+    while (i < len && !is_word(s[i]))
+        i = next_cp(s, len, i);
+    return i;
+}
+
+/* ---- Editing ---- */
+
+static void changed(field_state *st, bool notify)
+{
+    st->rejected = false;
+    ui_set_state(st->self, NULL, NULL);
+    const ui_text_field_props *p = props_of(st->self);
+    if (notify && p->on_changed) p->on_changed(p->ctx, st->buf, st->len);
+}
+
+static int refuse(field_state *st, int code)
+{
+    st->rejected = true;
+    ui_set_state(st->self, NULL, NULL);
+    const ui_text_field_props *p = props_of(st->self);
+    if (p->on_rejected) p->on_rejected(p->ctx, code);
+    return code;
+}
+
+static int reserve(field_state *st, size_t n)
+{
+    if (n + 1 <= st->cap) return RT_OK;
+    size_t cap = st->cap ? st->cap : 64;
+    while (cap < n + 1)
+        cap *= 2;
+    char *b = rt_realloc(st->buf, cap);
+    if (!b) return RT_ENOMEM;
+    st->buf = b;
+    st->cap = cap;
+    return RT_OK;
+}
+
+/* Replaces [from, to) with ins[0..n) (valid UTF-8, one line) and puts the
+ * cursor after it. */
+static int replace(ui_element *e, field_state *st, size_t from, size_t to, const char *ins,
+                   size_t n)
+{
+    size_t len = st->len - (to - from) + n;
+    if (len > limit(e)) return RT_E2BIG;
+    if (reserve(st, len) != RT_OK) return RT_ENOMEM;
+    memmove(st->buf + from + n, st->buf + to, st->len - to + 1);
+    memcpy(st->buf + from, ins, n);
+    st->len = len;
+    st->cursor = st->anchor = from + n;
+    return RT_OK;
+}
+
+static size_t sel_lo(const field_state *st)
+{
+    return st->cursor < st->anchor ? st->cursor : st->anchor;
+}
+
+static size_t sel_hi(const field_state *st)
+{
+    return st->cursor < st->anchor ? st->anchor : st->cursor;
+}
+
+/* Inserts text at the cursor, replacing the selection: CR and LF dropped,
+ * other control characters as spaces. All or nothing. */
+static int insert(ui_element *e, const char *s, size_t n, bool notify)
+{
+    field_state *st = ui_state(e);
+    if (!rt_utf8_valid(s, n)) return refuse(st, RT_EILSEQ);
+    char *clean = rt_malloc(n + 1);
+    if (!clean) return RT_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r' || c == '\n') continue;
+        clean[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    int rc = replace(e, st, sel_lo(st), sel_hi(st), clean, k);
+    rt_free(clean);
+    if (rc == RT_E2BIG) return refuse(st, rc);
+    if (rc == RT_OK) changed(st, notify);
+    return rc;
+}
+
+static void delete_range(field_state *st, size_t from, size_t to)
+{
+    if (from == to) return;
+    replace(st->self, st, from, to, "", 0); /* shrinking: cannot fail */
+    changed(st, true);
+}
+
+static void move_to(field_state *st, size_t to, bool select)
+{
+    st->cursor = to;
+    if (!select) st->anchor = to;
+    ui_set_state(st->self, NULL, NULL);
+}
+
+static bool field_key(ui_element *e, int key, unsigned mods)
+{
+    field_state *st = ui_state(e);
+    const ui_text_field_props *p = props_of(e);
+    bool shift = mods & UI_MOD_SHIFT, ctrl = mods & UI_MOD_CTRL;
+    bool has_sel = st->cursor != st->anchor;
+    switch (key) {
+    case UI_KEY_LEFT:
+        if (has_sel && !shift)
+            move_to(st, sel_lo(st), false);
+        else
+            move_to(st, ctrl ? prev_word(st->buf, st->cursor) : prev_cp(st->buf, st->cursor),
+                    shift);
+        return true;
+    case UI_KEY_RIGHT:
+        if (has_sel && !shift)
+            move_to(st, sel_hi(st), false);
+        else
+            move_to(st,
+                    ctrl ? next_word(st->buf, st->len, st->cursor)
+                         : next_cp(st->buf, st->len, st->cursor),
+                    shift);
+        return true;
+    case UI_KEY_HOME:
+        move_to(st, 0, shift);
+        return true;
+    case UI_KEY_END:
+        move_to(st, st->len, shift);
+        return true;
+    case UI_KEY_BACKSPACE:
+        if (has_sel)
+            delete_range(st, sel_lo(st), sel_hi(st));
+        else
+            delete_range(st, ctrl ? prev_word(st->buf, st->cursor) : prev_cp(st->buf, st->cursor),
+                         st->cursor);
+        return true;
+    case UI_KEY_DELETE:
+        if (has_sel)
+            delete_range(st, sel_lo(st), sel_hi(st));
+        else
+            delete_range(st, st->cursor,
+                         ctrl ? next_word(st->buf, st->len, st->cursor)
+                              : next_cp(st->buf, st->len, st->cursor));
+        return true;
+    case UI_KEY_SELECT_ALL:
+        st->anchor = 0;
+        move_to(st, st->len, true);
+        return true;
+    case UI_KEY_COPY:
+    case UI_KEY_CUT:
+        if (has_sel) {
+            ui_tree_clipboard_set(ui_element_tree(e), st->buf + sel_lo(st),
+                                  sel_hi(st) - sel_lo(st));
+            if (key == UI_KEY_CUT) delete_range(st, sel_lo(st), sel_hi(st));
+        }
+        return true;
+    case UI_KEY_PASTE: {
+        char *s = ui_tree_clipboard_get(ui_element_tree(e));
+        if (s) insert(e, s, strlen(s), true);
+        rt_free(s);
+        return true;
+    }
+    case UI_KEY_ENTER:
+        if (p->on_submitted) p->on_submitted(p->ctx, st->buf, st->len);
+        return true;
+    case UI_KEY_SPACE: /* arrives as text */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int field_text(ui_element *e, const char *utf8, size_t len)
+{
+    return insert(e, utf8, len, true);
+}
+
+/* ---- Lifecycle, layout, paint, pointer ---- */
+
+static void field_init(ui_element *e)
+{
+    field_state *st = ui_state(e);
+    st->self = e;
+    const char *init = props_of(e)->initial;
+    size_t n = init ? strlen(init) : 0;
+    if (reserve(st, n) != RT_OK) return;
+    st->buf[0] = 0;
+    if (n && rt_utf8_valid(init, n) && n <= limit(e)) {
+        memcpy(st->buf, init, n + 1);
+        st->len = st->cursor = st->anchor = n;
+    }
+}
+
+static void field_dispose(ui_element *e)
+{
+    rt_free(((field_state *)ui_state(e))->buf);
+}
+
+static ui_size field_layout(ui_element *e, ui_constraints c)
+{
+    field_state *st = ui_state(e);
+    measure(e, "Ag", 2, &st->line_h);
+    float w = c.max_w < UI_INF ? c.max_w : 280;
+    return ui_constrain(c, (ui_size){w, st->line_h + 2 * PAD_Y});
+}
+
+static void field_paint(ui_element *e, void *canvas, float x, float y)
+{
+    field_state *st = ui_state(e);
+    const ui_text_field_props *p = props_of(e);
+    float ex, ey, w, h;
+    ui_element_rect(e, &ex, &ey, &w, &h);
+    bool focused = ui_tree_get_focus(ui_element_tree(e)) == e;
+    ui_rect r = {x, y, w, h};
+    ui_canvas_fill_rounded_rect(canvas, r, 4, (ui_color){255, 255, 255, 255});
+    ui_color border = st->rejected ? (ui_color){210, 40, 40, 255}
+                      : focused    ? (ui_color){50, 120, 240, 255}
+                                   : (ui_color){160, 165, 175, 255};
+    ui_canvas_stroke_rect(canvas, r, focused || st->rejected ? 2 : 1, 4, border);
+
+    /* Keep the cursor in view, and no empty space after the text. */
+    float inner = fmaxf(w - 2 * PAD_X, 1);
+    float cx = measure(e, st->buf, st->cursor, NULL);
+    float tw = st->cursor == st->len ? cx : measure(e, st->buf, st->len, NULL);
+    if (cx - st->scroll > inner - 2) st->scroll = cx - inner + 2;
+    if (cx < st->scroll) st->scroll = cx;
+    if (tw - st->scroll < inner - 2) st->scroll = fmaxf(0, tw - inner + 2);
+
+    float tx = x + PAD_X - st->scroll, ty = y + (h - st->line_h) / 2;
+    ui_canvas_push_clip(canvas, (ui_rect){x + PAD_X - 1, y, inner + 2, h});
+    if (focused && st->cursor != st->anchor) {
+        float a = measure(e, st->buf, sel_lo(st), NULL), b = measure(e, st->buf, sel_hi(st), NULL);
+        ui_canvas_fill_rect(canvas, (ui_rect){tx + a, ty, b - a, st->line_h},
+                            (ui_color){180, 210, 255, 255});
+    }
+    if (st->len)
+        ui_canvas_text(canvas, st->buf, st->len, font_size(e), false, (ui_color){20, 20, 30, 255},
+                       tx, ty);
+    else if (p->hint)
+        ui_canvas_text(canvas, p->hint, strlen(p->hint), font_size(e), false,
+                       (ui_color){150, 150, 160, 255}, tx, ty);
+    if (focused)
+        ui_canvas_fill_rect(canvas, (ui_rect){roundf(tx + cx) - 1, ty, 2, st->line_h},
+                            (ui_color){20, 20, 30, 255});
+    ui_canvas_pop_clip(canvas);
+}
+
+/* The code point boundary nearest to global x. */
+static size_t index_at(ui_element *e, float gx)
+{
+    field_state *st = ui_state(e);
+    float ex, ey, w, h;
+    ui_element_rect(e, &ex, &ey, &w, &h);
+    float want = gx - (ex + PAD_X) + st->scroll;
+    size_t best = 0, i = 0;
+    float prev = 0;
+    while (i < st->len) {
+        size_t j = next_cp(st->buf, st->len, i);
+        float wj = measure(e, st->buf, j, NULL);
+        if (wj >= want) return want - prev <= wj - want ? i : j;
+        prev = wj;
+        best = i = j;
+    }
+    return best;
+}
+
+static bool field_pointer(ui_element *e, int kind, float x, float y)
+{
+    (void)y;
+    field_state *st = ui_state(e);
+    switch (kind) {
+    case UI_POINTER_DOWN:
+        ui_tree_set_focus(ui_element_tree(e), e);
+        move_to(st, index_at(e, x), false);
+        return true;
+    case UI_POINTER_MOVE:
+        move_to(st, index_at(e, x), true);
+        return true;
+    case UI_POINTER_UP:
+    case UI_POINTER_CANCEL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const ui_widget_class ui_text_field_class = {
+    .name = "TextField",
+    .props_size = sizeof(ui_text_field_props),
+    .state_size = sizeof(field_state),
+    .init_state = field_init,
+    .dispose = field_dispose,
+    .layout = field_layout,
+    .paint = field_paint,
+    .pointer = field_pointer,
+    .string_fields = {offsetof(ui_text_field_props, initial), offsetof(ui_text_field_props, hint)},
+    .nstring_fields = 2,
+    .key = field_key,
+    .text = field_text};
+
+ui_widget *ui_text_field(ui_build *b, ui_key key, const ui_text_field_props *p)
+{
+    return ui_widget_new(b, &ui_text_field_class, key, p, NULL, 0);
+}
+
+/* ---- Queries ---- */
+
+const char *ui_text_field_text(ui_element *e, size_t *len)
+{
+    field_state *st = state_of(e, __func__);
+    if (len) *len = st->len;
+    return st->buf ? st->buf : "";
+}
+
+int ui_text_field_set_text(ui_element *e, const char *utf8, size_t len)
+{
+    field_state *st = state_of(e, __func__);
+    size_t cursor = st->cursor, anchor = st->anchor;
+    st->anchor = 0;
+    st->cursor = st->len;
+    int rc = insert(e, utf8, len, false);
+    if (rc != RT_OK) {
+        st->cursor = cursor;
+        st->anchor = anchor;
+    }
+    return rc;
+}
+
+void ui_text_field_selection(ui_element *e, size_t *cursor, size_t *anchor)
+{
+    field_state *st = state_of(e, __func__);
+    if (cursor) *cursor = st->cursor;
+    if (anchor) *anchor = st->anchor;
+}

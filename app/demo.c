@@ -356,7 +356,7 @@ static void cancel_fetch(void *ctx)
 
 /* ---- Frame statistics ---- */
 
-static void collect(ui_tree *t)
+void demo_collect(ui_tree *t)
 {
     ui_frame_timing ft[240];
     size_t k = ui_tree_timings(t, ft, 240);
@@ -408,7 +408,7 @@ static void percentiles(FILE *f, const char *name, int64_t *v, size_t n)
 
 void demo_frame_stats(ui_tree *t, FILE *f)
 {
-    collect(t);
+    demo_collect(t);
     size_t n = app.nframes, jank = 0;
     int64_t *v = calloc(n ? n : 1, sizeof *v);
     if (!v) return;
@@ -432,11 +432,14 @@ void demo_frame_stats(ui_tree *t, FILE *f)
 
 typedef struct trace_rec {
     char isolate[48];
-    const char *kind; /* a string literal */
+    char name[24];
+    char detail[120]; /* instants and async ends only */
+    rt_trace_phase phase;
     int64_t start, dur;
+    uint64_t id;
 } trace_rec;
 
-#define TRACE_MAX 2000000 /* records kept; later ones are counted, not kept */
+#define TRACE_MAX 1000000 /* records kept; later ones are counted, not kept */
 
 static struct {
     pthread_mutex_t lock;
@@ -444,7 +447,7 @@ static struct {
     size_t n, cap, dropped;
 } tr = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void trace_sink(void *ctx, const char *isolate, const char *kind, int64_t start, int64_t dur)
+static void trace_sink(void *ctx, const rt_trace_event *ev)
 {
     (void)ctx;
     pthread_mutex_lock(&tr.lock);
@@ -455,10 +458,13 @@ static void trace_sink(void *ctx, const char *isolate, const char *kind, int64_t
     }
     if (tr.n < tr.cap) {
         trace_rec *r = &tr.v[tr.n++];
-        snprintf(r->isolate, sizeof r->isolate, "%s", isolate);
-        r->kind = kind;
-        r->start = start;
-        r->dur = dur;
+        snprintf(r->isolate, sizeof r->isolate, "%s", ev->isolate ? ev->isolate : "?");
+        snprintf(r->name, sizeof r->name, "%s", ev->name ? ev->name : "?");
+        snprintf(r->detail, sizeof r->detail, "%s", ev->detail ? ev->detail : "");
+        r->phase = ev->phase;
+        r->start = ev->start_ns;
+        r->dur = ev->dur_ns;
+        r->id = ev->id;
     } else {
         tr.dropped++;
     }
@@ -488,6 +494,21 @@ static int track_of(char (*names)[48], int *nnames, const char *name)
     return ++*nnames + 1;
 }
 
+/* s as a JSON string. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 static void span(FILE *f, bool *first, const char *name, int tid, int64_t start, int64_t dur)
 {
     fprintf(f, "%s\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f}",
@@ -495,11 +516,34 @@ static void span(FILE *f, bool *first, const char *name, int tid, int64_t start,
     *first = false;
 }
 
-int demo_trace_write(ui_tree *t, const char *path)
+/* One runtime record: a span, an instant, or an async begin or end. */
+static void record(FILE *f, bool *first, const trace_rec *r, int tid)
+{
+    static const char phase[] = {[RT_TRACE_SPAN] = 'X',
+                                 [RT_TRACE_INSTANT] = 'i',
+                                 [RT_TRACE_ASYNC_BEGIN] = 'b',
+                                 [RT_TRACE_ASYNC_END] = 'e'};
+    fprintf(f, "%s\n{\"name\":", *first ? "" : ",");
+    json_str(f, r->name);
+    fprintf(f, ",\"ph\":\"%c\",\"pid\":1,\"tid\":%d,\"ts\":%.3f", phase[r->phase], tid,
+            (double)r->start / 1e3);
+    if (r->phase == RT_TRACE_SPAN) fprintf(f, ",\"dur\":%.3f", (double)r->dur / 1e3);
+    if (r->phase == RT_TRACE_INSTANT) fprintf(f, ",\"s\":\"t\"");
+    if (r->phase == RT_TRACE_ASYNC_BEGIN || r->phase == RT_TRACE_ASYNC_END)
+        fprintf(f, ",\"cat\":\"async\",\"id\":\"0x%llx\"", (unsigned long long)r->id);
+    if (r->detail[0]) {
+        fprintf(f, ",\"args\":{\"detail\":");
+        json_str(f, r->detail);
+        fputc('}', f);
+    }
+    fputc('}', f);
+    *first = false;
+}
+
+int demo_trace_write(const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    collect(t);
     static char names[64][48];
     int nnames = 0;
     bool first = true;
@@ -517,19 +561,20 @@ int demo_trace_write(ui_tree *t, const char *path)
     }
     pthread_mutex_lock(&tr.lock);
     for (size_t i = 0; i < tr.n; i++)
-        span(f, &first, tr.v[i].kind, track_of(names, &nnames, tr.v[i].isolate), tr.v[i].start,
-             tr.v[i].dur);
+        record(f, &first, &tr.v[i], track_of(names, &nnames, tr.v[i].isolate));
     size_t dropped = tr.dropped;
     pthread_mutex_unlock(&tr.lock);
     fprintf(f,
             "%s\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,"
             "\"args\":{\"name\":\"main (frames)\"}}",
             first ? "" : ",");
-    for (int i = 0; i < nnames; i++)
-        fprintf(f,
-                ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
-                "\"args\":{\"name\":\"%s\"}}",
-                i + 2, names[i]);
+    for (int i = 0; i < nnames; i++) {
+        fprintf(
+            f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":",
+            i + 2);
+        json_str(f, names[i]);
+        fprintf(f, "}}");
+    }
     fprintf(f, "\n],\"otherData\":{\"dropped_events\":%zu}}\n", dropped);
     int rc = ferror(f) ? -1 : 0;
     if (fclose(f) != 0) rc = -1;
@@ -821,7 +866,7 @@ static uint64_t panel_signature(void)
 static void refresh(rt_timer *tm, void *ctx)
 {
     (void)tm;
-    collect(ctx);
+    demo_collect(ctx);
     /* The overlay changes every frame; the panel only when the isolates do.
      * With neither, the loop stays asleep. */
     uint64_t sig = panel_signature();

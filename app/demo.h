@@ -50,14 +50,19 @@ void demo_dump_tree(ui_tree *t, FILE *f);
  * and frames were dropped). */
 void demo_frame_stats(ui_tree *t, FILE *f);
 
-/* Tracing (--trace): demo_trace_start installs a runtime trace sink that
- * records every isolate's events; frames are added from the tree's
- * timings. demo_trace_write writes Chrome Trace Event JSON (Perfetto,
- * chrome://tracing): one track per isolate, frame phases on "main (frames)".
- * Returns 0, or -1 with errno. demo_trace_stop clears the sink and frees
- * the records: call it after the main isolate left. */
+/* Takes the frame timings the tree has not yet reported (the refresh
+ * timer does it every 100 ms; call it once more before the tree goes). */
+void demo_collect(ui_tree *t);
+
+/* Tracing (--trace): demo_trace_start installs a runtime trace sink (call
+ * it before the main isolate is entered) that records every isolate's
+ * events, spawns and exits, compute jobs and HTTP requests. After the main
+ * isolate left (so every exit is in), demo_trace_write writes them with the
+ * collected frames as Chrome Trace Event JSON (Perfetto, chrome://tracing):
+ * one track per isolate, frame phases on "main (frames)". Returns 0, or -1
+ * with errno. demo_trace_stop clears the sink and frees the records. */
 void demo_trace_start(void);
-int demo_trace_write(ui_tree *t, const char *path);
+int demo_trace_write(const char *path);
 void demo_trace_stop(void);
 
 #endif

@@ -55,12 +55,8 @@ static void on_start(ui_tree *t, void *ctx)
 static void finish(ui_tree *t, void *ctx)
 {
     (void)ctx;
+    demo_collect(t);
     if (flags.frame_stats) demo_frame_stats(t, stdout);
-    if (flags.trace && demo_trace_write(t, flags.trace) != 0) {
-        fprintf(stderr, "islet_demo: cannot write the trace to '%s': %s\n", flags.trace,
-                strerror(errno));
-        flags.exit_code = 1;
-    }
     demo_stop();
 }
 
@@ -117,6 +113,12 @@ int main(int argc, char **argv)
     demo_init(&d);
     if (flags.trace) demo_trace_start();
     int rc = ui_window_run(&o, demo_root, NULL);
+    /* Written after the main isolate left: every isolate's exit is in. */
+    if (flags.trace && demo_trace_write(flags.trace) != 0) {
+        fprintf(stderr, "islet_demo: cannot write the trace to '%s': %s\n", flags.trace,
+                strerror(errno));
+        flags.exit_code = 1;
+    }
     demo_trace_stop();
     if (rc == 0) rc = flags.exit_code;
     demo_init(NULL); /* frees the collected statistics */

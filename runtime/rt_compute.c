@@ -104,7 +104,15 @@ static void run_job(job *j)
         j->input = NULL;
     }
     rt_compute_ctx cx = {.job = j};
+    int64_t t0 = rt_tracing() ? rt_monotonic_ns() : 0;
     rt_value *result = j->fn(in, &cx);
+    if (t0)
+        rt_trace(&(rt_trace_event){.phase = RT_TRACE_SPAN,
+                                   .isolate = iso->name,
+                                   .name = "compute",
+                                   .detail = cx.failed ? "failed" : NULL,
+                                   .start_ns = t0,
+                                   .dur_ns = rt_monotonic_ns() - t0});
     rt_value_free(in);
     if (cx.failed) {
         rt_value_free(result);

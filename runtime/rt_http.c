@@ -47,6 +47,8 @@ typedef struct xfer {
     long max_redirects;
     int64_t connect_timeout_ms;
     char errbuf[CURL_ERROR_SIZE];
+    char trace_name[24]; /* "HTTP GET": the async trace span, if traced */
+    const char *outcome; /* for the span's end */
 } xfer;
 
 /* Who serves requests now; any thread, under the lock. */
@@ -96,9 +98,20 @@ static void reply_error(rt_send_port *to, int64_t id, int code, const char *msg)
     rt__task_reply_error(to, id, code, "http", msg);
 }
 
+static void trace_xfer(xfer *x, rt_trace_phase phase, const char *detail)
+{
+    rt_trace(&(rt_trace_event){.phase = phase,
+                               .isolate = rt_isolate_name(rt_isolate_current()),
+                               .name = x->trace_name,
+                               .detail = detail,
+                               .start_ns = rt_monotonic_ns(),
+                               .id = (uint64_t)(uintptr_t)x});
+}
+
 static void xfer_free(xfer *x)
 {
     net *n = x->n;
+    if (x->trace_name[0]) trace_xfer(x, RT_TRACE_ASYNC_END, x->outcome ? x->outcome : "ended");
     rt__list_remove(&x->link);
     n->ntransfers--;
     curl_multi_remove_handle(n->multi, x->easy);
@@ -348,7 +361,9 @@ static void drive(void *ctx)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         if (m->data.result == CURLE_OK) {
             finish_ok(x);
+            x->outcome = "done";
         } else {
+            x->outcome = "failed";
             char msg[768];
             int code = classify(x, m->data.result, msg, sizeof msg);
             reply_error(x->reply, x->id, code, msg);
@@ -465,6 +480,11 @@ static void start_transfer(net *n, const rt_value *req)
         }
         return;
     }
+    if (rt_tracing()) {
+        const char *method = str_of(req, "method");
+        snprintf(x->trace_name, sizeof x->trace_name, "HTTP %.15s", method ? method : "GET");
+        trace_xfer(x, RT_TRACE_ASYNC_BEGIN, str_of(req, "url"));
+    }
     if (n->idle) {
         rt_timer_free(n->idle);
         n->idle = NULL;
@@ -480,6 +500,7 @@ static void cancel_transfer(net *n, const rt_value *req)
         xfer *x = rt__container_of(l, xfer, link);
         if (x->id == id && x->reply == to) {
             reply(x->reply, id, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND);
+            x->outcome = "cancelled";
             xfer_free(x);
             break;
         }

@@ -190,6 +190,11 @@ int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_opti
     rt__event_push(iso, &start->ev);
     if (opts && opts->paused) atomic_store(&iso->paused, 1);
     if (out) *out = rt_isolate_dup(iso);
+    /* Traced: the time and name are taken before the isolate can start (and
+     * perhaps end and be freed). */
+    int64_t spawned_at = rt_tracing() ? rt_monotonic_ns() : 0;
+    char name[sizeof iso->name];
+    if (spawned_at) memcpy(name, iso->name, sizeof name);
     rt__sched_register(iso);
     int rc = iso->dedicated ? rt__sched_start_dedicated(iso) : rt__sched_start_pooled(iso);
     if (rc) {
@@ -203,6 +208,12 @@ int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_opti
         isolate_discard(iso);
         return rc;
     }
+    if (spawned_at)
+        rt_trace(&(rt_trace_event){.phase = RT_TRACE_INSTANT,
+                                   .isolate = me->name,
+                                   .name = "spawn",
+                                   .detail = name,
+                                   .start_ns = spawned_at});
     return RT_OK;
 }
 
@@ -331,6 +342,11 @@ static void drop_event(rt_isolate *iso, rt_event *ev)
 
 void rt__isolate_exit_now(rt_isolate *iso)
 {
+    if (rt_tracing())
+        rt_trace(&(rt_trace_event){.phase = RT_TRACE_INSTANT,
+                                   .isolate = iso->name,
+                                   .name = "exit",
+                                   .start_ns = rt_monotonic_ns()});
     iso->exiting = true;
     pthread_mutex_lock(&iso->lock);
     iso->closed = true;

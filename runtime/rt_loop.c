@@ -108,6 +108,17 @@ void rt_trace_set(rt_trace_fn fn, void *ctx)
     atomic_store_explicit(&trace_fn, fn, memory_order_release);
 }
 
+bool rt_tracing(void)
+{
+    return atomic_load_explicit(&trace_fn, memory_order_relaxed) != NULL;
+}
+
+void rt_trace(const rt_trace_event *ev)
+{
+    rt_trace_fn fn = atomic_load_explicit(&trace_fn, memory_order_acquire);
+    if (fn) fn(trace_ctx, ev);
+}
+
 static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
                                           [RT_EV_TIMER] = "timer",
                                           [RT_EV_TASK] = "task",
@@ -139,7 +150,14 @@ static void run_event(rt_isolate *iso, rt_event *ev)
         break;
     }
     atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed);
-    if (trace) trace(trace_ctx, iso->name, event_kinds[type], t0, rt_monotonic_ns() - t0);
+    if (trace) {
+        rt_trace_event te = {.phase = RT_TRACE_SPAN,
+                             .isolate = iso->name,
+                             .name = event_kinds[type],
+                             .start_ns = t0,
+                             .dur_ns = rt_monotonic_ns() - t0};
+        trace(trace_ctx, &te);
+    }
 }
 
 bool rt__loop_alive(rt_isolate *iso)

@@ -66,14 +66,39 @@ void rt_timer_free(rt_timer *t);
  * is left behind). */
 size_t rt_timers_pending(void);
 
-/* Tracing: with a sink set, every isolate reports each event it runs:
- * the isolate's name (valid during the call only), the kind ("message",
- * "timer", "task" or "start"), and its start and duration on the
- * monotonic clock. The sink runs on the isolate's own thread, so it must be
- * thread-safe and quick. Set it (or NULL to stop) while no other isolate
- * runs, e.g. before spawning and after rt_main_leave. */
-typedef void (*rt_trace_fn)(void *ctx, const char *isolate, const char *kind, int64_t start_ns,
-                            int64_t dur_ns);
+/* Tracing: with a sink set, the runtime reports what happens as events:
+ * - each event an isolate runs: a span named "message", "timer", "task" or
+ *   "start" on that isolate;
+ * - "spawn" (on the spawner, detail: the new isolate's name) and "exit" (on
+ *   the isolate that ends): instants;
+ * - each compute job: a "compute" span on the pool isolate running it;
+ * - each HTTP request: an async span ("HTTP GET", ...) on the network
+ *   isolate, from the transfer's start to its end, detail the URL at the
+ *   begin and the outcome at the end; begin and end share an id.
+ * Strings are valid during the call only. The sink runs on the reporting
+ * isolate's thread, so it must be thread-safe and quick. Set it (or NULL to
+ * stop) while no other isolate runs, e.g. before spawning and after
+ * rt_main_leave. */
+typedef enum rt_trace_phase {
+    RT_TRACE_SPAN,
+    RT_TRACE_INSTANT,
+    RT_TRACE_ASYNC_BEGIN,
+    RT_TRACE_ASYNC_END
+} rt_trace_phase;
+typedef struct rt_trace_event {
+    rt_trace_phase phase;
+    const char *isolate; /* where it happened */
+    const char *name;
+    const char *detail;       /* NULL, or a few words */
+    int64_t start_ns, dur_ns; /* monotonic clock; dur_ns for spans only */
+    uint64_t id;              /* pairs an async begin with its end */
+} rt_trace_event;
+typedef void (*rt_trace_fn)(void *ctx, const rt_trace_event *ev);
 void rt_trace_set(rt_trace_fn fn, void *ctx);
+/* True while a sink is set (cheap: check it before building an event). */
+bool rt_tracing(void);
+/* Gives ev to the sink, if any. Any thread; libraries on the runtime may
+ * report their own spans this way. */
+void rt_trace(const rt_trace_event *ev);
 
 #endif

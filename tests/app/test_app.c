@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static rt_virtual_clock vclock;
 
@@ -266,6 +267,62 @@ static void test_fetch_from_a_refused_port_shows_the_error_and_retry(void **stat
     close_demo(t);
 }
 
+/* --trace: frames, isolate spawns and exits, the compute job and the HTTP
+ * request, each on its isolate's track. */
+static void test_trace_records_frames_isolates_compute_and_http(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/ok", url, sizeof url);
+    demo_trace_start(); /* before the main isolate exists */
+    ui_tester *t = open_demo(url, 20000);
+    tap(t, "compute");
+    wait_pending(t, demo_compute_future());
+    tap(t, "fetch");
+    wait_pending(t, demo_fetch_future());
+    demo_collect(ui_tester_tree(t));
+    demo_stop();
+    ui_tester_pump_widget(t, nothing, NULL);
+    ui_tester_pump(t, RT_MS(16));
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+
+    char path[] = "/tmp/islet-trace-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(demo_trace_write(path), 0);
+    demo_trace_stop();
+    demo_init(NULL);
+    static char json[1 << 22];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(json, 1, sizeof json - 1, f);
+    fclose(f);
+    unlink(path);
+    json[n] = 0;
+    char want_url[300];
+    snprintf(want_url, sizeof want_url, "\"args\":{\"detail\":\"%s\"}", url);
+    const char *needles[] = {
+        "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[",
+        "{\"name\":\"frame\",\"ph\":\"X\",\"pid\":1,\"tid\":1,",
+        "{\"name\":\"spawn\",\"ph\":\"i\"",
+        "{\"name\":\"exit\",\"ph\":\"i\"",
+        "{\"name\":\"compute\",\"ph\":\"X\"",
+        "{\"name\":\"HTTP GET\",\"ph\":\"b\"",
+        "{\"name\":\"HTTP GET\",\"ph\":\"e\"",
+        want_url,
+        "\"args\":{\"detail\":\"done\"}",
+        "\"args\":{\"name\":\"network\"}",
+        "\"args\":{\"name\":\"main (frames)\"}",
+        "\"dropped_events\":0}}\n",
+    };
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        if (!strstr(json, needles[i])) fail_msg("the trace lacks %s", needles[i]);
+    ts_http_stop(srv);
+}
+
 static void test_overlay_toggles_with_its_button(void **state)
 {
     (void)state;
@@ -385,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_fetch_from_a_loopback_server_shows_status_and_size),
         cmocka_unit_test(test_typed_url_is_fetched_on_enter),
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
+        cmocka_unit_test(test_trace_records_frames_isolates_compute_and_http),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),

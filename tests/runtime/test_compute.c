@@ -1,7 +1,9 @@
 /* test_compute.c: compute(), its pool, cancellation, progress, Isolate.run. */
 #include "test_support.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,6 +45,47 @@ static void test_compute_value(void **state)
     rt_future_release(f);
     ts_run_main(); /* nothing pending: returns at once */
     ts_main_leave();
+}
+
+/* Tracing: each job is a "compute" span on the pool isolate that ran it. */
+typedef struct compute_trace {
+    pthread_mutex_t lock;
+    int spans, failed;
+    char isolate[32];
+    int64_t dur;
+} compute_trace;
+
+static void compute_sink(void *ctx, const rt_trace_event *e)
+{
+    compute_trace *t = ctx;
+    if (e->phase != RT_TRACE_SPAN || strcmp(e->name, "compute") != 0) return;
+    pthread_mutex_lock(&t->lock);
+    t->spans++;
+    if (e->detail && !strcmp(e->detail, "failed")) t->failed++;
+    snprintf(t->isolate, sizeof t->isolate, "%s", e->isolate);
+    t->dur = e->dur_ns;
+    pthread_mutex_unlock(&t->lock);
+}
+
+static rt_value *failing(rt_value *msg, rt_compute_ctx *cx);
+
+static void test_jobs_are_traced(void **state)
+{
+    (void)state;
+    static compute_trace tr = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    rt_trace_set(compute_sink, &tr);
+    enter();
+    rt_future *f = compute_int(square, 3), *g = compute_int(failing, 1);
+    run_until(f);
+    run_until(g);
+    rt_future_release(f);
+    rt_future_release(g);
+    ts_main_leave();
+    rt_trace_set(NULL, NULL);
+    assert_int_equal(tr.spans, 2);
+    assert_int_equal(tr.failed, 1);
+    assert_memory_equal(tr.isolate, "compute", 7);
+    assert_true(tr.dur >= 0);
 }
 
 static rt_value *failing(rt_value *msg, rt_compute_ctx *cx)
@@ -406,6 +449,7 @@ int main(void)
         /* First: with no worker started yet the job is still queued. */
         cmocka_unit_test(test_leave_with_a_cancelled_job_pending),
         cmocka_unit_test(test_compute_value),
+        cmocka_unit_test(test_jobs_are_traced),
         cmocka_unit_test(test_compute_error_keeps_code),
         cmocka_unit_test(test_cooperative_cancel),
         cmocka_unit_test(test_hard_cancel_replaces_stuck_isolates),

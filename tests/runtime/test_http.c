@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static ts_http_server *srv;
@@ -317,6 +318,68 @@ static void test_cancel_in_flight(void **state)
     ts_main_leave();
 }
 
+/* Tracing: each request is an async span on the network isolate, from
+ * its start (detail: the URL) to its end (detail: the outcome). */
+typedef struct http_trace {
+    pthread_mutex_t lock;
+    int n;
+    struct {
+        rt_trace_phase phase;
+        char name[24], isolate[32], detail[256];
+        uint64_t id;
+    } ev[16];
+} http_trace;
+
+static void http_sink(void *ctx, const rt_trace_event *e)
+{
+    http_trace *t = ctx;
+    if (e->phase != RT_TRACE_ASYNC_BEGIN && e->phase != RT_TRACE_ASYNC_END) return;
+    pthread_mutex_lock(&t->lock);
+    if (t->n < 16) {
+        t->ev[t->n].phase = e->phase;
+        snprintf(t->ev[t->n].name, sizeof t->ev[0].name, "%s", e->name);
+        snprintf(t->ev[t->n].isolate, sizeof t->ev[0].isolate, "%s", e->isolate);
+        snprintf(t->ev[t->n].detail, sizeof t->ev[0].detail, "%s", e->detail ? e->detail : "");
+        t->ev[t->n].id = e->id;
+        t->n++;
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+static void test_requests_are_traced(void **state)
+{
+    (void)state;
+    static http_trace tr = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    rt_trace_set(http_sink, &tr);
+    ts_main_enter(NULL);
+    rt_future_release(get(url("/ok"), NULL));
+    rt_http_task *t;
+    rt_future *f = rt_http_request("GET", url("/slow?ms=3000"), NULL, 0, NULL, &t);
+    for (int begun = 0; !begun;) { /* until the slow request has begun */
+        pthread_mutex_lock(&tr.lock);
+        begun = tr.n >= 3;
+        pthread_mutex_unlock(&tr.lock);
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    rt_http_task_cancel(t);
+    rt_future_release(f);
+    rt_http_task_release(t);
+    ts_run_main();
+    ts_main_leave();
+    rt_trace_set(NULL, NULL);
+    assert_int_equal(tr.n, 4);
+    const char *want[4][2] = {
+        {"b", url("/ok")}, {"e", "done"}, {"b", url("/slow?ms=3000")}, {"e", "cancelled"}};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(tr.ev[i].phase,
+                         want[i][0][0] == 'b' ? RT_TRACE_ASYNC_BEGIN : RT_TRACE_ASYNC_END);
+        assert_string_equal(tr.ev[i].name, "HTTP GET");
+        assert_string_equal(tr.ev[i].isolate, "network");
+        assert_string_equal(tr.ev[i].detail, want[i][1]);
+    }
+    assert_true(tr.ev[0].id == tr.ev[1].id && tr.ev[2].id == tr.ev[3].id);
+}
+
 static void on_progress(rt_subscription *s, const rt_value *v, void *ctx)
 {
     (void)s;
@@ -439,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_total_timeout),
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_cancel_in_flight),
+        cmocka_unit_test(test_requests_are_traced),
         cmocka_unit_test(test_progress_stream),
         cmocka_unit_test(test_thousand_concurrent_requests),
         cmocka_unit_test(test_request_from_background_isolate),

@@ -400,16 +400,31 @@ static void test_wakes_coalesce(void **state)
 
 typedef struct trace_log {
     pthread_mutex_t lock;
-    int main_timers, worker_starts, bad;
+    int main_timers, worker_starts, spawns, exits, bad;
+    int64_t spawn_at, start_at, exit_at;
 } trace_log;
 
-static void record(void *ctx, const char *isolate, const char *kind, int64_t start, int64_t dur)
+static void record(void *ctx, const rt_trace_event *ev)
 {
     trace_log *l = ctx;
+    const char *iso = ev->isolate, *name = ev->name;
     pthread_mutex_lock(&l->lock);
-    if (start <= 0 || dur < 0) l->bad++;
-    if (!strcmp(isolate, "main") && !strcmp(kind, "timer")) l->main_timers++;
-    if (!strcmp(isolate, "traced") && !strcmp(kind, "start")) l->worker_starts++;
+    if (ev->start_ns <= 0 || ev->dur_ns < 0) l->bad++;
+    if (ev->phase == RT_TRACE_SPAN && !strcmp(iso, "main") && !strcmp(name, "timer"))
+        l->main_timers++;
+    if (ev->phase == RT_TRACE_SPAN && !strcmp(iso, "traced") && !strcmp(name, "start")) {
+        l->worker_starts++;
+        l->start_at = ev->start_ns;
+    }
+    if (ev->phase == RT_TRACE_INSTANT && !strcmp(iso, "main") && !strcmp(name, "spawn") &&
+        ev->detail && !strcmp(ev->detail, "traced")) {
+        l->spawns++;
+        l->spawn_at = ev->start_ns;
+    }
+    if (ev->phase == RT_TRACE_INSTANT && !strcmp(iso, "traced") && !strcmp(name, "exit")) {
+        l->exits++;
+        l->exit_at = ev->start_ns;
+    }
     pthread_mutex_unlock(&l->lock);
 }
 
@@ -425,7 +440,8 @@ static void traced_entry(rt_value *msg)
 }
 
 /* A trace sink sees each event with its isolate, kind and timing, from the
- * main isolate and from a spawned one; none once it is cleared. */
+ * main isolate and from a spawned one, the spawn and the exit; none once it
+ * is cleared. */
 static void test_trace_sink_sees_events(void **state)
 {
     (void)state;
@@ -446,6 +462,10 @@ static void test_trace_sink_sees_events(void **state)
     rt_trace_set(NULL, NULL);
     assert_int_equal(log.main_timers, 3);
     assert_int_equal(log.worker_starts, 1);
+    /* Spawn (on the spawner) and exit (on the isolate) instants, in order. */
+    assert_int_equal(log.spawns, 1);
+    assert_int_equal(log.exits, 1);
+    assert_true(log.spawn_at <= log.start_at && log.start_at <= log.exit_at);
     assert_int_equal(log.bad, 0);
     /* Cleared: nothing more is recorded. */
     ts_main_enter(&(rt_isolate_options){.name = "main"});

@@ -906,13 +906,21 @@ static void dump(ui_element *e, int depth, FILE *f)
     float x, y, w, h;
     ui_element_rect(e, &x, &y, &w, &h);
     fprintf(f, "%*s%s", depth * 2, "", c->name ? c->name : "?");
-    if (ui_element_key(e)) fprintf(f, " key=%016llx", (unsigned long long)ui_element_key(e));
+    ui_key k = ui_element_key(e);
+    const char *kn = ui_key_name(k);
+    if (kn)
+        fprintf(f, " key='%s'", kn);
+    else if (k)
+        fprintf(f, " key=#%llx", (unsigned long long)k);
     if (c == &ui_text_class) {
         const ui_text_props *p = ui_props(e);
         fprintf(f, " \"%s\"", p->text ? p->text : "");
     } else if (c == &ui_button_class) {
         const ui_button_props *p = ui_props(e);
         fprintf(f, " \"%s\"%s", p->label ? p->label : "", p->on_pressed ? "" : " disabled");
+    } else if (c == &ui_text_field_class) {
+        fprintf(f, " \"%s\"%s", ui_text_field_text(e, NULL),
+                ui_tree_focused(ui_element_tree(e)) == e ? " focused" : "");
     }
     fprintf(f, " %.0f,%.0f,%.0f,%.0f\n", x, y, w, h);
     for (size_t i = 0; i < ui_element_child_count(e); i++)

@@ -39,8 +39,10 @@ void demo_toggle_overlay(void);
 /* Presses the enabled button whose key is ui_key_str(key), as a tap would;
  * false if there is none. */
 bool demo_press(ui_tree *t, const char *key);
-/* Writes the tree, one line per element: indent, type, key, text, and its
- * global rect x,y,w,h in logical pixels. */
+/* Writes the tree, one line per element: indent, type, key (its string,
+ * 'tap', when made by ui_key_str), text, and its global rect x,y,w,h in
+ * window coordinates (logical pixels, as mouse events and xdotool use; on a
+ * high-DPI display each is `scale` device pixels). */
 void demo_dump_tree(ui_tree *t, FILE *f);
 /* Frame statistics of every frame so far (collected by the refresh timer)
  * as one JSON object: frames, janky_frames, p50/p90/p99/max of build,

@@ -20,6 +20,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: islet_demo [options]\n"
                "  --headless           no window: render offscreen\n"
                "  --size WxH           window size in logical pixels (default 900x760)\n"
+               "  --scale S            with --headless: render at S device pixels per\n"
+               "                       logical pixel, 1 to 4 (a high-DPI screen)\n"
                "  --exit-after-ms N    quit after N milliseconds\n"
                "  --screenshot FILE    write a BMP of the last frame at exit\n"
                "  --frame-stats        print frame statistics as one JSON object at exit\n"
@@ -31,8 +33,9 @@ static void usage(FILE *f)
                "  --url URL            what Fetch requests (default https://example.com)\n"
                "  --version            print the version\n"
                "  --help               this text\n"
-               "keys: P overlay, D dump the tree, Tab/Shift+Tab focus, Enter/Space press,\n"
-               "      Escape or Ctrl+Q quit\n");
+               "keys: P overlay, S pause the spinner, D dump the tree, Tab/Shift+Tab focus,\n"
+               "      Enter/Space press, Escape or Ctrl+Q quit; in the URL field: typing,\n"
+               "      arrows, Home/End, Backspace/Delete, Ctrl+A/C/X/V, Enter fetches\n");
 }
 
 static const char *press_key;
@@ -88,6 +91,9 @@ int main(int argc, char **argv)
             d.perf_overlay = true;
         } else if (!strcmp(a, "--size") && v && sscanf(v, "%dx%d", &o.width, &o.height) == 2 &&
                    o.width > 0 && o.height > 0) {
+            i++;
+        } else if (!strcmp(a, "--scale") && v && atof(v) >= 1 && atof(v) <= 4) {
+            o.scale = (float)atof(v);
             i++;
         } else if (!strcmp(a, "--exit-after-ms") && v && atol(v) > 0) {
             o.exit_after_ns = RT_MS(atol(v));

@@ -2,6 +2,7 @@
 #include "ui_tree.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +92,106 @@ struct ui_tree {
 
 /* ---- Keys ---- */
 
+/* While a tree exists, the strings behind string keys are remembered (up
+ * to KEY_NAMES_MAX of them) so that dumps can show them; the last tree to go
+ * frees them. A hash table keyed by the key itself. */
+#define KEY_NAMES_MAX 4096
+static struct {
+    pthread_mutex_t lock;
+    ui_key *keys;
+    char **names;
+    size_t cap, n;
+    int trees;
+} key_names = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t key_slot(ui_key k)
+{
+    size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull >> 20) & (key_names.cap - 1);
+    while (key_names.keys[i] && key_names.keys[i] != k)
+        i = (i + 1) & (key_names.cap - 1);
+    return i;
+}
+
+static void key_names_grow(void)
+{
+    size_t cap = key_names.cap ? key_names.cap * 2 : 64;
+    ui_key *keys = calloc(cap, sizeof *keys);
+    char **names = calloc(cap, sizeof *names);
+    if (!keys || !names) {
+        free(keys);
+        free(names);
+        return;
+    }
+    ui_key *old_keys = key_names.keys;
+    char **old_names = key_names.names;
+    size_t old_cap = key_names.cap;
+    key_names.keys = keys;
+    key_names.names = names;
+    key_names.cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old_keys[i]) {
+            size_t j = key_slot(old_keys[i]);
+            keys[j] = old_keys[i];
+            names[j] = old_names[i];
+        }
+    free(old_keys);
+    free(old_names);
+}
+
+static void key_remember(ui_key k, const char *s)
+{
+    pthread_mutex_lock(&key_names.lock);
+    if (key_names.trees > 0 && key_names.n < KEY_NAMES_MAX) {
+        if (2 * (key_names.n + 1) > key_names.cap) key_names_grow();
+        if (2 * (key_names.n + 1) <= key_names.cap) {
+            size_t i = key_slot(k);
+            if (!key_names.keys[i] && (key_names.names[i] = strdup(s))) {
+                key_names.keys[i] = k;
+                key_names.n++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&key_names.lock);
+}
+
+static void key_names_trees(int delta)
+{
+    pthread_mutex_lock(&key_names.lock);
+    key_names.trees += delta;
+    if (key_names.trees == 0) {
+        for (size_t i = 0; i < key_names.cap; i++)
+            free(key_names.names[i]);
+        free(key_names.keys);
+        free(key_names.names);
+        key_names.keys = NULL;
+        key_names.names = NULL;
+        key_names.cap = key_names.n = 0;
+    }
+    pthread_mutex_unlock(&key_names.lock);
+}
+
 ui_key ui_key_str(const char *s)
 {
+    const char *p = s;
     uint64_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (h << 1) & ~GLOBAL_BIT; /* even: never equal to an int key */
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    ui_key k = (h << 1) & ~GLOBAL_BIT; /* even: never equal to an int key */
+    if (k) key_remember(k, s);
+    return k;
+}
+
+const char *ui_key_name(ui_key k)
+{
+    k &= ~GLOBAL_BIT;
+    const char *name = NULL;
+    pthread_mutex_lock(&key_names.lock);
+    if (key_names.cap && k) {
+        size_t i = key_slot(k);
+        if (key_names.keys[i] == k) name = key_names.names[i];
+    }
+    pthread_mutex_unlock(&key_names.lock);
+    return name;
 }
 
 /* ---- The build arena ---- */
@@ -748,7 +843,9 @@ ui_tree *ui_tree_new(float w, float h, void *canvas)
     t->canvas = canvas;
     t->b.tree = t;
     t->root = rt_calloc(1, sizeof *t->root);
-    if (!t->root) {
+    void *props = t->root ? rt_calloc(1, sizeof(root_props)) : NULL;
+    if (!props) {
+        rt_free(t->root);
         rt_free(t);
         return NULL;
     }
@@ -756,8 +853,9 @@ ui_tree *ui_tree_new(float w, float h, void *canvas)
     t->root->tree = t;
     t->root->mounted = true;
     t->root->refs = 1;
-    t->root->props = rt_calloc(1, sizeof(root_props));
+    t->root->props = props;
     t->nelements = 1;
+    key_names_trees(+1);
     return t;
 }
 
@@ -775,6 +873,7 @@ void ui_tree_free(ui_tree *t)
     rt_free(t->relayout);
     rt_free(t->clip);
     rt_free(t);
+    key_names_trees(-1);
 }
 
 void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx), void *ctx)

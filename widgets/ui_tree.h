@@ -35,9 +35,13 @@ typedef struct ui_constraints {
 
 #define UI_INF 1e30f
 
-/* A key: 0 means none. ui_key_str hashes a string (same string, same key). */
+/* A key: 0 means none. ui_key_str hashes a string (same string, same key);
+ * any thread. */
 typedef uint64_t ui_key;
 ui_key ui_key_str(const char *s);
+/* The string a key was made from by ui_key_str while a tree existed, for
+ * dumps and messages; NULL for other keys. Valid while a tree exists. */
+const char *ui_key_name(ui_key k);
 static inline ui_key ui_key_int(int64_t i)
 {
     return (((uint64_t)i << 1) | 1) & ~(1ull << 63);

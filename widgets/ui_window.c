@@ -214,8 +214,9 @@ static void on_alive(rt_receive_port *p, rt_value *v, void *ctx)
 static int open_sdl(win *w, const ui_window_options *o)
 {
     if (o->headless) {
-        w->canvas = ui_canvas_new_offscreen(o->width, o->height, 1);
-        w->scale = 1;
+        w->scale = o->scale > 0 ? o->scale : 1;
+        w->canvas = ui_canvas_new_offscreen((int)((float)o->width * w->scale),
+                                            (int)((float)o->height * w->scale), w->scale);
         return w->canvas ? 0 : -1;
     }
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {

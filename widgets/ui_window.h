@@ -19,6 +19,8 @@ typedef struct ui_window_options {
     const char *title;
     int width, height;      /* logical pixels */
     bool headless;          /* offscreen software renderer, no window */
+    float scale;            /* headless: device pixels per logical pixel (0: 1); a
+                               window takes its display's */
     int64_t exit_after_ns;  /* > 0: quit after this long */
     const char *screenshot; /* write a BMP of the last frame at exit */
     /* Called once the window and tree exist (e.g. to start work). */

@@ -10,21 +10,27 @@
 #include "ui_text_field.h"
 #include "ui_window.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static rt_virtual_clock vclock;
 
-static ui_tester *open_demo(const char *url, int64_t prime_limit)
+static ui_tester *open_demo_scaled(const char *url, int64_t prime_limit, float scale)
 {
     ts_main_enter_virtual(&vclock);
     demo_options o = {.url = url, .prime_limit = prime_limit};
     demo_init(&o);
-    ui_tester *t = ui_tester_new(640, 520, &vclock);
+    ui_tester *t = ui_tester_new_scaled(640, 520, scale, &vclock);
     ui_tester_pump_widget(t, demo_root, NULL);
     demo_start(ui_tester_tree(t), NULL);
     return t;
+}
+
+static ui_tester *open_demo(const char *url, int64_t prime_limit)
+{
+    return open_demo_scaled(url, prime_limit, 1);
 }
 
 static ui_widget *nothing(ui_build *b, void *ctx)
@@ -323,6 +329,65 @@ static void test_trace_records_frames_isolates_compute_and_http(void **state)
     ts_http_stop(srv);
 }
 
+/* The D dump: one line per element with its key's string, its text and
+ * its rect in window coordinates. */
+static void test_dump_shows_keys_texts_and_rects(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    float x, y, w, h;
+    ui_element_rect(ui_find_key(t, ui_key_str("tap")), &x, &y, &w, &h);
+    char want[128];
+    snprintf(want, sizeof want, "\n        Button key='tap' \"Tap me\" %.0f,%.0f,%.0f,%.0f\n", x, y,
+             w, h);
+    const char *d = dump(t);
+    if (!strstr(d, want)) fail_msg("no line %s in:\n%s", want, d);
+    assert_non_null(strstr(d, "TextField key='url' \"https://example.com\" "));
+    assert_int_equal(strncmp(d, "DemoScreen 0,0,640,520\n", 23), 0);
+    close_demo(t);
+}
+
+/* On a high-DPI screen (scale 2) the layout is the same in logical pixels
+ * (to a pixel: glyph advances are measured at the device size) and
+ * everything is drawn at twice the pixels: the same button covers its
+ * rect doubled, and its label has twice as many ink pixels across. */
+static int ink_run(ui_tester *t, ui_element *e, int scale)
+{
+    float x, y, w, h;
+    ui_element_rect(e, &x, &y, &w, &h);
+    int first = -1, last = -1;
+    for (int px = (int)(x * scale); px < (int)((x + w) * scale); px++)
+        for (int py = (int)(y * scale); py < (int)((y + h) * scale); py++)
+            if (ui_canvas_pixel(ui_tester_canvas(t), px, py).r > 200) {
+                if (first < 0) first = px;
+                last = px;
+            }
+    return last - first;
+}
+
+static void test_high_dpi_draws_at_device_pixels(void **state)
+{
+    (void)state;
+    ui_tester *t1 = open_demo(NULL, 0);
+    float x1, y1, w1, h1;
+    ui_element *b1 = ui_find_key(t1, ui_key_str("tap"));
+    ui_element_rect(b1, &x1, &y1, &w1, &h1);
+    int run1 = ink_run(t1, ui_find_text_in(b1, "Tap me"), 1);
+    close_demo(t1);
+
+    ui_tester *t2 = open_demo_scaled(NULL, 0, 2);
+    float x2, y2, w2, h2;
+    ui_element *b2 = ui_find_key(t2, ui_key_str("tap"));
+    ui_element_rect(b2, &x2, &y2, &w2, &h2);
+    /* Text measured at twice the size rounds differently: within a pixel. */
+    assert_true(fabsf(x1 - x2) <= 1.5f && y1 == y2 && fabsf(w1 - w2) <= 1.5f && h1 == h2);
+    ui_color c = ui_canvas_pixel(ui_tester_canvas(t2), (int)(2 * x2 + 6), (int)(2 * (y2 + h2) - 4));
+    assert_int_equal(c.b, 240); /* the button's blue near its bottom-left corner, doubled */
+    int run2 = ink_run(t2, ui_find_text_in(b2, "Tap me"), 2);
+    assert_true(run2 >= 2 * run1 - 3 && run2 <= 2 * run1 + 3);
+    close_demo(t2);
+}
+
 static void test_overlay_toggles_with_its_button(void **state)
 {
     (void)state;
@@ -443,6 +508,8 @@ int main(void)
         cmocka_unit_test(test_typed_url_is_fetched_on_enter),
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
         cmocka_unit_test(test_trace_records_frames_isolates_compute_and_http),
+        cmocka_unit_test(test_dump_shows_keys_texts_and_rects),
+        cmocka_unit_test(test_high_dpi_draws_at_device_pixels),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),

@@ -3,6 +3,7 @@
 #include "ui_tree.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -514,6 +515,27 @@ static void test_set_state_on_ancestor_during_build_aborts(void **state)
                     "ui_set_state: called on 'Parent' while its descendant 'Rude' is building");
 }
 
+/* Keys made from strings keep their string for dumps while a tree exists. */
+static void test_key_names(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    ui_tree *t = ui_tree_new(10, 10, NULL);
+    assert_string_equal(ui_key_name(ui_key_str("counter")), "counter");
+    assert_string_equal(ui_key_name(ui_key_global("moving")), "moving");
+    assert_null(ui_key_name(ui_key_int(7)));
+    assert_null(ui_key_name(0));
+    char name[16];
+    for (int i = 0; i < 200; i++) { /* the table grows */
+        snprintf(name, sizeof name, "k%d", i);
+        ui_key_str(name);
+    }
+    assert_string_equal(ui_key_name(ui_key_str("k123")), "k123");
+    assert_string_equal(ui_key_name(ui_key_str("counter")), "counter");
+    ui_tree_free(t);
+    ts_main_leave();
+}
+
 static const ts_child_case cases[] = {
     {"set-state-on-ancestor", child_set_state_on_ancestor},
     {"duplicate-global-key", child_duplicate_global_key},
@@ -527,6 +549,7 @@ int main(int argc, char **argv)
     if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keyed_swap_keeps_state),
+        cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_unkeyed_swap_keeps_state_in_place),
         cmocka_unit_test(test_adding_key_gives_fresh_state),
         cmocka_unit_test(test_type_change_replaces_in_one_frame),

@@ -299,8 +299,13 @@ static void fetched(rt_future *src, rt_completer *next, void *ctx)
         const rt_value *r = rt_future_get_value(src);
         size_t len;
         rt_http_body(r, &len);
-        snprintf(app.net, sizeof app.net, "HTTP %d, %zu bytes, %.1f ms", rt_http_status(r), len,
-                 (double)rt_http_timing_us(r, "total") / 1000.0);
+        snprintf(app.net, sizeof app.net,
+                 "HTTP %d, %zu bytes, %.1f ms (dns %.1f, connect %.1f, tls %.1f, first byte %.1f)",
+                 rt_http_status(r), len, (double)rt_http_timing_us(r, "total") / 1000.0,
+                 (double)rt_http_timing_us(r, "dns") / 1000.0,
+                 (double)rt_http_timing_us(r, "connect") / 1000.0,
+                 (double)rt_http_timing_us(r, "tls") / 1000.0,
+                 (double)rt_http_timing_us(r, "first_byte") / 1000.0);
     }
     rt_http_task_release(app.http);
     app.http = NULL;

@@ -21,6 +21,8 @@ typedef struct win {
     const ui_window_options *o;
     void *ctx;
     float scale;
+    int64_t interval; /* the frame pacing while visible (0: vsync) */
+    bool hidden;      /* minimised or hidden: frames are not presented */
 } win;
 
 static win *g_win; /* the one window of the main isolate */
@@ -159,8 +161,31 @@ static void handle_event(win *w, const SDL_Event *e)
                 ((e->key.keysym.mod & KMOD_CTRL) && e->key.keysym.sym == SDLK_q))) {
         ui_window_quit();
     } else if (e->type == SDL_WINDOWEVENT) {
-        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+        switch (e->window.event) {
+        case SDL_WINDOWEVENT_SIZE_CHANGED:
             ui_tree_set_size(t, (float)e->window.data1, (float)e->window.data2);
+            break;
+        case SDL_WINDOWEVENT_HIDDEN:
+        case SDL_WINDOWEVENT_MINIMIZED:
+            /* A present that waits for vsync can block on a window nobody
+             * sees: stop presenting, and pace frames with a timer. */
+            w->hidden = true;
+            ui_tree_set_frame_interval(t, w->interval ? w->interval : 1000000000LL / 60);
+            break;
+        case SDL_WINDOWEVENT_SHOWN:
+        case SDL_WINDOWEVENT_RESTORED:
+        case SDL_WINDOWEVENT_EXPOSED:
+            if (w->hidden) {
+                w->hidden = false;
+                ui_tree_set_frame_interval(t, w->interval);
+                float lw, lh;
+                ui_tree_size(t, &lw, &lh);
+                ui_tree_set_size(t, lw, lh); /* paint everything again */
+            }
+            break;
+        default:
+            break;
+        }
     } else if (!ui_window_input(t, e) && e->type == SDL_KEYDOWN && w->o->on_key) {
         w->o->on_key(t, e->key.keysym.sym, w->ctx);
     }
@@ -201,7 +226,8 @@ static void paint_begin(void *ctx)
 
 static void paint_end(void *ctx)
 {
-    ui_canvas_present(((win *)ctx)->canvas);
+    win *w = ctx;
+    if (!w->hidden) ui_canvas_present(w->canvas);
 }
 
 static void on_alive(rt_receive_port *p, rt_value *v, void *ctx)
@@ -309,7 +335,8 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     g_win = &w;
     w.tree = ui_tree_new((float)o->width, (float)o->height, w.canvas);
     ui_tree_set_paint_hooks(w.tree, paint_begin, paint_end, &w);
-    ui_tree_set_frame_interval(w.tree, frame_interval(&w));
+    w.interval = frame_interval(&w);
+    ui_tree_set_frame_interval(w.tree, w.interval);
     if (!o->headless) {
         ui_tree_set_clipboard(w.tree, &(ui_clipboard){clip_get, clip_set, NULL});
         SDL_StartTextInput();

@@ -1,45 +1,16 @@
 /* test_tester.c: the headless tester: pump, find, tap, pixels, text cache. */
 #include "test_support.h"
+#include "counter_widget.h"
 #include "ui_tester.h"
 
 #include <stdio.h>
 
 static rt_virtual_clock vclock;
 
-typedef struct counter_state {
-    int count;
-} counter_state;
-
-static void increment(void *state, void *ctx)
-{
-    (void)ctx;
-    ((counter_state *)state)->count++;
-}
-
-static void pressed(void *ctx)
-{
-    ui_set_state(ctx, increment, NULL);
-}
-
-static ui_widget *counter_build(ui_build *b, ui_element *e)
-{
-    counter_state *s = ui_state(e);
-    char label[32];
-    snprintf(label, sizeof label, "count: %d", s->count);
-    ui_widget *kids[] = {ui_text(b, ui_strdup(b, label), 20, (ui_color){0, 0, 0, 255}),
-                         ui_button(b, ui_key_str("plus"), "+", pressed, e)};
-    ui_flex_props p = {.main_align = UI_CENTER, .cross_align = UI_CENTER, .spacing = 8};
-    ui_box_props bg = {.width = -1, .height = -1, .color = {255, 255, 255, 255}};
-    return ui_box(b, &bg, ui_column(b, &p, kids, 2));
-}
-
-static const ui_widget_class counter_class = {
-    .name = "Counter", .state_size = sizeof(counter_state), .build = counter_build};
-
 static ui_widget *app(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_widget_new(b, &counter_class, 0, NULL, NULL, 0);
+    return counter_widget(b);
 }
 
 static void test_counter_through_the_tester(void **state)

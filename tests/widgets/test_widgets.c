@@ -1,6 +1,7 @@
 /* test_widgets.c: layout of boxes, rows, columns and center against exact
  * rects; taps and the slop; a counter driven by taps. No canvas: text is
  * measured by the deterministic estimate. */
+#include "counter_widget.h"
 #include "test_support.h"
 #include "ui_widgets.h"
 
@@ -194,39 +195,9 @@ static void test_tap_and_slop(void **state)
 
 /* ---- A counter: a tap is an event that calls set_state ---- */
 
-typedef struct counter_state {
-    int count;
-    ui_element *self;
-} counter_state;
-
-static void increment(void *state, void *ctx)
-{
-    (void)ctx;
-    ((counter_state *)state)->count++;
-}
-
-static void pressed(void *ctx)
-{
-    ui_set_state(ctx, increment, NULL);
-}
-
-static ui_widget *counter_build(ui_build *b, ui_element *e)
-{
-    counter_state *s = ui_state(e);
-    char label[32];
-    snprintf(label, sizeof label, "count: %d", s->count);
-    ui_widget *kids[] = {ui_text(b, ui_strdup(b, label), 20, (ui_color){0, 0, 0, 255}),
-                         ui_button(b, ui_key_str("plus"), "+", pressed, e)};
-    ui_flex_props p = {.main_align = UI_CENTER, .cross_align = UI_CENTER, .spacing = 8};
-    return ui_column(b, &p, kids, 2);
-}
-
-static const ui_widget_class counter_class = {
-    .name = "Counter", .state_size = sizeof(counter_state), .build = counter_build};
-
 static ui_widget *counter_app(ui_build *b)
 {
-    return ui_widget_new(b, &counter_class, 0, NULL, NULL, 0);
+    return counter_widget(b);
 }
 
 typedef struct text_find {

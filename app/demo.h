@@ -48,8 +48,9 @@ void demo_dump_tree(ui_tree *t, FILE *f);
  * as one JSON object: frames, janky_frames, p50/p90/p99/max of build,
  * raster (present, including any wait for vsync) and total ms. A frame is
  * janky when its build+layout+paint exceeded the 16.7 ms budget or when it
- * came more than two budgets after the previous one (the loop was blocked
- * and frames were dropped). */
+ * started more than a budget after it could have (ui_frame_timing.late_ns:
+ * the loop was busy with other work and frames were dropped); an idle pause
+ * before a frame is not jank. */
 void demo_frame_stats(ui_tree *t, FILE *f);
 
 /* Takes the frame timings the tree has not yet reported (the refresh

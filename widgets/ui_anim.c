@@ -40,6 +40,7 @@ static void stop_ticker(ui_anim *a)
     if (!a->ticker) return;
     rt_timer_free(a->ticker);
     a->ticker = NULL;
+    ui_tree_animation(ui_element_tree(a->owner), false);
     active--;
     list_remove(a);
 }
@@ -86,6 +87,7 @@ void ui_anim_start(ui_anim *a)
     a->t = 0;
     a->running = true;
     if (rt_timer_start(&a->ticker, UI_FRAME_NS, UI_FRAME_NS, tick, a, NULL) == RT_OK) {
+        ui_tree_animation(ui_element_tree(a->owner), true);
         active++;
         a->next_active = active_list;
         active_list = a;

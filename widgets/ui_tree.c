@@ -63,6 +63,12 @@ struct ui_tree {
     rt_timer *frame_timer;
     int64_t frame_interval; /* > 0: frames start at least this far apart */
     int64_t last_frame;     /* loop clock at the start of the last frame (frame_no > 0) */
+    /* Lateness, on the monotonic clock: when the scheduled frame was due (0:
+     * none), when the last frame started and ended, and whether animations
+     * ran at its end (then the next frame is due an interval later). */
+    int64_t frame_due, last_start, last_end;
+    int animations;
+    bool animating;
     ui_frame_timing timings[TIMINGS];
     size_t tcount;
     size_t nelements;
@@ -332,7 +338,24 @@ static void schedule_frame(ui_tree *t)
         delay = t->last_frame + t->frame_interval - rt_now();
         if (delay < 0) delay = 0;
     }
+    /* Due now, or an interval after the last frame began (the loop clock may
+     * lag the monotonic one while a long callback runs). */
+    int64_t now = rt_monotonic_ns();
+    t->frame_due = now;
+    if (t->frame_interval > 0 && t->frame_no > 0 && t->last_start + t->frame_interval > now)
+        t->frame_due = t->last_start + t->frame_interval;
     rt_timer_start(&t->frame_timer, delay, 0, frame_timer_cb, t, NULL);
+}
+
+void ui_tree_animation(ui_tree *t, bool running)
+{
+    t->animations += running ? 1 : -1;
+}
+
+/* The pacing interval, or a 60 Hz budget without one. */
+static int64_t interval_or_budget(const ui_tree *t)
+{
+    return t->frame_interval > 0 ? t->frame_interval : 16666667;
 }
 
 void ui_tree_set_frame_interval(ui_tree *t, int64_t ns)
@@ -1086,9 +1109,17 @@ int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ct
 
 bool ui_tree_frame(ui_tree *t)
 {
+    int64_t due = t->frame_due;
+    if (t->animating) {
+        int64_t next = t->last_start + interval_or_budget(t);
+        if (!due || next < due) due = next;
+    }
+    t->frame_due = 0;
     if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
+    int64_t could = due > t->last_end ? due : t->last_end;
+    if (due && ft.start_ns > could) ft.late_ns = ft.start_ns - could;
     t->last_frame = rt_now();
     t->built = 0;
     t->in_frame = true;
@@ -1134,6 +1165,9 @@ bool ui_tree_frame(ui_tree *t)
     ft.paint_ns = t3 - t2;
     ft.raster_ns = t4 - t3;
     ft.total_ns = t4 - ft.start_ns;
+    t->last_start = ft.start_ns;
+    t->last_end = t4;
+    t->animating = t->animations > 0;
     ft.built = t->built;
     t->timings[t->tcount++ % TIMINGS] = ft;
     if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);

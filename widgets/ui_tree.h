@@ -168,6 +168,11 @@ ui_constraints ui_loosen(ui_constraints c);
 
 typedef struct ui_frame_timing {
     int64_t start_ns, build_ns, layout_ns, paint_ns, raster_ns, total_ns;
+    /* How long after it could have started the frame did start: after it
+     * was due (requested and paced, or, while animations run, one interval
+     * after the previous frame) and after the previous frame ended. A late
+     * frame means the loop was busy with other work (frames dropped). */
+    int64_t late_ns;
     unsigned built; /* elements built this frame */
 } ui_frame_timing;
 
@@ -181,6 +186,10 @@ void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx),
 /* Runs a frame now if anything is dirty: build, layout, paint. Returns true
  * if a frame was produced. */
 bool ui_tree_frame(ui_tree *t);
+/* An animation of t starts (true) or stops ticking (false). While any
+ * runs, a frame is due one frame interval (or 16.7 ms) after the previous
+ * one started, and late_ns counts from then (see ui_frame_timing). */
+void ui_tree_animation(ui_tree *t, bool running);
 /* Paces scheduled frames: each starts at least ns after the previous one
  * (0, the default: as soon as something is dirty). Window bindings set the
  * display's refresh period where present does not wait for vsync. */

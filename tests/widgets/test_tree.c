@@ -1,12 +1,14 @@
 /* test_tree.c: reconciliation, set_state, frames, layout, hit testing. */
 #include "test_support.h"
-#include "ui_tree.h"
+#include "ui_anim.h"
+#include "ui_widgets.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 /* ---- A stateful probe: remembers which state it is, counts lifecycle ---- */
 
@@ -515,6 +517,96 @@ static void test_set_state_on_ancestor_during_build_aborts(void **state)
                     "ui_set_state: called on 'Parent' while its descendant 'Rude' is building");
 }
 
+/* A frame's lateness: how long after it could have started it did start.
+ * The loop busy with other work makes it late; an idle pause does not. */
+static void busy_40ms(void *ctx)
+{
+    (void)ctx;
+    int64_t end = rt_monotonic_ns() + RT_MS(40);
+    while (rt_monotonic_ns() < end) {
+    }
+}
+
+static ui_widget *late_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_sized(b, 10, 10, NULL);
+}
+
+static void test_frame_lateness(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    ui_tree *t = ui_tree_new(10, 10, NULL);
+    ui_tree_set_root(t, late_root, NULL);
+    rt_run(RT_RUN_NOWAIT); /* first frame */
+    ui_frame_timing ft;
+    assert_int_equal(ui_tree_timings(t, &ft, 1), 1);
+    /* The loop runs a 40 ms task queued before the frame was wanted. */
+    rt_post(busy_40ms, NULL);
+    ui_set_state(ui_tree_root(t), NULL, NULL);
+    rt_run(RT_RUN_NOWAIT);
+    ui_tree_timings(t, &ft, 1);
+    assert_true(ft.late_ns >= RT_MS(40) - RT_MS(1));
+    /* 300 ms with nothing to draw, then a change: on time. */
+    nanosleep(&(struct timespec){0, 300000000}, NULL);
+    ui_set_state(ui_tree_root(t), NULL, NULL);
+    rt_run(RT_RUN_NOWAIT);
+    ui_tree_timings(t, &ft, 1);
+    assert_true(ft.late_ns < RT_MS(150));
+    ui_tree_free(t);
+    ts_main_leave();
+}
+
+static void busy_100ms(void *ctx, int64_t now)
+{
+    (void)ctx;
+    (void)now;
+    int64_t end = rt_monotonic_ns() + RT_MS(100);
+    while (rt_monotonic_ns() < end) {
+    }
+}
+
+static ui_widget *spinning_root(ui_build *b, void *ctx)
+{
+    return *(bool *)ctx ? ui_spinner(b, 0, 20, (ui_color){0, 0, 255, 255}) : late_root(b, NULL);
+}
+
+static size_t frames_of(ui_tree *t)
+{
+    ui_frame_timing ft[240];
+    return ui_tree_timings(t, ft, 240);
+}
+
+/* While an animation runs, a frame is due every interval: work that holds
+ * the loop between frames makes the next one late though nothing asked
+ * for it yet (its ticker could not fire). */
+static void test_frame_lateness_while_animating(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    bool spin = true;
+    ui_tree *t = ui_tree_new(40, 40, NULL);
+    ui_tree_set_root(t, spinning_root, &spin);
+    while (frames_of(t) < 3)
+        rt_run(RT_RUN_ONCE);
+    /* 100 ms of work right after the next frame, before the next tick. */
+    ui_tree_after_frame(t, busy_100ms, NULL);
+    size_t n = frames_of(t);
+    while (frames_of(t) < n + 2)
+        rt_run(RT_RUN_ONCE);
+    ui_frame_timing ft;
+    ui_tree_timings(t, &ft, 1);
+    assert_true(ft.late_ns >= RT_MS(100) - RT_MS(17) - RT_MS(1));
+    spin = false; /* the spinner goes, and its ticker with it */
+    ui_set_state(ui_tree_root(t), NULL, NULL);
+    n = frames_of(t);
+    while (frames_of(t) == n)
+        rt_run(RT_RUN_ONCE);
+    ui_tree_free(t);
+    ts_main_leave();
+}
+
 /* Keys made from strings keep their string for dumps while a tree exists. */
 static void test_key_names(void **state)
 {
@@ -550,6 +642,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keyed_swap_keeps_state),
         cmocka_unit_test(test_key_names),
+        cmocka_unit_test(test_frame_lateness),
+        cmocka_unit_test(test_frame_lateness_while_animating),
         cmocka_unit_test(test_unkeyed_swap_keeps_state_in_place),
         cmocka_unit_test(test_adding_key_gives_fresh_state),
         cmocka_unit_test(test_type_change_replaces_in_one_frame),

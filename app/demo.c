@@ -31,6 +31,7 @@ typedef struct demo {
     /* Picture */
     rt_future *mandel; /* pending or done; its value owns the pixels */
     int64_t mandel_t0;
+    uint64_t mandel_version; /* one per render: the image's texture follows it */
     char pic[128];
     /* Network */
     rt_http_task *http;
@@ -259,6 +260,7 @@ static void start_mandel(void *ctx)
     (void)ctx;
     if (app.mandel && !rt_future_is_complete(app.mandel)) return;
     rt_future_release(app.mandel);
+    app.mandel_version++;
     app.mandel_t0 = rt_monotonic_ns();
     app.mandel = rt_compute(mandel_fn, NULL);
     if (!app.mandel) {
@@ -640,6 +642,14 @@ static ui_widget *label(ui_build *b, const char *s, float size)
     return ui_text(b, ui_strdup(b, s), size, ink);
 }
 
+/* A status line that wraps to the width it gets (at most three lines). */
+static ui_widget *status(ui_build *b, const char *s)
+{
+    ui_text_props p = {
+        .text = ui_strdup(b, s), .size = 14, .color = ink, .wrap = true, .max_lines = 3};
+    return ui_text_ex(b, 0, &p);
+}
+
 static ui_widget *rect(ui_build *b, float x, float y, float w, float h, ui_color c)
 {
     ui_box_props p = {.width = w, .height = h, .color = c};
@@ -802,12 +812,12 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
     net_row[nn++] =
         app.fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
     ui_widget *net_status =
-        label(b, app.net[0] ? app.net : "type a URL, then Fetch (or Enter in the field)", 14);
+        status(b, app.net[0] ? app.net : "type a URL, then Fetch (or Enter in the field)");
     const uint32_t *px = mandel_pixels();
     ui_widget *pic_row[] = {
         ui_button(b, ui_key_str("picture"), "Render a picture with compute()",
                   app.mandel && !rt_future_is_complete(app.mandel) ? NULL : start_mandel, NULL),
-        px ? ui_image(b, px, PIC_W, PIC_H, PIC_W / 2.0f, PIC_H / 2.0f)
+        px ? ui_image_versioned(b, px, PIC_W, PIC_H, app.mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
            : ui_sized(b, PIC_W / 2.0f, PIC_H / 2.0f, NULL),
         ui_sized(b, 380, -1,
                  ui_text_ex(b, 0,
@@ -830,7 +840,7 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                2),
         ui_row(b, &row, work_buttons, 3),
         ui_progress_bar(b, app.progress, 420, 10, (ui_color){0, 160, 80, 255}),
-        label(b, app.work[0] ? app.work : "press a button: same work, two isolates", 14),
+        status(b, app.work[0] ? app.work : "press a button: same work, two isolates"),
         ui_row(b, &row, net_row, nn),
         net_status,
         ui_row(b, &row, pic_row, 3),

@@ -74,6 +74,17 @@ struct ui_canvas {
     SDL_Vertex *verts; /* triangles of the shape being built */
     int nverts, verts_cap;
     SDL_Color geo_color;
+
+    /* Textures of versioned images (ui_canvas_image_cached), least recently
+     * drawn replaced first. */
+    struct ui__image {
+        const uint32_t *rgba;
+        int w, h;
+        uint64_t version;
+        SDL_Texture *tex;
+        unsigned long used;
+    } images[UI_CANVAS_IMAGES_MAX];
+    unsigned long image_clock;
 };
 
 /* ---- SDL and SDL_ttf, shared by all canvases (one thread) ---- */
@@ -677,17 +688,58 @@ void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, boo
 
 /* ---- Images ---- */
 
+static SDL_Texture *ui__image_texture(ui_canvas *c, const uint32_t *rgba, int w, int h)
+{
+    SDL_Texture *t =
+        SDL_CreateTexture(c->r, SDL_PIXELFORMAT_RGBA8888, SDL_TEXTUREACCESS_STATIC, w, h);
+    if (!t) return NULL;
+    SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
+    if (SDL_UpdateTexture(t, NULL, rgba, w * 4) != 0) {
+        SDL_DestroyTexture(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void ui__image_draw(ui_canvas *c, SDL_Texture *t, int w, int h, const SDL_Rect *d)
+{
+    SDL_SetTextureScaleMode(t, d->w == w && d->h == h ? SDL_ScaleModeNearest : SDL_ScaleModeLinear);
+    SDL_RenderCopy(c->r, t, NULL, d);
+}
+
 void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect dst)
 {
     SDL_Rect d;
     if (!ui__on(c) || !rgba || w <= 0 || h <= 0 || w > 65536 || !ui__dev_rect(c, dst, &d)) return;
-    SDL_Texture *t =
-        SDL_CreateTexture(c->r, SDL_PIXELFORMAT_RGBA8888, SDL_TEXTUREACCESS_STATIC, w, h);
+    SDL_Texture *t = ui__image_texture(c, rgba, w, h);
     if (!t) return;
-    SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
-    SDL_SetTextureScaleMode(t, d.w == w && d.h == h ? SDL_ScaleModeNearest : SDL_ScaleModeLinear);
-    if (SDL_UpdateTexture(t, NULL, rgba, w * 4) == 0) SDL_RenderCopy(c->r, t, NULL, &d);
+    ui__image_draw(c, t, w, h, &d);
     SDL_DestroyTexture(t);
+}
+
+void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, uint64_t version,
+                            ui_rect dst)
+{
+    SDL_Rect d;
+    if (!ui__on(c) || !rgba || w <= 0 || h <= 0 || w > 65536 || !ui__dev_rect(c, dst, &d)) return;
+    struct ui__image *slot = &c->images[0];
+    for (int i = 0; i < UI_CANVAS_IMAGES_MAX; i++) {
+        struct ui__image *im = &c->images[i];
+        if (im->tex && im->rgba == rgba && im->w == w && im->h == h && im->version == version) {
+            slot = im;
+            break;
+        }
+        if (!im->tex || (slot->tex && im->used < slot->used)) slot = im;
+    }
+    if (!(slot->tex && slot->rgba == rgba && slot->w == w && slot->h == h &&
+          slot->version == version)) {
+        if (slot->tex) SDL_DestroyTexture(slot->tex);
+        *slot = (struct ui__image){rgba, w, h, version, ui__image_texture(c, rgba, w, h), 0};
+        if (!slot->tex) return;
+        c->stats.image_uploads++;
+    }
+    slot->used = ++c->image_clock;
+    ui__image_draw(c, slot->tex, w, h, &d);
 }
 
 /* ---- Creating and freeing ---- */
@@ -751,6 +803,8 @@ void ui_canvas_free(ui_canvas *c)
     } else if (c->r) {
         SDL_RenderSetClipRect(c->r, NULL);
     }
+    for (int i = 0; i < UI_CANVAS_IMAGES_MAX; i++)
+        if (c->images[i].tex) SDL_DestroyTexture(c->images[i].tex);
     free(c->stack);
     free(c->scratch);
     free(c->verts);

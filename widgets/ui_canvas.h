@@ -116,13 +116,21 @@ void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, boo
  * 0xRRGGBBAA (red in the high byte), rows packed. The pixels are copied into
  * a texture for this call; the caller keeps rgba. */
 void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect dst);
+/* The same for pixels that stay the same while `version` does (the caller
+ * changes it when they change): the texture is kept and uploaded again only
+ * for a new (rgba, w, h, version). The canvas keeps the last
+ * UI_CANVAS_IMAGES_MAX such images, the least recently drawn replaced first. */
+#define UI_CANVAS_IMAGES_MAX 8
+void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, uint64_t version,
+                            ui_rect dst);
 
 /* ---- Stats, pixels, presenting ----------------------------------------- */
 
 typedef struct ui_canvas_stats {
-    unsigned long text_renders; /* strings rendered (cache misses) since creation */
-    unsigned long text_hits;    /* strings drawn from the cache since creation */
-    unsigned long text_entries; /* strings in the cache now */
+    unsigned long text_renders;  /* strings rendered (cache misses) since creation */
+    unsigned long text_hits;     /* strings drawn from the cache since creation */
+    unsigned long text_entries;  /* strings in the cache now */
+    unsigned long image_uploads; /* textures made by ui_canvas_image_cached */
 } ui_canvas_stats;
 void ui_canvas_get_stats(const ui_canvas *c, ui_canvas_stats *out);
 

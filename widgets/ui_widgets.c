@@ -755,6 +755,7 @@ typedef struct image_props {
     const uint32_t *rgba;
     int px_w, px_h;
     float w, h;
+    uint64_t version; /* 0: uploaded at each paint */
 } image_props;
 
 static ui_size image_layout(ui_element *e, ui_constraints c)
@@ -768,7 +769,12 @@ static void image_paint(ui_element *e, void *canvas, float x, float y)
     const image_props *p = ui_props(e);
     float ex, ey, w, h;
     ui_element_rect(e, &ex, &ey, &w, &h);
-    if (p->rgba) ui_canvas_image(canvas, p->rgba, p->px_w, p->px_h, (ui_rect){x, y, w, h});
+    if (!p->rgba) return;
+    if (p->version)
+        ui_canvas_image_cached(canvas, p->rgba, p->px_w, p->px_h, p->version,
+                               (ui_rect){x, y, w, h});
+    else
+        ui_canvas_image(canvas, p->rgba, p->px_w, p->px_h, (ui_rect){x, y, w, h});
 }
 
 const ui_widget_class ui_image_class = {.name = "Image",
@@ -778,7 +784,13 @@ const ui_widget_class ui_image_class = {.name = "Image",
 
 ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w, float h)
 {
-    image_props p = {rgba, px_w, px_h, w, h};
+    return ui_image_versioned(b, rgba, px_w, px_h, 0, w, h);
+}
+
+ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int px_h,
+                              uint64_t version, float w, float h)
+{
+    image_props p = {rgba, px_w, px_h, w, h, version};
     return one(b, &ui_image_class, 0, &p, NULL);
 }
 

@@ -115,6 +115,11 @@ extern const ui_widget_class ui_stack_class, ui_positioned_class;
 /* An image from RGBA pixels (0xRRGGBBAA), drawn at w x h logical pixels. The
  * pixels must stay valid while the widget is shown (the caller owns them). */
 ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w, float h);
+/* The same for pixels that change only with `version` (never 0; the caller
+ * changes it when they change): the texture is kept between frames instead
+ * of being uploaded at each paint. */
+ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int px_h,
+                              uint64_t version, float w, float h);
 extern const ui_widget_class ui_image_class;
 
 /* Keyboard: the focused element's `key` hook sees the key first (a text

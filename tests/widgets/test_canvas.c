@@ -517,6 +517,36 @@ static void test_image_copies_pixels(void **state)
     assert_int_equal(count_not(c, 0, 0, W, H, WHITE), 65);
 }
 
+/* A versioned image keeps its texture: drawn again with the same version it
+ * is not uploaded again (even if the caller broke the promise and changed
+ * the pixels); a new version uploads the new pixels. */
+static void test_versioned_image_is_uploaded_once(void **state)
+{
+    ui_canvas *c = *state;
+    uint32_t px[4] = {0xFF0000FF, 0xFF0000FF, 0xFF0000FF, 0xFF0000FF}; /* red */
+    ui_canvas_stats st;
+    for (int i = 0; i < 3; i++)
+        ui_canvas_image_cached(c, px, 2, 2, 1, (ui_rect){0, 0, 2, 2});
+    ui_canvas_get_stats(c, &st);
+    assert_int_equal(st.image_uploads, 1);
+    assert_pixel(c, 1, 1, RED);
+    for (int i = 0; i < 4; i++)
+        px[i] = 0x0000FFFF; /* blue, same version: the cached red stays */
+    ui_canvas_image_cached(c, px, 2, 2, 1, (ui_rect){0, 0, 2, 2});
+    assert_pixel(c, 1, 1, RED);
+    ui_canvas_image_cached(c, px, 2, 2, 2, (ui_rect){0, 0, 2, 2});
+    assert_pixel(c, 1, 1, BLUE);
+    ui_canvas_get_stats(c, &st);
+    assert_int_equal(st.image_uploads, 2);
+    /* More images than the cache holds: each still draws right. */
+    uint32_t many[UI_CANVAS_IMAGES_MAX + 2];
+    for (int i = 0; i < UI_CANVAS_IMAGES_MAX + 2; i++) {
+        many[i] = i % 2 ? 0x000000FF : 0xFFFFFFFF;
+        ui_canvas_image_cached(c, &many[i], 1, 1, 1, (ui_rect){(float)i, 10, 1, 1});
+        assert_pixel(c, i, 10, i % 2 ? BLACK : WHITE);
+    }
+}
+
 /* ---- Scale ---- */
 
 static void test_scale_two(void **state)
@@ -697,6 +727,7 @@ int main(int argc, char **argv)
         T(test_text_cache_is_bounded),
         T(test_invalid_utf8),
         T(test_image_copies_pixels),
+        T(test_versioned_image_is_uploaded_once),
         T(test_scale_two),
         T(test_canvas_over_a_callers_renderer),
         T(test_libraries_are_reference_counted),

@@ -81,6 +81,10 @@ struct rt_waiter {
     /* Optional: called once the isolate has exited and will never use the
      * waiter again (the place to free it). */
     void (*release)(rt_waiter *self);
+    /* Optional: takes in outside work without blocking (window input, for
+     * one). Called when the loop goes on without waiting because work is
+     * ready, so that a loop that never runs out of work still sees it. */
+    void (*poll)(rt_waiter *self);
 };
 
 /* How long a thread about to block spins first, watching for a wake (default

@@ -210,12 +210,15 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
         atomic_store(&iso->wake_pending, 0);
         int64_t next = rt__loop_turn(iso);
         if (next == RT_TURN_EXIT) return 0;
+        rt_waiter *w = iso->waiter;
         if (next == 0) {
+            if (w->poll) w->poll(w); /* busy: outside work still comes in */
             if (mode != RT_RUN_DEFAULT) return 1;
             continue;
         }
         if (!rt__loop_alive(iso)) return 0;
         if (mode == RT_RUN_NOWAIT) return 1;
+        bool waited = false;
         if (next != INT64_MAX && iso->clock->advance_to && atomic_load(&iso->paused) == 0) {
             /* Virtual time: jump to the deadline unless a message is waiting. */
             pthread_mutex_lock(&iso->lock);
@@ -224,9 +227,12 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
             if (empty) iso->clock->advance_to(iso->clock, next);
         } else if (!atomic_load(&iso->wake_pending)) {
             int64_t timeout = next == INT64_MAX ? -1 : next - iso->clock->now_ns(iso->clock);
-            if (timeout != 0)
-                iso->waiter->wait(iso->waiter, timeout < 0 && next != INT64_MAX ? 0 : timeout);
+            if (timeout != 0) {
+                w->wait(w, timeout < 0 && next != INT64_MAX ? 0 : timeout);
+                waited = true;
+            }
         }
+        if (!waited && w->poll) w->poll(w);
         if (mode == RT_RUN_ONCE) {
             atomic_store(&iso->wake_pending, 0);
             return rt__loop_turn(iso) == RT_TURN_EXIT ? 0 : rt__loop_alive(iso);

@@ -8,6 +8,7 @@
 typedef struct sdl_waiter {
     rt_waiter w; /* first */
     Uint32 wake_event;
+    Uint64 last_pump; /* SDL_GetTicks64 of the last look at the input */
 } sdl_waiter;
 
 typedef struct win {
@@ -35,9 +36,19 @@ static void run_sdl_event(void *ctx)
     rt_free(ctx);
 }
 
-/* The waiter: SDL_WaitEventTimeout. Input becomes events on the main
- * isolate's queue, handled in order like any other event; the wake event
- * (SDL_PushEvent from another isolate) only ends the wait. */
+/* SDL events become events on the main isolate's queue, handled in order
+ * like any other event; the wake event (SDL_PushEvent from another isolate)
+ * only ends a wait. */
+static void post_sdl_event(sdl_waiter *sw, const SDL_Event *ev)
+{
+    if (ev->type == sw->wake_event) return;
+    SDL_Event *copy = rt_malloc(sizeof *copy);
+    if (!copy) return;
+    *copy = *ev;
+    if (rt_post(run_sdl_event, copy) != RT_OK) rt_free(copy);
+}
+
+/* The waiter: SDL_WaitEventTimeout. */
 static void sdl_wait(rt_waiter *self, int64_t timeout_ns)
 {
     sdl_waiter *sw = (sdl_waiter *)self;
@@ -45,15 +56,24 @@ static void sdl_wait(rt_waiter *self, int64_t timeout_ns)
     SDL_Event ev;
     int got = ms < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, ms);
     while (got) {
-        if (ev.type != sw->wake_event) {
-            SDL_Event *copy = rt_malloc(sizeof *copy);
-            if (copy) {
-                *copy = ev;
-                if (rt_post(run_sdl_event, copy) != RT_OK) rt_free(copy);
-            }
-        }
+        post_sdl_event(sw, &ev);
         got = SDL_PollEvent(&ev);
     }
+    sw->last_pump = SDL_GetTicks64();
+}
+
+/* A loop with work always ready (frames back to back behind a present that
+ * waits for vsync, a stream of messages) does not wait: input is taken in
+ * here instead, at most once a millisecond. */
+static void sdl_poll(rt_waiter *self)
+{
+    sdl_waiter *sw = (sdl_waiter *)self;
+    Uint64 now = SDL_GetTicks64();
+    if (now == sw->last_pump) return;
+    sw->last_pump = now;
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev))
+        post_sdl_event(sw, &ev);
 }
 
 static void sdl_wake(rt_waiter *self)
@@ -325,6 +345,7 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     if (!o->headless) {
         w.waiter.w.wait = sdl_wait;
         w.waiter.w.wake = sdl_wake;
+        w.waiter.w.poll = sdl_poll;
         w.waiter.wake_event = SDL_RegisterEvents(1);
         io.waiter = &w.waiter.w;
     }

@@ -398,6 +398,55 @@ static void test_wakes_coalesce(void **state)
     ts_main_leave();
 }
 
+/* ---- A loop that never runs out of work still polls its waiter ---- */
+
+typedef struct polling_waiter {
+    rt_waiter w;
+    int waits, polls;
+} polling_waiter;
+
+static polling_waiter pw;
+
+static void pw_wait(rt_waiter *self, int64_t timeout)
+{
+    (void)self;
+    (void)timeout;
+    pw.waits++;
+}
+
+static void pw_wake(rt_waiter *self)
+{
+    (void)self;
+}
+
+static void pw_poll(rt_waiter *self)
+{
+    (void)self;
+    pw.polls++;
+}
+
+static int busy_left;
+
+static void busy_task(void *ctx)
+{
+    (void)ctx;
+    if (--busy_left > 0) rt_post(busy_task, NULL); /* always something ready */
+}
+
+static void test_busy_loop_polls_its_waiter(void **state)
+{
+    (void)state;
+    pw = (polling_waiter){.w = {.wait = pw_wait, .wake = pw_wake, .poll = pw_poll}};
+    ts_main_enter(&(rt_isolate_options){.waiter = &pw.w});
+    busy_left = 100;
+    rt_post(busy_task, NULL);
+    rt_run(RT_RUN_DEFAULT);
+    assert_int_equal(busy_left, 0);
+    assert_int_equal(pw.waits, 0); /* never idle */
+    assert_true(pw.polls >= 99);   /* yet outside work was looked at every turn */
+    ts_main_leave();
+}
+
 typedef struct trace_log {
     pthread_mutex_t lock;
     int main_timers, worker_starts, spawns, exits, bad;
@@ -493,6 +542,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_run_once_waits_for_timer),
         cmocka_unit_test(test_idle_wait_blocks),
         cmocka_unit_test(test_wakes_coalesce),
+        cmocka_unit_test(test_busy_loop_polls_its_waiter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

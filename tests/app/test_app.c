@@ -231,8 +231,7 @@ static void test_typed_url_is_fetched_on_enter(void **state)
     type_text(t, url);
     assert_false(demo_overlay_shown());
     assert_string_equal(ui_text_field_text(field, NULL), url);
-    press_key(t, SDLK_RETURN, 0);
-    assert_non_null(demo_fetch_future());
+    press_key(t, SDLK_RETURN, 0); /* the request may be answered within this pump */
     wait_pending(t, demo_fetch_future());
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, ", 10);
     assert_int_equal(ts_http_requests(srv), 1);

@@ -22,8 +22,9 @@ typedef struct win {
     const ui_window_options *o;
     void *ctx;
     float scale;
-    int64_t interval; /* the frame pacing while visible (0: vsync) */
-    bool hidden;      /* minimised or hidden: frames are not presented */
+    int64_t interval;                  /* the frame pacing while visible (0: vsync) */
+    SDL_Cursor *arrow, *ibeam, *shown; /* the I-beam over text fields */
+    bool hidden;                       /* minimised or hidden: frames are not presented */
 } win;
 
 static win *g_win; /* the one window of the main isolate */
@@ -171,6 +172,19 @@ bool ui_window_input(ui_tree *t, const SDL_Event *e)
     }
 }
 
+/* An I-beam over anything that takes text, the arrow elsewhere. */
+static void set_cursor(win *w, float x, float y)
+{
+    if (!w->arrow || !w->ibeam) return;
+    ui_element *path[64];
+    size_t n = ui_tree_hit_test(w->tree, x, y, path, 64);
+    SDL_Cursor *c = w->arrow;
+    for (size_t i = 0; i < n; i++)
+        if (ui_element_class(path[i])->text) c = w->ibeam;
+    if (c != w->shown) SDL_SetCursor(c);
+    w->shown = c;
+}
+
 static void handle_event(win *w, const SDL_Event *e)
 {
     ui_tree *t = w->tree;
@@ -209,6 +223,7 @@ static void handle_event(win *w, const SDL_Event *e)
     } else if (!ui_window_input(t, e) && e->type == SDL_KEYDOWN && w->o->on_key) {
         w->o->on_key(t, e->key.keysym.sym, w->ctx);
     }
+    if (e->type == SDL_MOUSEMOTION) set_cursor(w, (float)e->motion.x, (float)e->motion.y);
 }
 
 /* The system clipboard, for text fields. */
@@ -287,12 +302,16 @@ static int open_sdl(win *w, const ui_window_options *o)
     int pw, ph;
     SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
     w->scale = (float)pw / (float)o->width;
+    w->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
+    w->ibeam = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_IBEAM);
     w->canvas = ui_canvas_new_for_renderer(w->renderer, w->scale);
     return w->canvas ? 0 : -1;
 }
 
 static void close_sdl(win *w)
 {
+    if (w->arrow) SDL_FreeCursor(w->arrow);
+    if (w->ibeam) SDL_FreeCursor(w->ibeam);
     ui_canvas_free(w->canvas);
     if (w->renderer) SDL_DestroyRenderer(w->renderer);
     if (w->window) SDL_DestroyWindow(w->window);

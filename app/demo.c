@@ -37,6 +37,7 @@ typedef struct demo {
     rt_http_task *http;
     rt_future *fetch;
     bool net_failed;
+    bool refetch; /* fetch again once the running request has ended */
     char net[200];
     ui_element *screen; /* the stateful screen, to rebuild */
     /* Every frame's timing, collected from the tree's ring. */
@@ -289,6 +290,8 @@ rt_future *demo_picture_future(void)
 
 /* ---- Network ---- */
 
+static void fetch(void *ctx);
+
 static void fetched(rt_future *src, rt_completer *next, void *ctx)
 {
     (void)next;
@@ -314,6 +317,10 @@ static void fetched(rt_future *src, rt_completer *next, void *ctx)
     rt_future_release(app.fetch);
     app.fetch = NULL;
     rebuild();
+    if (app.refetch) {
+        app.refetch = false;
+        fetch(NULL);
+    }
 }
 
 static void fetch(void *ctx)
@@ -343,6 +350,11 @@ static void url_changed(void *ctx, const char *text, size_t len)
 static void url_submitted(void *ctx, const char *text, size_t len)
 {
     url_changed(ctx, text, len);
+    if (app.fetch) { /* a fetch is running: cancel it, then fetch the new URL */
+        app.refetch = true;
+        rt_http_task_cancel(app.http);
+        return;
+    }
     fetch(NULL);
 }
 
@@ -439,6 +451,27 @@ void demo_frame_stats(ui_tree *t, FILE *f)
 
 /* ---- Tracing ---- */
 
+/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t utf8_seq(const char *p, size_t n)
+{
+    unsigned char c = (unsigned char)*p;
+    size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    return k && k <= n && rt_utf8_valid(p, k) ? k : 0;
+}
+
+/* Copies s into dst[cap], cut at a code point boundary. */
+static void copy_utf8(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
 typedef struct trace_rec {
     char isolate[48];
     char name[24];
@@ -454,12 +487,17 @@ static struct {
     pthread_mutex_t lock;
     trace_rec *v;
     size_t n, cap, dropped;
+    bool stopped; /* a late sink call records nothing */
 } tr = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void trace_sink(void *ctx, const rt_trace_event *ev)
 {
     (void)ctx;
     pthread_mutex_lock(&tr.lock);
+    if (tr.stopped) {
+        pthread_mutex_unlock(&tr.lock);
+        return;
+    }
     if (tr.n == tr.cap && tr.cap < TRACE_MAX) {
         size_t cap = tr.cap ? tr.cap * 2 : 4096;
         trace_rec *v = realloc(tr.v, cap * sizeof *v);
@@ -467,9 +505,9 @@ static void trace_sink(void *ctx, const rt_trace_event *ev)
     }
     if (tr.n < tr.cap) {
         trace_rec *r = &tr.v[tr.n++];
-        snprintf(r->isolate, sizeof r->isolate, "%s", ev->isolate ? ev->isolate : "?");
-        snprintf(r->name, sizeof r->name, "%s", ev->name ? ev->name : "?");
-        snprintf(r->detail, sizeof r->detail, "%s", ev->detail ? ev->detail : "");
+        copy_utf8(r->isolate, sizeof r->isolate, ev->isolate ? ev->isolate : "?");
+        copy_utf8(r->name, sizeof r->name, ev->name ? ev->name : "?");
+        copy_utf8(r->detail, sizeof r->detail, ev->detail ? ev->detail : "");
         r->phase = ev->phase;
         r->start = ev->start_ns;
         r->dur = ev->dur_ns;
@@ -482,15 +520,21 @@ static void trace_sink(void *ctx, const rt_trace_event *ev)
 
 void demo_trace_start(void)
 {
+    pthread_mutex_lock(&tr.lock);
+    tr.stopped = false;
+    pthread_mutex_unlock(&tr.lock);
     rt_trace_set(trace_sink, NULL);
 }
 
 void demo_trace_stop(void)
 {
     rt_trace_set(NULL, NULL);
+    pthread_mutex_lock(&tr.lock); /* a sink call still running finishes first */
     free(tr.v);
     tr.v = NULL;
     tr.n = tr.cap = tr.dropped = 0;
+    tr.stopped = true;
+    pthread_mutex_unlock(&tr.lock);
 }
 
 /* Track ids: one per isolate name, in order of first appearance. */
@@ -503,17 +547,22 @@ static int track_of(char (*names)[48], int *nnames, const char *name)
     return ++*nnames + 1;
 }
 
-/* s as a JSON string. */
+/* s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
 static void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
+    for (size_t n = strlen(s), i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = utf8_seq(s + i, n - i);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else if (k)
+            fwrite(s + i, 1, k, f);
         else
-            fputc(*p, f);
+            fputs("\\ufffd", f);
+        i += k ? k : 1;
     }
     fputc('"', f);
 }
@@ -972,9 +1021,10 @@ void demo_dump_tree(ui_tree *t, FILE *f)
     fflush(f);
 }
 
-void demo_key(ui_tree *t, int k, void *ctx)
+void demo_key(ui_tree *t, int k, unsigned mods, void *ctx)
 {
     (void)ctx;
+    if (mods & (UI_MOD_CTRL | UI_MOD_ALT)) return; /* the shortcuts are plain letters */
     if (k == 'p') {
         demo_toggle_overlay();
     } else if (k == 's') {

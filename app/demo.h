@@ -22,8 +22,9 @@ void demo_init(const demo_options *o);
 ui_widget *demo_root(ui_build *b, void *ctx);
 /* Starts the refresh timer that feeds the timing line and overlay. */
 void demo_start(ui_tree *t, void *ctx);
-/* Keys: P toggles the overlay, D dumps the tree to stdout. */
-void demo_key(ui_tree *t, int sdl_keycode, void *ctx);
+/* Keys (ui_window_options.on_key): P toggles the overlay, S pauses the
+ * spinner, D dumps the tree to stdout; with Ctrl or Alt they are nothing. */
+void demo_key(ui_tree *t, int sdl_keycode, unsigned mods, void *ctx);
 /* Stops the timer and cancels work in flight; call before the main isolate
  * leaves (or before a tester is freed). Safe to call twice. */
 void demo_stop(void);

@@ -1,5 +1,6 @@
 /* islet_demo: the demo screen (demo.c) in an SDL window, with flags. */
 #include "demo.h"
+#include "ui_text_field.h"
 #include "ui_window.h"
 
 #include <errno.h>
@@ -108,6 +109,11 @@ int main(int argc, char **argv)
             press_key = v;
             i++;
         } else if (!strcmp(a, "--url") && v) {
+            if (!rt_utf8_valid(v, strlen(v)) || strlen(v) > UI_TEXT_FIELD_MAX) {
+                fprintf(stderr, "islet_demo: --url must be UTF-8 of at most %d bytes\n",
+                        UI_TEXT_FIELD_MAX);
+                return 2;
+            }
             d.url = v;
             i++;
         } else {

@@ -1,5 +1,6 @@
 /* bench_widgets: the widget layer. JSON lines, medians of 5 runs. */
 #include "bench_util.h"
+#include "ui_text_field.h"
 #include "ui_widgets.h"
 
 #include <stdio.h>
@@ -173,6 +174,36 @@ static double bench_scroll_100k(void)
     return scroll_frame(100000);
 }
 
+/* ---- A press in a text field: placing the cursor in 4 KiB of text ---- */
+
+static char field_text[UI_TEXT_FIELD_MAX + 1];
+
+static ui_widget *field_app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_text_field(b, 0, &(ui_text_field_props){.initial = field_text});
+}
+
+static double bench_text_field_press_4k(void)
+{
+    for (int i = 0; i < UI_TEXT_FIELD_MAX; i++)
+        field_text[i] = (char)('a' + i % 26);
+    ui_canvas *c = ui_canvas_new_offscreen(400, 60, 1);
+    ui_tree *t = ui_tree_new(400, 60, c);
+    ui_tree_set_root(t, field_app, NULL);
+    ui_tree_frame(t);
+    int64_t t0 = rt_monotonic_ns();
+    for (int i = 0; i < 50; i++) { /* presses across the visible end of the text */
+        ui_tree_pointer(t, UI_POINTER_DOWN, 20 + (float)(i * 7 % 360), 20);
+        ui_tree_pointer(t, UI_POINTER_UP, 20 + (float)(i * 7 % 360), 20);
+    }
+    double us = (double)(rt_monotonic_ns() - t0) / 1e3 / 50;
+    ui_tree_free(t);
+    ui_canvas_free(c);
+    run_main();
+    return us;
+}
+
 int main(int argc, char **argv)
 {
     static const bench_case all[] = {
@@ -182,6 +213,7 @@ int main(int argc, char **argv)
         {"frame_text_1000", "us", bench_frame_text_1000, RUNS},
         {"scroll_frame_1k", "us", bench_scroll_1k, RUNS},
         {"scroll_frame_100k", "us", bench_scroll_100k, RUNS},
+        {"text_field_press_4k", "us", bench_text_field_press_4k, RUNS},
     };
     return bench_main("bench_widgets", argc, argv, all, sizeof all / sizeof all[0]);
 }

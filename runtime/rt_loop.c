@@ -99,12 +99,15 @@ void rt__drain_microtasks(rt_isolate *iso)
     }
 }
 
+/* The sink and its context: both atomic, so a reporter never reads a torn
+ * pair even if one is set while another isolate is still reporting. */
 static _Atomic(rt_trace_fn) trace_fn;
-static void *trace_ctx;
+static _Atomic(void *) trace_ctx;
 
 void rt_trace_set(rt_trace_fn fn, void *ctx)
 {
-    trace_ctx = ctx;
+    if (!fn) atomic_store_explicit(&trace_fn, NULL, memory_order_release);
+    atomic_store_explicit(&trace_ctx, ctx, memory_order_release);
     atomic_store_explicit(&trace_fn, fn, memory_order_release);
 }
 
@@ -116,7 +119,7 @@ bool rt_tracing(void)
 void rt_trace(const rt_trace_event *ev)
 {
     rt_trace_fn fn = atomic_load_explicit(&trace_fn, memory_order_acquire);
-    if (fn) fn(trace_ctx, ev);
+    if (fn) fn(atomic_load_explicit(&trace_ctx, memory_order_acquire), ev);
 }
 
 static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
@@ -156,7 +159,7 @@ static void run_event(rt_isolate *iso, rt_event *ev)
                              .name = event_kinds[type],
                              .start_ns = t0,
                              .dur_ns = rt_monotonic_ns() - t0};
-        trace(trace_ctx, &te);
+        trace(atomic_load_explicit(&trace_ctx, memory_order_acquire), &te);
     }
 }
 

@@ -288,12 +288,20 @@ static void field_init(ui_element *e)
     st->self = e;
     const char *init = props_of(e)->initial;
     size_t n = init ? strlen(init) : 0;
-    if (reserve(st, n) != RT_OK) return;
-    st->buf[0] = 0;
-    if (n && rt_utf8_valid(init, n) && n <= limit(e)) {
-        memcpy(st->buf, init, n + 1);
-        st->len = st->cursor = st->anchor = n;
+    if (n && !rt_utf8_valid(init, n)) {
+        fprintf(stderr, "islet: ui_text_field: the initial text is not valid UTF-8\n");
+        abort();
     }
+    if (n > limit(e)) {
+        fprintf(stderr,
+                "islet: ui_text_field: the initial text (%zu bytes) is longer than max_bytes "
+                "(%zu)\n",
+                n, limit(e));
+        abort();
+    }
+    if (reserve(st, n) != RT_OK) return;
+    memcpy(st->buf, n ? init : "", n + 1);
+    st->len = st->cursor = st->anchor = n;
 }
 
 static void field_dispose(ui_element *e)
@@ -307,6 +315,41 @@ static ui_size field_layout(ui_element *e, ui_constraints c)
     measure(e, "Ag", 2, &st->line_h);
     float w = c.max_w < UI_INF ? c.max_w : 280;
     return ui_constrain(c, (ui_size){w, st->line_h + 2 * PAD_Y});
+}
+
+/* The last code point boundary whose prefix is at most x pixels wide
+ * (prefix widths grow with the prefix: a binary search, O(log n)
+ * measurements). */
+static size_t boundary_at(ui_element *e, float x)
+{
+    field_state *st = ui_state(e);
+    size_t lo = 0, hi = st->len;
+    if (x <= 0) return 0;
+    if (measure(e, st->buf, hi, NULL) <= x) return hi;
+    while (next_cp(st->buf, st->len, lo) < hi) { /* w(lo) <= x < w(hi) */
+        size_t mid = lo + (hi - lo) / 2;
+        while (mid > lo && is_cont(st->buf[mid]))
+            mid--;
+        if (mid == lo) mid = next_cp(st->buf, st->len, lo);
+        if (measure(e, st->buf, mid, NULL) <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The code point boundary nearest to global x. */
+static size_t index_at(ui_element *e, float gx)
+{
+    field_state *st = ui_state(e);
+    float ex, ey, w, h;
+    ui_element_rect(e, &ex, &ey, &w, &h);
+    float want = gx - (ex + PAD_X) + st->scroll;
+    size_t a = boundary_at(e, want), b = next_cp(st->buf, st->len, a);
+    if (b == a) return a;
+    float wa = measure(e, st->buf, a, NULL), wb = measure(e, st->buf, b, NULL);
+    return want - wa <= wb - want ? a : b;
 }
 
 static void field_paint(ui_element *e, void *canvas, float x, float y)
@@ -338,35 +381,19 @@ static void field_paint(ui_element *e, void *canvas, float x, float y)
         ui_canvas_fill_rect(canvas, (ui_rect){tx + a, ty, b - a, st->line_h},
                             (ui_color){180, 210, 255, 255});
     }
-    if (st->len)
-        ui_canvas_text(canvas, st->buf, st->len, font_size(e), false, (ui_color){20, 20, 30, 255},
-                       tx, ty);
-    else if (p->hint)
+    if (st->len) { /* only what shows: one texture of a long text could pass GPU limits */
+        size_t from = boundary_at(e, st->scroll);
+        size_t to = next_cp(st->buf, st->len, boundary_at(e, st->scroll + inner));
+        float fx = measure(e, st->buf, from, NULL);
+        ui_canvas_text(canvas, st->buf + from, to - from, font_size(e), false,
+                       (ui_color){20, 20, 30, 255}, tx + fx, ty);
+    } else if (p->hint)
         ui_canvas_text(canvas, p->hint, strlen(p->hint), font_size(e), false,
                        (ui_color){150, 150, 160, 255}, tx, ty);
     if (focused)
         ui_canvas_fill_rect(canvas, (ui_rect){roundf(tx + cx) - 1, ty, 2, st->line_h},
                             (ui_color){20, 20, 30, 255});
     ui_canvas_pop_clip(canvas);
-}
-
-/* The code point boundary nearest to global x. */
-static size_t index_at(ui_element *e, float gx)
-{
-    field_state *st = ui_state(e);
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
-    float want = gx - (ex + PAD_X) + st->scroll;
-    size_t best = 0, i = 0;
-    float prev = 0;
-    while (i < st->len) {
-        size_t j = next_cp(st->buf, st->len, i);
-        float wj = measure(e, st->buf, j, NULL);
-        if (wj >= want) return want - prev <= wj - want ? i : j;
-        prev = wj;
-        best = i = j;
-    }
-    return best;
 }
 
 static bool field_pointer(ui_element *e, int kind, float x, float y)

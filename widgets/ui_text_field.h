@@ -18,7 +18,8 @@
 #define UI_TEXT_FIELD_MAX 4096 /* default max_bytes */
 
 typedef struct ui_text_field_props {
-    const char *initial; /* the text when the element is created (copied) */
+    const char *initial; /* the text when the element is created (copied); it
+                            must be valid UTF-8 within max_bytes (else abort) */
     const char *hint;    /* grey text shown while the field is empty (copied) */
     size_t max_bytes;    /* 0: UI_TEXT_FIELD_MAX */
     float size;          /* font size; 0: 16 */

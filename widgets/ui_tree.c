@@ -1232,8 +1232,7 @@ bool ui_tree_wants_text(ui_tree *t)
 int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len)
 {
     if (!ui_tree_wants_text(t)) return RT_ESTATE;
-    if (!rt_utf8_valid(utf8, len)) return RT_EILSEQ;
-    return t->focus->cls->text(t->focus, utf8, len);
+    return t->focus->cls->text(t->focus, utf8, len); /* it refuses invalid UTF-8 itself */
 }
 
 void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb)

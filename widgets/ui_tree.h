@@ -89,8 +89,9 @@ struct ui_widget_class {
      * take it with Tab): key is a UI_KEY_*, mods UI_MOD_* bits; returns true
      * if it used the key. */
     bool (*key)(ui_element *e, int key, unsigned mods);
-    /* Text typed or pasted while e holds the focus: len bytes, valid UTF-8.
-     * Returns RT_OK, or an error code when it refuses the text. */
+    /* Text typed or pasted while e holds the focus: len bytes, not checked
+     * (refuse invalid UTF-8 with RT_EILSEQ, changing nothing). Returns
+     * RT_OK, or an error code when it refuses the text. */
     int (*text)(ui_element *e, const char *utf8, size_t len);
 };
 
@@ -248,12 +249,12 @@ enum {
     UI_KEY_CUT,
     UI_KEY_PASTE
 };
-enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2 };
+enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2, UI_MOD_ALT = 4 };
 
 /* Text typed (or pasted) into the focused element: RT_OK; RT_ESTATE when
- * the focused element takes no text (or nothing has the focus); RT_EILSEQ,
- * changing nothing, when utf8 is not valid UTF-8; or the element's own
- * refusal (a text field says RT_E2BIG past its limit). */
+ * the focused element takes no text (or nothing has the focus); or the
+ * element's refusal, which changes nothing (a text field says RT_EILSEQ for
+ * invalid UTF-8 and RT_E2BIG past its limit). */
 int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len);
 /* True when the focused element takes text (typed letters are its, not
  * shortcuts'). */

@@ -806,9 +806,11 @@ static void collect(ui_element *e, int depth, void *ctx)
     (void)depth;
     focus_walk *w = ctx;
     const ui_widget_class *cls = ui_element_class(e);
-    if (cls == &ui_button_class) {
-        if (!((const ui_button_props *)ui_props(e))->on_pressed) return; /* disabled */
-    } else if (!cls->key) {
+    bool focusable = cls == &ui_button_class
+                         ? ((const ui_button_props *)ui_props(e))->on_pressed != NULL
+                         : cls->key != NULL;
+    if (!focusable) {
+        if (e == w->focused) w->seen = true; /* disabled since: Tab goes on from here */
         return;
     }
     if (!w->first) w->first = e;

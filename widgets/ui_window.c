@@ -134,6 +134,19 @@ static int edit_key(SDL_Keycode k, bool ctrl)
     }
 }
 
+/* The shortcut modifiers of a key event, as UI_MOD_* bits. AltGr is no
+ * shortcut: SDL reports it as Right Alt, as Mode, or (on Windows) as
+ * Ctrl+Alt, and it types characters (AltGr+Q is "@" on a German layout). */
+unsigned ui_window_mods(unsigned mod)
+{
+    bool altgr = (mod & (KMOD_RALT | KMOD_MODE)) || ((mod & KMOD_CTRL) && (mod & KMOD_ALT));
+    unsigned m = 0;
+    if (mod & KMOD_SHIFT) m |= UI_MOD_SHIFT;
+    if ((mod & KMOD_CTRL) && !altgr) m |= UI_MOD_CTRL;
+    if ((mod & KMOD_ALT) && !altgr) m |= UI_MOD_ALT;
+    return m;
+}
+
 bool ui_window_input(ui_tree *t, const SDL_Event *e)
 {
     switch (e->type) {
@@ -157,15 +170,19 @@ bool ui_window_input(ui_tree *t, const SDL_Event *e)
         return ui_tree_text_input(t, e->text.text, strlen(e->text.text)) != RT_ESTATE;
     case SDL_KEYDOWN: {
         SDL_Keycode k = e->key.keysym.sym;
-        Uint16 mod = e->key.keysym.mod;
-        bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
-        unsigned mods = (shift ? UI_MOD_SHIFT : 0) | (ctrl ? UI_MOD_CTRL : 0);
-        if (k == SDLK_TAB) return ui_tree_key(t, shift ? UI_KEY_BACKTAB : UI_KEY_TAB, 0);
+        unsigned mods = ui_window_mods(e->key.keysym.mod);
+        bool ctrl = mods & UI_MOD_CTRL;
+        if (k == SDLK_TAB)
+            return ui_tree_key(t, mods & UI_MOD_SHIFT ? UI_KEY_BACKTAB : UI_KEY_TAB, 0);
+        if (k == SDLK_ESCAPE && ui_tree_wants_text(t)) { /* ends the editing */
+            ui_tree_set_focus(t, NULL);
+            return true;
+        }
         int key = edit_key(k, ctrl);
-        if (key >= 0 && ui_tree_key(t, key, mods)) return true;
-        /* Plain keys typed into a text field arrive as SDL_TEXTINPUT: they
-         * are not shortcuts. */
-        return !ctrl && !(mod & KMOD_ALT) && ui_tree_wants_text(t);
+        if (key >= 0 && ui_tree_key(t, key, mods & (UI_MOD_SHIFT | UI_MOD_CTRL))) return true;
+        /* Keys typed into a text field arrive as SDL_TEXTINPUT (AltGr ones
+         * too): they are not shortcuts; Ctrl or Alt with a key is one. */
+        return !(mods & (UI_MOD_CTRL | UI_MOD_ALT)) && k != SDLK_ESCAPE && ui_tree_wants_text(t);
     }
     default:
         return false;
@@ -190,9 +207,8 @@ static void handle_event(win *w, const SDL_Event *e)
     ui_tree *t = w->tree;
     if (e->type == SDL_QUIT) {
         ui_window_quit();
-    } else if (e->type == SDL_KEYDOWN &&
-               (e->key.keysym.sym == SDLK_ESCAPE ||
-                ((e->key.keysym.mod & KMOD_CTRL) && e->key.keysym.sym == SDLK_q))) {
+    } else if (e->type == SDL_KEYDOWN && (ui_window_mods(e->key.keysym.mod) & UI_MOD_CTRL) &&
+               e->key.keysym.sym == SDLK_q) {
         ui_window_quit();
     } else if (e->type == SDL_WINDOWEVENT) {
         switch (e->window.event) {
@@ -208,20 +224,24 @@ static void handle_event(win *w, const SDL_Event *e)
             break;
         case SDL_WINDOWEVENT_SHOWN:
         case SDL_WINDOWEVENT_RESTORED:
-        case SDL_WINDOWEVENT_EXPOSED:
+        case SDL_WINDOWEVENT_EXPOSED: {
             if (w->hidden) {
                 w->hidden = false;
                 ui_tree_set_frame_interval(t, w->interval);
-                float lw, lh;
-                ui_tree_size(t, &lw, &lh);
-                ui_tree_set_size(t, lw, lh); /* paint everything again */
             }
+            float lw, lh; /* uncovered: what was there is gone, paint it all */
+            ui_tree_size(t, &lw, &lh);
+            ui_tree_set_size(t, lw, lh);
             break;
+        }
         default:
             break;
         }
-    } else if (!ui_window_input(t, e) && e->type == SDL_KEYDOWN && w->o->on_key) {
-        w->o->on_key(t, e->key.keysym.sym, w->ctx);
+    } else if (!ui_window_input(t, e) && e->type == SDL_KEYDOWN) {
+        if (e->key.keysym.sym == SDLK_ESCAPE)
+            ui_window_quit();
+        else if (w->o->on_key)
+            w->o->on_key(t, e->key.keysym.sym, ui_window_mods(e->key.keysym.mod), w->ctx);
     }
     if (e->type == SDL_MOUSEMOTION) set_cursor(w, (float)e->motion.x, (float)e->motion.y);
 }

@@ -5,8 +5,9 @@
  * its waiter is SDL_WaitEventTimeout, and other isolates wake it with
  * SDL_PushEvent. SDL events become events on the main isolate's queue:
  * pointer events hit-test the tree, the wheel scrolls, keys and text go to
- * the focused element (ui_window_input), Escape or Ctrl+Q (or closing the
- * window) quits. Text fields use the system clipboard. Frames are painted
+ * the focused element (ui_window_input), Escape ends the editing in a text
+ * field and otherwise quits, as Ctrl+Q or closing the window do. Text
+ * fields use the system clipboard. Frames are painted
  * when something is dirty and presented with vsync when the renderer has it.
  * Main thread only.
  */
@@ -25,8 +26,9 @@ typedef struct ui_window_options {
     const char *screenshot; /* write a BMP of the last frame at exit */
     /* Called once the window and tree exist (e.g. to start work). */
     void (*on_start)(ui_tree *t, void *ctx);
-    /* Called for keys neither the binding nor the tree uses (SDL keycodes). */
-    void (*on_key)(ui_tree *t, int sdl_keycode, void *ctx);
+    /* Called for keys neither the binding nor the tree uses: the SDL
+     * keycode and UI_MOD_* bits (AltGr counts as no modifier). */
+    void (*on_key)(ui_tree *t, int sdl_keycode, unsigned mods, void *ctx);
     /* Called after the loop stops, before the tree is freed and the main
      * isolate leaves (e.g. to release futures or print statistics). */
     void (*on_exit)(ui_tree *t, void *ctx);
@@ -42,11 +44,14 @@ void ui_window_quit(void);
 
 /* Gives one SDL input event to t, as the window does: mouse buttons, motion
  * and wheel; Tab/Shift+Tab, Enter, Space, the editing keys (arrows, Home,
- * End, Backspace, Delete, Ctrl+A/C/X/V) and SDL_TEXTINPUT for the focused
- * element. Returns true if the tree used it; a plain key pressed while a
- * text field has the focus counts as used (its text follows as
- * SDL_TEXTINPUT), so it is not a shortcut. Usable on a tester's tree. */
+ * End, Backspace, Delete, Ctrl+A/C/X/V), Escape (ends a text field's
+ * editing) and SDL_TEXTINPUT for the focused element. Returns true if the
+ * tree used it; a key without Ctrl or Alt pressed while a text field has
+ * the focus counts as used (its text follows as SDL_TEXTINPUT), so it is
+ * not a shortcut. AltGr is not Ctrl+Alt. Usable on a tester's tree. */
 union SDL_Event;
 bool ui_window_input(ui_tree *t, const union SDL_Event *e);
+/* SDL key modifiers (SDL_Keymod bits) as UI_MOD_* shortcut bits. */
+unsigned ui_window_mods(unsigned sdl_mod);
 
 #endif

@@ -198,7 +198,8 @@ static void press_key(ui_tester *t, SDL_Keycode k, Uint16 mod)
     SDL_Event e = {.type = SDL_KEYDOWN};
     e.key.keysym.sym = k;
     e.key.keysym.mod = mod;
-    if (!ui_window_input(ui_tester_tree(t), &e)) demo_key(ui_tester_tree(t), k, NULL);
+    if (!ui_window_input(ui_tester_tree(t), &e))
+        demo_key(ui_tester_tree(t), k, ui_window_mods(mod), NULL);
     ui_tester_pump(t, RT_MS(16));
 }
 
@@ -228,6 +229,7 @@ static void test_typed_url_is_fetched_on_enter(void **state)
     ui_tester_tap(t, field);
     press_key(t, SDLK_a, KMOD_LCTRL); /* select all, then type over it */
     press_key(t, SDLK_p, 0);          /* typed, not the overlay shortcut */
+    press_key(t, SDLK_p, KMOD_LCTRL); /* nor is Ctrl+P */
     type_text(t, url);
     assert_false(demo_overlay_shown());
     assert_string_equal(ui_text_field_text(field, NULL), url);
@@ -247,6 +249,50 @@ static void test_typed_url_is_fetched_on_enter(void **state)
     assert_true(demo_overlay_shown());
     close_demo(t);
     ts_http_stop(srv);
+}
+
+/* Enter with a new URL while a fetch runs: that fetch is cancelled and the
+ * new URL fetched. */
+static void test_enter_during_a_fetch_fetches_the_new_url(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char slow[256], ok[256];
+    ts_http_url(srv, "/slow?ms=2000", slow, sizeof slow);
+    ts_http_url(srv, "/ok", ok, sizeof ok);
+    ui_tester *t = open_demo(slow, 0);
+    tap(t, "fetch");
+    assert_non_null(demo_fetch_future()); /* 2 s: still in flight */
+    ui_tester_tap(t, ui_find_key(t, ui_key_str("url")));
+    press_key(t, SDLK_a, KMOD_LCTRL);
+    type_text(t, ok);
+    press_key(t, SDLK_RETURN, 0);
+    for (int i = 0; i < 3 && demo_fetch_future(); i++) /* the cancelled one, then /ok */
+        wait_pending(t, demo_fetch_future());
+    /* /ok's 17 bytes, not /slow's 5 (the slow request may have been
+     * cancelled before the server read it). */
+    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 17 bytes", 18);
+    close_demo(t);
+    ts_http_stop(srv);
+}
+
+/* Tab after the focused button became disabled goes to the next control
+ * after it, not back to the first. */
+static void test_tab_goes_on_from_a_button_that_got_disabled(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    ui_tree *tree = ui_tester_tree(t);
+    for (int i = 0; i < 3; i++) /* Tap me, Show overlay, Count primes */
+        press_key(t, SDLK_TAB, 0);
+    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("compute")));
+    press_key(t, SDLK_RETURN, 0); /* starts the job: this button is disabled now */
+    assert_non_null(demo_compute_future());
+    press_key(t, SDLK_TAB, 0);
+    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("cancel")));
+    press_key(t, SDLK_RETURN, 0);
+    wait_pending(t, demo_compute_future());
+    close_demo(t);
 }
 
 static void test_fetch_from_a_refused_port_shows_the_error_and_retry(void **state)
@@ -286,6 +332,15 @@ static void test_trace_records_frames_isolates_compute_and_http(void **state)
     wait_pending(t, demo_compute_future());
     tap(t, "fetch");
     wait_pending(t, demo_fetch_future());
+    /* A URL of 2-byte characters, longer than the trace keeps: cut whole. */
+    char wide[300] = "http://127.0.0.1:1/a"; /* 20 bytes: the cut falls mid-character */
+    for (int i = 0; i < 70; i++)
+        strcat(wide, "\xc3\xa9");
+    ui_tester_tap(t, ui_find_key(t, ui_key_str("url")));
+    press_key(t, SDLK_a, KMOD_LCTRL);
+    type_text(t, wide);
+    press_key(t, SDLK_RETURN, 0);
+    wait_pending(t, demo_fetch_future());
     demo_collect(ui_tester_tree(t));
     demo_stop();
     ui_tester_pump_widget(t, nothing, NULL);
@@ -307,6 +362,7 @@ static void test_trace_records_frames_isolates_compute_and_http(void **state)
     fclose(f);
     unlink(path);
     json[n] = 0;
+    assert_true(rt_utf8_valid(json, n));
     char want_url[300];
     snprintf(want_url, sizeof want_url, "\"args\":{\"detail\":\"%s\"}", url);
     const char *needles[] = {
@@ -401,7 +457,7 @@ static void test_overlay_toggles_with_its_button(void **state)
     assert_memory_equal(text_starting(t, "UI (build"), "UI (build+layout+paint)", 23);
     assert_memory_equal(text_starting(t, "raster"), "raster (present)", 16);
     /* The P key does the same. */
-    demo_key(ui_tester_tree(t), 'p', NULL);
+    demo_key(ui_tester_tree(t), 'p', 0, NULL);
     ui_tester_pump(t, RT_MS(16));
     assert_false(demo_overlay_shown());
     assert_string_equal(text_starting(t, "raster"), "");
@@ -474,13 +530,13 @@ static void test_pausing_the_spinner_stops_frames(void **state)
     (void)state;
     ui_tester *t = open_demo(NULL, 0);
     assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
-    demo_key(ui_tester_tree(t), 's', NULL);
+    demo_key(ui_tester_tree(t), 's', 0, NULL);
     ui_tester_pump(t, RT_MS(16));
     assert_int_equal(ui_count_class(t, &ui_spinner_class), 0);
     assert_int_equal(ui_anim_active(), 0);
     ui_tester_pump(t, RT_MS(250)); /* refreshes of an unchanged panel */
     assert_false(ui_tree_needs_frame(ui_tester_tree(t)));
-    demo_key(ui_tester_tree(t), 's', NULL);
+    demo_key(ui_tester_tree(t), 's', 0, NULL);
     ui_tester_pump(t, RT_MS(16));
     assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
     close_demo(t);
@@ -505,6 +561,8 @@ int main(void)
         cmocka_unit_test(test_cancel_stops_the_compute_job),
         cmocka_unit_test(test_fetch_from_a_loopback_server_shows_status_and_size),
         cmocka_unit_test(test_typed_url_is_fetched_on_enter),
+        cmocka_unit_test(test_enter_during_a_fetch_fetches_the_new_url),
+        cmocka_unit_test(test_tab_goes_on_from_a_button_that_got_disabled),
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
         cmocka_unit_test(test_trace_records_frames_isolates_compute_and_http),
         cmocka_unit_test(test_dump_shows_keys_texts_and_rects),

@@ -161,6 +161,16 @@ static void test_typing_backspace_and_cursor(void **state)
     assert_true(key(&f, SDLK_RETURN, 0));
     assert_int_equal(f.a.submits, 1);
     assert_int_equal(f.a.presses, 0);
+    /* AltGr (Windows reports it as Ctrl+Alt) types, it is no shortcut:
+     * AltGr+A is "ą" on a Polish layout, not select-all. */
+    key(&f, SDLK_END, 0);
+    assert_true(key(&f, SDLK_a, KMOD_LCTRL | KMOD_RALT));
+    type(&f, "\xc4\x85");
+    assert_string_equal(text(&f), "ttps://example.com:80/\xc4\x85");
+    /* Escape ends the editing; a second one is left to the window (quit). */
+    assert_true(key(&f, SDLK_ESCAPE, 0));
+    assert_null(ui_tree_focused(ui_tester_tree(f.t)));
+    assert_false(key(&f, SDLK_ESCAPE, 0));
     close_app(&f);
 }
 
@@ -208,8 +218,10 @@ static void test_bad_input_is_refused_whole(void **state)
     assert_int_equal(ui_tree_text_input(tree, "x", 1), RT_ESTATE); /* nothing focused */
     ui_tester_tap(f.t, f.field);
     key(&f, SDLK_END, 0);
-    /* Invalid UTF-8, typed or pasted, changes nothing. */
+    /* Invalid UTF-8, typed or pasted, changes nothing, and says so. */
     assert_int_equal(ui_tree_text_input(tree, "ok\xff", 3), RT_EILSEQ);
+    assert_int_equal(f.a.rejected_code, RT_EILSEQ);
+    f.a.rejected_code = 0;
     ui_tree_clipboard_set(tree, "\xc3(", 2);
     key(&f, SDLK_v, KMOD_LCTRL);
     assert_int_equal(f.a.rejected_code, RT_EILSEQ);
@@ -328,13 +340,28 @@ static void child_not_a_field(void)
     ui_text_field_text(ui_find_key(f.t, ui_key_str("go")), NULL);
 }
 
+static ui_widget *bad_initial_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_text_field(b, 0, &(ui_text_field_props){.initial = "caf\xe9"});
+}
+
+static void child_bad_initial(void)
+{
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(100, 40, &vclock);
+    ui_tester_pump_widget(t, bad_initial_root, NULL);
+}
+
 static void test_misuse_aborts(void **state)
 {
     (void)state;
     ts_expect_abort("not-a-field", "ui_text_field_text: 'Button' is not a TextField");
+    ts_expect_abort("bad-initial", "ui_text_field: the initial text is not valid UTF-8");
 }
 
-static const ts_child_case cases[] = {{"not-a-field", child_not_a_field}, {NULL, NULL}};
+static const ts_child_case cases[] = {
+    {"not-a-field", child_not_a_field}, {"bad-initial", child_bad_initial}, {NULL, NULL}};
 
 int main(int argc, char **argv)
 {

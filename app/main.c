@@ -36,7 +36,8 @@ static void usage(FILE *f)
                "  --help               this text\n"
                "keys: P overlay, S pause the spinner, D dump the tree, Tab/Shift+Tab focus,\n"
                "      Enter/Space press, Escape or Ctrl+Q quit; in the URL field: typing,\n"
-               "      arrows, Home/End, Backspace/Delete, Ctrl+A/C/X/V, Enter fetches\n");
+               "      arrows, Home/End, Backspace/Delete, Ctrl+A/C/X/V, Enter fetches,\n"
+               "      Escape ends the editing\n");
 }
 
 static const char *press_key;

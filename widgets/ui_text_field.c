@@ -19,6 +19,9 @@ typedef struct field_state {
     float scroll; /* how far the text is scrolled left, logical pixels */
     float line_h;
     bool rejected; /* the last insertion was refused: red border */
+    int clicks;    /* presses in a row at one place: 2 selects a word, 3 all */
+    int64_t last_press;
+    float press_x, press_y;
     ui_element *self;
 } field_state;
 
@@ -396,15 +399,43 @@ static void field_paint(ui_element *e, void *canvas, float x, float y)
     ui_canvas_pop_clip(canvas);
 }
 
+/* Selects the run of word characters (or of others) around byte i. */
+static void select_word(field_state *st, size_t i)
+{
+    bool word = i < st->len ? is_word(st->buf[i]) : i > 0 && is_word(st->buf[i - 1]);
+    size_t from = i, to = i;
+    while (from > 0 && is_word(st->buf[from - 1]) == word)
+        from = prev_cp(st->buf, from);
+    while (to < st->len && is_word(st->buf[to]) == word)
+        to = next_cp(st->buf, st->len, to);
+    st->anchor = from;
+    move_to(st, to, true);
+}
+
 static bool field_pointer(ui_element *e, int kind, float x, float y)
 {
-    (void)y;
     field_state *st = ui_state(e);
     switch (kind) {
-    case UI_POINTER_DOWN:
+    case UI_POINTER_DOWN: {
         ui_tree_set_focus(ui_element_tree(e), e);
-        move_to(st, index_at(e, x), false);
+        int64_t now = rt_now();
+        bool again = st->clicks > 0 && now - st->last_press <= UI_DOUBLE_PRESS_NS &&
+                     fabsf(x - st->press_x) <= 4 && fabsf(y - st->press_y) <= 4;
+        st->clicks = again ? st->clicks + 1 : 1;
+        st->last_press = now;
+        st->press_x = x;
+        st->press_y = y;
+        size_t i = index_at(e, x);
+        if (st->clicks == 2) {
+            select_word(st, i);
+        } else if (st->clicks >= 3) {
+            st->anchor = 0;
+            move_to(st, st->len, true);
+        } else {
+            move_to(st, i, false);
+        }
         return true;
+    }
     case UI_POINTER_MOVE:
         move_to(st, index_at(e, x), true);
         return true;

@@ -5,8 +5,9 @@
  * editing keys (ui_tree_key): Left/Right (Ctrl: by word, Shift: select),
  * Home/End, Backspace/Delete (Ctrl: by word), select all, copy, cut, paste
  * through the tree's clipboard, Enter submits. A press places the cursor, a
- * drag selects. CR and LF in inserted text are dropped and other control
- * characters become spaces, since the field has one line.
+ * drag selects, a double press selects a word and a triple one everything
+ * (presses within UI_DOUBLE_PRESS_NS and 4 px of each other). CR and LF in inserted text are
+ * dropped and other control characters become spaces, since the field has one line.
  *
  * Main isolate only, like every widget.
  */
@@ -15,7 +16,8 @@
 
 #include "ui_widgets.h"
 
-#define UI_TEXT_FIELD_MAX 4096 /* default max_bytes */
+#define UI_TEXT_FIELD_MAX 4096               /* default max_bytes */
+#define UI_DOUBLE_PRESS_NS (500 * 1000000LL) /* presses this close count as one gesture */
 
 typedef struct ui_text_field_props {
     const char *initial; /* the text when the element is created (copied); it

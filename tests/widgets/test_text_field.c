@@ -285,6 +285,50 @@ static void test_focus_tab_and_pointer(void **state)
     close_app(&f);
 }
 
+static void press_at(fixture *f, float x, float y)
+{
+    ui_tree_pointer(ui_tester_tree(f->t), UI_POINTER_DOWN, x, y);
+    ui_tree_pointer(ui_tester_tree(f->t), UI_POINTER_UP, x, y);
+}
+
+/* A double press selects the word under it, a triple press everything; a
+ * press after a pause is a single press again. */
+static void test_double_and_triple_press(void **state)
+{
+    (void)state;
+    fixture f;
+    open_app(&f, 0);
+    float x, y, w, h;
+    ui_element_rect(f.field, &x, &y, &w, &h);
+    y += h / 2;
+    float px = x; /* a point inside "example" of "https://example.com" */
+    do {
+        px += 3;
+        press_at(&f, px, y);
+        ui_tester_pump(f.t, UI_DOUBLE_PRESS_NS + RT_MS(1)); /* too late for a double */
+        assert_true(px < x + w);
+    } while (cursor(&f) <= 9 || cursor(&f) >= 14);
+    press_at(&f, px, y);
+    press_at(&f, px, y);
+    size_t c, a;
+    ui_text_field_selection(f.field, &c, &a);
+    assert_int_equal(a, 8);
+    assert_int_equal(c, 15); /* "example" */
+    press_at(&f, px, y);
+    ui_text_field_selection(f.field, &c, &a);
+    assert_int_equal(a, 0);
+    assert_int_equal(c, strlen("https://example.com"));
+    ui_tester_pump(f.t, UI_DOUBLE_PRESS_NS + RT_MS(1));
+    press_at(&f, px, y);
+    ui_text_field_selection(f.field, &c, &a);
+    assert_int_equal(c, a);
+    /* Typing over the word replaces it. */
+    press_at(&f, px, y);
+    type(&f, "islet");
+    assert_string_equal(text(&f), "https://islet.com");
+    close_app(&f);
+}
+
 /* The first 120 pixels of the field's text row, as a checksum. */
 static unsigned long text_row_sum(fixture *f)
 {
@@ -372,6 +416,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_selection_and_clipboard),
         cmocka_unit_test(test_bad_input_is_refused_whole),
         cmocka_unit_test(test_focus_tab_and_pointer),
+        cmocka_unit_test(test_double_and_triple_press),
         cmocka_unit_test(test_cursor_stays_in_view),
         cmocka_unit_test(test_misuse_aborts),
     };

@@ -6,6 +6,7 @@
 #   make bench         release build, run the benchmarks (build-bench/)
 #   make bench-compare benchmarks beside libuv and Node.js peers, with ratios
 #   make format        clang-format every source file
+#   make format-check  fail if any source file is not clang-format clean
 
 PKGS := libsdl2-dev libsdl2-ttf-dev libcurl4-openssl-dev libcmocka-dev fonts-dejavu-core \
         cmake pkg-config build-essential
@@ -18,7 +19,7 @@ export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
-.PHONY: all deps test test-asan test-tsan bench bench-compare demo format clean
+.PHONY: all deps test test-asan test-tsan bench bench-compare demo format format-check clean
 
 all: test
 
@@ -65,7 +66,12 @@ demo: deps build/Makefile
 	./build/app/islet_demo $(DEMO_ARGS)
 
 format:
+	@sh scripts/deps.sh clang-format
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@sh scripts/deps.sh clang-format
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf build build-asan build-tsan build-bench

@@ -24,6 +24,7 @@ typedef struct win {
     float scale;
     int64_t interval;                  /* the frame pacing while visible (0: vsync) */
     SDL_Cursor *arrow, *ibeam, *shown; /* the I-beam over text fields */
+    ui_element *ime_for;               /* the text input the IME box was placed for */
     bool hidden;                       /* minimised or hidden: frames are not presented */
 } win;
 
@@ -202,6 +203,20 @@ static void set_cursor(win *w, float x, float y)
     w->shown = c;
 }
 
+/* An input method shows its candidates next to the text input that has the
+ * focus. */
+static void place_ime(win *w)
+{
+    ui_element *f = ui_tree_wants_text(w->tree) ? ui_tree_get_focus(w->tree) : NULL;
+    if (f == w->ime_for || !w->window) return;
+    w->ime_for = f;
+    if (!f) return;
+    float x, y, fw, fh;
+    ui_element_rect(f, &x, &y, &fw, &fh);
+    SDL_Rect r = {(int)x, (int)y, (int)fw, (int)fh};
+    SDL_SetTextInputRect(&r);
+}
+
 static void handle_event(win *w, const SDL_Event *e)
 {
     ui_tree *t = w->tree;
@@ -244,6 +259,7 @@ static void handle_event(win *w, const SDL_Event *e)
             w->o->on_key(t, e->key.keysym.sym, ui_window_mods(e->key.keysym.mod), w->ctx);
     }
     if (e->type == SDL_MOUSEMOTION) set_cursor(w, (float)e->motion.x, (float)e->motion.y);
+    place_ime(w);
 }
 
 /* The system clipboard, for text fields. */

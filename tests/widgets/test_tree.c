@@ -519,12 +519,17 @@ static void test_set_state_on_ancestor_during_build_aborts(void **state)
 
 /* A frame's lateness: how long after it could have started it did start.
  * The loop busy with other work makes it late; an idle pause does not. */
+static void busy_for(int64_t ns) /* holds the loop, as a long callback would */
+{
+    int64_t end = rt_monotonic_ns() + ns;
+    while (rt_monotonic_ns() < end) {
+    }
+}
+
 static void busy_40ms(void *ctx)
 {
     (void)ctx;
-    int64_t end = rt_monotonic_ns() + RT_MS(40);
-    while (rt_monotonic_ns() < end) {
-    }
+    busy_for(RT_MS(40));
 }
 
 static ui_widget *late_root(ui_build *b, void *ctx)
@@ -562,9 +567,7 @@ static void busy_100ms(void *ctx, int64_t now)
 {
     (void)ctx;
     (void)now;
-    int64_t end = rt_monotonic_ns() + RT_MS(100);
-    while (rt_monotonic_ns() < end) {
-    }
+    busy_for(RT_MS(100));
 }
 
 static ui_widget *spinning_root(ui_build *b, void *ctx)

@@ -16,6 +16,7 @@ CMAKE_FLAGS ?=
 CTEST := ctest --output-on-failure -j $(JOBS)
 
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export LSAN_OPTIONS := suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUDGET_NS 16666667LL
+#define BUDGET_NS UI_FRAME_NS
 #define OVERLAY_FRAMES 120
 
 typedef struct demo {
@@ -363,7 +363,7 @@ static void url_rejected(void *ctx, int code)
     (void)ctx;
     snprintf(app.net, sizeof app.net, "%s",
              code == RT_EILSEQ ? "URL unchanged: the text is not valid UTF-8"
-                               : "URL unchanged: it would be longer than 4096 bytes");
+                               : "URL unchanged: it would be longer than the field allows");
     rebuild();
 }
 

@@ -16,9 +16,6 @@ typedef float (*ui_curve)(float t);
 float ui_curve_linear(float t);
 float ui_curve_ease_in_out(float t);
 
-/* Frame interval of tickers (60 Hz). */
-#define UI_FRAME_NS 16666667
-
 typedef struct ui_anim ui_anim;
 
 /* A stopped controller that rebuilds `owner` while it runs. Free it in the

@@ -1,6 +1,9 @@
 /* ui_tester.c: the headless tester. */
 #include "ui_anim.h"
 #include "ui_tester.h"
+#include "ui_window.h"
+
+#include <SDL.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -210,6 +213,34 @@ void ui_tester_tap(ui_tester *t, ui_element *e)
     ui_tree_pointer(t->tree, UI_POINTER_DOWN, x, y);
     ui_tree_pointer(t->tree, UI_POINTER_UP, x, y);
     ui_tester_pump(t, 0);
+}
+
+bool ui_tester_key(ui_tester *t, int sdl_keycode, unsigned sdl_mod)
+{
+    SDL_Event e = {.type = SDL_KEYDOWN};
+    e.key.keysym.sym = sdl_keycode;
+    e.key.keysym.mod = (Uint16)sdl_mod;
+    bool used = ui_window_input(t->tree, &e);
+    ui_tester_pump(t, 0);
+    return used;
+}
+
+bool ui_tester_type(ui_tester *t, const char *utf8)
+{
+    bool used = true;
+    SDL_Event e = {.type = SDL_TEXTINPUT};
+    size_t room = sizeof e.text.text - 1;
+    for (size_t n = strlen(utf8), i = 0; i < n;) {
+        size_t k = n - i < room ? n - i : room;
+        while (k < n - i && k > 1 && ((unsigned char)utf8[i + k] & 0xC0) == 0x80)
+            k--; /* whole code points per event, as SDL sends them */
+        memset(e.text.text, 0, sizeof e.text.text);
+        memcpy(e.text.text, utf8 + i, k);
+        used = ui_window_input(t->tree, &e) && used;
+        i += k;
+    }
+    ui_tester_pump(t, 0);
+    return used;
 }
 
 void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy)

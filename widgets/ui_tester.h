@@ -58,6 +58,15 @@ ui_element *ui_find_text_in(ui_element *ancestor, const char *text);
 void ui_tester_tap(ui_tester *t, ui_element *e);
 /* Scrolls the list under e's centre by dy (a wheel) and pumps. */
 void ui_tester_scroll(ui_tester *t, ui_element *e, float dy);
+/* A key press as the window delivers it (ui_window_input): an SDL keycode
+ * (SDLK_*) with SDL modifiers (KMOD_*), then a pump. True if the tree used
+ * it (false: the window would hand it to the app's on_key). */
+bool ui_tester_key(ui_tester *t, int sdl_keycode, unsigned sdl_mod);
+/* Text typed into the focused element as SDL_TEXTINPUT events (whole code
+ * points, at most 31 bytes each, as SDL sends them), then a pump. True if
+ * the tree took every event (false when nothing that takes text has the
+ * focus). Refused text shows in the element (a text field's on_rejected). */
+bool ui_tester_type(ui_tester *t, const char *utf8);
 /* Presses at e's centre, moves by (dx, dy), releases, and pumps. */
 void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy);
 

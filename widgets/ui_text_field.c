@@ -273,6 +273,9 @@ static bool field_key(ui_element *e, int key, unsigned mods)
         return true;
     case UI_KEY_SPACE: /* arrives as text */
         return true;
+    case UI_KEY_ESCAPE: /* ends the editing */
+        ui_tree_set_focus(ui_element_tree(e), NULL);
+        return true;
     default:
         return false;
     }

@@ -355,7 +355,7 @@ void ui_tree_animation(ui_tree *t, bool running)
 /* The pacing interval, or a 60 Hz budget without one. */
 static int64_t interval_or_budget(const ui_tree *t)
 {
-    return t->frame_interval > 0 ? t->frame_interval : 16666667;
+    return t->frame_interval > 0 ? t->frame_interval : UI_FRAME_NS;
 }
 
 void ui_tree_set_frame_interval(ui_tree *t, int64_t ns)

@@ -35,6 +35,10 @@ typedef struct ui_constraints {
 
 #define UI_INF 1e30f
 
+/* A 60 Hz frame: the tickers' interval, and the budget of a frame when no
+ * interval is set. */
+#define UI_FRAME_NS 16666667
+
 /* A key: 0 means none. ui_key_str hashes a string (same string, same key);
  * any thread. */
 typedef uint64_t ui_key;
@@ -247,7 +251,8 @@ enum {
     UI_KEY_SELECT_ALL,
     UI_KEY_COPY,
     UI_KEY_CUT,
-    UI_KEY_PASTE
+    UI_KEY_PASTE,
+    UI_KEY_ESCAPE
 };
 enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2, UI_MOD_ALT = 4 };
 

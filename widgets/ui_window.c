@@ -122,6 +122,8 @@ static int edit_key(SDL_Keycode k, bool ctrl)
         return UI_KEY_ENTER;
     case SDLK_SPACE:
         return UI_KEY_SPACE;
+    case SDLK_ESCAPE:
+        return UI_KEY_ESCAPE;
     case SDLK_a:
         return ctrl ? UI_KEY_SELECT_ALL : -1;
     case SDLK_c:
@@ -175,10 +177,6 @@ bool ui_window_input(ui_tree *t, const SDL_Event *e)
         bool ctrl = mods & UI_MOD_CTRL;
         if (k == SDLK_TAB)
             return ui_tree_key(t, mods & UI_MOD_SHIFT ? UI_KEY_BACKTAB : UI_KEY_TAB, 0);
-        if (k == SDLK_ESCAPE && ui_tree_wants_text(t)) { /* ends the editing */
-            ui_tree_set_focus(t, NULL);
-            return true;
-        }
         int key = edit_key(k, ctrl);
         if (key >= 0 && ui_tree_key(t, key, mods & (UI_MOD_SHIFT | UI_MOD_CTRL))) return true;
         /* Keys typed into a text field arrive as SDL_TEXTINPUT (AltGr ones
@@ -235,7 +233,7 @@ static void handle_event(win *w, const SDL_Event *e)
             /* A present that waits for vsync can block on a window nobody
              * sees: stop presenting, and pace frames with a timer. */
             w->hidden = true;
-            ui_tree_set_frame_interval(t, w->interval ? w->interval : 1000000000LL / 60);
+            ui_tree_set_frame_interval(t, w->interval ? w->interval : UI_FRAME_NS);
             break;
         case SDL_WINDOWEVENT_SHOWN:
         case SDL_WINDOWEVENT_RESTORED:

@@ -195,24 +195,13 @@ static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state
 /* A key as the window delivers it: to the tree, else to the demo's shortcuts. */
 static void press_key(ui_tester *t, SDL_Keycode k, Uint16 mod)
 {
-    SDL_Event e = {.type = SDL_KEYDOWN};
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    if (!ui_window_input(ui_tester_tree(t), &e))
-        demo_key(ui_tester_tree(t), k, ui_window_mods(mod), NULL);
+    if (!ui_tester_key(t, k, mod)) demo_key(ui_tester_tree(t), k, ui_window_mods(mod), NULL);
     ui_tester_pump(t, RT_MS(16));
 }
 
-/* Text as SDL_TEXTINPUT events, which carry at most 31 bytes each. */
 static void type_text(ui_tester *t, const char *s)
 {
-    for (size_t n = strlen(s), i = 0; i < n;) {
-        SDL_Event e = {.type = SDL_TEXTINPUT};
-        size_t k = n - i < 16 ? n - i : 16;
-        memcpy(e.text.text, s + i, k);
-        assert_true(ui_window_input(ui_tester_tree(t), &e));
-        i += k;
-    }
+    assert_true(ui_tester_type(t, s));
     ui_tester_pump(t, RT_MS(16));
 }
 

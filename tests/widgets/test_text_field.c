@@ -84,27 +84,14 @@ static void close_app(fixture *f)
     ts_main_leave();
 }
 
-static bool send(fixture *f, const SDL_Event *e)
-{
-    bool used = ui_window_input(ui_tester_tree(f->t), e);
-    ui_tester_pump(f->t, 0);
-    return used;
-}
-
 static bool key(fixture *f, SDL_Keycode k, Uint16 mod)
 {
-    SDL_Event e = {.type = SDL_KEYDOWN};
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    return send(f, &e);
+    return ui_tester_key(f->t, k, mod);
 }
 
 static bool type(fixture *f, const char *s)
 {
-    SDL_Event e = {.type = SDL_TEXTINPUT};
-    assert_true(strlen(s) < sizeof e.text.text);
-    strcpy(e.text.text, s);
-    return send(f, &e);
+    return ui_tester_type(f->t, s);
 }
 
 static const char *text(fixture *f)

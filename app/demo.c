@@ -68,6 +68,7 @@ void demo_init(const demo_options *o)
     memset(&app, 0, sizeof app);
     memset(lanes, 0, sizeof lanes);
     lane_head = 0;
+    ui_key_names_enable(true); /* the D dump shows keys by name */
     app.initial_url = o && o->url ? o->url : "https://example.com";
     snprintf(app.url, sizeof app.url, "%s", app.initial_url);
     app.prime_limit = o && o->prime_limit > 0 ? o->prime_limit : 4000000;

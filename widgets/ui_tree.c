@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +99,9 @@ struct ui_tree {
 
 /* ---- Keys ---- */
 
-/* While a tree exists, the strings behind string keys are remembered (up
- * to KEY_NAMES_MAX of them) so that dumps can show them; the last tree to go
- * frees them. A hash table keyed by the key itself. */
+/* When enabled, and while a tree exists, the strings behind string keys are
+ * remembered (up to KEY_NAMES_MAX of them) so that dumps can show them; the
+ * last tree to go frees them. A hash table keyed by the key itself. */
 #define KEY_NAMES_MAX 4096
 static struct {
     pthread_mutex_t lock;
@@ -176,6 +177,13 @@ static void key_names_trees(int delta)
     pthread_mutex_unlock(&key_names.lock);
 }
 
+static atomic_bool key_names_on; /* off: ui_key_str is a pure hash */
+
+void ui_key_names_enable(bool on)
+{
+    atomic_store_explicit(&key_names_on, on, memory_order_relaxed);
+}
+
 ui_key ui_key_str(const char *s)
 {
     const char *p = s;
@@ -183,7 +191,7 @@ ui_key ui_key_str(const char *s)
     for (; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211u;
     ui_key k = (h << 1) & ~GLOBAL_BIT; /* even: never equal to an int key */
-    if (k) key_remember(k, s);
+    if (k && atomic_load_explicit(&key_names_on, memory_order_relaxed)) key_remember(k, s);
     return k;
 }
 

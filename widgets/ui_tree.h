@@ -43,8 +43,11 @@ typedef struct ui_constraints {
  * any thread. */
 typedef uint64_t ui_key;
 ui_key ui_key_str(const char *s);
-/* The string a key was made from by ui_key_str while a tree existed, for
- * dumps and messages; NULL for other keys. Valid while a tree exists. */
+/* Debugging: with names enabled, ui_key_str remembers its strings (while a
+ * tree exists; at most 4096) and ui_key_name returns the string a key was
+ * made from, for dumps and messages; NULL for other keys, or when names are
+ * off (the default, which costs nothing). Valid while a tree exists. */
+void ui_key_names_enable(bool on);
 const char *ui_key_name(ui_key k);
 static inline ui_key ui_key_int(int64_t i)
 {

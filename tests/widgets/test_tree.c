@@ -610,12 +610,16 @@ static void test_frame_lateness_while_animating(void **state)
     ts_main_leave();
 }
 
-/* Keys made from strings keep their string for dumps while a tree exists. */
+/* With names on, keys made from strings keep their string for dumps while a
+ * tree exists; off (the default) they are a pure hash. */
 static void test_key_names(void **state)
 {
     (void)state;
     ts_main_enter(NULL);
     ui_tree *t = ui_tree_new(10, 10, NULL);
+    ui_key_str("quiet");
+    assert_null(ui_key_name(ui_key_str("quiet"))); /* off by default */
+    ui_key_names_enable(true);
     assert_string_equal(ui_key_name(ui_key_str("counter")), "counter");
     assert_string_equal(ui_key_name(ui_key_global("moving")), "moving");
     assert_null(ui_key_name(ui_key_int(7)));
@@ -627,6 +631,7 @@ static void test_key_names(void **state)
     }
     assert_string_equal(ui_key_name(ui_key_str("k123")), "k123");
     assert_string_equal(ui_key_name(ui_key_str("counter")), "counter");
+    ui_key_names_enable(false);
     ui_tree_free(t);
     ts_main_leave();
 }

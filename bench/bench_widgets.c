@@ -204,6 +204,35 @@ static double bench_text_field_press_4k(void)
     return us;
 }
 
+/* A frame that repaints a 4 KiB text field while something else changes
+ * (an animation elsewhere repaints the whole screen). */
+static ui_widget *field_and_leaf(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[] = {field_app(b, NULL), ui_widget_new(b, &leaf_class, 0, NULL, NULL, 0)};
+    return ui_column(b, NULL, kids, 2);
+}
+
+static double bench_text_field_frame_4k(void)
+{
+    for (int i = 0; i < UI_TEXT_FIELD_MAX; i++)
+        field_text[i] = (char)('a' + i % 26);
+    ui_canvas *c = ui_canvas_new_offscreen(400, 100, 1);
+    ui_tree *t = ui_tree_new(400, 100, c);
+    ui_tree_set_root(t, field_and_leaf, NULL);
+    ui_tree_frame(t);
+    int64_t t0 = rt_monotonic_ns();
+    for (int i = 0; i < 100; i++) {
+        ui_set_state(hot_leaf, bump, NULL);
+        ui_tree_frame(t);
+    }
+    double us = (double)(rt_monotonic_ns() - t0) / 1e3 / 100;
+    ui_tree_free(t);
+    ui_canvas_free(c);
+    run_main();
+    return us;
+}
+
 int main(int argc, char **argv)
 {
     static const bench_case all[] = {
@@ -214,6 +243,7 @@ int main(int argc, char **argv)
         {"scroll_frame_1k", "us", bench_scroll_1k, RUNS},
         {"scroll_frame_100k", "us", bench_scroll_100k, RUNS},
         {"text_field_press_4k", "us", bench_text_field_press_4k, RUNS},
+        {"text_field_frame_4k", "us", bench_text_field_frame_4k, RUNS},
     };
     return bench_main("bench_widgets", argc, argv, all, sizeof all / sizeof all[0]);
 }

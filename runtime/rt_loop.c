@@ -99,27 +99,35 @@ void rt__drain_microtasks(rt_isolate *iso)
     }
 }
 
-/* The sink and its context: both atomic, so a reporter never reads a torn
- * pair even if one is set while another isolate is still reporting. */
-static _Atomic(rt_trace_fn) trace_fn;
-static _Atomic(void *) trace_ctx;
+/* The sink: one atomic pointer to a (fn, ctx) pair, so a reporter always
+ * calls a function with its own context. Two slots: setting fills the one
+ * not in use (rt_trace_set is called while no other isolate reports). */
+typedef struct trace_sink {
+    rt_trace_fn fn;
+    void *ctx;
+} trace_sink;
+static trace_sink trace_slots[2];
+static _Atomic(trace_sink *) trace_now;
 
 void rt_trace_set(rt_trace_fn fn, void *ctx)
 {
-    if (!fn) atomic_store_explicit(&trace_fn, NULL, memory_order_release);
-    atomic_store_explicit(&trace_ctx, ctx, memory_order_release);
-    atomic_store_explicit(&trace_fn, fn, memory_order_release);
+    trace_sink *s = NULL;
+    if (fn) {
+        s = atomic_load(&trace_now) == &trace_slots[0] ? &trace_slots[1] : &trace_slots[0];
+        *s = (trace_sink){fn, ctx};
+    }
+    atomic_store_explicit(&trace_now, s, memory_order_release);
 }
 
 bool rt_tracing(void)
 {
-    return atomic_load_explicit(&trace_fn, memory_order_relaxed) != NULL;
+    return atomic_load_explicit(&trace_now, memory_order_relaxed) != NULL;
 }
 
 void rt_trace(const rt_trace_event *ev)
 {
-    rt_trace_fn fn = atomic_load_explicit(&trace_fn, memory_order_acquire);
-    if (fn) fn(atomic_load_explicit(&trace_ctx, memory_order_acquire), ev);
+    trace_sink *s = atomic_load_explicit(&trace_now, memory_order_acquire);
+    if (s) s->fn(s->ctx, ev);
 }
 
 static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
@@ -130,8 +138,8 @@ static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
 
 static void run_event(rt_isolate *iso, rt_event *ev)
 {
-    rt_trace_fn trace = atomic_load_explicit(&trace_fn, memory_order_acquire);
-    int64_t t0 = trace ? rt_monotonic_ns() : 0;
+    bool traced = rt_tracing();
+    int64_t t0 = traced ? rt_monotonic_ns() : 0;
     int type = ev->type; /* ev may be freed by its handler */
     switch (ev->type) {
     case RT_EV_MESSAGE:
@@ -153,14 +161,12 @@ static void run_event(rt_isolate *iso, rt_event *ev)
         break;
     }
     atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed);
-    if (trace) {
-        rt_trace_event te = {.phase = RT_TRACE_SPAN,
-                             .isolate = iso->name,
-                             .name = event_kinds[type],
-                             .start_ns = t0,
-                             .dur_ns = rt_monotonic_ns() - t0};
-        trace(atomic_load_explicit(&trace_ctx, memory_order_acquire), &te);
-    }
+    if (traced)
+        rt_trace(&(rt_trace_event){.phase = RT_TRACE_SPAN,
+                                   .isolate = iso->name,
+                                   .name = event_kinds[type],
+                                   .start_ns = t0,
+                                   .dur_ns = rt_monotonic_ns() - t0});
 }
 
 bool rt__loop_alive(rt_isolate *iso)

@@ -18,8 +18,21 @@ typedef struct field_state {
     size_t cursor, anchor;
     float scroll; /* how far the text is scrolled left, logical pixels */
     float line_h;
-    bool rejected; /* the last insertion was refused: red border */
-    int clicks;    /* presses in a row at one place: 2 selects a word, 3 all */
+    bool rejected;  /* the last insertion was refused: red border */
+    uint64_t edits; /* changes to buf, for the view below */
+    /* What paint needs, measured once per change of text, cursor, selection
+     * or layout rather than every frame (other widgets animating repaint
+     * the whole screen). */
+    struct field_view {
+        bool valid;
+        uint64_t edits;
+        size_t cursor, anchor;
+        float inner;
+        float cursor_x, sel_a, sel_b; /* in text coordinates */
+        size_t from, to;              /* the visible bytes */
+        float from_x;
+    } view;
+    int clicks; /* presses in a row at one place: 2 selects a word, 3 all */
     int64_t last_press;
     float press_x, press_y;
     ui_element *self;
@@ -157,6 +170,7 @@ static int replace(ui_element *e, field_state *st, size_t from, size_t to, const
     memmove(st->buf + from + n, st->buf + to, st->len - to + 1);
     memcpy(st->buf + from, ins, n);
     st->len = len;
+    st->edits++;
     st->cursor = st->anchor = from + n;
     return RT_OK;
 }
@@ -318,6 +332,7 @@ static void field_dispose(ui_element *e)
 static ui_size field_layout(ui_element *e, ui_constraints c)
 {
     field_state *st = ui_state(e);
+    st->view.valid = false; /* a new width, or a new font scale */
     measure(e, "Ag", 2, &st->line_h);
     float w = c.max_w < UI_INF ? c.max_w : 280;
     return ui_constrain(c, (ui_size){w, st->line_h + 2 * PAD_Y});
@@ -358,6 +373,39 @@ static size_t index_at(ui_element *e, float gx)
     return want - wa <= wb - want ? a : b;
 }
 
+/* The measurements paint needs, redone only when the text, the cursor, the
+ * selection or the layout changed. Scrolls to keep the cursor in view, with
+ * no empty space after the text. */
+static const struct field_view *view_of(ui_element *e, float inner)
+{
+    field_state *st = ui_state(e);
+    struct field_view *v = &st->view;
+    if (v->valid && v->edits == st->edits && v->cursor == st->cursor && v->anchor == st->anchor &&
+        v->inner == inner)
+        return v;
+    float cx = measure(e, st->buf, st->cursor, NULL);
+    float tw = st->cursor == st->len ? cx : measure(e, st->buf, st->len, NULL);
+    if (cx - st->scroll > inner - 2) st->scroll = cx - inner + 2;
+    if (cx < st->scroll) st->scroll = cx;
+    if (tw - st->scroll < inner - 2) st->scroll = fmaxf(0, tw - inner + 2);
+    *v = (struct field_view){.valid = true,
+                             .edits = st->edits,
+                             .cursor = st->cursor,
+                             .anchor = st->anchor,
+                             .inner = inner,
+                             .cursor_x = cx};
+    if (st->cursor != st->anchor) {
+        v->sel_a = measure(e, st->buf, sel_lo(st), NULL);
+        v->sel_b = measure(e, st->buf, sel_hi(st), NULL);
+    }
+    if (st->len) {
+        v->from = boundary_at(e, st->scroll);
+        v->to = next_cp(st->buf, st->len, boundary_at(e, st->scroll + inner));
+        v->from_x = measure(e, st->buf, v->from, NULL);
+    }
+    return v;
+}
+
 static void field_paint(ui_element *e, void *canvas, float x, float y)
 {
     field_state *st = ui_state(e);
@@ -372,32 +420,21 @@ static void field_paint(ui_element *e, void *canvas, float x, float y)
                                    : (ui_color){160, 165, 175, 255};
     ui_canvas_stroke_rect(canvas, r, focused || st->rejected ? 2 : 1, 4, border);
 
-    /* Keep the cursor in view, and no empty space after the text. */
     float inner = fmaxf(w - 2 * PAD_X, 1);
-    float cx = measure(e, st->buf, st->cursor, NULL);
-    float tw = st->cursor == st->len ? cx : measure(e, st->buf, st->len, NULL);
-    if (cx - st->scroll > inner - 2) st->scroll = cx - inner + 2;
-    if (cx < st->scroll) st->scroll = cx;
-    if (tw - st->scroll < inner - 2) st->scroll = fmaxf(0, tw - inner + 2);
-
+    const struct field_view *v = view_of(e, inner);
     float tx = x + PAD_X - st->scroll, ty = y + (h - st->line_h) / 2;
     ui_canvas_push_clip(canvas, (ui_rect){x + PAD_X - 1, y, inner + 2, h});
-    if (focused && st->cursor != st->anchor) {
-        float a = measure(e, st->buf, sel_lo(st), NULL), b = measure(e, st->buf, sel_hi(st), NULL);
-        ui_canvas_fill_rect(canvas, (ui_rect){tx + a, ty, b - a, st->line_h},
+    if (focused && st->cursor != st->anchor)
+        ui_canvas_fill_rect(canvas, (ui_rect){tx + v->sel_a, ty, v->sel_b - v->sel_a, st->line_h},
                             (ui_color){180, 210, 255, 255});
-    }
-    if (st->len) { /* only what shows: one texture of a long text could pass GPU limits */
-        size_t from = boundary_at(e, st->scroll);
-        size_t to = next_cp(st->buf, st->len, boundary_at(e, st->scroll + inner));
-        float fx = measure(e, st->buf, from, NULL);
-        ui_canvas_text(canvas, st->buf + from, to - from, font_size(e), false,
-                       (ui_color){20, 20, 30, 255}, tx + fx, ty);
-    } else if (p->hint)
+    if (st->len) /* only what shows: one texture of a long text could pass GPU limits */
+        ui_canvas_text(canvas, st->buf + v->from, v->to - v->from, font_size(e), false,
+                       (ui_color){20, 20, 30, 255}, tx + v->from_x, ty);
+    else if (p->hint)
         ui_canvas_text(canvas, p->hint, strlen(p->hint), font_size(e), false,
                        (ui_color){150, 150, 160, 255}, tx, ty);
     if (focused)
-        ui_canvas_fill_rect(canvas, (ui_rect){roundf(tx + cx) - 1, ty, 2, st->line_h},
+        ui_canvas_fill_rect(canvas, (ui_rect){roundf(tx + v->cursor_x) - 1, ty, 2, st->line_h},
                             (ui_color){20, 20, 30, 255});
     ui_canvas_pop_clip(canvas);
 }

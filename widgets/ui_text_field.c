@@ -481,6 +481,7 @@ static bool field_pointer(ui_element *e, int kind, float x, float y)
         return true;
     case UI_POINTER_UP:
     case UI_POINTER_CANCEL:
+    case UI_POINTER_HOVER: /* hovered: a window shows the I-beam */
         return true;
     default:
         return false;

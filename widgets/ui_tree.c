@@ -1037,6 +1037,11 @@ static void hover(ui_tree *t, float x, float y)
     t->hovered = taker;
 }
 
+ui_element *ui_tree_hovered(ui_tree *t)
+{
+    return t->hovered;
+}
+
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
 {
     if (kind == UI_POINTER_HOVER) {

@@ -218,6 +218,8 @@ enum { UI_POINTER_DOWN, UI_POINTER_MOVE, UI_POINTER_UP, UI_POINTER_CANCEL };
  * UI_POINTER_HOVER is hovered; the one it replaces gets UI_POINTER_EXIT. */
 enum { UI_POINTER_HOVER = 10, UI_POINTER_EXIT };
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
+/* The element the mouse hovers (the one that took UI_POINTER_HOVER), or NULL. */
+ui_element *ui_tree_hovered(ui_tree *t);
 /* The elements under (x, y), innermost first; returns how many (<= cap). */
 size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
 

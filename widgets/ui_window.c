@@ -188,15 +188,13 @@ bool ui_window_input(ui_tree *t, const SDL_Event *e)
     }
 }
 
-/* An I-beam over anything that takes text, the arrow elsewhere. */
-static void set_cursor(win *w, float x, float y)
+/* An I-beam while the mouse hovers something that takes text, the arrow
+ * elsewhere. */
+static void set_cursor(win *w)
 {
     if (!w->arrow || !w->ibeam) return;
-    ui_element *path[64];
-    size_t n = ui_tree_hit_test(w->tree, x, y, path, 64);
-    SDL_Cursor *c = w->arrow;
-    for (size_t i = 0; i < n; i++)
-        if (ui_element_class(path[i])->text) c = w->ibeam;
+    ui_element *h = ui_tree_hovered(w->tree);
+    SDL_Cursor *c = h && ui_element_class(h)->text ? w->ibeam : w->arrow;
     if (c != w->shown) SDL_SetCursor(c);
     w->shown = c;
 }
@@ -256,7 +254,7 @@ static void handle_event(win *w, const SDL_Event *e)
         else if (w->o->on_key)
             w->o->on_key(t, e->key.keysym.sym, ui_window_mods(e->key.keysym.mod), w->ctx);
     }
-    if (e->type == SDL_MOUSEMOTION) set_cursor(w, (float)e->motion.x, (float)e->motion.y);
+    if (e->type == SDL_MOUSEMOTION) set_cursor(w);
     place_ime(w);
 }
 

@@ -252,6 +252,8 @@ static void test_focus_tab_and_pointer(void **state)
      * drag selects. */
     float x, y, w, h;
     ui_element_rect(f.field, &x, &y, &w, &h);
+    ui_tree_pointer(tree, UI_POINTER_HOVER, x + 5, y + h / 2); /* the window's I-beam */
+    assert_ptr_equal(ui_tree_hovered(tree), f.field);
     ui_tree_pointer(tree, UI_POINTER_DOWN, x + 2, y + h / 2);
     ui_tree_pointer(tree, UI_POINTER_UP, x + 2, y + h / 2);
     assert_int_equal(cursor(&f), 0);

@@ -159,22 +159,6 @@ static int reserve(field_state *st, size_t n)
     return RT_OK;
 }
 
-/* Replaces [from, to) with ins[0..n) (valid UTF-8, one line) and puts the
- * cursor after it. */
-static int replace(ui_element *e, field_state *st, size_t from, size_t to, const char *ins,
-                   size_t n)
-{
-    size_t len = st->len - (to - from) + n;
-    if (len > limit(e)) return RT_E2BIG;
-    if (reserve(st, len) != RT_OK) return RT_ENOMEM;
-    memmove(st->buf + from + n, st->buf + to, st->len - to + 1);
-    memcpy(st->buf + from, ins, n);
-    st->len = len;
-    st->edits++;
-    st->cursor = st->anchor = from + n;
-    return RT_OK;
-}
-
 static size_t sel_lo(const field_state *st)
 {
     return st->cursor < st->anchor ? st->cursor : st->anchor;
@@ -185,32 +169,56 @@ static size_t sel_hi(const field_state *st)
     return st->cursor < st->anchor ? st->anchor : st->cursor;
 }
 
-/* Inserts text at the cursor, replacing the selection: CR and LF dropped,
- * other control characters as spaces. All or nothing. */
-static int insert(ui_element *e, const char *s, size_t n, bool notify)
+static bool line_break(char c)
+{
+    return c == '\r' || c == '\n';
+}
+
+/* Replaces bytes [from, to) with s[0..n), CR and LF dropped and other
+ * control characters as spaces, and puts the cursor after it. All or
+ * nothing: RT_EILSEQ or RT_E2BIG change nothing (and say so). */
+static int replace(ui_element *e, size_t from, size_t to, const char *s, size_t n, bool notify)
 {
     field_state *st = ui_state(e);
     if (!rt_utf8_valid(s, n)) return refuse(st, RT_EILSEQ);
-    char *clean = rt_malloc(n + 1);
-    if (!clean) return RT_ENOMEM;
-    size_t k = 0;
+    size_t k = 0; /* the bytes that stay */
+    for (size_t i = 0; i < n; i++)
+        k += !line_break(s[i]);
+    size_t len = st->len - (to - from) + k;
+    if (len > limit(e)) return refuse(st, RT_E2BIG);
+    char *copy = NULL; /* s inside our own buffer would move under us */
+    if (st->buf && s >= st->buf && s < st->buf + st->cap) {
+        if (!(copy = rt_malloc(n ? n : 1))) return RT_ENOMEM;
+        s = memcpy(copy, s, n);
+    }
+    if (reserve(st, len) != RT_OK) {
+        rt_free(copy);
+        return RT_ENOMEM;
+    }
+    memmove(st->buf + from + k, st->buf + to, st->len - to + 1);
+    char *o = st->buf + from;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '\r' || c == '\n') continue;
-        clean[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+        if (!line_break((char)c)) *o++ = c < 0x20 || c == 0x7f ? ' ' : (char)c;
     }
-    int rc = replace(e, st, sel_lo(st), sel_hi(st), clean, k);
-    rt_free(clean);
-    if (rc == RT_E2BIG) return refuse(st, rc);
-    if (rc == RT_OK) changed(st, notify);
-    return rc;
+    rt_free(copy);
+    st->len = len;
+    st->edits++;
+    st->cursor = st->anchor = from + k;
+    changed(st, notify);
+    return RT_OK;
+}
+
+/* Inserts text at the cursor, replacing the selection. */
+static int insert(ui_element *e, const char *s, size_t n)
+{
+    field_state *st = ui_state(e);
+    return replace(e, sel_lo(st), sel_hi(st), s, n, true);
 }
 
 static void delete_range(field_state *st, size_t from, size_t to)
 {
-    if (from == to) return;
-    replace(st->self, st, from, to, "", 0); /* shrinking: cannot fail */
-    changed(st, true);
+    if (from != to) replace(st->self, from, to, "", 0, true); /* shrinks: cannot fail */
 }
 
 static void move_to(field_state *st, size_t to, bool select)
@@ -278,7 +286,7 @@ static bool field_key(ui_element *e, int key, unsigned mods)
         return true;
     case UI_KEY_PASTE: {
         char *s = ui_tree_clipboard_get(ui_element_tree(e));
-        if (s) insert(e, s, strlen(s), true);
+        if (s) insert(e, s, strlen(s));
         rt_free(s);
         return true;
     }
@@ -297,7 +305,7 @@ static bool field_key(ui_element *e, int key, unsigned mods)
 
 static int field_text(ui_element *e, const char *utf8, size_t len)
 {
-    return insert(e, utf8, len, true);
+    return insert(e, utf8, len);
 }
 
 /* ---- Lifecycle, layout, paint, pointer ---- */
@@ -519,15 +527,7 @@ const char *ui_text_field_text(ui_element *e, size_t *len)
 int ui_text_field_set_text(ui_element *e, const char *utf8, size_t len)
 {
     field_state *st = state_of(e, __func__);
-    size_t cursor = st->cursor, anchor = st->anchor;
-    st->anchor = 0;
-    st->cursor = st->len;
-    int rc = insert(e, utf8, len, false);
-    if (rc != RT_OK) {
-        st->cursor = cursor;
-        st->anchor = anchor;
-    }
-    return rc;
+    return replace(e, 0, st->len, utf8, len, false);
 }
 
 void ui_text_field_selection(ui_element *e, size_t *cursor, size_t *anchor)

@@ -83,7 +83,7 @@ struct ui_tree {
     unsigned frame_no;
     ui_element *focus;
     ui_element *hovered;
-    ui_clipboard clipboard; /* get == NULL: the tree's own, in `clip` */
+    ui_clipboard clipboard; /* the system's, or the tree's own (in clip) */
     char *clip;
     size_t clip_len;
     void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
@@ -886,6 +886,7 @@ ui_tree *ui_tree_new(float w, float h, void *canvas)
     t->root->refs = 1;
     t->root->props = props;
     t->nelements = 1;
+    ui_tree_set_clipboard(t, NULL);
     key_names_trees(+1);
     return t;
 }
@@ -1248,26 +1249,19 @@ int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len)
     return t->focus->cls->text(t->focus, utf8, len); /* it refuses invalid UTF-8 itself */
 }
 
-void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb)
+/* The tree's own clipboard, until a window installs the system's. */
+static char *own_clip_get(void *ctx)
 {
-    t->clipboard = cb ? *cb : (ui_clipboard){0};
-}
-
-char *ui_tree_clipboard_get(ui_tree *t)
-{
-    if (t->clipboard.get) return t->clipboard.get(t->clipboard.ctx);
+    ui_tree *t = ctx;
     if (!t->clip) return NULL;
     char *s = rt_malloc(t->clip_len + 1);
     if (s) memcpy(s, t->clip, t->clip_len + 1);
     return s;
 }
 
-void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len)
+static void own_clip_set(void *ctx, const char *utf8, size_t len)
 {
-    if (t->clipboard.set) {
-        t->clipboard.set(t->clipboard.ctx, utf8, len);
-        return;
-    }
+    ui_tree *t = ctx;
     char *s = rt_malloc(len + 1);
     if (!s) return;
     memcpy(s, utf8, len);
@@ -1275,6 +1269,21 @@ void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len)
     rt_free(t->clip);
     t->clip = s;
     t->clip_len = len;
+}
+
+void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb)
+{
+    t->clipboard = cb ? *cb : (ui_clipboard){own_clip_get, own_clip_set, t};
+}
+
+char *ui_tree_clipboard_get(ui_tree *t)
+{
+    return t->clipboard.get(t->clipboard.ctx);
+}
+
+void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len)
+{
+    t->clipboard.set(t->clipboard.ctx, utf8, len);
 }
 
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx)

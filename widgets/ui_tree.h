@@ -279,7 +279,7 @@ typedef struct ui_clipboard {
     void (*set)(void *ctx, const char *utf8, size_t len);
     void *ctx;
 } ui_clipboard;
-void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb);
+void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb); /* NULL: the tree's own */
 /* The clipboard's text (rt_free it), or NULL when empty or out of memory. */
 char *ui_tree_clipboard_get(ui_tree *t);
 void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len);

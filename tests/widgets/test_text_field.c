@@ -229,6 +229,9 @@ static void test_bad_input_is_refused_whole(void **state)
     assert_int_equal(ui_text_field_set_text(f.field, "\xe2\x82", 2), RT_EILSEQ);
     assert_int_equal(ui_text_field_set_text(f.field, "https://a.test", 14), RT_OK);
     assert_string_equal(text(&f), "https://a.test");
+    /* The field's own text as the new text (it moves while being set). */
+    assert_int_equal(ui_text_field_set_text(f.field, text(&f) + 8, 6), RT_OK);
+    assert_string_equal(text(&f), "a.test");
     close_app(&f);
 }
 

@@ -18,8 +18,7 @@
 
 typedef struct demo {
     int taps;
-    const char *initial_url;
-    char url[UI_TEXT_FIELD_MAX + 1]; /* the URL field's text */
+    const char *initial_url; /* the URL field's first text; then the field has it */
     int64_t prime_limit;
     bool overlay;
     rt_timer *refresh;
@@ -70,7 +69,6 @@ void demo_init(const demo_options *o)
     lane_head = 0;
     ui_key_names_enable(true); /* the D dump shows keys by name */
     app.initial_url = o && o->url ? o->url : "https://example.com";
-    snprintf(app.url, sizeof app.url, "%s", app.initial_url);
     app.prime_limit = o && o->prime_limit > 0 ? o->prime_limit : 4000000;
     app.overlay = o && o->perf_overlay;
 }
@@ -324,33 +322,41 @@ static void fetched(rt_future *src, rt_completer *next, void *ctx)
     }
 }
 
+static ui_element *find_key(ui_element *e, ui_key k);
+static void copy_utf8(char *dst, size_t cap, const char *s);
+
+/* What the URL field holds now. */
+static const char *url_now(void)
+{
+    ui_element *f = app.screen ? find_key(app.screen, ui_key_str("url")) : NULL;
+    return f ? ui_text_field_text(f, NULL) : app.initial_url;
+}
+
 static void fetch(void *ctx)
 {
     (void)ctx;
     if (app.fetch) return;
     app.net_failed = false;
-    app.fetch = rt_http_request("GET", app.url, NULL, 0, NULL, &app.http);
+    const char *url = url_now();
+    app.fetch = rt_http_request("GET", url, NULL, 0, NULL, &app.http);
     if (!app.fetch) {
         snprintf(app.net, sizeof app.net, "error: out of memory");
         app.net_failed = true;
         rebuild();
         return;
     }
-    snprintf(app.net, sizeof app.net, "fetching %.150s ...", app.url);
+    char shown[151];
+    copy_utf8(shown, sizeof shown, url); /* cut between characters */
+    snprintf(app.net, sizeof app.net, "fetching %s ...", shown);
     rt_future_release(rt_future_then(rt_future_dup(app.fetch), fetched, fetched, NULL));
     rebuild();
 }
 
-static void url_changed(void *ctx, const char *text, size_t len)
-{
-    (void)ctx;
-    memcpy(app.url, text, len); /* len <= UI_TEXT_FIELD_MAX */
-    app.url[len] = 0;
-}
-
 static void url_submitted(void *ctx, const char *text, size_t len)
 {
-    url_changed(ctx, text, len);
+    (void)ctx;
+    (void)text; /* fetch reads the field */
+    (void)len;
     if (app.fetch) { /* a fetch is running: cancel it, then fetch the new URL */
         app.refetch = true;
         rt_http_task_cancel(app.http);
@@ -463,12 +469,7 @@ static size_t utf8_seq(const char *p, size_t n)
 /* Copies s into dst[cap], cut at a code point boundary. */
 static void copy_utf8(char *dst, size_t cap, const char *s)
 {
-    size_t n = strlen(s);
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
+    size_t len = strlen(s), n = len < cap ? len : rt_utf8_floor(s, len, cap - 1);
     memcpy(dst, s, n);
     dst[n] = 0;
 }
@@ -850,7 +851,6 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                                            &(ui_text_field_props){.initial = app.initial_url,
                                                                   .hint = "https://...",
                                                                   .size = 14,
-                                                                  .on_changed = url_changed,
                                                                   .on_submitted = url_submitted,
                                                                   .on_rejected = url_rejected}));
     if (app.fetch)

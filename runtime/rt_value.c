@@ -82,6 +82,37 @@ bool rt_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+static bool utf8_cont(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+size_t rt_utf8_prev(const char *s, size_t i)
+{
+    if (i == 0) return 0;
+    do
+        i--;
+    while (i > 0 && utf8_cont(s[i]));
+    return i;
+}
+
+size_t rt_utf8_next(const char *s, size_t len, size_t i)
+{
+    if (i >= len) return len;
+    do
+        i++;
+    while (i < len && utf8_cont(s[i]));
+    return i;
+}
+
+size_t rt_utf8_floor(const char *s, size_t len, size_t i)
+{
+    if (i >= len) return len;
+    while (i > 0 && utf8_cont(s[i]))
+        i--;
+    return i;
+}
+
 /* ---- Construction ---- */
 
 static rt_value *node(rt_heap *h, rt_value_kind k, size_t extra)

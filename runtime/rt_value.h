@@ -97,5 +97,10 @@ bool rt_value_buffer_detached(const rt_value *v);
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool rt_utf8_valid(const char *s, size_t len);
+/* Code point boundaries in UTF-8 text, for editing and cutting (the text
+ * need not be valid: continuation bytes are stepped over). Any thread. */
+size_t rt_utf8_prev(const char *s, size_t i);              /* the one before i; 0 at 0 */
+size_t rt_utf8_next(const char *s, size_t len, size_t i);  /* the one after i; len at len */
+size_t rt_utf8_floor(const char *s, size_t len, size_t i); /* the last at or before i */
 
 #endif

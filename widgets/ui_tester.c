@@ -231,9 +231,8 @@ bool ui_tester_type(ui_tester *t, const char *utf8)
     SDL_Event e = {.type = SDL_TEXTINPUT};
     size_t room = sizeof e.text.text - 1;
     for (size_t n = strlen(utf8), i = 0; i < n;) {
-        size_t k = n - i < room ? n - i : room;
-        while (k < n - i && k > 1 && ((unsigned char)utf8[i + k] & 0xC0) == 0x80)
-            k--; /* whole code points per event, as SDL sends them */
+        size_t k = n - i <= room ? n - i : rt_utf8_floor(utf8 + i, n - i, room);
+        if (k == 0) k = room; /* not UTF-8 at all: bytes as they come */
         memset(e.text.text, 0, sizeof e.text.text);
         memcpy(e.text.text, utf8 + i, k);
         used = ui_window_input(t->tree, &e) && used;

@@ -66,42 +66,13 @@ static size_t limit(ui_element *e)
 
 static float measure(ui_element *e, const char *s, size_t n, float *h)
 {
-    void *canvas = ui_tree_canvas(ui_element_tree(e));
     float w = 0, hh = 0;
-    if (canvas) {
-        ui_text_measure(canvas, s, n, font_size(e), false, &w, &hh);
-    } else { /* no canvas: a deterministic estimate */
-        w = 0.6f * font_size(e) * (float)n;
-        hh = 1.2f * font_size(e);
-    }
+    ui_measure_text(e, s, n, font_size(e), false, &w, &hh);
     if (h) *h = hh;
     return w;
 }
 
 /* ---- Code points and words ---- */
-
-static bool is_cont(char c)
-{
-    return ((unsigned char)c & 0xC0) == 0x80;
-}
-
-static size_t prev_cp(const char *s, size_t i)
-{
-    if (i == 0) return 0;
-    do {
-        i--;
-    } while (i > 0 && is_cont(s[i]));
-    return i;
-}
-
-static size_t next_cp(const char *s, size_t len, size_t i)
-{
-    if (i >= len) return len;
-    do {
-        i++;
-    } while (i < len && is_cont(s[i]));
-    return i;
-}
 
 static bool is_word(char c)
 {
@@ -112,18 +83,18 @@ static bool is_word(char c)
 static size_t prev_word(const char *s, size_t i)
 {
     while (i > 0 && !is_word(s[i - 1]))
-        i = prev_cp(s, i);
+        i = rt_utf8_prev(s, i);
     while (i > 0 && is_word(s[i - 1]))
-        i = prev_cp(s, i);
+        i = rt_utf8_prev(s, i);
     return i;
 }
 
 static size_t next_word(const char *s, size_t len, size_t i)
 {
     while (i < len && is_word(s[i]))
-        i = next_cp(s, len, i);
+        i = rt_utf8_next(s, len, i);
     while (i < len && !is_word(s[i]))
-        i = next_cp(s, len, i);
+        i = rt_utf8_next(s, len, i);
     return i;
 }
 
@@ -239,7 +210,7 @@ static bool field_key(ui_element *e, int key, unsigned mods)
         if (has_sel && !shift)
             move_to(st, sel_lo(st), false);
         else
-            move_to(st, ctrl ? prev_word(st->buf, st->cursor) : prev_cp(st->buf, st->cursor),
+            move_to(st, ctrl ? prev_word(st->buf, st->cursor) : rt_utf8_prev(st->buf, st->cursor),
                     shift);
         return true;
     case UI_KEY_RIGHT:
@@ -248,7 +219,7 @@ static bool field_key(ui_element *e, int key, unsigned mods)
         else
             move_to(st,
                     ctrl ? next_word(st->buf, st->len, st->cursor)
-                         : next_cp(st->buf, st->len, st->cursor),
+                         : rt_utf8_next(st->buf, st->len, st->cursor),
                     shift);
         return true;
     case UI_KEY_HOME:
@@ -261,7 +232,8 @@ static bool field_key(ui_element *e, int key, unsigned mods)
         if (has_sel)
             delete_range(st, sel_lo(st), sel_hi(st));
         else
-            delete_range(st, ctrl ? prev_word(st->buf, st->cursor) : prev_cp(st->buf, st->cursor),
+            delete_range(st,
+                         ctrl ? prev_word(st->buf, st->cursor) : rt_utf8_prev(st->buf, st->cursor),
                          st->cursor);
         return true;
     case UI_KEY_DELETE:
@@ -270,7 +242,7 @@ static bool field_key(ui_element *e, int key, unsigned mods)
         else
             delete_range(st, st->cursor,
                          ctrl ? next_word(st->buf, st->len, st->cursor)
-                              : next_cp(st->buf, st->len, st->cursor));
+                              : rt_utf8_next(st->buf, st->len, st->cursor));
         return true;
     case UI_KEY_SELECT_ALL:
         st->anchor = 0;
@@ -355,11 +327,9 @@ static size_t boundary_at(ui_element *e, float x)
     size_t lo = 0, hi = st->len;
     if (x <= 0) return 0;
     if (measure(e, st->buf, hi, NULL) <= x) return hi;
-    while (next_cp(st->buf, st->len, lo) < hi) { /* w(lo) <= x < w(hi) */
-        size_t mid = lo + (hi - lo) / 2;
-        while (mid > lo && is_cont(st->buf[mid]))
-            mid--;
-        if (mid == lo) mid = next_cp(st->buf, st->len, lo);
+    while (rt_utf8_next(st->buf, st->len, lo) < hi) { /* w(lo) <= x < w(hi) */
+        size_t mid = rt_utf8_floor(st->buf, st->len, lo + (hi - lo) / 2);
+        if (mid <= lo) mid = rt_utf8_next(st->buf, st->len, lo);
         if (measure(e, st->buf, mid, NULL) <= x)
             lo = mid;
         else
@@ -375,7 +345,7 @@ static size_t index_at(ui_element *e, float gx)
     float ex, ey, w, h;
     ui_element_rect(e, &ex, &ey, &w, &h);
     float want = gx - (ex + PAD_X) + st->scroll;
-    size_t a = boundary_at(e, want), b = next_cp(st->buf, st->len, a);
+    size_t a = boundary_at(e, want), b = rt_utf8_next(st->buf, st->len, a);
     if (b == a) return a;
     float wa = measure(e, st->buf, a, NULL), wb = measure(e, st->buf, b, NULL);
     return want - wa <= wb - want ? a : b;
@@ -408,7 +378,7 @@ static const struct field_view *view_of(ui_element *e, float inner)
     }
     if (st->len) {
         v->from = boundary_at(e, st->scroll);
-        v->to = next_cp(st->buf, st->len, boundary_at(e, st->scroll + inner));
+        v->to = rt_utf8_next(st->buf, st->len, boundary_at(e, st->scroll + inner));
         v->from_x = measure(e, st->buf, v->from, NULL);
     }
     return v;
@@ -453,9 +423,9 @@ static void select_word(field_state *st, size_t i)
     bool word = i < st->len ? is_word(st->buf[i]) : i > 0 && is_word(st->buf[i - 1]);
     size_t from = i, to = i;
     while (from > 0 && is_word(st->buf[from - 1]) == word)
-        from = prev_cp(st->buf, from);
+        from = rt_utf8_prev(st->buf, from);
     while (to < st->len && is_word(st->buf[to]) == word)
-        to = next_cp(st->buf, st->len, to);
+        to = rt_utf8_next(st->buf, st->len, to);
     st->anchor = from;
     move_to(st, to, true);
 }

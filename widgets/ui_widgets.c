@@ -29,16 +29,22 @@ typedef struct text_state {
     char *cut; /* the ellipsized line, owned */
 } text_state;
 
+void ui_measure_text(ui_element *e, const char *s, size_t n, float size, bool bold, float *w,
+                     float *h)
+{
+    void *canvas = ui_tree_canvas(ui_element_tree(e));
+    if (canvas) {
+        ui_text_measure(canvas, s, n, size, bold, w, h);
+    } else { /* no canvas: a deterministic estimate */
+        *w = 0.6f * size * (float)n;
+        *h = 1.2f * size;
+    }
+}
+
 static void measure_span(ui_element *e, const char *s, size_t n, float *w, float *h)
 {
     const ui_text_props *p = ui_props(e);
-    void *canvas = ui_tree_canvas(ui_element_tree(e));
-    if (canvas) {
-        ui_text_measure(canvas, s, n, p->size, p->bold, w, h);
-    } else { /* no canvas: a deterministic estimate */
-        *w = 0.6f * p->size * (float)n;
-        *h = 1.2f * p->size;
-    }
+    ui_measure_text(e, s, n, p->size, p->bold, w, h);
 }
 
 static void add_line(text_state *st, size_t start, size_t len, float w)
@@ -88,9 +94,7 @@ static void ellipsize(ui_element *e, text_state *st, const char *t, float max_w)
     if (!buf) return;
     size_t keep = n;
     do {
-        do
-            keep--;
-        while (keep > 0 && ((unsigned char)t[keep] & 0xc0) == 0x80); /* UTF-8 boundary */
+        keep = rt_utf8_prev(t, keep);
         memcpy(buf, t, keep);
         memcpy(buf + keep, "\xe2\x80\xa6", 4); /* "…" */
         measure_span(e, buf, keep + 3, &w, &h);

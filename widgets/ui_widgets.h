@@ -58,6 +58,11 @@ extern const ui_widget_class ui_text_class, ui_box_class, ui_flex_class, ui_expa
  * is no longer a tap (logical pixels, as Flutter's kTouchSlop). */
 #define UI_TAP_SLOP 18.0f
 
+/* Measures text for e's layout or paint: with its tree's canvas, or a
+ * deterministic estimate (0.6 x size per byte, 1.2 x size high) in a tree
+ * without one. */
+void ui_measure_text(ui_element *e, const char *s, size_t n, float size, bool bold, float *w,
+                     float *h);
 ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color);
 ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p);
 /* After layout: how many lines a text element shows, and line i's bytes. */

@@ -522,6 +522,25 @@ static void test_utf8_validation(void **state)
     assert_true(rt_utf8_valid("ab\xFF", 2));
 }
 
+/* Stepping over code points: "a€b" is a, then 3 bytes, then b. */
+static void test_utf8_boundaries(void **state)
+{
+    (void)state;
+    const char *s = "a\xE2\x82\xAC"
+                    "b";
+    assert_int_equal(rt_utf8_next(s, 5, 0), 1);
+    assert_int_equal(rt_utf8_next(s, 5, 1), 4);
+    assert_int_equal(rt_utf8_next(s, 5, 4), 5);
+    assert_int_equal(rt_utf8_next(s, 5, 5), 5);
+    assert_int_equal(rt_utf8_prev(s, 5), 4);
+    assert_int_equal(rt_utf8_prev(s, 4), 1);
+    assert_int_equal(rt_utf8_prev(s, 1), 0);
+    assert_int_equal(rt_utf8_prev(s, 0), 0);
+    assert_int_equal(rt_utf8_floor(s, 5, 3), 1); /* inside the euro sign */
+    assert_int_equal(rt_utf8_floor(s, 5, 4), 4);
+    assert_int_equal(rt_utf8_floor(s, 5, 9), 5);
+}
+
 static void never_entry(rt_value *msg)
 {
     rt_value_free(msg);
@@ -1242,6 +1261,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_construct_and_access),
         cmocka_unit_test(test_utf8_validation),
+        cmocka_unit_test(test_utf8_boundaries),
         cmocka_unit_test(test_invalid_utf8_is_not_sent),
         cmocka_unit_test(test_no_cycles_no_sharing),
         cmocka_unit_test(test_depth_limit),

@@ -722,17 +722,14 @@ void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, ui
 {
     SDL_Rect d;
     if (!ui__on(c) || !rgba || w <= 0 || h <= 0 || w > 65536 || !ui__dev_rect(c, dst, &d)) return;
-    struct ui__image *slot = &c->images[0];
-    for (int i = 0; i < UI_CANVAS_IMAGES_MAX; i++) {
+    struct ui__image *slot = &c->images[0]; /* the match, else empty or least recent */
+    bool hit = false;
+    for (int i = 0; i < UI_CANVAS_IMAGES_MAX && !hit; i++) {
         struct ui__image *im = &c->images[i];
-        if (im->tex && im->rgba == rgba && im->w == w && im->h == h && im->version == version) {
-            slot = im;
-            break;
-        }
-        if (!im->tex || (slot->tex && im->used < slot->used)) slot = im;
+        hit = im->tex && im->rgba == rgba && im->w == w && im->h == h && im->version == version;
+        if (hit || !im->tex || (slot->tex && im->used < slot->used)) slot = im;
     }
-    if (!(slot->tex && slot->rgba == rgba && slot->w == w && slot->h == h &&
-          slot->version == version)) {
+    if (!hit) {
         if (slot->tex) SDL_DestroyTexture(slot->tex);
         *slot = (struct ui__image){rgba, w, h, version, ui__image_texture(c, rgba, w, h), 0};
         if (!slot->tex) return;

@@ -96,6 +96,9 @@ struct ui_widget_class {
      * take it with Tab): key is a UI_KEY_*, mods UI_MOD_* bits; returns true
      * if it used the key. */
     bool (*key)(ui_element *e, int key, unsigned mods);
+    /* Optional, for classes with `key`: whether e can take the focus now
+     * (a disabled button cannot); without it, it always can. */
+    bool (*focusable)(const ui_element *e);
     /* Text typed or pasted while e holds the focus: len bytes, not checked
      * (refuse invalid UTF-8 with RT_EILSEQ, changing nothing). Returns
      * RT_OK, or an error code when it refuses the text. */

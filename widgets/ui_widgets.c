@@ -522,12 +522,28 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     return ui_gesture(b, &g, look);
 }
 
+/* With the focus, Enter or Space presses the button. */
+static bool button_key(ui_element *e, int key, unsigned mods)
+{
+    (void)mods;
+    if (key != UI_KEY_ENTER && key != UI_KEY_SPACE) return false;
+    button_tap(e);
+    return true;
+}
+
+static bool button_enabled(const ui_element *e)
+{
+    return ((const ui_button_props *)ui_props(e))->on_pressed != NULL;
+}
+
 const ui_widget_class ui_button_class = {.name = "Button",
                                          .props_size = sizeof(ui_button_props),
                                          .state_size = sizeof(button_state),
                                          .build = button_build,
                                          .string_fields = {offsetof(ui_button_props, label)},
-                                         .nstring_fields = 1};
+                                         .nstring_fields = 1,
+                                         .key = button_key,
+                                         .focusable = button_enabled};
 
 ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
                      void *ctx)
@@ -810,9 +826,7 @@ static void collect(ui_element *e, int depth, void *ctx)
     (void)depth;
     focus_walk *w = ctx;
     const ui_widget_class *cls = ui_element_class(e);
-    bool focusable = cls == &ui_button_class
-                         ? ((const ui_button_props *)ui_props(e))->on_pressed != NULL
-                         : cls->key != NULL;
+    bool focusable = cls->key && (!cls->focusable || cls->focusable(e));
     if (!focusable) {
         if (e == w->focused) w->seen = true; /* disabled since: Tab goes on from here */
         return;
@@ -841,10 +855,6 @@ bool ui_tree_key(ui_tree *t, int key, unsigned mods)
             key == UI_KEY_TAB ? (w.next ? w.next : w.first) : (cur && w.prev ? w.prev : w.last);
         if (to && to != cur) ui_tree_set_focus(t, to);
         return to != NULL;
-    }
-    if (cls == &ui_button_class && (key == UI_KEY_ENTER || key == UI_KEY_SPACE)) {
-        button_tap(cur);
-        return true;
     }
     return false;
 }

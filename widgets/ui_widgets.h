@@ -127,10 +127,10 @@ ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int p
                               uint64_t version, float w, float h);
 extern const ui_widget_class ui_image_class;
 
-/* Keyboard: the focused element's `key` hook sees the key first (a text
- * field edits with it). Otherwise Tab moves the focus to the next enabled
- * button or text field (Shift+Tab back), and Enter or Space presses the
- * focused button. Returns true if the key was used. */
+/* Keyboard: the focused element's `key` hook sees the key first (a button
+ * is pressed by Enter or Space, a text field edits). Otherwise Tab moves
+ * the focus to the next element that can take it (Shift+Tab back): enabled
+ * buttons and text fields. Returns true if the key was used. */
 bool ui_tree_key(ui_tree *t, int key, unsigned mods);
 /* The focused element, or NULL. */
 ui_element *ui_tree_focused(ui_tree *t);

@@ -210,8 +210,8 @@ static ui_size progress_layout(ui_element *e, ui_constraints c)
 static void progress_paint(ui_element *e, void *canvas, float x, float y)
 {
     const progress_props *p = ui_props(e);
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
+    ui_size sz = ui_element_size(e);
+    float w = sz.w, h = sz.h;
     float v = p->value < 0 ? 0 : (p->value > 1 ? 1 : p->value);
     ui_canvas_fill_rounded_rect(canvas, (ui_rect){x, y, w, h}, h / 2,
                                 (ui_color){220, 220, 230, 255});

@@ -388,8 +388,8 @@ static void field_paint(ui_element *e, void *canvas, float x, float y)
 {
     field_state *st = ui_state(e);
     const ui_text_field_props *p = props_of(e);
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
+    ui_size sz = ui_element_size(e);
+    float w = sz.w, h = sz.h;
     bool focused = ui_tree_get_focus(ui_element_tree(e)) == e;
     ui_rect r = {x, y, w, h};
     ui_canvas_fill_rounded_rect(canvas, r, 4, (ui_color){255, 255, 255, 255});

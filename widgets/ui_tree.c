@@ -320,6 +320,11 @@ void ui_set_size(ui_element *e, ui_size s)
     e->h = s.h;
 }
 
+ui_size ui_element_size(const ui_element *e)
+{
+    return (ui_size){e->w, e->h};
+}
+
 void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h)
 {
     float gx = 0, gy = 0;

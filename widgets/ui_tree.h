@@ -143,8 +143,11 @@ ui_key ui_element_key(const ui_element *e);
 ui_element *ui_element_parent(const ui_element *e);
 size_t ui_element_child_count(const ui_element *e);
 ui_element *ui_element_child(const ui_element *e, size_t i);
-/* Global rect in logical pixels, valid after layout. */
+/* Global rect in logical pixels, valid after layout (walks up to the root:
+ * paint hooks get the position and need only ui_element_size). */
 void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h);
+/* The size from the last layout, in logical pixels. */
+ui_size ui_element_size(const ui_element *e);
 bool ui_element_mounted(const ui_element *e);
 ui_tree *ui_element_tree(const ui_element *e);
 /* Elements are freed when unmounted. Code that keeps one past the current

@@ -136,8 +136,7 @@ static void text_paint(ui_element *e, void *canvas, float x, float y)
 {
     const ui_text_props *p = ui_props(e);
     text_state *st = ui_state(e);
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
+    float w = ui_element_size(e).w;
     for (int i = 0; i < st->nlines; i++) {
         float dx = p->align == UI_CENTER ? (w - st->line_w[i]) / 2
                    : p->align == UI_END  ? w - st->line_w[i]
@@ -211,9 +210,8 @@ static ui_size box_layout(ui_element *e, ui_constraints c)
 static void box_paint(ui_element *e, void *canvas, float x, float y)
 {
     const ui_box_props *p = ui_props(e);
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
-    ui_rect r = {x, y, w, h};
+    ui_size sz = ui_element_size(e);
+    ui_rect r = {x, y, sz.w, sz.h};
     if (p->color.a) {
         if (p->radius > 0)
             ui_canvas_fill_rounded_rect(canvas, r, p->radius, p->color);
@@ -368,9 +366,7 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
         gap += free_space / (float)(n - 1);
     for (size_t i = 0; i < n; i++) {
         ui_element *k = ui_element_child(e, i);
-        float kx, ky, kw, kh;
-        ui_element_rect(k, &kx, &ky, &kw, &kh);
-        ui_size ks = {kw, kh};
+        ui_size ks = ui_element_size(k);
         float cpos = 0, room = cross_of(hz, me) - cross_of(hz, ks);
         if (p->cross_align == UI_CENTER)
             cpos = room / 2;
@@ -600,11 +596,8 @@ static ui_size viewport_layout(ui_element *e, ui_constraints c)
 
 static void viewport_paint(ui_element *e, void *canvas, float x, float y)
 {
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
-    (void)ex;
-    (void)ey;
-    ui_canvas_push_clip(canvas, (ui_rect){x, y, w, h});
+    ui_size sz = ui_element_size(e);
+    ui_canvas_push_clip(canvas, (ui_rect){x, y, sz.w, sz.h});
 }
 
 static void viewport_paint_after(ui_element *e, void *canvas)
@@ -787,14 +780,13 @@ static ui_size image_layout(ui_element *e, ui_constraints c)
 static void image_paint(ui_element *e, void *canvas, float x, float y)
 {
     const image_props *p = ui_props(e);
-    float ex, ey, w, h;
-    ui_element_rect(e, &ex, &ey, &w, &h);
+    ui_size sz = ui_element_size(e);
+    ui_rect dst = {x, y, sz.w, sz.h};
     if (!p->rgba) return;
     if (p->version)
-        ui_canvas_image_cached(canvas, p->rgba, p->px_w, p->px_h, p->version,
-                               (ui_rect){x, y, w, h});
+        ui_canvas_image_cached(canvas, p->rgba, p->px_w, p->px_h, p->version, dst);
     else
-        ui_canvas_image(canvas, p->rgba, p->px_w, p->px_h, (ui_rect){x, y, w, h});
+        ui_canvas_image(canvas, p->rgba, p->px_w, p->px_h, dst);
 }
 
 const ui_widget_class ui_image_class = {.name = "Image",

@@ -257,6 +257,14 @@ static void ui__shape_draw(ui_canvas *c, const ui__rects *rs, bool ok)
     c->nverts = 0;
 }
 
+/* The four corners of d, radius rad, width w (w == rad: filled). */
+static bool ui__corners(ui_canvas *c, ui__rects *rs, SDL_Rect d, int rad, int w)
+{
+    int x0 = d.x, y0 = d.y, x1 = d.x + d.w, y1 = d.y + d.h;
+    return ui__corner(c, rs, x0, y0, 1, 1, rad, w) && ui__corner(c, rs, x1, y0, -1, 1, rad, w) &&
+           ui__corner(c, rs, x1, y1, -1, -1, rad, w) && ui__corner(c, rs, x0, y1, 1, -1, rad, w);
+}
+
 /* A rounded rectangle in device pixels; rad is already capped. */
 static void ui__rounded(ui_canvas *c, SDL_Rect d, int rad)
 {
@@ -265,10 +273,7 @@ static void ui__rounded(ui_canvas *c, SDL_Rect d, int rad)
     ui__add_rect(&rs, x0 + rad, y0, x1 - rad, y1);
     ui__add_rect(&rs, x0, y0 + rad, x0 + rad, y1 - rad);
     ui__add_rect(&rs, x1 - rad, y0 + rad, x1, y1 - rad);
-    bool ok =
-        ui__corner(c, &rs, x0, y0, 1, 1, rad, rad) && ui__corner(c, &rs, x1, y0, -1, 1, rad, rad) &&
-        ui__corner(c, &rs, x1, y1, -1, -1, rad, rad) && ui__corner(c, &rs, x0, y1, 1, -1, rad, rad);
-    ui__shape_draw(c, &rs, ok);
+    ui__shape_draw(c, &rs, ui__corners(c, &rs, d, rad, rad));
 }
 
 static int ui__radius(const ui_canvas *c, SDL_Rect d, float radius)
@@ -316,10 +321,7 @@ void ui_canvas_stroke_rect(ui_canvas *c, ui_rect r, float width, float radius, u
     ui__add_rect(&rs, x0 + b, y1 - bw, x1 - b, y1);
     ui__add_rect(&rs, x0, y0 + b, x0 + bw, y1 - b);
     ui__add_rect(&rs, x1 - bw, y0 + b, x1, y1 - b);
-    bool ok =
-        ui__corner(c, &rs, x0, y0, 1, 1, rad, bw) && ui__corner(c, &rs, x1, y0, -1, 1, rad, bw) &&
-        ui__corner(c, &rs, x1, y1, -1, -1, rad, bw) && ui__corner(c, &rs, x0, y1, 1, -1, rad, bw);
-    ui__shape_draw(c, &rs, ok);
+    ui__shape_draw(c, &rs, ui__corners(c, &rs, d, rad, bw));
 }
 
 void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_color color)

@@ -181,7 +181,7 @@ bool ui_window_input(ui_tree *t, const SDL_Event *e)
         if (key >= 0 && ui_tree_key(t, key, mods & (UI_MOD_SHIFT | UI_MOD_CTRL))) return true;
         /* Keys typed into a text field arrive as SDL_TEXTINPUT (AltGr ones
          * too): they are not shortcuts; Ctrl or Alt with a key is one. */
-        return !(mods & (UI_MOD_CTRL | UI_MOD_ALT)) && k != SDLK_ESCAPE && ui_tree_wants_text(t);
+        return !(mods & (UI_MOD_CTRL | UI_MOD_ALT)) && ui_tree_wants_text(t);
     }
     default:
         return false;

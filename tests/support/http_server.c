@@ -181,20 +181,24 @@ static void conn_consume(conn *c, size_t n)
     }
 }
 
+/* One send: > 0 bytes sent, 0 would block, -1 error (EINTR retried). */
+static ssize_t send_some(int fd, const void *p, size_t len)
+{
+    for (;;) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n > 0) return n;
+        if (n < 0 && errno == EINTR) continue;
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+}
+
 /* Sends pending output; 1 all sent, 0 would block, -1 error. */
 static int flush_out(conn *c)
 {
     while (c->out.off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.p + c->out.off, c->out.len - c->out.off, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->out.off += (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return 0;
-        } else {
-            return -1;
-        }
+        ssize_t n = send_some(c->fd, c->out.p + c->out.off, c->out.len - c->out.off);
+        if (n <= 0) return (int)n;
+        c->out.off += (size_t)n;
     }
     buf_reset(&c->out);
     return 1;
@@ -205,16 +209,9 @@ static int flush_gen(ts_http_server *s, conn *c)
     while (c->gen_pos < c->gen_end) {
         uint64_t rem = c->gen_end - c->gen_pos;
         size_t len = rem < PATTERN_SPAN ? (size_t)rem : PATTERN_SPAN;
-        ssize_t n = send(c->fd, s->pattern + (c->gen_pos & 255), len, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->gen_pos += (uint64_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return 0;
-        } else {
-            return -1;
-        }
+        ssize_t n = send_some(c->fd, s->pattern + (c->gen_pos & 255), len);
+        if (n <= 0) return (int)n;
+        c->gen_pos += (uint64_t)n;
     }
     c->gen_pos = c->gen_end = 0;
     return 1;

@@ -67,7 +67,6 @@ void demo_init(const demo_options *o)
     memset(&app, 0, sizeof app);
     memset(lanes, 0, sizeof lanes);
     lane_head = 0;
-    ui_key_names_enable(true); /* the D dump shows keys by name */
     app.initial_url = o && o->url ? o->url : "https://example.com";
     app.prime_limit = o && o->prime_limit > 0 ? o->prime_limit : 4000000;
     app.overlay = o && o->perf_overlay;
@@ -698,7 +697,7 @@ static ui_widget *status(ui_build *b, const char *s)
 {
     ui_text_props p = {
         .text = ui_strdup(b, s), .size = 14, .color = ink, .wrap = true, .max_lines = 3};
-    return ui_text_ex(b, 0, &p);
+    return ui_text_ex(b, UI_NO_KEY, &p);
 }
 
 static ui_widget *rect(ui_build *b, float x, float y, float w, float h, ui_color c)
@@ -870,7 +869,7 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         px ? ui_image_versioned(b, px, PIC_W, PIC_H, app.mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
            : ui_sized(b, PIC_W / 2.0f, PIC_H / 2.0f, NULL),
         ui_sized(b, 380, -1,
-                 ui_text_ex(b, 0,
+                 ui_text_ex(b, UI_NO_KEY,
                             &(ui_text_props){.text = app.pic[0] ? app.pic : " ",
                                              .size = 12,
                                              .color = ink,
@@ -909,7 +908,7 @@ static const ui_widget_class screen_class = {
 ui_widget *demo_root(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_widget_new(b, &screen_class, 0, NULL, NULL, 0);
+    return ui_widget_new(b, &screen_class, UI_NO_KEY, NULL, NULL, 0);
 }
 
 /* The overlay, the isolates panel and the statistics refresh ten times a
@@ -923,7 +922,8 @@ static uint64_t panel_signature(void)
     uint64_t h = 1469598103934665603ull ^ n;
     for (size_t i = 0; i < n && i < 16; i++) {
         bool is_main = !strcmp(info[i].name, "main");
-        h = (h ^ ui_key_str(info[i].name)) * 1099511628211ull;
+        for (const char *c = info[i].name; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
         h = (h ^ (is_main ? 0 : info[i].stats.events_handled)) * 1099511628211ull;
         h = (h ^ (is_main ? 0 : info[i].stats.running)) * 1099511628211ull;
     }
@@ -977,8 +977,8 @@ static void dump(ui_element *e, int depth, FILE *f)
     const char *kn = ui_key_name(k);
     if (kn)
         fprintf(f, " key='%s'", kn);
-    else if (k)
-        fprintf(f, " key=#%llx", (unsigned long long)k);
+    else if (k.kind == UI_KEY_KIND_INT)
+        fprintf(f, " key=#%lld", (long long)k.v);
     if (c == &ui_text_class) {
         const ui_text_props *p = ui_props(e);
         fprintf(f, " \"%s\"", p->text ? p->text : "");
@@ -987,7 +987,7 @@ static void dump(ui_element *e, int depth, FILE *f)
         fprintf(f, " \"%s\"%s", p->label ? p->label : "", p->on_pressed ? "" : " disabled");
     } else if (c == &ui_text_field_class) {
         fprintf(f, " \"%s\"%s", ui_text_field_text(e, NULL),
-                ui_tree_focused(ui_element_tree(e)) == e ? " focused" : "");
+                ui_tree_get_focus(ui_element_tree(e)) == e ? " focused" : "");
     }
     fprintf(f, " %.0f,%.0f,%.0f,%.0f\n", x, y, w, h);
     for (size_t i = 0; i < ui_element_child_count(e); i++)
@@ -996,7 +996,7 @@ static void dump(ui_element *e, int depth, FILE *f)
 
 static ui_element *find_key(ui_element *e, ui_key k)
 {
-    if (ui_element_key(e) == k) return e;
+    if (ui_key_eq(ui_element_key(e), k)) return e;
     for (size_t i = 0; i < ui_element_child_count(e); i++) {
         ui_element *r = find_key(ui_element_child(e, i), k);
         if (r) return r;

@@ -178,7 +178,7 @@ static ui_widget *spinner_build(ui_build *b, ui_element *e)
     spinner_state *s = ui_state(e);
     float v = s->anim ? ui_anim_value(s->anim) : 0;
     arc_props a = {p->size, v * 6.2831853f, p->color};
-    return ui_widget_new(b, &arc_class, 0, &a, NULL, 0);
+    return ui_widget_new(b, &arc_class, UI_NO_KEY, &a, NULL, 0);
 }
 
 const ui_widget_class ui_spinner_class = {.name = "Spinner",
@@ -226,5 +226,5 @@ const ui_widget_class ui_progress_class = {.name = "ProgressBar",
 ui_widget *ui_progress_bar(ui_build *b, float value, float width, float height, ui_color color)
 {
     progress_props p = {value, width, height, color};
-    return ui_widget_new(b, &ui_progress_class, 0, &p, NULL, 0);
+    return ui_widget_new(b, &ui_progress_class, UI_NO_KEY, &p, NULL, 0);
 }

@@ -137,8 +137,8 @@ static void match(ui_element *e, int depth, void *ctx)
     if (f->text)
         ok = ui_element_class(e) == &ui_text_class &&
              strcmp(((const ui_text_props *)ui_props(e))->text, f->text) == 0;
-    else if (f->key)
-        ok = ui_element_key(e) == f->key;
+    else if (!ui_key_is_none(f->key))
+        ok = ui_key_eq(ui_element_key(e), f->key);
     else
         ok = ui_element_class(e) == f->cls;
     if (!ok) return;

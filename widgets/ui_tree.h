@@ -1,18 +1,24 @@
-/* ui_tree.h: the reactive tree: widgets, elements with state, reconciliation,
- * set_state, frames, layout and hit testing.
+/* ui_tree.h: the reactive tree: keys, widgets, elements with state and
+ * their lifecycle, weak element handles, async bindings, frames, layout,
+ * pointer and keyboard routing.
  *
  * Widgets are immutable descriptions allocated from the tree's per-build
- * arena (build functions never free; the arena is reset after each frame).
- * Elements persist across frames, own a copy of their widget's properties
- * and, for stateful widgets, their state; they also carry the layout box
- * (render data) that layout, paint and hit testing use.
+ * arena (build functions never free; the arena is reset after each frame);
+ * a widget an element holds (a props field listed in widget_fields) is kept
+ * on the heap while held. Elements persist across frames, own a copy of
+ * their widget's properties and, for stateful widgets, their state; they
+ * also carry the layout box (render data) that layout, paint and hit
+ * testing use.
  *
- * Reconciliation follows Flutter's Element.updateChild: same class and key
- * -> updated in place; otherwise replaced. Child lists are matched from the
- * top, then from the bottom, then by key in the middle (unkeyed middle
- * children are not reused).
+ * Reconciliation is Flutter's (Element.updateChild, updateChildren): the
+ * identical widget skips; same class and key -> updated in place; otherwise
+ * replaced. Child lists are matched from the top, then from the bottom,
+ * then by key in the middle. An element removed during a frame is
+ * deactivated at once and disposed after the frame's builds, unless a
+ * global key brought it back somewhere else in the same frame.
  *
- * Everything here belongs to the main isolate and is not thread-safe.
+ * Everything here belongs to the main isolate and is not thread-safe,
+ * except the key functions, which any thread may call.
  */
 #ifndef UI_TREE_H
 #define UI_TREE_H
@@ -39,30 +45,57 @@ typedef struct ui_constraints {
  * interval is set. */
 #define UI_FRAME_NS 16666667
 
-/* A key: 0 means none. ui_key_str hashes a string (same string, same key);
- * any thread. */
-typedef uint64_t ui_key;
-ui_key ui_key_str(const char *s);
-/* Debugging: with names enabled, ui_key_str remembers its strings (while a
- * tree exists; at most 4096) and ui_key_name returns the string a key was
- * made from, for dumps and messages; NULL for other keys, or when names are
- * off (the default, which costs nothing). Valid while a tree exists. */
-void ui_key_names_enable(bool on);
-const char *ui_key_name(ui_key k);
+/* Keys. A key is a value: none (UI_NO_KEY, all zero), an integer (any
+ * int64), a string, or a global string key. Keys of different kinds never
+ * compare equal; integer keys are equal when their integers are; string
+ * keys when their strings are (strings are interned, so comparing is O(1)
+ * and never confuses two strings). Compare with ui_key_eq, never memcmp. */
+typedef struct ui_key {
+    int64_t v;     /* the integer, or the interned string's id */
+    uint32_t kind; /* UI_KEY_KIND_* */
+} ui_key;
+enum { UI_KEY_KIND_NONE, UI_KEY_KIND_INT, UI_KEY_KIND_STRING, UI_KEY_KIND_GLOBAL };
+#define UI_NO_KEY ((ui_key){0, UI_KEY_KIND_NONE})
 static inline ui_key ui_key_int(int64_t i)
 {
-    return (((uint64_t)i << 1) | 1) & ~(1ull << 63);
+    return (ui_key){i, UI_KEY_KIND_INT};
 }
-/* A global key: unique in the tree; an element that moves to a new parent
- * within one frame keeps its state. A duplicate aborts with a message. */
-static inline ui_key ui_key_global(const char *s)
+/* A string key: equal strings give equal keys. Any thread (the intern table
+ * takes a lock); the string is copied once and kept until the process exits. */
+ui_key ui_key_str(const char *s);
+/* A global key: unique in the tree, so its element (and state) follows it to
+ * any new parent within one frame. Two widgets with one global key in one
+ * frame abort with a message naming the key. */
+ui_key ui_key_global(const char *s);
+static inline bool ui_key_eq(ui_key a, ui_key b)
 {
-    return ui_key_str(s) | (1ull << 63);
+    return a.kind == b.kind && a.v == b.v;
 }
+static inline bool ui_key_is_none(ui_key k)
+{
+    return k.kind == UI_KEY_KIND_NONE;
+}
+/* The string a string or global key was made from (valid until the process
+ * exits), or NULL for other keys. Any thread. */
+const char *ui_key_name(ui_key k);
 
 /* A widget class: the behaviour shared by all widgets of one type.
  * Component classes have `build`; render classes have `layout` (and
- * optionally `paint`); stateful classes have state_size > 0. */
+ * optionally `paint`); stateful classes have state_size > 0.
+ *
+ * Lifecycle, as Flutter's Element/State (every hook is optional):
+ *   init_state -> did_change_dependencies -> build        (mounted)
+ *   did_update_widget(old props) -> build                 (a new widget)
+ *   did_change_dependencies -> build                      (inherited data
+ *                                 it depends on changed, or it moved)
+ *   deactivate -> [activate -> did_update_widget -> build] (removed; a
+ *                                 global key brought it back this frame)
+ *   deactivate -> dispose                                 (removed for good,
+ *                                 after the frame's builds)
+ * So a type change at one slot runs: deactivate old, init_state new, build
+ * new, dispose old. ui_set_state is allowed in init_state,
+ * did_update_widget, did_change_dependencies and the element's own build
+ * (no extra build follows); not in dispose. */
 struct ui_widget_class {
     const char *name;
     size_t props_size; /* bytes of properties, copied into the element */
@@ -71,9 +104,8 @@ struct ui_widget_class {
     ui_widget *(*build)(ui_build *b, ui_element *e);
     void (*init_state)(ui_element *e);
     void (*did_update_widget)(ui_element *e, const void *old_props);
+    void (*did_change_dependencies)(ui_element *e);
     void (*dispose)(ui_element *e);
-    /* Leaving the tree (before dispose, or while a globally keyed element
-     * waits to be reinserted), and coming back after a move. */
     void (*deactivate)(ui_element *e);
     void (*activate)(ui_element *e);
     /* Render: sizes e within c and positions its children (ui_layout_child). */
@@ -85,13 +117,22 @@ struct ui_widget_class {
     /* Pointer events: at DOWN, offered innermost first until one returns
      * true; that element then gets the MOVE/UP/CANCEL events. */
     bool (*pointer)(ui_element *e, int kind, float x, float y);
+    /* A mouse wheel over e (innermost first until one returns true). */
+    bool (*wheel)(ui_element *e, float dy);
     /* Offsets of `const char *` fields in props: the element keeps its own
-     * copies (widgets live only until the end of the frame). */
+     * copies (the widget's strings live only until the end of the frame). */
     size_t string_fields[4];
     int nstring_fields;
-    /* Inherited data: descendants read it with ui_depend_on, and rebuild
-     * when its props change. */
+    /* Offsets of `ui_widget *` fields in props (a component's `child`): the
+     * element holds those widgets, so a later build may return them after
+     * the frame that made them (Flutter's `widget.child`). */
+    size_t widget_fields[4];
+    int nwidget_fields;
+    /* Inherited data: descendants read it with ui_depend_on. When a new
+     * widget updates it, dependents rebuild if update_should_notify says so
+     * (NULL: always). */
     bool inherited;
+    bool (*update_should_notify)(const ui_element *e, const void *old_props);
     /* Keyboard, for the element holding the focus (a class with `key` can
      * take it with Tab): key is a UI_KEY_*, mods UI_MOD_* bits; returns true
      * if it used the key. */
@@ -105,19 +146,24 @@ struct ui_widget_class {
     int (*text)(ui_element *e, const char *utf8, size_t len);
 };
 
+/* A widget: an immutable description. Made by ui_widget_new in a build's
+ * arena (valid until the frame ends, unless an element holds it: see
+ * widget_fields), or static with UI_CONST_WIDGET. The fields after
+ * `is_const` are the framework's. */
 struct ui_widget {
     const ui_widget_class *cls;
     ui_key key;
     const void *props;
     ui_widget **children;
     size_t nchildren;
-    /* Set for widgets that outlive frames (static, built once with
-     * UI_CONST_WIDGET): the same pointer again means an identical widget,
-     * and its whole subtree is skipped, as Flutter does for const widgets. */
-    bool is_const;
+    bool is_const;       /* static storage: lives forever */
+    uint32_t refs_;      /* > 0: a held copy on the heap */
+    ui_widget *forward_; /* arena widget: its held copy, this frame */
 };
 
-/* A widget in static storage: identical across frames by address. */
+/* A widget in static storage. Update rule (Flutter's): the identical widget
+ * instance again skips the whole subtree; any other instance of the same
+ * class and key updates the element in place (did_update_widget, build). */
 #define UI_CONST_WIDGET(cls_, props_ptr)                                                           \
     {                                                                                              \
         .cls = (cls_), .props = (props_ptr), .is_const = true                                      \
@@ -134,7 +180,12 @@ ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key, co
 const char *ui_strdup(ui_build *b, const char *s);
 ui_tree *ui_build_tree(ui_build *b);
 
-/* ---- Elements ---- */
+/* ---- Elements ----
+ * An element is owned by its tree; code may read it while it is mounted.
+ * Its memory is never given to another element while the tree lives, so a
+ * stale pointer reads as unmounted (ui_element_mounted is false) instead of
+ * as some other element; but code that keeps an element past the current
+ * event (an async completion) should hold a ui_ref. */
 
 void *ui_state(ui_element *e);
 const void *ui_props(const ui_element *e);
@@ -148,27 +199,62 @@ ui_element *ui_element_child(const ui_element *e, size_t i);
 void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h);
 /* The size from the last layout, in logical pixels. */
 ui_size ui_element_size(const ui_element *e);
+/* True while e is in the tree (active, or removed this frame and able to
+ * come back); false once it was disposed. Safe on a stale pointer while its
+ * tree lives. */
 bool ui_element_mounted(const ui_element *e);
 ui_tree *ui_element_tree(const ui_element *e);
-/* Elements are freed when unmounted. Code that keeps one past the current
- * event (an async completion that will call ui_set_state) retains it; after
- * dispose the struct stays valid until released, and ui_set_state on it
- * aborts with a clear message instead of touching freed memory. */
-ui_element *ui_element_retain(ui_element *e);
-void ui_element_release(ui_element *e);
 /* Sets a child's size without laying it out (for wrappers sized by a parent). */
 void ui_set_size(ui_element *e, ui_size s);
 
 /* Marks e dirty: it rebuilds in the next frame, which is scheduled. Several
- * calls before a frame give one build. Aborts (with the widget's name) after
- * dispose, or on an ancestor of the element being built. fn, if given, runs
- * first with e's state. */
+ * calls before a frame give one build. fn, if given, runs first with e's
+ * state. Under RT_CHECKS it aborts, naming the class and the phase, when e
+ * was disposed, is being disposed, is not the element being built nor one
+ * of its descendants, or when layout or paint is running. */
 void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx);
 
+/* A weak handle: what async code keeps instead of an element pointer. A
+ * plain value (copy it freely, nothing to free); it never keeps the element
+ * alive and never reaches another element. Main isolate only. */
+typedef struct ui_ref {
+    ui_element *e;
+    uint64_t gen;
+} ui_ref;
+ui_ref ui_ref_of(ui_element *e);
+/* The element, or NULL once it was disposed or its tree freed. */
+ui_element *ui_ref_get(ui_ref r);
+/* ui_set_state on the element if it is still mounted; false (and fn not
+ * run) when it is gone. */
+bool ui_ref_set_state(ui_ref r, void (*fn)(void *state, void *ctx), void *ctx);
+
 /* The nearest ancestor of e whose class is cls (an inherited class), or
- * NULL. e is then rebuilt whenever that ancestor's props change. Call from
- * build. */
+ * NULL. e then depends on it: its did_change_dependencies runs, and it
+ * rebuilds, whenever that ancestor is updated and says to notify, and after
+ * e moves. Call from build (or did_change_dependencies). */
 ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls);
+
+/* ---- Async results bound to an element ----
+ * The short, safe way to let a future or a stream drive a rebuild: the
+ * callback runs only while e is mounted, e rebuilds after it, and the
+ * binding is detached when e is disposed (a late completion is dropped).
+ * A binding belongs to its element: ui_unbind ends it early; after its
+ * future callback ran, or the stream's done, it is gone by itself. */
+typedef struct ui_binding ui_binding;
+typedef void (*ui_future_cb)(ui_element *e, rt_future *f, void *ctx);
+/* f is consumed; fn gets it completed (borrowed for the call). NULL when
+ * out of memory (f released). */
+ui_binding *ui_bind_future(ui_element *e, rt_future *f, ui_future_cb fn, void *ctx);
+typedef struct ui_stream_cbs {
+    void (*on_data)(ui_element *e, const rt_value *v, void *ctx); /* v borrowed */
+    void (*on_error)(ui_element *e, const rt_error *err, void *ctx);
+    void (*on_done)(ui_element *e, void *ctx);
+    void *ctx;
+} ui_stream_cbs;
+/* Listens to s (not consumed) until done, ui_unbind, or e's disposal
+ * (which cancels the subscription). NULL when out of memory. */
+ui_binding *ui_bind_stream(ui_element *e, rt_stream *s, const ui_stream_cbs *cbs);
+void ui_unbind(ui_binding *b);
 
 /* ---- Layout helpers for render classes ---- */
 
@@ -289,6 +375,16 @@ void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb); /* NULL: the tre
 /* The clipboard's text (rt_free it), or NULL when empty or out of memory. */
 char *ui_tree_clipboard_get(ui_tree *t);
 void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len);
+
+/* Keyboard: the focused element's `key` hook sees the key first (a button
+ * is pressed by Enter or Space, a text field edits). Otherwise Tab moves
+ * the focus to the next element that can take it (Shift+Tab back): classes
+ * with a `key` hook whose `focusable` agrees. Returns true if the key was
+ * used. */
+bool ui_tree_key(ui_tree *t, int key, unsigned mods);
+/* A mouse wheel at (x, y): offered to the elements there, innermost first,
+ * until a `wheel` hook takes it (a list scrolls by dy). */
+void ui_tree_scroll(ui_tree *t, float x, float y, float dy);
 
 /* Calls fn on every element, depth first (for finders and dumps). */
 void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx);

@@ -183,7 +183,7 @@ ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p)
 ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color)
 {
     ui_text_props p = {.text = text, .size = size, .color = color};
-    return ui_text_ex(b, 0, &p);
+    return ui_text_ex(b, UI_NO_KEY, &p);
 }
 
 /* ---- Box: size, padding, fill, border ---- */
@@ -227,7 +227,7 @@ const ui_widget_class ui_box_class = {
 
 ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child)
 {
-    return one(b, &ui_box_class, 0, p, child);
+    return one(b, &ui_box_class, UI_NO_KEY, p, child);
 }
 
 ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child)
@@ -265,7 +265,7 @@ const ui_widget_class ui_center_class = {
 ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child)
 {
     align_props p = {x, y};
-    return one(b, &ui_center_class, 0, &p, child);
+    return one(b, &ui_center_class, UI_NO_KEY, &p, child);
 }
 
 ui_widget *ui_center(ui_build *b, ui_widget *child)
@@ -286,13 +286,13 @@ const ui_widget_class ui_expanded_class = {.name = "Expanded",
 ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child)
 {
     expanded_props p = {flex > 0 ? flex : 1, false};
-    return one(b, &ui_expanded_class, 0, &p, child);
+    return one(b, &ui_expanded_class, UI_NO_KEY, &p, child);
 }
 
 ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child)
 {
     expanded_props p = {flex > 0 ? flex : 1, true};
-    return one(b, &ui_expanded_class, 0, &p, child);
+    return one(b, &ui_expanded_class, UI_NO_KEY, &p, child);
 }
 
 static int flex_of(ui_element *e)
@@ -388,7 +388,7 @@ static ui_widget *flex(ui_build *b, const ui_flex_props *p, bool hz, ui_widget *
 {
     ui_flex_props q = p ? *p : (ui_flex_props){0};
     q.horizontal = hz;
-    return ui_widget_new(b, &ui_flex_class, 0, &q, kids, n);
+    return ui_widget_new(b, &ui_flex_class, UI_NO_KEY, &q, kids, n);
 }
 
 ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n)
@@ -449,7 +449,7 @@ const ui_widget_class ui_gesture_class = {.name = "GestureDetector",
 
 ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child)
 {
-    return one(b, &ui_gesture_class, 0, p, child);
+    return one(b, &ui_gesture_class, UI_NO_KEY, p, child);
 }
 
 /* ---- Button: a stateful component with a pressed look ---- */
@@ -503,7 +503,7 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
                     : s->pressed ? (ui_color){30, 90, 200, 255}
                     : s->hovered ? (ui_color){80, 145, 250, 255}
                                  : (ui_color){50, 120, 240, 255};
-    bool focused = ui_tree_focused(ui_element_tree(e)) == e;
+    bool focused = ui_tree_get_focus(ui_element_tree(e)) == e;
     ui_box_props box = {.width = -1,
                         .height = -1,
                         .padding = 10,
@@ -636,7 +636,7 @@ static ui_widget *list_build(ui_build *b, ui_element *e)
     }
     s->first = first;
     viewport_props vp = {p->extent, s->offset, first};
-    return ui_widget_new(b, &viewport_class, 0, &vp, kids, n);
+    return ui_widget_new(b, &viewport_class, UI_NO_KEY, &vp, kids, n);
 }
 
 static void scroll_to(void *state, void *ctx)
@@ -680,11 +680,18 @@ static bool list_pointer(ui_element *e, int kind, float x, float y)
     return false;
 }
 
+static bool list_wheel(ui_element *e, float dy)
+{
+    ui_list_scroll_by(e, dy);
+    return true;
+}
+
 const ui_widget_class ui_list_class = {.name = "ListView",
                                        .props_size = sizeof(list_props),
                                        .state_size = sizeof(list_state),
                                        .build = list_build,
-                                       .pointer = list_pointer};
+                                       .pointer = list_pointer,
+                                       .wheel = list_wheel};
 
 ui_widget *ui_list(ui_build *b, ui_key key, size_t count, float item_extent, ui_item_builder fn,
                    void *ctx)
@@ -693,26 +700,30 @@ ui_widget *ui_list(ui_build *b, ui_key key, size_t count, float item_extent, ui_
     return one(b, &ui_list_class, key, &p, NULL);
 }
 
-void ui_tree_scroll(ui_tree *t, float x, float y, float dy)
-{
-    ui_element *hits[64];
-    size_t n = ui_tree_hit_test(t, x, y, hits, 64);
-    for (size_t i = 0; i < n; i++) {
-        if (ui_element_class(hits[i]) == &ui_list_class) {
-            ui_list_scroll_by(hits[i], dy);
-            return;
-        }
-    }
-}
-
 /* ---- Theme: inherited data ---- */
 
-const ui_widget_class ui_theme_class = {
-    .name = "Theme", .props_size = sizeof(ui_theme_props), .inherited = true};
+static bool same_color(ui_color a, ui_color b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+/* Dependents rebuild only when a field changed (compared field by field:
+ * padding bytes mean nothing). */
+static bool theme_should_notify(const ui_element *e, const void *old_props)
+{
+    const ui_theme_props *a = ui_props(e), *b = old_props;
+    return !same_color(a->text_color, b->text_color) || !same_color(a->primary, b->primary) ||
+           a->text_size != b->text_size;
+}
+
+const ui_widget_class ui_theme_class = {.name = "Theme",
+                                        .props_size = sizeof(ui_theme_props),
+                                        .inherited = true,
+                                        .update_should_notify = theme_should_notify};
 
 ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child)
 {
-    return one(b, &ui_theme_class, 0, p, child);
+    return one(b, &ui_theme_class, UI_NO_KEY, p, child);
 }
 
 const ui_theme_props *ui_theme_of(ui_element *e)
@@ -734,7 +745,7 @@ const ui_widget_class ui_positioned_class = {.name = "Positioned",
 ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child)
 {
     positioned_props p = {left, top};
-    return one(b, &ui_positioned_class, 0, &p, child);
+    return one(b, &ui_positioned_class, UI_NO_KEY, &p, child);
 }
 
 static ui_size stack_layout(ui_element *e, ui_constraints c)
@@ -759,7 +770,7 @@ const ui_widget_class ui_stack_class = {.name = "Stack", .layout = stack_layout}
 
 ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n)
 {
-    return ui_widget_new(b, &ui_stack_class, 0, NULL, children, n);
+    return ui_widget_new(b, &ui_stack_class, UI_NO_KEY, NULL, children, n);
 }
 
 /* ---- Image ---- */
@@ -803,50 +814,5 @@ ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int p
                               uint64_t version, float w, float h)
 {
     image_props p = {rgba, px_w, px_h, w, h, version};
-    return one(b, &ui_image_class, 0, &p, NULL);
-}
-
-/* ---- Keyboard focus among buttons and text inputs ---- */
-
-typedef struct focus_walk {
-    ui_element *focused, *prev, *next, *first, *last;
-    bool seen;
-} focus_walk;
-
-static void collect(ui_element *e, int depth, void *ctx)
-{
-    (void)depth;
-    focus_walk *w = ctx;
-    const ui_widget_class *cls = ui_element_class(e);
-    bool focusable = cls->key && (!cls->focusable || cls->focusable(e));
-    if (!focusable) {
-        if (e == w->focused) w->seen = true; /* disabled since: Tab goes on from here */
-        return;
-    }
-    if (!w->first) w->first = e;
-    if (w->seen && !w->next) w->next = e;
-    if (e == w->focused) w->seen = true;
-    if (!w->seen) w->prev = e;
-    w->last = e;
-}
-
-ui_element *ui_tree_focused(ui_tree *t)
-{
-    return ui_tree_get_focus(t);
-}
-
-bool ui_tree_key(ui_tree *t, int key, unsigned mods)
-{
-    ui_element *cur = ui_tree_get_focus(t);
-    const ui_widget_class *cls = cur ? ui_element_class(cur) : NULL;
-    if (cls && cls->key && cls->key(cur, key, mods)) return true;
-    if (key == UI_KEY_TAB || key == UI_KEY_BACKTAB) {
-        focus_walk w = {.focused = cur};
-        ui_tree_visit(t, collect, &w);
-        ui_element *to =
-            key == UI_KEY_TAB ? (w.next ? w.next : w.first) : (cur && w.prev ? w.prev : w.last);
-        if (to && to != cur) ui_tree_set_focus(t, to);
-        return to != NULL;
-    }
-    return false;
+    return one(b, &ui_image_class, UI_NO_KEY, &p, NULL);
 }

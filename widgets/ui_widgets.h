@@ -95,8 +95,6 @@ extern const ui_widget_class ui_list_class;
 /* Scrolls a list element by dy logical pixels (clamped); schedules a frame. */
 void ui_list_scroll_by(ui_element *list, float dy);
 float ui_list_offset(const ui_element *list);
-/* The innermost list under (x, y) scrolls by dy (a mouse wheel). */
-void ui_tree_scroll(ui_tree *t, float x, float y, float dy);
 
 /* A theme: inherited data read by descendants with ui_theme_of, which
  * rebuild when it changes. */
@@ -126,14 +124,6 @@ ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float
 ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int px_h,
                               uint64_t version, float w, float h);
 extern const ui_widget_class ui_image_class;
-
-/* Keyboard: the focused element's `key` hook sees the key first (a button
- * is pressed by Enter or Space, a text field edits). Otherwise Tab moves
- * the focus to the next element that can take it (Shift+Tab back): enabled
- * buttons and text fields. Returns true if the key was used. */
-bool ui_tree_key(ui_tree *t, int key, unsigned mods);
-/* The focused element, or NULL. */
-ui_element *ui_tree_focused(ui_tree *t);
 
 /* Gives a widget a key (returns w). */
 ui_widget *ui_keyed(ui_widget *w, ui_key key);

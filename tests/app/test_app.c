@@ -274,11 +274,11 @@ static void test_tab_goes_on_from_a_button_that_got_disabled(void **state)
     ui_tree *tree = ui_tester_tree(t);
     for (int i = 0; i < 3; i++) /* Tap me, Show overlay, Count primes */
         press_key(t, SDLK_TAB, 0);
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("compute")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("compute")));
     press_key(t, SDLK_RETURN, 0); /* starts the job: this button is disabled now */
     assert_non_null(demo_compute_future());
     press_key(t, SDLK_TAB, 0);
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("cancel")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("cancel")));
     press_key(t, SDLK_RETURN, 0);
     wait_pending(t, demo_compute_future());
     close_demo(t);

@@ -40,7 +40,7 @@ static const ui_widget_class counter_class = {
 
 static ui_widget *counter_widget(ui_build *b)
 {
-    return ui_widget_new(b, &counter_class, 0, NULL, NULL, 0);
+    return ui_widget_new(b, &counter_class, UI_NO_KEY, NULL, NULL, 0);
 }
 
 #endif

@@ -107,7 +107,7 @@ static const ui_widget_class probe_class = {.name = "Probe",
 static ui_widget *probe_app(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_widget_new(b, &probe_class, 0, NULL, NULL, 0);
+    return ui_widget_new(b, &probe_class, UI_NO_KEY, NULL, NULL, 0);
 }
 
 static void test_controller_follows_time(void **state)

@@ -39,7 +39,7 @@ static ui_widget *build_item(ui_build *b, size_t index, void *ctx)
     (void)ctx;
     item_builds++;
     item_props p = {index};
-    return ui_widget_new(b, &item_class, 0, &p, NULL, 0);
+    return ui_widget_new(b, &item_class, UI_NO_KEY, &p, NULL, 0);
 }
 
 static ui_widget *app(ui_build *b, void *ctx)

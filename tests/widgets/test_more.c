@@ -60,13 +60,13 @@ static void test_stack_image_focus_and_bad_text(void **state)
 
     /* Tab focuses A, Tab skips the disabled button to B, Enter presses B. */
     ui_tree *tree = ui_tester_tree(t);
-    assert_null(ui_tree_focused(tree));
+    assert_null(ui_tree_get_focus(tree));
     ui_tree_key(tree, UI_KEY_TAB, 0);
     ui_tester_pump(t, 0);
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("a")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("a")));
     ui_tree_key(tree, UI_KEY_TAB, 0);
     ui_tester_pump(t, 0);
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("b")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("b")));
     ui_tree_key(tree, UI_KEY_ENTER, 0);
     ui_tree_key(tree, UI_KEY_SPACE, 0);
     ui_tester_pump(t, 0);
@@ -74,9 +74,9 @@ static void test_stack_image_focus_and_bad_text(void **state)
     assert_int_equal(pressed_a, 0);
     /* Tab wraps around; Shift+Tab goes back. */
     ui_tree_key(tree, UI_KEY_TAB, 0);
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("a")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("a")));
     ui_tree_key(tree, UI_KEY_BACKTAB, 0);
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(t, ui_key_str("b")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("b")));
     /* The focused button shows a ring: its border is the focus amber. */
     ui_tester_pump(t, 0);
     ui_element_rect(ui_find_key(t, ui_key_str("b")), &x, &y, &w, &h);
@@ -92,7 +92,7 @@ static ui_widget *centered_text(ui_build *b, void *ctx)
     (void)ctx;
     ui_text_props p = {.text = "ab", .size = 16, .color = {0, 0, 0, 255}, .align = UI_CENTER};
     ui_box_props bg = {.width = -1, .height = -1, .color = {255, 255, 255, 255}};
-    return ui_box(b, &bg, ui_sized(b, 200, 30, ui_text_ex(b, 0, &p)));
+    return ui_box(b, &bg, ui_sized(b, 200, 30, ui_text_ex(b, UI_NO_KEY, &p)));
 }
 
 /* Centred text: its ink sits in the middle of the line, not at the left. */

@@ -118,7 +118,7 @@ static void test_typing_backspace_and_cursor(void **state)
     assert_string_equal(text(&f), "https://example.com");
 
     ui_tester_tap(f.t, f.field);
-    assert_ptr_equal(ui_tree_focused(ui_tester_tree(f.t)), f.field);
+    assert_ptr_equal(ui_tree_get_focus(ui_tester_tree(f.t)), f.field);
     assert_true(key(&f, SDLK_END, 0));
     assert_true(key(&f, SDLK_p, 0)); /* a plain key is the field's now */
     assert_true(type(&f, "/p\xc3\xa9"));
@@ -156,7 +156,7 @@ static void test_typing_backspace_and_cursor(void **state)
     assert_string_equal(text(&f), "ttps://example.com:80/\xc4\x85");
     /* Escape ends the editing; a second one is left to the window (quit). */
     assert_true(key(&f, SDLK_ESCAPE, 0));
-    assert_null(ui_tree_focused(ui_tester_tree(f.t)));
+    assert_null(ui_tree_get_focus(ui_tester_tree(f.t)));
     assert_false(key(&f, SDLK_ESCAPE, 0));
     close_app(&f);
 }
@@ -243,13 +243,13 @@ static void test_focus_tab_and_pointer(void **state)
     ui_tree *tree = ui_tester_tree(f.t);
     /* Tab goes to the field, then to the button; Enter presses it. */
     assert_true(key(&f, SDLK_TAB, 0));
-    assert_ptr_equal(ui_tree_focused(tree), f.field);
+    assert_ptr_equal(ui_tree_get_focus(tree), f.field);
     assert_true(key(&f, SDLK_TAB, 0));
-    assert_ptr_equal(ui_tree_focused(tree), ui_find_key(f.t, ui_key_str("go")));
+    assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(f.t, ui_key_str("go")));
     key(&f, SDLK_RETURN, 0);
     assert_int_equal(f.a.presses, 1);
     assert_true(key(&f, SDLK_TAB, KMOD_LSHIFT));
-    assert_ptr_equal(ui_tree_focused(tree), f.field);
+    assert_ptr_equal(ui_tree_get_focus(tree), f.field);
 
     /* A press at the left edge puts the cursor first, at the right last; a
      * drag selects. */
@@ -273,7 +273,7 @@ static void test_focus_tab_and_pointer(void **state)
     /* A press elsewhere takes the focus away. */
     ui_tree_pointer(tree, UI_POINTER_DOWN, 300, 190);
     ui_tree_pointer(tree, UI_POINTER_UP, 300, 190);
-    assert_null(ui_tree_focused(tree));
+    assert_null(ui_tree_get_focus(tree));
     close_app(&f);
 }
 
@@ -379,7 +379,7 @@ static void child_not_a_field(void)
 static ui_widget *bad_initial_root(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_text_field(b, 0, &(ui_text_field_props){.initial = "caf\xe9"});
+    return ui_text_field(b, UI_NO_KEY, &(ui_text_field_props){.initial = "caf\xe9"});
 }
 
 static void child_bad_initial(void)

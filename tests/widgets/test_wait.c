@@ -54,7 +54,7 @@ static const ui_widget_class result_class = {
 static ui_widget *app(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_widget_new(b, &result_class, 0, NULL, NULL, 0);
+    return ui_widget_new(b, &result_class, UI_NO_KEY, NULL, NULL, 0);
 }
 
 static void count_frame(void *ctx, int64_t now)
@@ -111,7 +111,7 @@ static const ui_widget_class ticked_class = {
 static ui_widget *ticked_app(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_widget_new(b, &ticked_class, 0, NULL, NULL, 0);
+    return ui_widget_new(b, &ticked_class, UI_NO_KEY, NULL, NULL, 0);
 }
 
 static size_t frames_so_far(ui_tree *t)

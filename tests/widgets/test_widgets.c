@@ -253,8 +253,8 @@ static ui_widget *texts(ui_build *b)
 {
     ui_text_props wrap = {.text = "aaa bbb ccc", .size = 10, .wrap = true};
     ui_text_props cut = {.text = "abcdefghij", .size = 10, .ellipsis = true};
-    ui_widget *kids[] = {ui_sized(b, 50, 40, ui_text_ex(b, 0, &wrap)),
-                         ui_sized(b, 40, 20, ui_text_ex(b, 0, &cut))};
+    ui_widget *kids[] = {ui_sized(b, 50, 40, ui_text_ex(b, UI_NO_KEY, &wrap)),
+                         ui_sized(b, 40, 20, ui_text_ex(b, UI_NO_KEY, &cut))};
     return ui_column(b, NULL, kids, 2);
 }
 

@@ -1,0 +1,171 @@
+/* ui_arena.c: the per-frame build arena, and widgets held past their frame.
+ *
+ * Widgets are made in the arena and die with it at the end of the frame;
+ * that is the fast path. A widget an element holds (a `ui_widget *` props
+ * field listed in widget_fields) is copied to the heap once, with the
+ * widgets it reaches, and reference counted; the arena original forwards to
+ * the copy for the rest of the frame, so holding it twice gives one
+ * instance and identity (the skip rule) is kept. */
+#include "ui_tree_private.h"
+
+#include <string.h>
+
+#define ARENA_CHUNK 65536
+
+struct ui_arena_chunk {
+    ui_arena_chunk *next;
+    size_t used, size;
+};
+
+void *ui_alloc(ui_build *b, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    ui_arena_chunk *c = b->chunks;
+    if (!c || c->used + n > c->size) {
+        size_t size = n > ARENA_CHUNK - sizeof *c ? n + sizeof *c + 16 : ARENA_CHUNK;
+        c = rt_malloc(size);
+        if (!c) return NULL;
+        c->next = b->chunks;
+        c->used = (sizeof *c + 15) & ~(size_t)15;
+        c->size = size;
+        b->chunks = c;
+    }
+    void *p = (char *)c + c->used;
+    c->used += n;
+    return p;
+}
+
+void ui__arena_reset(ui_build *b)
+{
+    for (ui_arena_chunk *c = b->chunks, *n; c; c = n) {
+        n = c->next;
+        rt_free(c);
+    }
+    b->chunks = NULL;
+}
+
+const char *ui_strdup(ui_build *b, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ui_alloc(b, n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key, const void *props,
+                         ui_widget **children, size_t nchildren)
+{
+    ui_widget *w = ui_alloc(b, sizeof *w);
+    void *p = cls->props_size ? ui_alloc(b, cls->props_size) : NULL;
+    ui_widget **kids = nchildren ? ui_alloc(b, nchildren * sizeof *kids) : NULL;
+    if (!w || (cls->props_size && !p) || (nchildren && !kids)) return NULL;
+    if (p) memcpy(p, props, cls->props_size);
+    if (kids) memcpy(kids, children, nchildren * sizeof *kids);
+    *w = (ui_widget){.cls = cls, .key = key, .props = p, .children = kids, .nchildren = nchildren};
+    return w;
+}
+
+ui_tree *ui_build_tree(ui_build *b)
+{
+    return b->tree;
+}
+
+/* ---- Held widgets ---- */
+
+bool ui__widget_durable(const ui_widget *w)
+{
+    return w && (w->is_const || w->refs_ > 0);
+}
+
+static const char **str_field(const ui_widget_class *c, const void *props, int i)
+{
+    return (const char **)((const char *)props + c->string_fields[i]);
+}
+
+static ui_widget **widget_field(const ui_widget_class *c, const void *props, int i)
+{
+    return (ui_widget **)((const char *)props + c->widget_fields[i]);
+}
+
+/* Releases what a held copy owns (not the block itself). */
+static void drop_contents(ui_widget *w)
+{
+    const ui_widget_class *c = w->cls;
+    for (int i = 0; w->props && i < c->nstring_fields; i++)
+        rt_free((void *)*str_field(c, w->props, i));
+    for (int i = 0; w->props && i < c->nwidget_fields; i++)
+        ui__widget_drop(*widget_field(c, w->props, i));
+    for (size_t i = 0; i < w->nchildren; i++)
+        ui__widget_drop(w->children[i]);
+}
+
+static ui_widget *copy_widget(ui_widget *src)
+{
+    const ui_widget_class *c = src->cls;
+    size_t head = (sizeof *src + 15) & ~(size_t)15, props = (c->props_size + 15) & ~(size_t)15;
+    ui_widget *w = rt_malloc(head + props + src->nchildren * sizeof *w->children);
+    if (!w) return NULL;
+    *w = *src;
+    w->refs_ = 1;
+    w->forward_ = NULL;
+    w->is_const = false;
+    w->props = c->props_size ? (char *)w + head : NULL;
+    w->children = src->nchildren ? (ui_widget **)((char *)w + head + props) : NULL;
+    /* Zero what the copy will own, so a failure midway frees only what it took. */
+    void *pr = (void *)w->props;
+    if (pr) memcpy(pr, src->props, c->props_size);
+    for (int i = 0; pr && i < c->nstring_fields; i++)
+        *str_field(c, pr, i) = NULL;
+    for (int i = 0; pr && i < c->nwidget_fields; i++)
+        *widget_field(c, pr, i) = NULL;
+    size_t n = w->nchildren;
+    w->nchildren = 0;
+    bool ok = true;
+    for (int i = 0; pr && i < c->nstring_fields; i++) {
+        const char *s = *str_field(c, src->props, i);
+        char *d = s ? rt_malloc(strlen(s) + 1) : NULL;
+        if (s && !d) ok = false;
+        if (d) strcpy(d, s);
+        *str_field(c, pr, i) = d;
+    }
+    for (int i = 0; pr && i < c->nwidget_fields; i++) {
+        ui_widget *k = *widget_field(c, src->props, i);
+        ui_widget *h = k ? ui__widget_hold(k) : NULL;
+        if (k && !h) ok = false;
+        *widget_field(c, pr, i) = h;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ui_widget *h = src->children[i] ? ui__widget_hold(src->children[i]) : NULL;
+        if (src->children[i] && !h) ok = false;
+        w->children[w->nchildren++] = h;
+    }
+    if (!ok) {
+        drop_contents(w);
+        rt_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+ui_widget *ui__widget_hold(const ui_widget *cw)
+{
+    ui_widget *w = (ui_widget *)cw;
+    if (!w || w->is_const) return w;
+    if (w->refs_ > 0) {
+        w->refs_++;
+        return w;
+    }
+    if (w->forward_) return ui__widget_hold(w->forward_);
+    ui_widget *h = copy_widget(w);
+    w->forward_ = h; /* the arena original: valid until the frame ends */
+    return h;
+}
+
+void ui__widget_drop(const ui_widget *cw)
+{
+    ui_widget *w = (ui_widget *)cw;
+    if (!w || w->is_const || w->refs_ == 0) return;
+    if (--w->refs_ > 0) return;
+    drop_contents(w);
+    rt_free(w);
+}

@@ -1,0 +1,302 @@
+/* ui_element.c: element memory, accessors and weak handles.
+ *
+ * Elements live in a per-tree pool of mapped chunks whose addresses are
+ * never given to another element while the tree lives: a stale pointer
+ * reads as a dead element (for the misuse checks and ui_element_mounted)
+ * instead of as whatever reused the memory, which is what lets raw
+ * pointers fail loudly and weak handles (ui_ref) be a plain value. Memory
+ * comes back: a 64 KiB block whose elements are all gone is returned to the
+ * system (MADV_DONTNEED), and reads as zeros (UI_DEAD) from then on. */
+#include "ui_tree_private.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define CHUNK_BYTES (1u << 20)
+#define BLOCK_BYTES (1u << 16)
+#define BLOCKS (CHUNK_BYTES / BLOCK_BYTES)
+#define SLOT ((sizeof(ui_element) + 63) & ~(size_t)63)
+#define SLOTS_PER_BLOCK (BLOCK_BYTES / SLOT)
+
+typedef struct chunk {
+    char *base;
+    uint32_t live[BLOCKS];
+    uint32_t handed; /* slots handed out so far, in order */
+} chunk;
+
+struct ui_pool {
+    chunk *chunks;
+    size_t n, cap;
+};
+
+/* Every live chunk of every tree, sorted by address, for ui_ref_get. Trees
+ * belong to the main isolate, so one thread uses this. */
+static struct {
+    char **bases;
+    size_t n, cap;
+} registry;
+
+static uint64_t next_gen = 1;
+
+_Noreturn void ui__die(const char *func, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "islet: %s: ", func);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+bool ui__push(void *arrp, size_t *n, size_t *cap, size_t elem, const void *item)
+{
+    char **arr = arrp;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        char *a = rt_realloc(*arr, c * elem);
+        if (!a) return false;
+        *arr = a;
+        *cap = c;
+    }
+    memcpy(*arr + *n * elem, item, elem);
+    (*n)++;
+    return true;
+}
+
+/* ---- The registry of chunks ---- */
+
+static size_t registry_lower(const char *p)
+{
+    size_t lo = 0, hi = registry.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (registry.bases[mid] < p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool registry_add(char *base)
+{
+    if (registry.n == registry.cap) {
+        size_t c = registry.cap ? registry.cap * 2 : 16;
+        char **b = realloc(registry.bases, c * sizeof *b);
+        if (!b) return false;
+        registry.bases = b;
+        registry.cap = c;
+    }
+    size_t i = registry_lower(base);
+    memmove(registry.bases + i + 1, registry.bases + i, (registry.n - i) * sizeof *registry.bases);
+    registry.bases[i] = base;
+    registry.n++;
+    return true;
+}
+
+static void registry_remove(char *base)
+{
+    size_t i = registry_lower(base);
+    if (i < registry.n && registry.bases[i] == base) {
+        memmove(registry.bases + i, registry.bases + i + 1,
+                (registry.n - i - 1) * sizeof *registry.bases);
+        registry.n--;
+    }
+    if (registry.n == 0) {
+        free(registry.bases);
+        registry.bases = NULL;
+        registry.cap = 0;
+    }
+}
+
+/* True when p points at a slot of a live tree's pool. */
+static bool in_pool(const void *p)
+{
+    const char *c = p;
+    size_t i = registry_lower(c + 1);
+    if (i == 0) return false;
+    const char *base = registry.bases[i - 1];
+    return c >= base && c < base + CHUNK_BYTES && (size_t)(c - base) % BLOCK_BYTES % SLOT == 0 &&
+           (size_t)(c - base) % BLOCK_BYTES / SLOT < SLOTS_PER_BLOCK;
+}
+
+/* ---- The pool ---- */
+
+ui_pool *ui__pool_new(void)
+{
+    return rt_calloc(1, sizeof(ui_pool));
+}
+
+void ui__pool_free(ui_pool *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) {
+        registry_remove(p->chunks[i].base);
+        munmap(p->chunks[i].base, CHUNK_BYTES);
+    }
+    rt_free(p->chunks);
+    rt_free(p);
+}
+
+static chunk *new_chunk(ui_pool *p)
+{
+    void *m = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return NULL;
+    chunk c = {.base = m};
+    if (!registry_add(c.base)) {
+        munmap(m, CHUNK_BYTES);
+        return NULL;
+    }
+    if (!ui__push(&p->chunks, &p->n, &p->cap, sizeof c, &c)) {
+        registry_remove(c.base);
+        munmap(m, CHUNK_BYTES);
+        return NULL;
+    }
+    return &p->chunks[p->n - 1];
+}
+
+ui_element *ui__element_alloc(ui_tree *t)
+{
+    ui_pool *p = t->pool;
+    chunk *c = p->n ? &p->chunks[p->n - 1] : NULL;
+    if (!c || c->handed == BLOCKS * SLOTS_PER_BLOCK) c = new_chunk(p);
+    if (!c) return NULL;
+    uint32_t block = c->handed / SLOTS_PER_BLOCK, slot = c->handed % SLOTS_PER_BLOCK;
+    c->handed++;
+    c->live[block]++;
+    ui_element *e = (ui_element *)(c->base + (size_t)block * BLOCK_BYTES + slot * SLOT);
+    memset(e, 0, sizeof *e);
+    e->gen = next_gen++;
+    e->tree = t;
+    t->nelements++;
+    return e;
+}
+
+static chunk *chunk_of(ui_pool *p, const ui_element *e)
+{
+    /* The newest chunks hold most frees: search from the end. */
+    for (size_t i = p->n; i-- > 0;) {
+        const char *b = p->chunks[i].base;
+        if ((const char *)e >= b && (const char *)e < b + CHUNK_BYTES) return &p->chunks[i];
+    }
+    return NULL;
+}
+
+void ui__element_free(ui_tree *t, ui_element *e)
+{
+    e->life = UI_DEFUNCT; /* gen and cls stay readable for the checks */
+    size_t head = offsetof(ui_element, dirty);
+    POISON((char *)e + head, sizeof *e - head);
+    t->nelements--;
+    chunk *c = chunk_of(t->pool, e);
+    if (!c) return;
+    size_t block = (size_t)((char *)e - c->base) / BLOCK_BYTES;
+    bool handed_all = c->handed >= (block + 1) * SLOTS_PER_BLOCK;
+    if (--c->live[block] == 0 && handed_all) {
+        char *b = c->base + block * BLOCK_BYTES;
+        POISON(b, 0);
+#if defined(__SANITIZE_ADDRESS__)
+        ASAN_UNPOISON_MEMORY_REGION(b, BLOCK_BYTES);
+#endif
+        madvise(b, BLOCK_BYTES, MADV_DONTNEED); /* reads as zeros: UI_DEAD */
+    }
+}
+
+void ui__check_live(const ui_element *e, const char *func)
+{
+    if (!e) ui__die(func, "called with no element (NULL)");
+    if (e->life == UI_DEAD) ui__die(func, "called on an element that was unmounted and disposed");
+    if (e->life == UI_DEFUNCT)
+        ui__die(func, "called on '%s' after it was disposed (its element is unmounted)",
+                e->cls->name);
+}
+
+/* ---- Accessors ---- */
+
+void *ui_state(ui_element *e)
+{
+    return e->state;
+}
+const void *ui_props(const ui_element *e)
+{
+    return e->props;
+}
+const ui_widget_class *ui_element_class(const ui_element *e)
+{
+    return e->cls;
+}
+ui_key ui_element_key(const ui_element *e)
+{
+    return e->key;
+}
+ui_element *ui_element_parent(const ui_element *e)
+{
+    return e->parent;
+}
+size_t ui_element_child_count(const ui_element *e)
+{
+    return e->nkids;
+}
+ui_element *ui_element_child(const ui_element *e, size_t i)
+{
+    return i < e->nkids ? e->kids[i] : NULL;
+}
+bool ui_element_mounted(const ui_element *e)
+{
+    return e->life == UI_ACTIVE || e->life == UI_INACTIVE;
+}
+ui_tree *ui_element_tree(const ui_element *e)
+{
+    return e->tree;
+}
+
+void ui_set_size(ui_element *e, ui_size s)
+{
+    e->w = s.w;
+    e->h = s.h;
+}
+
+ui_size ui_element_size(const ui_element *e)
+{
+    return (ui_size){e->w, e->h};
+}
+
+void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h)
+{
+    float gx = 0, gy = 0;
+    for (const ui_element *p = e; p; p = p->parent)
+        gx += p->x, gy += p->y;
+    *x = gx, *y = gy, *w = e->w, *h = e->h;
+}
+
+/* ---- Weak handles ---- */
+
+ui_ref ui_ref_of(ui_element *e)
+{
+    ui__check_live(e, "ui_ref_of");
+    return (ui_ref){e, e->gen};
+}
+
+ui_element *ui_ref_get(ui_ref r)
+{
+    if (!r.e || !in_pool(r.e)) return NULL;
+    if (r.e->gen != r.gen || !ui_element_mounted(r.e)) return NULL;
+    return r.e;
+}
+
+bool ui_ref_set_state(ui_ref r, void (*fn)(void *state, void *ctx), void *ctx)
+{
+    ui_element *e = ui_ref_get(r);
+    if (!e) return false;
+    ui_set_state(e, fn, ctx);
+    return true;
+}

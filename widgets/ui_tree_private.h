@@ -1,0 +1,202 @@
+/* ui_tree_private.h: the element and tree structs, shared by the files of
+ * the tree (keys, arena, elements, reconciliation, build owner, inherited
+ * data, layout, paint, pointer, focus, bindings). Not for users. */
+#ifndef UI_TREE_PRIVATE_H
+#define UI_TREE_PRIVATE_H
+
+#include "ui_tree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Misuse of the widget API: "islet: <function>: <message>", then abort.
+ * Checked under RT_CHECKS, as the runtime's RT_CHECK. */
+_Noreturn void ui__die(const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#ifdef RT_CHECKS
+#define UI_CHECK_AT(func, cond, ...)                                                               \
+    do {                                                                                           \
+        if (!(cond)) ui__die((func), __VA_ARGS__);                                                 \
+    } while (0)
+#else
+#define UI_CHECK_AT(func, cond, ...) ((void)sizeof(!(cond)))
+#endif
+#define UI_CHECK(cond, ...) UI_CHECK_AT(__func__, cond, __VA_ARGS__)
+
+/* Element lifecycle (Flutter's _ElementLifecycle). A slot of the pool that
+ * holds no element reads as UI_DEAD (all zero). */
+enum { UI_DEAD, UI_ACTIVE, UI_INACTIVE, UI_DEFUNCT };
+
+/* What the tree is doing, for the misuse checks. */
+enum { UI_PHASE_IDLE, UI_PHASE_BUILD, UI_PHASE_FINALIZE, UI_PHASE_LAYOUT, UI_PHASE_PAINT };
+
+typedef struct ui_dep {
+    ui_element *inh; /* the inherited element depended on */
+    size_t idx;      /* our index in inh->dependents */
+} ui_dep;
+
+struct ui_element {
+    /* The header stays readable after dispose (ui_element_mounted, ui_ref
+     * and the misuse checks read it). */
+    uint64_t gen; /* unique per element; 0 in a free slot */
+    const ui_widget_class *cls;
+    uint8_t life;
+    bool dirty;     /* needs a build */
+    bool in_dirty;  /* in the tree's dirty list */
+    bool disposing; /* its dispose hook is running */
+    bool had_deps;  /* depended on inherited data before it was deactivated */
+    bool deps_changed;
+    bool updating; /* its update_children is running */
+    bool needs_layout, laid_out, in_relayout;
+    bool widget_held; /* `widget` is held (heap or const), not an arena one */
+    bool unsatisfied; /* looked for inherited data that was not there */
+    ui_key key;
+    void *props;
+    void *state;
+    /* The widget it was last configured with: held (heap or const) or, for
+     * an arena widget, valid only in frame widget_frame. */
+    const ui_widget *widget;
+    unsigned widget_frame;
+    ui_element *parent;
+    ui_element **kids;
+    size_t nkids, kcap;
+    int depth;
+    float x, y, w, h; /* x, y relative to the parent */
+    ui_constraints last_c;
+    ui_tree *tree;
+    ui_dep *deps; /* inherited elements it depends on */
+    size_t ndeps, deps_cap;
+    ui_element **dependents; /* for inherited elements: who depends on it */
+    size_t ndependents, dependents_cap;
+    unsigned claimed;     /* global keys: the frame that last placed it */
+    uint64_t updated_seq; /* when its children were last updated (tree's update_seq) */
+    size_t inactive_idx;  /* its index in the tree's inactive list */
+    ui_binding *bindings; /* futures and streams bound to it */
+};
+
+typedef struct ui_arena_chunk ui_arena_chunk;
+struct ui_build {
+    ui_tree *tree;
+    ui_arena_chunk *chunks;
+};
+
+typedef struct ui_frame_cb {
+    void (*fn)(void *ctx, int64_t now);
+    void *ctx;
+} ui_frame_cb;
+
+typedef struct ui_pool ui_pool;
+
+/* Global keys: key -> element (active or inactive), open addressing. */
+typedef struct ui_gkey_map {
+    ui_element **slots;
+    size_t cap, n;
+} ui_gkey_map;
+
+#define UI_TIMINGS 240
+#define UI_MAX_PATH 64
+
+struct ui_tree {
+    float w, h;
+    void *canvas;
+    ui_build b;
+    ui_element *root;
+    ui_pool *pool;
+    int phase;
+    ui_element *target; /* the element whose build (or update) is running */
+    /* BuildOwner: the dirty list, and the inactive elements of this frame. */
+    ui_element **dirty;
+    size_t ndirty, dcap;
+    bool dirty_resort;
+    ui_element **inactive;
+    size_t ninactive, inactive_cap;
+    ui_gkey_map globals;
+    /* Parents a global key took a child from this frame: each must be
+     * updated later in the frame (or leave it), else the key is in use twice. */
+    struct ui_robbed {
+        ui_element *parent; /* robbed of a child at update_seq `seq`, or */
+        ui_element *other;  /* another class's element holding the key */
+        ui_key key;
+        uint64_t seq;
+    } * robbed;
+    size_t nrobbed, robbed_cap;
+    uint64_t update_seq;
+    unsigned frame_no;
+    /* Scheduling and timings. */
+    rt_timer *frame_timer;
+    int64_t frame_interval;
+    int64_t last_frame;
+    int64_t frame_due, last_start, last_end;
+    int animations;
+    bool animating;
+    ui_frame_timing timings[UI_TIMINGS];
+    size_t tcount;
+    size_t nelements;
+    unsigned built;
+    /* Pointer and focus. */
+    ui_element *path[UI_MAX_PATH];
+    size_t npath;
+    ui_element *focus;
+    ui_element *hovered;
+    ui_clipboard clipboard;
+    char *clip;
+    size_t clip_len;
+    void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
+    void *paint_ctx;
+    ui_element **relayout;
+    size_t nrelayout, relayout_cap;
+    ui_frame_cb *before, *after;
+    size_t nbefore, nafter, before_cap, after_cap;
+};
+
+/* ---- ui_element.c: the element pool and accessors ---- */
+ui_pool *ui__pool_new(void);
+void ui__pool_free(ui_pool *p);
+ui_element *ui__element_alloc(ui_tree *t);
+void ui__element_free(ui_tree *t, ui_element *e);
+/* Dies with a clear message unless e is a live element (active or inactive). */
+void ui__check_live(const ui_element *e, const char *func);
+bool ui__push(void *arr, size_t *n, size_t *cap, size_t elem, const void *item);
+
+/* ---- ui_arena.c: the build arena and held widgets ---- */
+void ui__arena_reset(ui_build *b);
+/* A widget that outlives the frame: w itself when static or already held
+ * (one more reference), else a heap copy (props, strings, children and
+ * widget fields held too). NULL when out of memory. */
+ui_widget *ui__widget_hold(const ui_widget *w);
+void ui__widget_drop(const ui_widget *w);
+bool ui__widget_durable(const ui_widget *w);
+
+/* ---- ui_key.c ---- */
+size_t ui__key_hash(ui_key k);
+
+/* ---- ui_reconcile.c ---- */
+void ui__rebuild(ui_element *e, const ui_widget *w);
+ui_element *ui__inflate_root(ui_tree *t);
+/* Finalize: disposes what is still inactive, checks robbed parents. */
+void ui__finalize(ui_tree *t);
+void ui__unmount_all(ui_tree *t);
+void ui__gkey_remove(ui_tree *t, ui_element *e);
+
+/* ---- ui_inherited.c ---- */
+void ui__deps_drop(ui_element *e);
+void ui__notify_dependents(ui_element *inh);
+void ui__dependents_release(ui_element *e);
+
+/* ---- ui_build_owner.c ---- */
+void ui__mark_dirty(ui_element *e);
+void ui__schedule_frame(ui_tree *t);
+void ui__forget(ui_tree *t, ui_element *e);
+
+/* ---- ui_layout.c ---- */
+void ui__mark_needs_layout(ui_element *e);
+void ui__layout_frame(ui_tree *t);
+
+/* ---- ui_paint.c, ui_pointer.c, ui_focus.c, ui_bind.c ---- */
+void ui__paint_frame(ui_tree *t);
+void ui__pointer_forget(ui_tree *t, ui_element *e);
+void ui__focus_forget(ui_tree *t, ui_element *e);
+void ui__clipboard_init(ui_tree *t);
+void ui__bindings_detach(ui_element *e);
+
+#endif

@@ -129,7 +129,7 @@ static int by_depth(const void *a, const void *b)
 static void build_scope(ui_tree *t)
 {
     t->phase = UI_PHASE_BUILD;
-    qsort(t->dirty, t->ndirty, sizeof *t->dirty, by_depth);
+    if (t->ndirty > 1) qsort(t->dirty, t->ndirty, sizeof *t->dirty, by_depth);
     t->dirty_resort = false;
     for (size_t i = 0; i < t->ndirty; i++) {
         ui_element *e = t->dirty[i];
@@ -138,7 +138,7 @@ static void build_scope(ui_tree *t)
             t->dirty[i] = NULL;
             if (e->life == UI_ACTIVE && e->dirty) ui__rebuild(e, NULL);
         }
-        if (t->dirty_resort) {
+        if (t->dirty_resort && i + 2 < t->ndirty) {
             qsort(t->dirty + i + 1, t->ndirty - i - 1, sizeof *t->dirty, by_depth);
             t->dirty_resort = false;
         }

@@ -16,8 +16,10 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #else
 #define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
 #define CHUNK_BYTES (1u << 20)
@@ -141,6 +143,7 @@ void ui__pool_free(ui_pool *p)
     if (!p) return;
     for (size_t i = 0; i < p->n; i++) {
         registry_remove(p->chunks[i].base);
+        UNPOISON(p->chunks[i].base, CHUNK_BYTES); /* the next mapping here starts clean */
         munmap(p->chunks[i].base, CHUNK_BYTES);
     }
     rt_free(p->chunks);
@@ -203,10 +206,7 @@ void ui__element_free(ui_tree *t, ui_element *e)
     bool handed_all = c->handed >= (block + 1) * SLOTS_PER_BLOCK;
     if (--c->live[block] == 0 && handed_all) {
         char *b = c->base + block * BLOCK_BYTES;
-        POISON(b, 0);
-#if defined(__SANITIZE_ADDRESS__)
-        ASAN_UNPOISON_MEMORY_REGION(b, BLOCK_BYTES);
-#endif
+        UNPOISON(b, BLOCK_BYTES);
         madvise(b, BLOCK_BYTES, MADV_DONTNEED); /* reads as zeros: UI_DEAD */
     }
 }

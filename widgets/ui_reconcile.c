@@ -514,7 +514,7 @@ void ui__finalize(ui_tree *t)
         }
     }
     t->nrobbed = 0;
-    qsort(t->inactive, t->ninactive, sizeof *t->inactive, deepest_first);
+    if (t->ninactive > 1) qsort(t->inactive, t->ninactive, sizeof *t->inactive, deepest_first);
     for (size_t i = 0; i < t->ninactive; i++)
         unmount_tree(t->inactive[i]);
     t->ninactive = 0;

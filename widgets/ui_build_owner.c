@@ -95,7 +95,7 @@ static bool may_mark(ui_element *e)
     ui_tree *t = e->tree;
     const char *name = e->cls->name;
     UI_CHECK_AT("ui_set_state", !e->disposing,
-                "called on '%s' during its dispose (it is being unmounted)", name);
+                "called on '%s' during dispose (it is being unmounted)", name);
     if (e->disposing) return false;
     UI_CHECK_AT("ui_set_state", t->phase != UI_PHASE_LAYOUT && t->phase != UI_PHASE_PAINT,
                 "called on '%s' during %s: a build cannot be scheduled while the tree is in its "

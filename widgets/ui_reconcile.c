@@ -221,6 +221,16 @@ static void activate_tree(ui_element *e)
         if (e->kids[i]->parent == e) activate_tree(e->kids[i]);
 }
 
+static void drop_kid(ui_element *p, ui_element *g)
+{
+    for (size_t k = 0; k < p->nkids; k++)
+        if (p->kids[k] == g) {
+            memmove(p->kids + k, p->kids + k + 1, (p->nkids - k - 1) * sizeof *p->kids);
+            p->nkids--;
+            return;
+        }
+}
+
 /* Takes g from its current parent, which must be updated later in this
  * frame (or removed): otherwise its configuration still holds the key. */
 static void take_from_parent(ui_element *g)
@@ -228,12 +238,7 @@ static void take_from_parent(ui_element *g)
     ui_tree *t = g->tree;
     ui_element *old = g->parent;
     if (!old->updating) {
-        for (size_t k = 0; k < old->nkids; k++)
-            if (old->kids[k] == g) {
-                memmove(old->kids + k, old->kids + k + 1, (old->nkids - k - 1) * sizeof *old->kids);
-                old->nkids--;
-                break;
-            }
+        drop_kid(old, g);
         ui__mark_needs_layout(old);
         struct ui_robbed r = {old, NULL, g->key, t->update_seq};
         if (!ui__push(&t->robbed, &t->nrobbed, &t->robbed_cap, sizeof r, &r))
@@ -252,10 +257,15 @@ static ui_element *retake(ui_element *parent, const ui_widget *w)
     if (!g) return NULL;
     if (g->life == UI_ACTIVE && g->claimed == t->frame_no) duplicate(w->cls, w->key);
     if (g->cls != w->cls) return NULL; /* a new element; the old one must go this frame */
-    if (g->life == UI_INACTIVE)
-        inactive_remove(t, g);
-    else
+    if (g->life == UI_ACTIVE) {
         take_from_parent(g);
+    } else if (g->parent) {
+        /* Inside a removed subtree: out of it (its parent is going away). */
+        drop_kid(g->parent, g);
+        g->parent = NULL;
+    } else {
+        inactive_remove(t, g);
+    }
     g->parent = parent;
     set_depth(g, parent->depth + 1);
     activate_tree(g);
@@ -276,10 +286,15 @@ typedef struct keyed {
     size_t cap;
 } keyed;
 
+/* A matched entry leaves a tombstone, so keys further along its probe run
+ * are still found. */
+static ui_element tombstone;
+#define TOMB (&tombstone)
+
 static size_t kslot(const keyed *m, ui_key k)
 {
     size_t i = ui__key_hash(k) & (m->cap - 1);
-    while (m->slots[i] && !ui_key_eq(m->slots[i]->key, k))
+    while (m->slots[i] && (m->slots[i] == TOMB || !ui_key_eq(m->slots[i]->key, k)))
         i = (i + 1) & (m->cap - 1);
     return i;
 }
@@ -330,7 +345,7 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
             size_t i = kslot(&map, ws[nt]->key);
             oc = old_child(p, map.slots[i]);
             if (oc && can_update(oc, ws[nt]))
-                map.slots[i] = NULL; /* matched; a hole is fine, keys are unique */
+                map.slots[i] = TOMB;
             else
                 oc = NULL;
         }
@@ -339,7 +354,7 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
     for (size_t k = 0; nb + k < n; k++)
         res[nb + k] = update_child(p, old_child(p, old[ob + k]), ws[nb + k]);
     for (size_t i = 0; i < map.cap; i++) {
-        ui_element *oc = old_child(p, map.slots[i]);
+        ui_element *oc = map.slots[i] == TOMB ? NULL : old_child(p, map.slots[i]);
         if (oc) deactivate_child(oc);
     }
     size_t m = 0;
@@ -354,6 +369,32 @@ out:
     rt_free(map.slots);
     rt_free(res);
     rt_free(ws);
+    p->updating = was_updating;
+}
+
+/* A component's one child goes through update_child alone, as Flutter's
+ * ComponentElement does: a replaced child is deactivated before its
+ * successor is made. */
+static void update_single(ui_element *p, const ui_widget *w)
+{
+    ui_tree *t = p->tree;
+    bool was_updating = p->updating;
+    p->updating = true;
+    p->updated_seq = ++t->update_seq;
+    ui_element *old = p->nkids ? old_child(p, p->kids[0]) : NULL;
+    ui_element *now = w ? update_child(p, old, w) : NULL;
+    if (!w && old) deactivate_child(old);
+    if (now && !p->kcap) {
+        p->kids = rt_malloc(sizeof *p->kids);
+        p->kcap = p->kids ? 1 : 0;
+    }
+    if (now && p->kcap) {
+        p->kids[0] = now;
+        p->nkids = 1;
+    } else {
+        p->nkids = 0; /* no child, or no memory to keep it (it is inactive, then disposed) */
+        if (now) deactivate_child(now);
+    }
     p->updating = was_updating;
 }
 
@@ -373,7 +414,7 @@ void ui__rebuild(ui_element *e, const ui_widget *w)
     if (c->build) {
         ui_widget *child = c->build(&t->b, e);
         e->dirty = false;
-        update_children(e, &child, child ? 1 : 0);
+        update_single(e, child);
     } else {
         e->dirty = false;
         if (w) update_children(e, w->children, w->nchildren);

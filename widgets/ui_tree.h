@@ -92,6 +92,8 @@ const char *ui_key_name(ui_key k);
  *                                 global key brought it back this frame)
  *   deactivate -> dispose                                 (removed for good,
  *                                 after the frame's builds)
+ * (the identical widget instance again skips did_update_widget and build,
+ * after a move too; a stateful element that moved still rebuilds)
  * So a type change at one slot runs: deactivate old, init_state new, build
  * new, dispose old. ui_set_state is allowed in init_state,
  * did_update_widget, did_change_dependencies and the element's own build

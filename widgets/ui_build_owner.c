@@ -189,6 +189,11 @@ bool ui_tree_frame(ui_tree *t)
         if (!due || next < due) due = next;
     }
     t->frame_due = 0;
+    if (t->frame_timer) { /* called directly: this is the frame the timer was for */
+        rt_timer_cancel(t->frame_timer);
+        rt_timer_free(t->frame_timer);
+        t->frame_timer = NULL;
+    }
     if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};

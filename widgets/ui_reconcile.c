@@ -33,12 +33,12 @@ static const char *key_text(ui_key k)
     return s ? s : "?";
 }
 
-_Noreturn static void duplicate(const ui_widget_class *c, ui_key k)
+_Noreturn static void duplicate(const ui_widget_class *a, const ui_widget_class *b, ui_key k)
 {
     ui__die("ui_tree_frame",
-            "duplicate global key '%s': two '%s' widgets use it in one frame (a global key "
-            "must be unique in the tree)",
-            key_text(k), c->name);
+            "duplicate global key '%s': a '%s' and a '%s' widget use it in one frame (a global "
+            "key must be unique in the tree)",
+            key_text(k), a->name, b->name);
 }
 
 /* ---- Global keys: key -> element, open addressing ---- */
@@ -255,7 +255,7 @@ static ui_element *retake(ui_element *parent, const ui_widget *w)
     ui_tree *t = parent->tree;
     ui_element *g = gkey_get(t, w->key);
     if (!g) return NULL;
-    if (g->life == UI_ACTIVE && g->claimed == t->frame_no) duplicate(w->cls, w->key);
+    if (g->life == UI_ACTIVE && g->claimed == t->frame_no) duplicate(g->cls, w->cls, w->key);
     if (g->cls != w->cls) return NULL; /* a new element; the old one must go this frame */
     if (g->life == UI_ACTIVE) {
         take_from_parent(g);
@@ -425,7 +425,7 @@ void ui__rebuild(ui_element *e, const ui_widget *w)
 static void claim(ui_element *e)
 {
     if (!is_global(e->key)) return;
-    if (e->claimed == e->tree->frame_no) duplicate(e->cls, e->key);
+    if (e->claimed == e->tree->frame_no) duplicate(e->cls, e->cls, e->key);
     e->claimed = e->tree->frame_no;
 }
 
@@ -551,7 +551,8 @@ void ui__finalize(ui_tree *t)
         bool stale = r->parent && r->parent->life == UI_ACTIVE && r->parent->updated_seq <= r->seq;
         if (stale || (r->other && r->other->life == UI_ACTIVE)) {
             ui_element *g = gkey_get(t, r->key);
-            duplicate(g ? g->cls : r->parent->cls, r->key);
+            const ui_widget_class *c = g ? g->cls : r->parent->cls;
+            duplicate(r->other ? r->other->cls : c, c, r->key);
         }
     }
     t->nrobbed = 0;

@@ -417,7 +417,7 @@ static void child_duplicate_global_key(void)
 static void test_duplicate_global_key_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("duplicate-global-key", "duplicate global key 'g': two 'Probe' widgets");
+    ts_expect_abort("duplicate-global-key", "duplicate global key 'g': a 'Probe' and a 'Probe' widget");
 }
 
 /* ---- An identical (const) widget skips its whole subtree ---- */

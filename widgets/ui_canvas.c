@@ -6,6 +6,7 @@
  * Rendered strings live in a hash map with an LRU list bounding its size.
  */
 #include "ui_canvas.h"
+#include "ui_check.h"
 
 #include <SDL_ttf.h>
 #include <math.h>
@@ -111,17 +112,12 @@ static void ui__libs_release(void)
     if (SDL_WasInit(SDL_INIT_EVERYTHING) == 0) SDL_Quit();
 }
 
-/* API misuse: aborts with a message in builds with RT_CHECKS. */
-static void ui__misuse(const char *func, const char *msg)
+/* API misuse: aborts with a message in builds with RT_CHECKS (UI_CHECK). */
+static void misuse(const char *func, const char *msg)
 {
-#ifdef RT_CHECKS
-    fprintf(stderr, "islet: %s: %s\n", func, msg);
-    fflush(stderr);
-    abort();
-#else
+    UI_CHECK_AT(func, false, "%s", msg);
     (void)func;
     (void)msg;
-#endif
 }
 
 /* ---- Coordinates ---- */
@@ -406,12 +402,12 @@ static void ui__pop(ui_canvas *c, int kind, const char *func)
         return;
     }
     if (c->depth == 0) {
-        ui__misuse(func, "nothing to pop: no ui_canvas_push_clip or ui_canvas_save is open");
+        misuse(func, "nothing to pop: no ui_canvas_push_clip or ui_canvas_save is open");
         return;
     }
     if (c->stack[c->depth - 1].kind != kind) {
-        ui__misuse(func, kind == UI__CLIP ? "the latest push is a ui_canvas_save"
-                                          : "the latest push is a ui_canvas_push_clip");
+        misuse(func, kind == UI__CLIP ? "the latest push is a ui_canvas_save"
+                                      : "the latest push is a ui_canvas_push_clip");
         return;
     }
     c->cur = c->stack[--c->depth];
@@ -836,11 +832,11 @@ ui_color ui_canvas_pixel(ui_canvas *c, int x, int y)
     ui_color k = {0, 0, 0, 0};
     SDL_Surface *s = c->surface;
     if (!s) {
-        ui__misuse(__func__, "not an offscreen canvas");
+        misuse(__func__, "not an offscreen canvas");
         return k;
     }
     if (x < 0 || y < 0 || x >= s->w || y >= s->h) {
-        ui__misuse(__func__, "pixel out of bounds");
+        misuse(__func__, "pixel out of bounds");
         return k;
     }
     SDL_RenderFlush(c->r);
@@ -860,8 +856,7 @@ SDL_Surface *ui_canvas_surface(ui_canvas *c)
 
 void ui_canvas_present(ui_canvas *c)
 {
-    if (c->depth || c->lost)
-        ui__misuse(__func__, "a ui_canvas_push_clip or ui_canvas_save is open");
+    if (c->depth || c->lost) misuse(__func__, "a ui_canvas_push_clip or ui_canvas_save is open");
     if (c->surface)
         SDL_RenderFlush(c->r);
     else

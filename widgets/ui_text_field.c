@@ -2,6 +2,7 @@
  * selection anchor (byte offsets on code point boundaries), and a horizontal
  * scroll that keeps the cursor in view. */
 #include "ui_text_field.h"
+#include "ui_tree_private.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -45,10 +46,9 @@ static const ui_text_field_props *props_of(ui_element *e)
 
 static field_state *state_of(ui_element *e, const char *func)
 {
-    if (ui_element_class(e) != &ui_text_field_class) {
-        fprintf(stderr, "islet: %s: '%s' is not a TextField\n", func, ui_element_class(e)->name);
-        abort();
-    }
+    ui__check_live(e, func);
+    UI_CHECK_AT(func, ui_element_class(e) == &ui_text_field_class, "'%s' is not a TextField",
+                ui_element_class(e)->name);
     return ui_state(e);
 }
 
@@ -288,17 +288,11 @@ static void field_init(ui_element *e)
     st->self = e;
     const char *init = props_of(e)->initial;
     size_t n = init ? strlen(init) : 0;
-    if (n && !rt_utf8_valid(init, n)) {
-        fprintf(stderr, "islet: ui_text_field: the initial text is not valid UTF-8\n");
-        abort();
-    }
-    if (n > limit(e)) {
-        fprintf(stderr,
-                "islet: ui_text_field: the initial text (%zu bytes) is longer than max_bytes "
-                "(%zu)\n",
-                n, limit(e));
-        abort();
-    }
+    UI_CHECK_AT("ui_text_field", !n || rt_utf8_valid(init, n),
+                "the initial text is not valid UTF-8");
+    UI_CHECK_AT("ui_text_field", n <= limit(e),
+                "the initial text (%zu bytes) is longer than max_bytes (%zu)", n, limit(e));
+    if ((n && !rt_utf8_valid(init, n)) || n > limit(e)) n = 0; /* unchecked builds: refused */
     if (reserve(st, n) != RT_OK) return;
     memcpy(st->buf, n ? init : "", n + 1);
     st->len = st->cursor = st->anchor = n;

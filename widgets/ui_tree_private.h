@@ -9,19 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Misuse of the widget API: "islet: <function>: <message>", then abort.
- * Checked under RT_CHECKS, as the runtime's RT_CHECK. */
-_Noreturn void ui__die(const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-#ifdef RT_CHECKS
-#define UI_CHECK_AT(func, cond, ...)                                                               \
-    do {                                                                                           \
-        if (!(cond)) ui__die((func), __VA_ARGS__);                                                 \
-    } while (0)
-#else
-#define UI_CHECK_AT(func, cond, ...) ((void)sizeof(!(cond)))
-#endif
-#define UI_CHECK(cond, ...) UI_CHECK_AT(__func__, cond, __VA_ARGS__)
+#include "ui_check.h"
 
 /* Element lifecycle (Flutter's _ElementLifecycle). A slot of the pool that
  * holds no element reads as UI_DEAD (all zero). */

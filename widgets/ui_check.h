@@ -1,0 +1,20 @@
+/* ui_check.h: the widget layer's one misuse check (the runtime's RT_CHECK
+ * habit). Private to the widget library. */
+#ifndef UI_CHECK_H
+#define UI_CHECK_H
+
+/* Misuse of the widget API: "islet: <function>: <message>", then abort.
+ * Checked under RT_CHECKS, as the runtime's RT_CHECK. */
+_Noreturn void ui__die(const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#ifdef RT_CHECKS
+#define UI_CHECK_AT(func, cond, ...)                                                               \
+    do {                                                                                           \
+        if (!(cond)) ui__die((func), __VA_ARGS__);                                                 \
+    } while (0)
+#else
+#define UI_CHECK_AT(func, cond, ...) ((void)sizeof(!(cond)))
+#endif
+#define UI_CHECK(cond, ...) UI_CHECK_AT(__func__, cond, __VA_ARGS__)
+
+#endif

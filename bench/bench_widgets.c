@@ -1,12 +1,64 @@
 /* bench_widgets: the widget layer. JSON lines, medians of 5 runs. */
 #include "bench_util.h"
+#include "ui_tester.h"
 #include "ui_text_field.h"
 #include "ui_widgets.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-/* ---- A tree of n leaves under one stateful counter leaf ---- */
+/* ---- Per-run samples, for the ratio lines printed after the table ----
+ * report() runs a case once to warm up, then RUNS times, and prints the
+ * median; the cases that feed a ratio also record every value here, so the
+ * ratio is of the same medians (the warm-up, sample 0, left out). */
+
+#define MAX_SAMPLES (RUNS + 1)
+
+typedef struct samples {
+    double v[MAX_SAMPLES];
+    int n;
+} samples;
+
+static double record(samples *s, double v)
+{
+    if (s->n < MAX_SAMPLES) s->v[s->n++] = v;
+    return v;
+}
+
+/* The median of the timed runs (after the warm-up); false when none ran. */
+static bool samples_median(const samples *s, double *out)
+{
+    double v[MAX_SAMPLES];
+    int n = s->n - 1;
+    if (n < 1) return false;
+    memcpy(v, s->v + 1, (size_t)n * sizeof v[0]);
+    qsort(v, (size_t)n, sizeof v[0], bench_cmp_double);
+    *out = v[n / 2];
+    return true;
+}
+
+/* A ratio or goal line, as bench_http and scripts/bench-compare print them. */
+static void goal_line(const char *name, const char *unit, double v, const char *text, bool met)
+{
+    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"goal\": \"%s\", "
+           "\"met\": %s}\n",
+           name, unit, v, text, met ? "true" : "false");
+    fflush(stdout);
+}
+
+/* Frame loops run at least MIN_FRAMES and at most their cap, and stop once
+ * FRAME_BUDGET_NS have passed: a case stays well under a second a run,
+ * whatever a frame costs. */
+#define MIN_FRAMES 20
+#define FRAME_BUDGET_NS RT_MS(400)
+
+static bool frames_done(int frames, int cap, int64_t t0)
+{
+    return frames >= cap || (frames >= MIN_FRAMES && rt_monotonic_ns() - t0 >= FRAME_BUDGET_NS);
+}
+
+/* ---- A stateful leaf with no child (for the text field frame) ---- */
 
 typedef struct leaf_state {
     int n;
@@ -24,55 +76,184 @@ static ui_widget *leaf_build(ui_build *b, ui_element *e)
 static const ui_widget_class leaf_class = {
     .name = "Leaf", .state_size = sizeof(leaf_state), .build = leaf_build};
 
-static size_t tree_n;
-
-static ui_widget *wide_tree(ui_build *b, void *ctx)
-{
-    (void)ctx;
-    /* Rows of 100 sized boxes; the stateful leaf sits in the middle. */
-    size_t rows = tree_n / 100 ? tree_n / 100 : 1;
-    ui_widget **r = ui_alloc(b, rows * sizeof *r);
-    for (size_t i = 0; i < rows; i++) {
-        ui_widget *kids[100];
-        for (int k = 0; k < 100; k++)
-            kids[k] = (i == rows / 2 && k == 50) ? ui_widget_new(b, &leaf_class, 0, NULL, NULL, 0)
-                                                 : ui_sized(b, 2, 2, NULL);
-        r[i] = ui_row(b, NULL, kids, 100);
-    }
-    return ui_column(b, NULL, r, rows);
-}
-
 static void bump(void *s, void *ctx)
 {
     (void)ctx;
     ((leaf_state *)s)->n++;
 }
 
-static double rebuild_leaf(size_t n)
+/* ---- rebuild_leaf_N: one leaf of N changes, on a real canvas ----
+ * N colored 4 x 4 boxes in rows of 100 under a column (10,000 fill the
+ * 400 x 400 canvas); the one in the middle is a stateful leaf whose color
+ * follows its state. Each frame it alone calls ui_set_state; the frame is
+ * measured whole: build, layout, paint (the tester's clear to the
+ * background first) and present, on the tester's offscreen SDL software
+ * canvas, as a window would run it. */
+
+#define CELL 4
+#define ROW_N 100
+#define GRID_W (CELL * ROW_N)
+#define GRID_H (CELL * ROW_N)
+
+static ui_widget *paint_leaf_build(ui_build *b, ui_element *e)
+{
+    hot_leaf = e;
+    int n = ((leaf_state *)ui_state(e))->n;
+    ui_box_props p = {
+        .width = CELL, .height = CELL, .color = {(uint8_t)(n * 37), (uint8_t)(n * 11), 200, 255}};
+    return ui_box(b, &p, NULL);
+}
+
+static const ui_widget_class paint_leaf_class = {
+    .name = "PaintLeaf", .state_size = sizeof(leaf_state), .build = paint_leaf_build};
+
+static size_t tree_n;
+
+static ui_widget *wide_tree(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    /* Rows of 100 boxes; the stateful leaf sits in the middle. */
+    size_t rows = tree_n / ROW_N ? tree_n / ROW_N : 1;
+    ui_widget **r = ui_alloc(b, rows * sizeof *r);
+    for (size_t i = 0; i < rows; i++) {
+        ui_widget *kids[ROW_N];
+        for (int k = 0; k < ROW_N; k++) {
+            ui_box_props p = {
+                .width = CELL,
+                .height = CELL,
+                .color = {(uint8_t)(40 + (i * 7 + (size_t)k) % 3 * 60), 120, 90, 255}};
+            kids[k] = (i == rows / 2 && k == ROW_N / 2)
+                          ? ui_widget_new(b, &paint_leaf_class, UI_NO_KEY, NULL, NULL, 0)
+                          : ui_box(b, &p, NULL);
+        }
+        r[i] = ui_row(b, NULL, kids, ROW_N);
+    }
+    return ui_column(b, NULL, r, rows);
+}
+
+/* The tester's hooks, plus a present at the end of each frame (on an
+ * offscreen canvas: everything queued is drawn), as a window's frame. */
+static void clear_background(void *ctx)
+{
+    ui_canvas_clear(ctx, UI_BACKGROUND);
+}
+
+static void present(void *ctx)
+{
+    ui_canvas_present(ctx);
+}
+
+/* Per-phase means of the timed frames of one run, in us. */
+typedef struct phases {
+    double build, layout, paint, raster, total, built;
+} phases;
+
+static phases phase_runs[2][MAX_SAMPLES];
+static int phase_n[2];
+static samples rebuild_samples[2];
+
+static void record_phases(int which, ui_tree *t, int frames)
+{
+    ui_frame_timing ft[240];
+    size_t n = ui_tree_timings(t, ft, (size_t)frames < 240 ? (size_t)frames : 240);
+    phases p = {0};
+    for (size_t i = 0; i < n; i++) {
+        p.build += (double)ft[i].build_ns / 1e3;
+        p.layout += (double)ft[i].layout_ns / 1e3;
+        p.paint += (double)ft[i].paint_ns / 1e3;
+        p.raster += (double)ft[i].raster_ns / 1e3;
+        p.total += (double)ft[i].total_ns / 1e3;
+        p.built += ft[i].built;
+    }
+    if (n) {
+        p.build /= (double)n;
+        p.layout /= (double)n;
+        p.paint /= (double)n;
+        p.raster /= (double)n;
+        p.total /= (double)n;
+        p.built /= (double)n;
+    }
+    if (phase_n[which] < MAX_SAMPLES) phase_runs[which][phase_n[which]++] = p;
+}
+
+static double rebuild_leaf(int which, size_t n)
 {
     tree_n = n;
-    ui_tree *t = ui_tree_new(1000, 1000, NULL);
-    ui_tree_set_root(t, wide_tree, NULL);
-    ui_tree_frame(t);
+    ui_tester *ts = ui_tester_new(GRID_W, GRID_H, NULL);
+    if (!ts) {
+        fprintf(stderr, "bench_widgets: no offscreen canvas: %s\n", SDL_GetError());
+        exit(1);
+    }
+    ui_tree *t = ui_tester_tree(ts);
+    ui_tree_set_paint_hooks(t, clear_background, present, ui_tester_canvas(ts));
+    ui_tester_pump_widget(ts, wide_tree, NULL);
+    int frames = 0;
     int64_t t0 = rt_monotonic_ns();
-    for (int i = 0; i < 1000; i++) {
+    do {
         ui_set_state(hot_leaf, bump, NULL);
         ui_tree_frame(t);
-    }
-    double us = (double)(rt_monotonic_ns() - t0) / 1e3 / 1000;
-    ui_tree_free(t);
-    run_main();
-    return us;
+        frames++;
+    } while (!frames_done(frames, 1000, t0));
+    double us = (double)(rt_monotonic_ns() - t0) / 1e3 / frames;
+    record_phases(which, t, frames);
+    run_main(); /* the frame ui_set_state scheduled (already run by hand) */
+    ui_tester_free(ts);
+    return record(&rebuild_samples[which], us);
 }
 
 static double bench_rebuild_100(void)
 {
-    return rebuild_leaf(100);
+    return rebuild_leaf(0, 100);
 }
 
 static double bench_rebuild_10000(void)
 {
-    return rebuild_leaf(10000);
+    return rebuild_leaf(1, 10000);
+}
+
+static double phase_median(int which, size_t off)
+{
+    double v[MAX_SAMPLES];
+    int n = phase_n[which] - 1; /* without the warm-up */
+    if (n < 1) return 0;
+    for (int i = 0; i < n; i++)
+        memcpy(&v[i], (const char *)&phase_runs[which][i + 1] + off, sizeof v[i]);
+    qsort(v, (size_t)n, sizeof v[0], bench_cmp_double);
+    return v[n / 2];
+}
+
+/* An info line per size: where the frame's time goes (medians of per-run
+ * means from ui_tree_timings; "built" is elements built per frame). */
+static void print_phases(int which, const char *name)
+{
+    if (phase_n[which] < 2) return;
+    printf(
+        "{\"bench\": \"%s\", \"unit\": \"us\", \"value\": %.3f, \"build\": %.3f, "
+        "\"layout\": %.3f, \"paint\": %.3f, \"raster\": %.3f, \"built\": %.1f, "
+        "\"goal\": \"info\"}\n",
+        name, phase_median(which, offsetof(phases, total)),
+        phase_median(which, offsetof(phases, build)), phase_median(which, offsetof(phases, layout)),
+        phase_median(which, offsetof(phases, paint)), phase_median(which, offsetof(phases, raster)),
+        phase_median(which, offsetof(phases, built)));
+    fflush(stdout);
+}
+
+/* ---- build_layout_1000: a whole tree from scratch, no canvas ---- */
+
+static ui_widget *plain_tree(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    size_t rows = tree_n / 100 ? tree_n / 100 : 1;
+    ui_widget **r = ui_alloc(b, rows * sizeof *r);
+    for (size_t i = 0; i < rows; i++) {
+        ui_widget *kids[100];
+        for (int k = 0; k < 100; k++)
+            kids[k] = (i == rows / 2 && k == 50)
+                          ? ui_widget_new(b, &leaf_class, UI_NO_KEY, NULL, NULL, 0)
+                          : ui_sized(b, 2, 2, NULL);
+        r[i] = ui_row(b, NULL, kids, 100);
+    }
+    return ui_column(b, NULL, r, rows);
 }
 
 static double bench_build_layout_1000(void)
@@ -81,7 +262,7 @@ static double bench_build_layout_1000(void)
     int64_t t0 = rt_monotonic_ns();
     for (int i = 0; i < 50; i++) {
         ui_tree *t = ui_tree_new(1000, 1000, NULL);
-        ui_tree_set_root(t, wide_tree, NULL);
+        ui_tree_set_root(t, plain_tree, NULL);
         ui_tree_frame(t);
         ui_tree_free(t);
     }
@@ -141,7 +322,7 @@ static size_t list_n;
 static ui_widget *list_app(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_list(b, 0, list_n, 24, row_item, NULL);
+    return ui_list(b, UI_NO_KEY, list_n, 24, row_item, NULL);
 }
 
 static double scroll_frame(size_t n)
@@ -181,7 +362,7 @@ static char field_text[UI_TEXT_FIELD_MAX + 1];
 static ui_widget *field_app(ui_build *b, void *ctx)
 {
     (void)ctx;
-    return ui_text_field(b, 0, &(ui_text_field_props){.initial = field_text});
+    return ui_text_field(b, UI_NO_KEY, &(ui_text_field_props){.initial = field_text});
 }
 
 static double bench_text_field_press_4k(void)
@@ -209,7 +390,8 @@ static double bench_text_field_press_4k(void)
 static ui_widget *field_and_leaf(ui_build *b, void *ctx)
 {
     (void)ctx;
-    ui_widget *kids[] = {field_app(b, NULL), ui_widget_new(b, &leaf_class, 0, NULL, NULL, 0)};
+    ui_widget *kids[] = {field_app(b, NULL),
+                         ui_widget_new(b, &leaf_class, UI_NO_KEY, NULL, NULL, 0)};
     return ui_column(b, NULL, kids, 2);
 }
 
@@ -233,6 +415,151 @@ static double bench_text_field_frame_4k(void)
     return us;
 }
 
+/* ---- Moving 1,000 stateful children ----
+ * reparent_1000: each has a global key and all of them move between two
+ * columns (A <-> B) every frame, state and all. keyed_reorder_1000: the
+ * same children with integer keys under one column, reversed every frame.
+ * Both rebuild every child (a new widget each frame) and lay them out; no
+ * canvas, so the figure is reconciliation, build and layout. Reported per
+ * moved element. */
+
+#define MOVE_N 1000
+
+typedef struct cell_state {
+    int builds;
+} cell_state;
+
+static ui_widget *cell_build(ui_build *b, ui_element *e)
+{
+    cell_state *s = ui_state(e);
+    s->builds++;
+    return ui_sized(b, 2, 2, NULL);
+}
+
+static const ui_widget_class cell_class = {
+    .name = "Cell", .state_size = sizeof(cell_state), .build = cell_build};
+
+typedef struct mover_state {
+    bool flip;
+} mover_state;
+
+static ui_element *mover;
+static bool mover_global; /* reparent (global keys, two parents) or reorder */
+static ui_key move_keys[MOVE_N];
+
+static ui_widget *mover_build(ui_build *b, ui_element *e)
+{
+    mover = e;
+    bool flip = ((mover_state *)ui_state(e))->flip;
+    ui_widget **cells = ui_alloc(b, MOVE_N * sizeof *cells);
+    for (size_t j = 0; j < MOVE_N; j++) {
+        size_t i = !mover_global && flip ? MOVE_N - 1 - j : j;
+        cells[j] = ui_widget_new(b, &cell_class, move_keys[i], NULL, NULL, 0);
+    }
+    if (!mover_global) return ui_column(b, NULL, cells, MOVE_N);
+    ui_widget *none[1] = {NULL};
+    ui_widget *two[2] = {ui_column(b, NULL, flip ? none : cells, flip ? 0 : MOVE_N),
+                         ui_column(b, NULL, flip ? cells : none, flip ? MOVE_N : 0)};
+    return ui_row(b, NULL, two, 2);
+}
+
+static const ui_widget_class mover_class = {
+    .name = "Mover", .state_size = sizeof(mover_state), .build = mover_build};
+
+static ui_widget *mover_app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &mover_class, UI_NO_KEY, NULL, NULL, 0);
+}
+
+static void toggle(void *s, void *ctx)
+{
+    (void)ctx;
+    ((mover_state *)s)->flip = !((mover_state *)s)->flip;
+}
+
+static samples move_samples[2];
+
+static double move_children(bool global)
+{
+    mover_global = global;
+    for (int i = 0; i < MOVE_N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "cell-%d", i);
+        move_keys[i] = global ? ui_key_global(name) : ui_key_int(i);
+    }
+    ui_tree *t = ui_tree_new(200, 2 * MOVE_N + 100, NULL);
+    ui_tree_set_root(t, mover_app, NULL);
+    ui_tree_frame(t);
+    ui_element *parent = ui_element_child(mover, 0);  /* the column, or the row of two */
+    if (global) parent = ui_element_child(parent, 0); /* column A */
+    ui_element *first = ui_element_child(parent, 0);
+    int frames = 0;
+    int64_t t0 = rt_monotonic_ns();
+    do {
+        ui_set_state(mover, toggle, NULL);
+        ui_tree_frame(t);
+        frames++;
+    } while (!frames_done(frames, 500, t0));
+    double us = (double)(rt_monotonic_ns() - t0) / 1e3 / frames / MOVE_N;
+    /* The children moved, state and all: the first one is the same element
+     * (disposed and made anew, it would read as unmounted), built at mount
+     * and once a frame. */
+    const char *name = global ? "reparent_1000" : "keyed_reorder_1000";
+    if (!ui_element_mounted(first)) {
+        fprintf(stderr, "bench_widgets: %s: a moved child lost its element and state\n", name);
+        exit(1);
+    }
+    int builds = ((cell_state *)ui_state(first))->builds;
+    if (builds != frames + 1)
+        fprintf(stderr, "bench_widgets: %s: a child built %d times in %d frames (expected %d)\n",
+                name, builds, frames, frames + 1);
+    ui_tree_free(t);
+    run_main();
+    return record(&move_samples[global ? 0 : 1], us);
+}
+
+static double bench_reparent_1000(void)
+{
+    return move_children(true);
+}
+
+static double bench_keyed_reorder_1000(void)
+{
+    return move_children(false);
+}
+
+/* ---- Ratios of the medians above ---- */
+
+typedef struct ratio_line {
+    const char *name, *num, *den;
+    samples *snum, *sden;
+    double limit; /* goal: value <= limit */
+} ratio_line;
+
+static const ratio_line ratios[] = {
+    {"rebuild_leaf_ratio", "rebuild_leaf_10000", "rebuild_leaf_100", &rebuild_samples[1],
+     &rebuild_samples[0], 1.5},
+    {"reparent_vs_reorder", "reparent_1000", "keyed_reorder_1000", &move_samples[0],
+     &move_samples[1], 2.0},
+};
+
+static void print_ratios(void)
+{
+    print_phases(0, "rebuild_leaf_100_phases");
+    print_phases(1, "rebuild_leaf_10000_phases");
+    for (size_t i = 0; i < sizeof ratios / sizeof ratios[0]; i++) {
+        double num, den;
+        if (!samples_median(ratios[i].snum, &num) || !samples_median(ratios[i].sden, &den) ||
+            den <= 0)
+            continue;
+        char text[32];
+        snprintf(text, sizeof text, "<= %g", ratios[i].limit);
+        double r = num / den;
+        goal_line(ratios[i].name, "x", r, text, r <= ratios[i].limit);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const bench_case all[] = {
@@ -244,6 +571,24 @@ int main(int argc, char **argv)
         {"scroll_frame_100k", "us", bench_scroll_100k, RUNS},
         {"text_field_press_4k", "us", bench_text_field_press_4k, RUNS},
         {"text_field_frame_4k", "us", bench_text_field_frame_4k, RUNS},
+        {"reparent_1000", "us", bench_reparent_1000, RUNS},
+        {"keyed_reorder_1000", "us", bench_keyed_reorder_1000, RUNS},
     };
-    return bench_main("bench_widgets", argc, argv, all, sizeof all / sizeof all[0]);
+    size_t n = sizeof all / sizeof all[0];
+    /* A ratio's name runs the two cases it divides. */
+    for (size_t i = 0; argc > 1 && i < sizeof ratios / sizeof ratios[0]; i++)
+        if (strcmp(argv[1], ratios[i].name) == 0) {
+            bench_case two[2];
+            size_t k = 0;
+            for (size_t j = 0; j < n; j++)
+                if (strcmp(all[j].name, ratios[i].num) == 0 ||
+                    strcmp(all[j].name, ratios[i].den) == 0)
+                    two[k++] = all[j];
+            int rc = bench_main("bench_widgets", 1, argv, two, k);
+            print_ratios();
+            return rc;
+        }
+    int rc = bench_main("bench_widgets", argc, argv, all, n);
+    print_ratios();
+    return rc;
 }

@@ -285,6 +285,7 @@ void ui_tree_free(ui_tree *t)
     UI_CHECK(t->phase == UI_PHASE_IDLE, "called during the %s phase of a frame",
              phase_names[t->phase]);
     if (t->frame_timer) rt_timer_free(t->frame_timer);
+    ui__pool_close(t->pool);
     ui__unmount_all(t);
     ui__arena_reset(&t->b);
     ui__pool_free(t->pool);

@@ -37,6 +37,7 @@ typedef struct chunk {
 struct ui_pool {
     chunk *chunks;
     size_t n, cap;
+    bool closing; /* the tree is being freed: keep pages for the cache */
 };
 
 /* Every live chunk of every tree, sorted by address, for ui_ref_get. Trees
@@ -47,6 +48,23 @@ static struct {
 } registry;
 
 static uint64_t next_gen = 1;
+
+/* Chunks of freed trees, kept mapped (and faulted in) for the next tree: a
+ * tree made and freed per test or per screen costs no page faults. Safe to
+ * reuse across trees because ui_ref compares generations, which are unique
+ * in the process. Unmapped at exit. */
+#define CACHE_MAX 4
+static struct {
+    char *chunks[CACHE_MAX];
+    int n;
+    bool atexit_done;
+} cache;
+
+static void cache_drain(void)
+{
+    while (cache.n > 0)
+        munmap(cache.chunks[--cache.n], CHUNK_BYTES);
+}
 
 _Noreturn void ui__die(const char *func, const char *fmt, ...)
 {
@@ -138,13 +156,23 @@ ui_pool *ui__pool_new(void)
     return rt_calloc(1, sizeof(ui_pool));
 }
 
+void ui__pool_close(ui_pool *p)
+{
+    p->closing = true;
+}
+
 void ui__pool_free(ui_pool *p)
 {
     if (!p) return;
     for (size_t i = 0; i < p->n; i++) {
-        registry_remove(p->chunks[i].base);
-        UNPOISON(p->chunks[i].base, CHUNK_BYTES); /* the next mapping here starts clean */
-        munmap(p->chunks[i].base, CHUNK_BYTES);
+        char *base = p->chunks[i].base;
+        registry_remove(base);
+        UNPOISON(base, CHUNK_BYTES); /* the next use of this memory starts clean */
+        if (!cache.atexit_done) cache.atexit_done = atexit(cache_drain) == 0;
+        if (cache.n < CACHE_MAX && cache.atexit_done)
+            cache.chunks[cache.n++] = base;
+        else
+            munmap(base, CHUNK_BYTES);
     }
     rt_free(p->chunks);
     rt_free(p);
@@ -152,7 +180,8 @@ void ui__pool_free(ui_pool *p)
 
 static chunk *new_chunk(ui_pool *p)
 {
-    void *m = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *m = cache.n ? cache.chunks[--cache.n] : NULL;
+    if (!m) m = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return NULL;
     chunk c = {.base = m};
     if (!registry_add(c.base)) {
@@ -204,7 +233,7 @@ void ui__element_free(ui_tree *t, ui_element *e)
     if (!c) return;
     size_t block = (size_t)((char *)e - c->base) / BLOCK_BYTES;
     bool handed_all = c->handed >= (block + 1) * SLOTS_PER_BLOCK;
-    if (--c->live[block] == 0 && handed_all) {
+    if (--c->live[block] == 0 && handed_all && !t->pool->closing) {
         char *b = c->base + block * BLOCK_BYTES;
         UNPOISON(b, BLOCK_BYTES);
         madvise(b, BLOCK_BYTES, MADV_DONTNEED); /* reads as zeros: UI_DEAD */

@@ -56,7 +56,9 @@ void ui_position_child(ui_element *child, float x, float y)
 void ui__mark_needs_layout(ui_element *e)
 {
     e->needs_layout = true;
-    if (e->in_relayout) return;
+    /* Never laid out: its parent lays it out (that parent is updating its
+     * children, so it is marked itself). */
+    if (e->in_relayout || !e->laid_out) return;
     ui_tree *t = e->tree;
     if (ui__push(&t->relayout, &t->nrelayout, &t->relayout_cap, sizeof e, &e))
         e->in_relayout = true;
@@ -76,6 +78,12 @@ static int deepest_first(const void *a, const void *b)
  * With a full layout coming anyway (the root changed), just forgets. */
 static void relayout(ui_tree *t, bool full)
 {
+    if (full) { /* everything lays out from the root anyway */
+        for (size_t i = 0; i < t->nrelayout; i++)
+            if (t->relayout[i]) t->relayout[i]->in_relayout = false;
+        t->nrelayout = 0;
+        return;
+    }
     size_t done = 0;
     while (done < t->nrelayout) {
         /* Sort what is not processed yet: parents queued meanwhile join in. */
@@ -85,7 +93,7 @@ static void relayout(ui_tree *t, bool full)
             ui_element *e = t->relayout[done];
             if (!e) continue;
             e->in_relayout = false;
-            if (full || e->life != UI_ACTIVE || !e->needs_layout) continue;
+            if (e->life != UI_ACTIVE || !e->needs_layout) continue;
             if (!e->laid_out || !e->parent || e->parent == t->root) {
                 /* Never laid out, or the top: its parent (or the frame) does it. */
                 if (e->parent && e->parent != t->root)

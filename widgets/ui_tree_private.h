@@ -140,6 +140,7 @@ struct ui_tree {
 /* ---- ui_element.c: the element pool and accessors ---- */
 ui_pool *ui__pool_new(void);
 void ui__pool_free(ui_pool *p);
+void ui__pool_close(ui_pool *p); /* the tree is going: no page is returned any more */
 ui_element *ui__element_alloc(ui_tree *t);
 void ui__element_free(ui_tree *t, ui_element *e);
 /* Dies with a clear message unless e is a live element (active or inactive). */

@@ -54,8 +54,9 @@ struct rt_listener {
     void (*efn)(rt_future *src, void *ctx); /* embedded listeners */
     void *ctx;
     int code;
-    bool embedded; /* lives in the caller's storage: never freed here */
-    rt_task mt;    /* the microtask that runs it on a completed future */
+    bool embedded;         /* lives in the caller's storage: never freed here */
+    rt_destroy_fn destroy; /* rt_future_then_ctx: frees ctx if it never runs */
+    rt_task mt;            /* the microtask that runs it on a completed future */
 };
 
 _Static_assert(sizeof(rt_listener) <= sizeof(((rt_async *)0)->await_storage),
@@ -151,6 +152,7 @@ rt_future *rt_future_dup(rt_future *f)
 
 static void free_listener(rt_isolate *iso, rt_listener *l)
 {
+    if (l->destroy) l->destroy(l->ctx); /* dropped without running */
     rt_future_release(l->next);
     if (!l->embedded) rt__heap_free(&iso->heap, l);
 }
@@ -430,6 +432,7 @@ static void run_then(rt_future *src, rt_listener *l)
     rt_future_fn cb = err ? l->on_error : l->on_value;
     if (err && cb && l->code && l->code != src->result->error.code) cb = NULL;
     rt_future *next = l->next;
+    l->destroy = NULL; /* it runs: the callback owns ctx from here */
     if (!cb) {
         pass_on(next, src);
     } else {
@@ -462,6 +465,27 @@ rt_future *rt_future_then(rt_future *f, rt_future_fn on_value, rt_future_fn on_e
         l->on_error = on_error;
         l->ctx = ctx;
     }
+    return chain(f, l);
+}
+
+rt_future *rt_future_then_ctx(rt_future *f, rt_future_fn on_value, rt_future_fn on_error, void *ctx,
+                              rt_destroy_fn destroy)
+{
+    if (!f) {
+        if (destroy) destroy(ctx);
+        return NULL;
+    }
+    check_owner(f, __func__);
+    rt_listener *l = listener_new(f->owner, run_then, true);
+    if (!l) {
+        rt_future_release(f);
+        if (destroy) destroy(ctx);
+        return NULL;
+    }
+    l->on_value = on_value;
+    l->on_error = on_error;
+    l->ctx = ctx;
+    l->destroy = destroy;
     return chain(f, l);
 }
 

@@ -84,6 +84,11 @@ rt_future *rt_future_delayed(int64_t delay_ns, rt_future_body body, void *ctx);
 /* on_value runs on a value, on_error on an error; NULL passes the outcome
  * through unchanged (errors propagate down a chain). */
 rt_future *rt_future_then(rt_future *f, rt_future_fn on_value, rt_future_fn on_error, void *ctx);
+/* rt_future_then for a context the runtime keeps: destroy(ctx) runs, once,
+ * if the callback never will (f freed while still pending, or out of memory:
+ * then NULL is returned); once the callback has run, it owns ctx. */
+rt_future *rt_future_then_ctx(rt_future *f, rt_future_fn on_value, rt_future_fn on_error, void *ctx,
+                              rt_destroy_fn destroy);
 /* Handles errors whose code is `code` (0: any error); values pass through. */
 rt_future *rt_future_catch(rt_future *f, int code, rt_future_fn on_error, void *ctx);
 /* fn(ctx) runs on any outcome; the result future has f's outcome. */

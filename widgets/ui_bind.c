@@ -57,6 +57,14 @@ static void future_done(rt_future *src, rt_completer *next, void *ctx)
     rt_free(b);
 }
 
+/* The future was freed without completing: its callback never runs. */
+static void future_dropped(void *ctx)
+{
+    ui_binding *b = ctx;
+    unlink_binding(b);
+    rt_free(b);
+}
+
 ui_binding *ui_bind_future(ui_element *e, rt_future *f, ui_future_cb fn, void *ctx)
 {
     if (!f) return NULL;
@@ -67,12 +75,8 @@ ui_binding *ui_bind_future(ui_element *e, rt_future *f, ui_future_cb fn, void *c
     }
     b->fn = fn;
     b->ctx = ctx;
-    rt_future *chain = rt_future_then(f, future_done, future_done, b);
-    if (!chain) {
-        unlink_binding(b);
-        rt_free(b);
-        return NULL;
-    }
+    rt_future *chain = rt_future_then_ctx(f, future_done, future_done, b, future_dropped);
+    if (!chain) return NULL; /* future_dropped freed the binding */
     rt_future_release(chain);
     return b;
 }
@@ -134,7 +138,8 @@ void ui_unbind(ui_binding *b)
         rt_future_release(rt_subscription_cancel(b->sub));
         rt_free(b);
     }
-    /* A future binding is freed by its callback, which now finds no element. */
+    /* A future binding is freed by its callback, which now finds no element,
+     * or when its future is freed without completing. */
 }
 
 void ui__bindings_detach(ui_element *e)

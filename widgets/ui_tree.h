@@ -240,8 +240,10 @@ ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls);
  * The short, safe way to let a future or a stream drive a rebuild: the
  * callback runs only while e is mounted, e rebuilds after it, and the
  * binding is detached when e is disposed (a late completion is dropped).
- * A binding belongs to its element: ui_unbind ends it early; after its
- * future callback ran, or the stream's done, it is gone by itself. */
+ * A binding belongs to its element: ui_unbind ends it early (from any
+ * code, dispose included); once its future callback ran (or the future was
+ * freed without completing), or the stream's done came, it is gone by
+ * itself and must not be unbound. Bindings live on the isolate's heap. */
 typedef struct ui_binding ui_binding;
 typedef void (*ui_future_cb)(ui_element *e, rt_future *f, void *ctx);
 /* f is consumed; fn gets it completed (borrowed for the call). NULL when
@@ -275,7 +277,8 @@ typedef struct ui_frame_timing {
      * after the previous frame) and after the previous frame ended. A late
      * frame means the loop was busy with other work (frames dropped). */
     int64_t late_ns;
-    unsigned built; /* elements built this frame */
+    unsigned built;   /* elements built this frame */
+    unsigned painted; /* elements painted this frame (all, or those meeting the damage) */
 } ui_frame_timing;
 
 /* A tree sized w x h logical pixels. canvas (may be NULL) is used to
@@ -326,6 +329,15 @@ int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ct
  * (clear), end after (present; its time is the frame's raster time). */
 void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(void *ctx),
                              void *ctx);
+/* Partial repaint, for a binding whose canvas keeps its pixels between
+ * frames (an offscreen canvas does; a window's back buffer does not): a
+ * frame then repaints only where elements were relaid out (rebuilt, resized
+ * or moved), before and after, calling clear for each such rectangle (in
+ * logical pixels, the canvas clipped to it) instead of begin. Children are
+ * taken to paint within their parent's box. The first frame, a new size and
+ * a relayout from the root repaint everything (with begin). */
+void ui_tree_set_partial_paint(ui_tree *t,
+                               void (*clear)(void *ctx, float x, float y, float w, float h));
 /* A new size (a resized window): lays everything out again. */
 void ui_tree_set_size(ui_tree *t, float w, float h);
 

@@ -196,6 +196,52 @@ static void count_task(void *ctx)
     ++*(int *)ctx;
 }
 
+/* rt_future_then_ctx: the context is freed exactly once, by the callback
+ * when it runs, or by destroy when the future goes without completing. */
+static int ctx_ran, ctx_destroyed;
+
+static void ctx_then(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next;
+    ctx_ran++;
+    rt_free(ctx);
+}
+
+static void ctx_destroy(void *ctx)
+{
+    ctx_destroyed++;
+    rt_free(ctx);
+}
+
+static void test_then_ctx_frees_its_context_once(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    ctx_ran = ctx_destroyed = 0;
+    /* Dropped pending: destroy runs, the callback never. */
+    rt_completer *c = rt_completer_new(false);
+    rt_future_release(
+        rt_future_then_ctx(rt_completer_future(c), ctx_then, ctx_then, rt_malloc(8), ctx_destroy));
+    rt_completer_release(c);
+    rt_run(RT_RUN_NOWAIT);
+    assert_int_equal(ctx_ran, 0);
+    assert_int_equal(ctx_destroyed, 1);
+    /* Completed: the callback runs and owns ctx; destroy does not run. */
+    c = rt_completer_new(false);
+    rt_future_release(
+        rt_future_then_ctx(rt_completer_future(c), ctx_then, ctx_then, rt_malloc(8), ctx_destroy));
+    rt_completer_complete(c, rt_value_int(1));
+    rt_completer_release(c);
+    rt_run(RT_RUN_NOWAIT);
+    assert_int_equal(ctx_ran, 1);
+    assert_int_equal(ctx_destroyed, 1);
+    /* No future: destroy at once. */
+    assert_null(rt_future_then_ctx(NULL, ctx_then, ctx_then, rt_malloc(8), ctx_destroy));
+    assert_int_equal(ctx_destroyed, 2);
+    ts_main_leave();
+}
+
 static void test_when_complete_keeps_outcome(void **state)
 {
     (void)state;
@@ -482,6 +528,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_constructors_order),
         cmocka_unit_test(test_errors_propagate_and_catch_filters),
         cmocka_unit_test(test_when_complete_keeps_outcome),
+        cmocka_unit_test(test_then_ctx_frees_its_context_once),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_wait_values_in_input_order),
         cmocka_unit_test(test_wait_errors_eager_and_not),

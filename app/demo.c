@@ -6,6 +6,7 @@
 
 #include "rt_http.h"
 #include "ui_anim.h"
+#include "ui_async_widgets.h"
 #include "ui_text_field.h"
 
 #include <errno.h>
@@ -15,6 +16,8 @@
 
 #define BUDGET_NS UI_FRAME_NS
 #define OVERLAY_FRAMES 120
+
+static ui_color ink = {20, 20, 30, 255};
 
 typedef struct demo {
     int taps;
@@ -28,17 +31,16 @@ typedef struct demo {
     float progress;
     char work[128];
     /* Picture */
-    rt_future *mandel; /* pending or done; its value owns the pixels */
-    int64_t mandel_t0;
+    rt_future *mandel; /* pending or done; a FutureBuilder shows it */
+    int64_t mandel_t0, mandel_ms;
     uint64_t mandel_version; /* one per render: the image's texture follows it */
-    char pic[128];
     /* Network */
     rt_http_task *http;
     rt_future *fetch;
     bool net_failed;
     bool refetch; /* fetch again once the running request has ended */
     char net[200];
-    ui_element *screen; /* the stateful screen, to rebuild */
+    ui_ref screen; /* the screen, to rebuild: a weak handle, never a raw pointer */
     /* Every frame's timing, collected from the tree's ring. */
     ui_frame_timing *frames;
     size_t nframes, cap;
@@ -74,7 +76,7 @@ void demo_init(const demo_options *o)
 
 static void rebuild(void)
 {
-    if (app.screen) ui_set_state(app.screen, NULL, NULL);
+    ui_ref_set_state(app.screen, NULL, NULL); /* nothing once the screen is gone */
 }
 
 rt_future *demo_compute_future(void)
@@ -138,17 +140,19 @@ static rt_value *primes_fn(rt_value *msg, rt_compute_ctx *cx)
     return rt_value_int(r);
 }
 
-static void on_progress(rt_subscription *s, const rt_value *v, void *ctx)
+/* Progress and the result are bound to the screen (ui_bind_stream,
+ * ui_bind_future): they run only while it is mounted, and it rebuilds after
+ * each. */
+static void on_progress(ui_element *screen, const rt_value *v, void *ctx)
 {
-    (void)s;
+    (void)screen;
     (void)ctx;
     app.progress = (float)rt_value_as_int(v) / 100.0f;
-    rebuild();
 }
 
-static void primes_done(rt_future *src, rt_completer *next, void *ctx)
+static void primes_done(ui_element *screen, rt_future *src, void *ctx)
 {
-    (void)next;
+    (void)screen;
     (void)ctx;
     const rt_error *e = rt_future_get_error(src);
     if (e)
@@ -161,13 +165,13 @@ static void primes_done(rt_future *src, rt_completer *next, void *ctx)
     app.task = NULL;
     rt_future_release(app.primes);
     app.primes = NULL;
-    rebuild();
 }
 
 static void start_compute(void *ctx)
 {
     (void)ctx;
-    if (app.task) return;
+    ui_element *screen = ui_ref_get(app.screen);
+    if (app.task || !screen) return;
     rt_value *limit = rt_value_int(app.prime_limit);
     rt_future *f = rt_compute_start(primes_fn, limit, &app.task);
     rt_value_free(limit);
@@ -177,13 +181,12 @@ static void start_compute(void *ctx)
         return;
     }
     rt_stream *p = rt_compute_task_progress(app.task);
-    rt_stream_handlers h = {.on_data = on_progress};
-    rt_stream_listen(p, &h);
+    ui_bind_stream(screen, p, &(ui_stream_cbs){.on_data = on_progress});
     rt_stream_release(p);
     snprintf(app.work, sizeof app.work, "compute(): counting on a background isolate...");
     app.progress = 0;
     app.primes = rt_future_dup(f);
-    rt_future_release(rt_future_then(f, primes_done, primes_done, NULL));
+    ui_bind_future(screen, f, primes_done, NULL);
     rebuild();
 }
 
@@ -238,22 +241,6 @@ static rt_value *mandel_fn(rt_value *msg, rt_compute_ctx *cx)
     return buf;
 }
 
-static void mandel_done(rt_future *src, rt_completer *next, void *ctx)
-{
-    (void)next;
-    (void)ctx;
-    const rt_error *e = rt_future_get_error(src);
-    if (e)
-        snprintf(app.pic, sizeof app.pic, "picture: %s", e->message);
-    else
-        snprintf(app.pic, sizeof app.pic,
-                 "%dx%d pixels computed in a background isolate in %.0f ms; the %d-byte "
-                 "buffer moved here without a copy",
-                 PIC_W, PIC_H, (double)(rt_monotonic_ns() - app.mandel_t0) / 1e6,
-                 PIC_W * PIC_H * 4);
-    rebuild();
-}
-
 static void start_mandel(void *ctx)
 {
     (void)ctx;
@@ -261,24 +248,47 @@ static void start_mandel(void *ctx)
     rt_future_release(app.mandel);
     app.mandel_version++;
     app.mandel_t0 = rt_monotonic_ns();
+    app.mandel_ms = 0;
     app.mandel = rt_compute(mandel_fn, NULL);
-    if (!app.mandel) {
-        snprintf(app.pic, sizeof app.pic, "picture: out of memory");
-    } else {
-        snprintf(app.pic, sizeof app.pic, "rendering in a background isolate...");
-        rt_future_release(
-            rt_future_then(rt_future_dup(app.mandel), mandel_done, mandel_done, NULL));
-    }
     rebuild();
 }
 
-static const uint32_t *mandel_pixels(void)
+/* The picture's FutureBuilder: the image and a line about it, from the
+ * snapshot of app.mandel (the builder's element holds the future, so the
+ * pixels live as long as they are shown). */
+static ui_widget *picture_view(ui_build *b, ui_element *e, const ui_snapshot *s, void *ctx)
 {
-    if (!app.mandel || !rt_future_is_complete(app.mandel) || rt_future_is_error(app.mandel))
-        return NULL;
-    size_t len;
-    const uint32_t *px = rt_value_buffer_data((rt_value *)rt_future_get_value(app.mandel), &len);
-    return len == (size_t)PIC_W * PIC_H * 4 ? px : NULL;
+    (void)e;
+    (void)ctx;
+    char text[160] = " ";
+    const uint32_t *px = NULL;
+    size_t len = 0;
+    if (s->state == UI_CONN_WAITING)
+        snprintf(text, sizeof text, "rendering in a background isolate...");
+    else if (s->error)
+        snprintf(text, sizeof text, "picture: %s", s->error->message);
+    else if (s->data)
+        px = rt_value_buffer_data((rt_value *)s->data, &len);
+    if (px && len == (size_t)PIC_W * PIC_H * 4) {
+        if (!app.mandel_ms) app.mandel_ms = (rt_monotonic_ns() - app.mandel_t0) / 1000000 + 1;
+        snprintf(text, sizeof text,
+                 "%dx%d pixels computed in a background isolate in %lld ms; the %d-byte "
+                 "buffer moved here without a copy",
+                 PIC_W, PIC_H, (long long)app.mandel_ms, PIC_W * PIC_H * 4);
+    } else {
+        px = NULL;
+    }
+    ui_widget *kids[] = {
+        px ? ui_image_versioned(b, px, PIC_W, PIC_H, app.mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
+           : ui_sized(b, PIC_W / 2.0f, PIC_H / 2.0f, NULL),
+        ui_sized(b, 380, -1,
+                 ui_text_ex(b, UI_NO_KEY,
+                            &(ui_text_props){.text = ui_strdup(b, text),
+                                             .size = 12,
+                                             .color = ink,
+                                             .wrap = true,
+                                             .max_lines = 3}))};
+    return ui_row(b, &(ui_flex_props){.cross_align = UI_CENTER, .spacing = 12}, kids, 2);
 }
 
 rt_future *demo_picture_future(void)
@@ -290,9 +300,9 @@ rt_future *demo_picture_future(void)
 
 static void fetch(void *ctx);
 
-static void fetched(rt_future *src, rt_completer *next, void *ctx)
+static void fetched(ui_element *screen, rt_future *src, void *ctx)
 {
-    (void)next;
+    (void)screen;
     (void)ctx;
     const rt_error *e = rt_future_get_error(src);
     app.net_failed = e != NULL;
@@ -314,7 +324,6 @@ static void fetched(rt_future *src, rt_completer *next, void *ctx)
     app.http = NULL;
     rt_future_release(app.fetch);
     app.fetch = NULL;
-    rebuild();
     if (app.refetch) {
         app.refetch = false;
         fetch(NULL);
@@ -327,14 +336,16 @@ static void copy_utf8(char *dst, size_t cap, const char *s);
 /* What the URL field holds now. */
 static const char *url_now(void)
 {
-    ui_element *f = app.screen ? find_key(app.screen, ui_key_str("url")) : NULL;
+    ui_element *screen = ui_ref_get(app.screen);
+    ui_element *f = screen ? find_key(screen, ui_key_str("url")) : NULL;
     return f ? ui_text_field_text(f, NULL) : app.initial_url;
 }
 
 static void fetch(void *ctx)
 {
     (void)ctx;
-    if (app.fetch) return;
+    ui_element *screen = ui_ref_get(app.screen);
+    if (app.fetch || !screen) return;
     app.net_failed = false;
     const char *url = url_now();
     app.fetch = rt_http_request("GET", url, NULL, 0, NULL, &app.http);
@@ -347,7 +358,7 @@ static void fetch(void *ctx)
     char shown[151];
     copy_utf8(shown, sizeof shown, url); /* cut between characters */
     snprintf(app.net, sizeof app.net, "fetching %s ...", shown);
-    rt_future_release(rt_future_then(rt_future_dup(app.fetch), fetched, fetched, NULL));
+    ui_bind_future(screen, rt_future_dup(app.fetch), fetched, NULL);
     rebuild();
 }
 
@@ -685,8 +696,6 @@ static void sample_lanes(void *ctx, int64_t now)
 
 /* ---- Frame timing overlay ---- */
 
-static ui_color ink = {20, 20, 30, 255};
-
 static ui_widget *label(ui_build *b, const char *s, float size)
 {
     return ui_text(b, ui_strdup(b, s), size, ink);
@@ -822,14 +831,9 @@ static void overlay_button(void *ctx)
     demo_toggle_overlay();
 }
 
-static void screen_dispose(ui_element *e)
-{
-    if (app.screen == e) app.screen = NULL;
-}
-
 static ui_widget *screen_build(ui_build *b, ui_element *e)
 {
-    app.screen = e;
+    app.screen = ui_ref_of(e);
     char taps[48];
     snprintf(taps, sizeof taps, "taps: %d", app.taps);
     ui_color blue = {50, 120, 240, 255};
@@ -862,19 +866,10 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         app.fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
     ui_widget *net_status =
         status(b, app.net[0] ? app.net : "type a URL, then Fetch (or Enter in the field)");
-    const uint32_t *px = mandel_pixels();
     ui_widget *pic_row[] = {
         ui_button(b, ui_key_str("picture"), "Render a picture with compute()",
                   app.mandel && !rt_future_is_complete(app.mandel) ? NULL : start_mandel, NULL),
-        px ? ui_image_versioned(b, px, PIC_W, PIC_H, app.mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
-           : ui_sized(b, PIC_W / 2.0f, PIC_H / 2.0f, NULL),
-        ui_sized(b, 380, -1,
-                 ui_text_ex(b, UI_NO_KEY,
-                            &(ui_text_props){.text = app.pic[0] ? app.pic : " ",
-                                             .size = 12,
-                                             .color = ink,
-                                             .wrap = true,
-                                             .max_lines = 3}))};
+        ui_future_builder(b, ui_key_str("picture-view"), app.mandel, NULL, picture_view, NULL)};
     ui_widget *kids[] = {
         label(b, "Islet: isolates, an event loop, and a widget tree", 22),
         ui_row(b, &row, counter, 3),
@@ -892,7 +887,7 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
         status(b, app.work[0] ? app.work : "press a button: same work, two isolates"),
         ui_row(b, &row, net_row, nn),
         net_status,
-        ui_row(b, &row, pic_row, 3),
+        ui_row(b, &row, pic_row, 2),
         ui_row(b, &(ui_flex_props){.cross_align = UI_START, .spacing = 24},
                (ui_widget *[]){isolates_panel(b), app.overlay ? overlay(b, ui_element_tree(e))
                                                               : ui_sized(b, 0, 0, NULL)},
@@ -902,8 +897,7 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
     return ui_padding(b, 24, ui_column(b, &col, kids, sizeof kids / sizeof kids[0]));
 }
 
-static const ui_widget_class screen_class = {
-    .name = "DemoScreen", .build = screen_build, .dispose = screen_dispose};
+static const ui_widget_class screen_class = {.name = "DemoScreen", .build = screen_build};
 
 ui_widget *demo_root(ui_build *b, void *ctx)
 {

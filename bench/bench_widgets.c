@@ -145,7 +145,7 @@ static void present(void *ctx)
 
 /* Per-phase means of the timed frames of one run, in us. */
 typedef struct phases {
-    double build, layout, paint, raster, total, built;
+    double build, layout, paint, raster, total, built, painted;
 } phases;
 
 static phases phase_runs[2][MAX_SAMPLES];
@@ -164,6 +164,7 @@ static void record_phases(int which, ui_tree *t, int frames)
         p.raster += (double)ft[i].raster_ns / 1e3;
         p.total += (double)ft[i].total_ns / 1e3;
         p.built += ft[i].built;
+        p.painted += ft[i].painted;
     }
     if (n) {
         p.build /= (double)n;
@@ -172,6 +173,7 @@ static void record_phases(int which, ui_tree *t, int frames)
         p.raster /= (double)n;
         p.total /= (double)n;
         p.built /= (double)n;
+        p.painted /= (double)n;
     }
     if (phase_n[which] < MAX_SAMPLES) phase_runs[which][phase_n[which]++] = p;
 }
@@ -223,18 +225,20 @@ static double phase_median(int which, size_t off)
 }
 
 /* An info line per size: where the frame's time goes (medians of per-run
- * means from ui_tree_timings; "built" is elements built per frame). */
+ * means from ui_tree_timings; "built" and "painted" are elements built and
+ * painted per frame). */
 static void print_phases(int which, const char *name)
 {
     if (phase_n[which] < 2) return;
     printf(
         "{\"bench\": \"%s\", \"unit\": \"us\", \"value\": %.3f, \"build\": %.3f, "
         "\"layout\": %.3f, \"paint\": %.3f, \"raster\": %.3f, \"built\": %.1f, "
-        "\"goal\": \"info\"}\n",
+        "\"painted\": %.1f, \"goal\": \"info\"}\n",
         name, phase_median(which, offsetof(phases, total)),
         phase_median(which, offsetof(phases, build)), phase_median(which, offsetof(phases, layout)),
         phase_median(which, offsetof(phases, paint)), phase_median(which, offsetof(phases, raster)),
-        phase_median(which, offsetof(phases, built)));
+        phase_median(which, offsetof(phases, built)),
+        phase_median(which, offsetof(phases, painted)));
     fflush(stdout);
 }
 

@@ -209,7 +209,6 @@ bool ui_tree_frame(ui_tree *t)
     ui__layout_frame(t);
     int64_t t2 = rt_monotonic_ns();
     t->phase = UI_PHASE_PAINT;
-    if (t->paint_begin) t->paint_begin(t->paint_ctx);
     ui__paint_frame(t);
     t->phase = UI_PHASE_IDLE;
     int64_t t3 = rt_monotonic_ns();
@@ -225,6 +224,7 @@ bool ui_tree_frame(ui_tree *t)
     t->last_end = t4;
     t->animating = t->animations > 0;
     ft.built = t->built;
+    ft.painted = t->painted;
     t->timings[t->tcount++ % UI_TIMINGS] = ft;
     if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);
     if (t->ndirty) ui__schedule_frame(t); /* marked while the frame could not take it */
@@ -275,6 +275,7 @@ ui_tree *ui_tree_new(float w, float h, void *canvas)
     t->root->cls = &root_class;
     t->root->life = UI_ACTIVE;
     t->root->props = props;
+    t->damage_all = true;
     ui__clipboard_init(t);
     return t;
 }
@@ -296,6 +297,7 @@ void ui_tree_free(ui_tree *t)
     rt_free(t->before);
     rt_free(t->after);
     rt_free(t->relayout);
+    rt_free(t->damage);
     rt_free(t->clip);
     rt_free(t);
 }
@@ -342,10 +344,18 @@ void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(v
     t->paint_ctx = ctx;
 }
 
+void ui_tree_set_partial_paint(ui_tree *t,
+                               void (*clear)(void *ctx, float x, float y, float w, float h))
+{
+    t->paint_clear = clear;
+    t->damage_all = true;
+}
+
 void ui_tree_set_size(ui_tree *t, float w, float h)
 {
     t->w = w;
     t->h = h;
+    t->damage_all = true;
     t->root->needs_layout = true;
     ui__mark_dirty(t->root);
 }

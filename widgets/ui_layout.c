@@ -25,6 +25,18 @@ static bool same_constraints(ui_constraints a, ui_constraints b)
     return a.min_w == b.min_w && a.max_w == b.max_w && a.min_h == b.min_h && a.max_h == b.max_h;
 }
 
+static void note_order(ui_element *e)
+{
+    bool down = e->nkids > 1, across = e->nkids > 1;
+    for (size_t i = 1; i < e->nkids && (down || across); i++) {
+        const ui_element *a = e->kids[i - 1], *b = e->kids[i];
+        down = down && b->y >= a->y + a->h;
+        across = across && b->x >= a->x + a->w;
+    }
+    e->kids_down = down;
+    e->kids_across = across;
+}
+
 ui_size ui_layout_child(ui_element *e, ui_constraints c)
 {
     /* Unchanged element, same constraints: same size, children in place. */
@@ -35,6 +47,7 @@ ui_size ui_layout_child(ui_element *e, ui_constraints c)
     ui_size s;
     if (e->cls->layout) {
         s = e->cls->layout(e, c);
+        note_order(e);
     } else if (e->nkids) {
         /* A component is as big as its child. */
         s = ui_layout_child(e->kids[0], c);
@@ -103,7 +116,9 @@ static void relayout(ui_tree *t, bool full)
                 continue;
             }
             float w = e->w, h = e->h;
+            if (e->moved_frame != t->frame_no) ui__damage_element(e); /* where it was */
             ui_layout_child(e, e->last_c);
+            ui__damage_element(e); /* where it is */
             if (e->w != w || e->h != h) ui__mark_needs_layout(e->parent);
         }
     }
@@ -117,6 +132,7 @@ void ui__layout_frame(ui_tree *t)
     relayout(t, full);
     if (r && (full || t->root->needs_layout || r->needs_layout)) {
         t->root->needs_layout = false;
+        t->damage_all = true;
         ui_layout_child(r, ui_tight(t->w, t->h));
         r->x = r->y = 0;
     }

@@ -1,18 +1,120 @@
 /* ui_paint.c: painting the tree, parents before children, each at its
- * global origin; paint_after lets a class close what it opened (a clip). */
+ * global origin; paint_after lets a class close what it opened (a clip).
+ *
+ * A frame repaints only what changed when the binding keeps its pixels
+ * between frames (ui_tree_set_partial_paint): the places elements were
+ * relaid out from, before and after, are the damage; each damaged
+ * rectangle is cleared and the elements that meet it are painted again,
+ * clipped to it. Subtrees outside it are skipped whole: children paint
+ * within their parent's box (the rule hit testing uses too). */
+#include "ui_canvas.h"
 #include "ui_tree_private.h"
 
-static void paint(ui_element *e, void *canvas, float ox, float oy)
+#include <math.h>
+
+void ui__damage_element(ui_element *e)
 {
-    float x = ox + e->x, y = oy + e->y;
+    ui_tree *t = e->tree;
+    if (t->damage_all || !t->paint_clear) return;
+    float x, y, w, h;
+    ui_element_rect(e, &x, &y, &w, &h);
+    if (w <= 0 || h <= 0) return;
+    /* Whole pixels (a neighbour that only touches it is not repainted). */
+    struct ui_damage d = {{floorf(x), floorf(y), ceilf(x + w), ceilf(y + h)}};
+    if (t->ndamage == UI_DAMAGE_LIST ||
+        !ui__push(&t->damage, &t->ndamage, &t->damage_cap, sizeof d, &d))
+        t->damage_all = true;
+}
+
+static bool inside(const float *a, const float *b)
+{
+    return a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3];
+}
+
+/* The rectangles to paint: those inside another dropped, and all of them
+ * joined into one when more than UI_DAMAGE_MAX are left. */
+static size_t damage_rects(ui_tree *t)
+{
+    struct ui_damage *d = t->damage;
+    size_t n = t->ndamage;
+    for (size_t i = 0; i < n;) {
+        bool drop = false;
+        for (size_t k = 0; k < n && !drop; k++)
+            drop = k != i && inside(d[i].r, d[k].r) && (!inside(d[k].r, d[i].r) || k < i);
+        if (drop)
+            d[i] = d[--n];
+        else
+            i++;
+    }
+    if (n > UI_DAMAGE_MAX) {
+        for (size_t i = 1; i < n; i++)
+            for (int k = 0; k < 4; k++)
+                d[0].r[k] = k < 2 ? fminf(d[0].r[k], d[i].r[k]) : fmaxf(d[0].r[k], d[i].r[k]);
+        n = 1;
+    }
+    return n;
+}
+
+static bool meets(const float *d, float x, float y, float w, float h)
+{
+    return x < d[2] && y < d[3] && x + w > d[0] && y + h > d[1];
+}
+
+/* The first child of e (at x, y) that may meet the band [lo, hi) of its
+ * axis: a binary search when the children are in order along it. */
+static size_t first_in_band(const ui_element *e, bool down, float origin, float lo)
+{
+    size_t a = 0, b = e->nkids;
+    while (a < b) {
+        size_t m = (a + b) / 2;
+        const ui_element *k = e->kids[m];
+        float end = origin + (down ? k->y + k->h : k->x + k->w);
+        if (end <= lo)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Paints e at (x, y); children that miss the damage d (if any) are skipped
+ * before the call, the walk's hot path. */
+static void paint(ui_tree *t, ui_element *e, void *canvas, float x, float y, const float *d)
+{
+    t->painted++;
     if (e->cls->paint) e->cls->paint(e, canvas, x, y);
-    for (size_t i = 0; i < e->nkids; i++)
-        paint(e->kids[i], canvas, x, y);
+    size_t i = 0;
+    bool down = d && e->kids_down, across = d && !down && e->kids_across;
+    if (down) i = first_in_band(e, true, y, d[1]);
+    if (across) i = first_in_band(e, false, x, d[0]);
+    for (; i < e->nkids; i++) {
+        const ui_element *k = e->kids[i];
+        float kx = x + k->x, ky = y + k->y;
+        if ((down && ky >= d[3]) || (across && kx >= d[2])) break; /* past the band */
+        if (!d || meets(d, kx, ky, k->w, k->h)) paint(t, e->kids[i], canvas, kx, ky, d);
+    }
     if (e->cls->paint_after) e->cls->paint_after(e, canvas);
 }
 
 void ui__paint_frame(ui_tree *t)
 {
     ui_element *r = ui_tree_root(t);
-    if (r && t->canvas) paint(r, t->canvas, 0, 0);
+    t->painted = 0;
+    bool full = t->damage_all || !t->paint_clear;
+    if (full) {
+        if (t->paint_begin) t->paint_begin(t->paint_ctx);
+        if (r && t->canvas) paint(t, r, t->canvas, r->x, r->y, NULL);
+    } else if (t->canvas) {
+        size_t n = damage_rects(t);
+        for (size_t i = 0; i < n; i++) {
+            const float *d = t->damage[i].r;
+            ui_rect clip = {d[0], d[1], d[2] - d[0], d[3] - d[1]};
+            ui_canvas_push_clip(t->canvas, clip);
+            t->paint_clear(t->paint_ctx, clip.x, clip.y, clip.w, clip.h);
+            if (r && meets(d, r->x, r->y, r->w, r->h)) paint(t, r, t->canvas, r->x, r->y, d);
+            ui_canvas_pop_clip(t->canvas);
+        }
+    }
+    t->damage_all = false;
+    t->ndamage = 0;
 }

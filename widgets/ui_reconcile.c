@@ -198,6 +198,7 @@ static void inactive_remove(ui_tree *t, ui_element *e)
 static void deactivate_child(ui_element *c)
 {
     ui_tree *t = c->tree;
+    ui__damage_element(c); /* where it was painted */
     c->parent = NULL;
     c->inactive_idx = t->ninactive;
     if (!ui__push(&t->inactive, &t->ninactive, &t->inactive_cap, sizeof c, &c)) {
@@ -267,6 +268,7 @@ static ui_element *retake(ui_element *parent, const ui_widget *w)
         inactive_remove(t, g);
     }
     g->parent = parent;
+    g->moved_frame = t->frame_no;
     set_depth(g, parent->depth + 1);
     activate_tree(g);
     t->dirty_resort = true;

@@ -22,6 +22,12 @@ static void clear_canvas(void *ctx)
     ui_canvas_clear(ctx, UI_BACKGROUND);
 }
 
+/* The offscreen canvas keeps its pixels: frames repaint what changed. */
+static void clear_area(void *ctx, float x, float y, float w, float h)
+{
+    ui_canvas_fill_rect(ctx, (ui_rect){x, y, w, h}, UI_BACKGROUND);
+}
+
 ui_tester *ui_tester_new(float width, float height, rt_virtual_clock *vc)
 {
     return ui_tester_new_scaled(width, height, 1.0f, vc);
@@ -39,6 +45,7 @@ ui_tester *ui_tester_new_scaled(float width, float height, float scale, rt_virtu
         return NULL;
     }
     ui_tree_set_paint_hooks(t->tree, clear_canvas, NULL, t->canvas);
+    ui_tree_set_partial_paint(t->tree, clear_area);
     t->vc = vc;
     return t;
 }

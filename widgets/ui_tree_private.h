@@ -37,6 +37,10 @@ struct ui_element {
     bool updating; /* its update_children is running */
     bool needs_layout, laid_out, in_relayout;
     bool widget_held; /* `widget` is held (heap or const), not an arena one */
+    /* From the last layout: the children follow each other down (or
+     * across) without overlapping, so paint finds those in a band by
+     * binary search. */
+    bool kids_down, kids_across;
     bool unsatisfied; /* looked for inherited data that was not there */
     ui_key key;
     void *props;
@@ -57,6 +61,7 @@ struct ui_element {
     ui_element **dependents; /* for inherited elements: who depends on it */
     size_t ndependents, dependents_cap;
     unsigned claimed;     /* global keys: the frame that last placed it */
+    unsigned moved_frame; /* the frame a global key moved it in */
     uint64_t updated_seq; /* when its children were last updated (tree's update_seq) */
     size_t inactive_idx;  /* its index in the tree's inactive list */
     ui_binding *bindings; /* futures and streams bound to it */
@@ -82,6 +87,8 @@ typedef struct ui_gkey_map {
 } ui_gkey_map;
 
 #define UI_TIMINGS 240
+#define UI_DAMAGE_MAX 4    /* rectangles painted at most; more are joined */
+#define UI_DAMAGE_LIST 256 /* rectangles noted at most; more repaint everything */
 #define UI_MAX_PATH 64
 
 struct ui_tree {
@@ -130,7 +137,16 @@ struct ui_tree {
     char *clip;
     size_t clip_len;
     void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
+    void (*paint_clear)(void *ctx, float x, float y, float w, float h);
     void *paint_ctx;
+    /* What the next paint must redraw: the whole frame, or up to
+     * UI_DAMAGE_MAX rectangles (logical pixels, window coordinates). */
+    bool damage_all;
+    struct ui_damage {
+        float r[4]; /* x0, y0, x1, y1 */
+    } * damage;
+    size_t ndamage, damage_cap;
+    unsigned painted; /* elements painted this frame */
     ui_element **relayout;
     size_t nrelayout, relayout_cap;
     ui_frame_cb *before, *after;
@@ -183,6 +199,8 @@ void ui__layout_frame(ui_tree *t);
 
 /* ---- ui_paint.c, ui_pointer.c, ui_focus.c, ui_bind.c ---- */
 void ui__paint_frame(ui_tree *t);
+/* The area of e (old or new place) must be painted again. */
+void ui__damage_element(ui_element *e);
 void ui__pointer_forget(ui_tree *t, ui_element *e);
 void ui__focus_forget(ui_tree *t, ui_element *e);
 void ui__clipboard_init(ui_tree *t);

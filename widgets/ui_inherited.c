@@ -10,6 +10,10 @@
 ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls)
 {
     ui__check_live(e, "ui_depend_on");
+    UI_CHECK(e->tree->initing != e,
+             "called from the init_state of '%s': inherited data may change later, so read it "
+             "in did_change_dependencies or build (which run after init_state)",
+             e->cls->name);
     ui_element *a = e->parent;
     while (a && a->cls != cls)
         a = a->parent;
@@ -36,6 +40,11 @@ static void remove_dependent(ui_element *inh, size_t idx)
     inh->dependents[idx] = last;
     for (size_t k = 0; k < last->ndeps; k++)
         if (last->deps[k].inh == inh) last->deps[k].idx = idx;
+}
+
+size_t ui_tree_global_key_count(const ui_tree *t)
+{
+    return t->globals.n;
 }
 
 void ui__deps_drop(ui_element *e)

@@ -485,7 +485,12 @@ static ui_element *inflate(ui_element *p, const ui_widget *w)
     }
     set_widget(e, w);
     e->dirty = true;
-    if (w->cls->init_state) w->cls->init_state(e);
+    if (w->cls->init_state) {
+        ui_element *saved = t->initing;
+        t->initing = e;
+        w->cls->init_state(e);
+        t->initing = saved;
+    }
     if (w->cls->did_change_dependencies) w->cls->did_change_dependencies(e);
     ui__rebuild(e, w);
     return e;

@@ -233,7 +233,8 @@ bool ui_ref_set_state(ui_ref r, void (*fn)(void *state, void *ctx), void *ctx);
 /* The nearest ancestor of e whose class is cls (an inherited class), or
  * NULL. e then depends on it: its did_change_dependencies runs, and it
  * rebuilds, whenever that ancestor is updated and says to notify, and after
- * e moves. Call from build (or did_change_dependencies). */
+ * e moves. Call from build or did_change_dependencies; from init_state it
+ * aborts under RT_CHECKS (Flutter's rule: the data could change unseen). */
 ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls);
 
 /* ---- Async results bound to an element ----
@@ -307,6 +308,8 @@ void ui_tree_size(const ui_tree *t, float *w, float *h);
 size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n);
 /* Live elements, for tests (no leaks across rebuilds). */
 size_t ui_tree_element_count(const ui_tree *t);
+/* Global keys in use (by active or not yet disposed elements). */
+size_t ui_tree_global_key_count(const ui_tree *t);
 
 /* Pointer input: kind is UI_POINTER_DOWN/MOVE/UP/CANCEL. Hit testing at
  * DOWN picks the handler (see ui_widget_class.pointer). */

@@ -98,7 +98,8 @@ struct ui_tree {
     ui_element *root;
     ui_pool *pool;
     int phase;
-    ui_element *target; /* the element whose build (or update) is running */
+    ui_element *target;  /* the element whose build (or update) is running */
+    ui_element *initing; /* the element whose init_state is running */
     /* BuildOwner: the dirty list, and the inactive elements of this frame. */
     ui_element **dirty;
     size_t ndirty, dcap;

@@ -1138,9 +1138,50 @@ static void test_theme_is_inherited(void **state)
     end();
 }
 
-int main(void)
+/* Flutter: packages/flutter/test/widgets/inherited_test.dart, "initState() dependency on
+ * Inherited asserts" (a regression test for flutter/flutter#5491): reading inherited data in
+ * init_state is refused, in Islet by an abort in checked builds. */
+static void expect_fail_init(ui_element *e)
 {
+    ui_depend_on(e, &test_inherited_class);
+}
+
+static const ui_widget_class expect_fail_class = {
+    .name = "ExpectFail", .state_size = 1, .init_state = expect_fail_init};
+
+static ui_widget *expect_fail_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return test_inherited(b, UI_NO_KEY, 1, true,
+                          ui_widget_new(b, &expect_fail_class, UI_NO_KEY, NULL, NULL, 0));
+}
+
+static void child_init_state_dependency(void)
+{
+    rt_main_enter(NULL);
+    tree = ui_tree_new(400, 300, NULL);
+    ui_tree_set_root(tree, expect_fail_root, NULL);
+    ui_tree_frame(tree);
+}
+
+static void test_init_state_dependency_on_inherited_asserts(void **state)
+{
+    (void)state;
+    ts_expect_abort("init-state-dependency",
+                    "ui_depend_on: called from the init_state of 'ExpectFail'");
+}
+
+static const ts_child_case cases[] = {
+    {"init-state-dependency", child_init_state_dependency},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = ts_child_dispatch(argc, argv, cases);
+    if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_state_dependency_on_inherited_asserts),
         cmocka_unit_test(test_inherited_notifies_dependents),
         cmocka_unit_test(test_update_inherited_when_reparenting_state),
         cmocka_unit_test(test_update_inherited_when_removing_node),

@@ -2105,6 +2105,39 @@ static void test_rotation_in_one_frame(void **state)
     end();
 }
 
+/* Flutter: packages/flutter/test/widgets/framework_test.dart, "BuildOwner.globalKeyCount keeps
+ * track of in-use global keys" */
+static ui_widget *key_count_scene(ui_build *b)
+{
+    ui_key k1 = ui_key_global("count-1"), k2 = ui_key_global("count-2");
+    switch (step) {
+    case 0:
+        return container(b, k1, NULL);
+    case 1:
+        return container(b, k1, container(b, UI_NO_KEY, NULL));
+    case 2:
+        return container(b, k1, container(b, k2, NULL));
+    default:
+        return container(b, UI_NO_KEY, NULL);
+    }
+}
+
+static void test_global_key_count_tracks_in_use_keys(void **state)
+{
+    (void)state;
+    begin();
+    size_t initial = ui_tree_global_key_count(tree);
+    pump_step(key_count_scene, 0);
+    assert_int_equal(ui_tree_global_key_count(tree), initial + 1);
+    pump_step(key_count_scene, 1);
+    assert_int_equal(ui_tree_global_key_count(tree), initial + 1);
+    pump_step(key_count_scene, 2);
+    assert_int_equal(ui_tree_global_key_count(tree), initial + 2);
+    pump_step(key_count_scene, 3);
+    assert_int_equal(ui_tree_global_key_count(tree), initial + 0);
+    end();
+}
+
 static const ts_child_case cases[] = {
     {"dup1", child_dup1},   {"dup2", child_dup2},   {"dup3", child_dup3},   {"dup4", child_dup4},
     {"dup5", child_dup5},   {"dup6", child_dup6},   {"dup7", child_dup7},   {"dup8", child_dup8},
@@ -2130,6 +2163,7 @@ int main(int argc, char **argv)
     int rc = ts_child_dispatch(argc, argv, cases);
     if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_global_key_count_tracks_in_use_keys),
         cmocka_unit_test_teardown(test_can_reparent_state, teardown),
         cmocka_unit_test_teardown(test_can_reparent_state_with_multichild_widgets, teardown),
         cmocka_unit_test_teardown(test_can_with_scrollable_list, teardown),

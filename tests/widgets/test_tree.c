@@ -326,6 +326,51 @@ static void test_set_state_after_dispose_aborts(void **state)
                     "ui_set_state: called on 'Inner' after it was disposed");
 }
 
+/* Thousands of elements made after it was disposed: none of them takes its
+ * memory, so the stale pointer still reads as disposed (and marks nothing). */
+static void churn(size_t rounds)
+{
+    for (size_t r = 0; r < rounds; r++) {
+        spec s[8];
+        for (size_t i = 0; i < 8; i++)
+            s[i] = (spec){&probe_class, ui_key_int((int64_t)(r * 8 + i)), "churn"};
+        show(8, s);
+    }
+}
+
+static void child_set_state_after_churn(void)
+{
+    rt_main_enter(NULL);
+    tree = ui_tree_new(100, 100, NULL);
+    ui_tree_set_root(tree, nested_root, NULL);
+    ui_tree_frame(tree);
+    ui_element *gone = inner_el;
+    show(0, NULL);
+    churn(1000); /* 8,000 elements made and disposed since */
+    ui_set_state(gone, NULL, NULL);
+}
+
+static void test_stale_pointer_never_reaches_another_element(void **state)
+{
+    (void)state;
+    begin();
+    ui_tree_set_root(tree, nested_root, NULL);
+    ui_tree_frame(tree);
+    ui_element *gone = inner_el;
+    ui_ref ref = ui_ref_of(gone);
+    show(0, NULL);
+    assert_false(ui_element_mounted(gone));
+    churn(1000);
+    assert_false(ui_element_mounted(gone)); /* no new element lives there */
+    assert_null(ui_ref_get(ref));
+    int before = probe_builds;
+    assert_false(ui_ref_set_state(ref, NULL, NULL));
+    assert_false(ui_tree_frame(tree)); /* nothing was marked */
+    assert_int_equal(probe_builds, before);
+    end();
+    ts_expect_abort("set-state-after-churn", "ui_set_state: called on");
+}
+
 /* ---- Hit testing ---- */
 
 static void test_hit_test_innermost_first(void **state)
@@ -417,7 +462,8 @@ static void child_duplicate_global_key(void)
 static void test_duplicate_global_key_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("duplicate-global-key", "duplicate global key 'g': a 'Probe' and a 'Probe' widget");
+    ts_expect_abort("duplicate-global-key",
+                    "duplicate global key 'g': a 'Probe' and a 'Probe' widget");
 }
 
 /* ---- An identical (const) widget skips its whole subtree ---- */
@@ -638,6 +684,7 @@ static const ts_child_case cases[] = {
     {"set-state-on-ancestor", child_set_state_on_ancestor},
     {"duplicate-global-key", child_duplicate_global_key},
     {"set-state-after-dispose", child_set_state_after_dispose},
+    {"set-state-after-churn", child_set_state_after_churn},
     {NULL, NULL},
 };
 
@@ -656,6 +703,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_keyed_middle_insert_and_remove),
         cmocka_unit_test(test_set_state_merges_and_orders_by_depth),
         cmocka_unit_test(test_set_state_after_dispose_aborts),
+        cmocka_unit_test(test_stale_pointer_never_reaches_another_element),
         cmocka_unit_test(test_hit_test_innermost_first),
         cmocka_unit_test(test_global_key_reparenting_keeps_state),
         cmocka_unit_test(test_identical_widget_skips_subtree),

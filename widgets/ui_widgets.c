@@ -518,6 +518,16 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     return ui_gesture(b, &g, look);
 }
 
+/* Disabled, it has no gesture detector, so no exit or up will come: it
+ * forgets the hover and the press (a removed detector hears nothing more,
+ * as Flutter's MouseRegion). */
+static void button_update(ui_element *e, const void *old_props)
+{
+    (void)old_props;
+    button_state *s = ui_state(e);
+    if (!((const ui_button_props *)ui_props(e))->on_pressed) s->hovered = s->pressed = false;
+}
+
 /* With the focus, Enter or Space presses the button. */
 static bool button_key(ui_element *e, int key, unsigned mods)
 {
@@ -536,6 +546,7 @@ const ui_widget_class ui_button_class = {.name = "Button",
                                          .props_size = sizeof(ui_button_props),
                                          .state_size = sizeof(button_state),
                                          .build = button_build,
+                                         .did_update_widget = button_update,
                                          .string_fields = {offsetof(ui_button_props, label)},
                                          .nstring_fields = 1,
                                          .key = button_key,

@@ -68,10 +68,49 @@ static void test_counter_through_the_tester(void **state)
     ts_main_leave();
 }
 
+/* A button disabled while hovered, left, then enabled again looks as it
+ * should: not hovered (its gesture detector went away without an exit,
+ * as Flutter's MouseRegion does when unmounted). */
+static bool enabled = true;
+
+static void noop(void *ctx)
+{
+    (void)ctx;
+}
+
+static ui_widget *toggled_button(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_center(b, ui_button(b, ui_key_str("b"), "Go", enabled ? noop : NULL, NULL));
+}
+
+static void test_button_disabled_while_hovered_forgets_hover(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(240, 160, &vclock);
+    enabled = true;
+    ui_tester_pump_widget(t, toggled_button, NULL);
+    float x, y, w, h;
+    ui_element_rect(ui_find_class(t, &ui_button_class), &x, &y, &w, &h);
+    ui_tree_pointer(ui_tester_tree(t), UI_POINTER_HOVER, x + w / 2, y + h / 2);
+    ui_tester_pump(t, 0);
+    assert_int_equal(ui_canvas_pixel(ui_tester_canvas(t), (int)x + 3, (int)(y + h / 2)).r, 80);
+    enabled = false;
+    ui_tester_pump_widget(t, toggled_button, NULL);
+    ui_tree_pointer(ui_tester_tree(t), UI_POINTER_HOVER, 1, 1);
+    enabled = true;
+    ui_tester_pump_widget(t, toggled_button, NULL);
+    assert_int_equal(ui_canvas_pixel(ui_tester_canvas(t), (int)x + 3, (int)(y + h / 2)).r, 50);
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counter_through_the_tester),
+        cmocka_unit_test(test_button_disabled_while_hovered_forgets_hover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -512,6 +512,34 @@ static void test_picture_arrives_by_transfer_and_is_shown(void **state)
     close_demo(t);
 }
 
+/* The screen goes while a compute job, its progress and a picture are in
+ * flight: their completions are bound to the screen, so when they arrive
+ * they run nothing and rebuild nothing (ASan: touch nothing). */
+static void test_results_after_the_screen_is_gone_do_nothing(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 300000);
+    tap(t, "compute");
+    tap(t, "picture");
+    rt_future *primes = rt_future_dup(demo_compute_future());
+    rt_future *picture = rt_future_dup(demo_picture_future());
+    assert_non_null(primes);
+    assert_non_null(picture);
+    ui_tester_pump_widget(t, nothing, NULL); /* the screen is disposed */
+    ui_tester_pump(t, RT_MS(16));
+    size_t elements = ui_tree_element_count(ui_tester_tree(t));
+    assert_true(ui_tester_wait_for(t, primes, RT_SEC(30)));
+    assert_true(ui_tester_wait_for(t, picture, RT_SEC(30)));
+    ui_tester_pump(t, RT_MS(16));
+    assert_false(ui_tree_needs_frame(ui_tester_tree(t))); /* nothing was marked */
+    assert_int_equal(ui_tree_element_count(ui_tester_tree(t)), elements);
+    /* The job's handle stays with the demo (its callback never ran). */
+    assert_non_null(demo_compute_future());
+    rt_future_release(primes);
+    rt_future_release(picture);
+    close_demo(t);
+}
+
 /* S pauses the spinner: nothing animates, and after a frame nothing asks
  * for another, so the loop can sleep. */
 static void test_pausing_the_spinner_stops_frames(void **state)
@@ -560,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
         cmocka_unit_test(test_picture_arrives_by_transfer_and_is_shown),
+        cmocka_unit_test(test_results_after_the_screen_is_gone_do_nothing),
         cmocka_unit_test(test_pausing_the_spinner_stops_frames),
         cmocka_unit_test(test_home_screen_matches_golden),
     };

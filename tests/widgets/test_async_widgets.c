@@ -6,6 +6,7 @@
  * Snapshots are shown as Flutter's snapshotText shows them, less the stack
  * trace (Islet errors have none): "AsyncSnapshot<String>(ConnectionState.S,
  * data, error)", the error being its message. */
+#include "spy_widget.h"
 #include "test_support.h"
 #include "ui_async_widgets.h"
 #include "ui_tester.h"
@@ -847,12 +848,6 @@ static rt_future *bound_future;
 static rt_stream *bound_stream;
 static ui_ref bound_ref;
 
-static ui_size fixed_layout(ui_element *e, ui_constraints c)
-{
-    (void)e;
-    return ui_constrain(c, (ui_size){10, 10});
-}
-
 static void on_future(ui_element *e, rt_future *f, void *ctx)
 {
     (void)e;
@@ -904,6 +899,7 @@ static void binder_init(ui_element *e)
     }
 }
 
+/* Empty: the 10 x 10 leaf (fixed_layout: spy_widget.h). */
 static const ui_widget_class empty_class = {.name = "Empty", .layout = fixed_layout};
 
 static ui_widget *binder_build(ui_build *b, ui_element *e)

@@ -4,6 +4,7 @@
  * dependencies follow an element that a global key moves. Ported from
  * Flutter's packages/flutter/test/widgets/inherited_test.dart (and the
  * inherited cases of framework_test.dart), plus Islet's own cases. */
+#include "spy_widget.h"
 #include "test_support.h"
 #include "ui_widgets.h"
 
@@ -12,20 +13,10 @@
 
 /* ---- Widgets the tests share ---- */
 
-static ui_tree *tree;
-
+/* end() (spy_widget.h): every element, state, dependency list and arena byte came back. */
 static void begin(void)
 {
-    ts_main_enter(NULL);
-    ts_log_reset();
-    tree = ui_tree_new(400, 300, NULL);
-    assert_non_null(tree);
-}
-
-static void end(void)
-{
-    ui_tree_free(tree);
-    ts_main_leave(); /* every element, state, dependency list and arena byte came back */
+    begin_tree(400, 300);
 }
 
 /* tester.pumpWidget: a new root, then a frame. */
@@ -44,20 +35,7 @@ static ui_widget *one(ui_build *b, const ui_widget_class *cls, ui_key key, const
 /* Flutter's Container with a child: a plain holder, as big as its child. */
 static const ui_widget_class container_class = {.name = "Container"};
 
-/* A row: lays its children out left to right (a multi-child parent). */
-static ui_size row_layout(ui_element *e, ui_constraints c)
-{
-    float x = 0, h = 0;
-    for (size_t i = 0; i < ui_element_child_count(e); i++) {
-        ui_size s = ui_layout_child(ui_element_child(e, i), ui_loosen(c));
-        ui_position_child(ui_element_child(e, i), x, 0);
-        x += s.w;
-        h = s.h > h ? s.h : h;
-    }
-    return ui_constrain(c, (ui_size){x, h});
-}
-
-static const ui_widget_class row_class = {.name = "Row", .layout = row_layout};
+/* A row (row_class, spy_widget.h): lays its children out left to right (a multi-child parent). */
 
 /* TestInherited: notifies when its should_notify says so; id tells which
  * widget a dependent saw. */
@@ -118,32 +96,8 @@ static int vi_value(const ui_element *inh)
     return ((const vi_props *)ui_props(inh))->value;
 }
 
-/* FlipWidget (Flutter's test_widgets.dart): builds `left` until flipped,
- * then `right`; it holds both widgets (widget_fields), as Flutter's
- * widget.left / widget.right. */
-typedef struct flip_props {
-    ui_widget *left, *right;
-} flip_props;
-
-typedef struct flip_state {
-    bool show_right; /* zeroed: shows left, as _showLeft = true */
-} flip_state;
-
-static ui_widget *flip_build(ui_build *b, ui_element *e)
-{
-    (void)b;
-    const flip_props *p = ui_props(e);
-    return ((flip_state *)ui_state(e))->show_right ? p->right : p->left;
-}
-
-static const ui_widget_class flip_class = {
-    .name = "FlipWidget",
-    .props_size = sizeof(flip_props),
-    .state_size = sizeof(flip_state),
-    .build = flip_build,
-    .widget_fields = {offsetof(flip_props, left), offsetof(flip_props, right)},
-    .nwidget_fields = 2};
-
+/* FlipWidget (spy_widget.h, Flutter's test_widgets.dart): builds `left`
+ * until flipped, then `right`. */
 static ui_widget *flip_widget(ui_build *b, ui_widget *left, ui_widget *right)
 {
     flip_props p = {left, right};
@@ -179,19 +133,12 @@ static ui_element *find_key(ui_key key)
     return f.found;
 }
 
-static void toggle(void *state, void *ctx)
-{
-    (void)ctx;
-    flip_state *s = state;
-    s->show_right = !s->show_right;
-}
-
 /* flipStatefulWidget(tester) */
 static void flip_stateful_widget(void)
 {
     ui_element *flip = find_class(&flip_class);
     assert_non_null(flip);
-    ui_set_state(flip, toggle, NULL);
+    ui_set_state(flip, flip_toggle, NULL);
 }
 
 /* ---- "Builder"s: components whose build runs test code ---- */
@@ -569,21 +516,7 @@ static void test_notify_when_other_dependencies(void **state)
 /* ==== Flutter: framework_test.dart (the inherited cases) ==== */
 
 /* DependentStatefulWidget: counts did_change_dependencies and deactivate
- * (in globals: the state itself is freed with its element). */
-static int dcd_count, deactivated_count;
-
-static void dependent_dcd(ui_element *e)
-{
-    (void)e;
-    dcd_count++;
-}
-
-static void dependent_deactivate(ui_element *e)
-{
-    (void)e;
-    deactivated_count++;
-}
-
+ * (dcd_count, deactivated_count: spy_widget.h). */
 static ui_widget *dependent_build(ui_build *b, ui_element *e)
 {
     ui_depend_on(e, &value_inherited_class);
@@ -681,24 +614,7 @@ static void dep_update(ui_element *e, const void *old)
     ts_log("update");
 }
 
-static void dep_deactivate(ui_element *e)
-{
-    (void)e;
-    ts_log("deactivate");
-}
-
-static void dep_activate(ui_element *e)
-{
-    (void)e;
-    ts_log("activate");
-}
-
-static void dep_dispose(ui_element *e)
-{
-    (void)e;
-    ts_log("dispose");
-}
-
+/* deactivate, activate and dispose log those words (spy_widget.h). */
 static const ui_widget_class dep_class = {.name = "Dependent",
                                           .props_size = sizeof(int),
                                           .state_size = sizeof(int),
@@ -706,9 +622,9 @@ static const ui_widget_class dep_class = {.name = "Dependent",
                                           .init_state = dep_init,
                                           .did_change_dependencies = dep_dcd,
                                           .did_update_widget = dep_update,
-                                          .deactivate = dep_deactivate,
-                                          .activate = dep_activate,
-                                          .dispose = dep_dispose};
+                                          .deactivate = spy_deactivate,
+                                          .activate = spy_activate,
+                                          .dispose = spy_dispose};
 
 /* The identical dependent widget every frame: only its dependencies (or a
  * move) rebuild it. dep_moving_w gets a global key from its test. */

@@ -4,6 +4,7 @@
  * packages/flutter/test/widgets/key_test.dart, the key cases of
  * framework_test.dart and multichildobject_with_keys_test.dart, plus
  * Islet's own cases. */
+#include "spy_widget.h"
 #include "test_support.h"
 #include "ui_tester.h"
 #include "ui_widgets.h"
@@ -261,47 +262,15 @@ static void test_keys_from_threads(void **state)
 
 /* ==== Keys in the tree ==== */
 
-/* A stateful item: remembers which state it is. */
+/* A stateful item: remembers which state it is; its hooks count
+ * (next_id, inits, disposes, ...: spy_widget.h). */
 typedef struct item_props {
     const char *label;
 } item_props;
 
 typedef struct item_state {
-    int id;
+    int id; /* first: count_init numbers it */
 } item_state;
-
-static int next_id, inits, disposes, updates, deactivations, activations;
-
-static void item_init(ui_element *e)
-{
-    ((item_state *)ui_state(e))->id = ++next_id;
-    inits++;
-}
-
-static void item_dispose(ui_element *e)
-{
-    (void)e;
-    disposes++;
-}
-
-static void item_update(ui_element *e, const void *old)
-{
-    (void)e;
-    (void)old;
-    updates++;
-}
-
-static void item_deactivate(ui_element *e)
-{
-    (void)e;
-    deactivations++;
-}
-
-static void item_activate(ui_element *e)
-{
-    (void)e;
-    activations++;
-}
 
 static ui_widget *item_build(ui_build *b, ui_element *e)
 {
@@ -313,27 +282,13 @@ static const ui_widget_class item_class = {.name = "Item",
                                            .props_size = sizeof(item_props),
                                            .state_size = sizeof(item_state),
                                            .build = item_build,
-                                           .init_state = item_init,
-                                           .dispose = item_dispose,
-                                           .did_update_widget = item_update,
-                                           .deactivate = item_deactivate,
-                                           .activate = item_activate,
+                                           .init_state = count_init,
+                                           .dispose = count_dispose,
+                                           .did_update_widget = count_update,
+                                           .deactivate = count_deactivate,
+                                           .activate = count_activate,
                                            .string_fields = {offsetof(item_props, label)},
                                            .nstring_fields = 1};
-
-static ui_size row_layout(ui_element *e, ui_constraints c)
-{
-    float x = 0, h = 0;
-    for (size_t i = 0; i < ui_element_child_count(e); i++) {
-        ui_size s = ui_layout_child(ui_element_child(e, i), ui_loosen(c));
-        ui_position_child(ui_element_child(e, i), x, 0);
-        x += s.w;
-        h = s.h > h ? s.h : h;
-    }
-    return ui_constrain(c, (ui_size){x, h});
-}
-
-static const ui_widget_class row_class = {.name = "Row", .layout = row_layout};
 
 /* The root builds a row of items with these keys and labels. */
 typedef struct spec {
@@ -343,7 +298,6 @@ typedef struct spec {
 
 static spec cur[16];
 static size_t ncur;
-static ui_tree *tree;
 
 static ui_widget *items_root(ui_build *b, void *ctx)
 {
@@ -383,16 +337,7 @@ static const char *label_at(size_t i)
 
 static void begin(void)
 {
-    ts_main_enter(NULL);
-    next_id = inits = disposes = updates = deactivations = activations = 0;
-    tree = ui_tree_new(400, 300, NULL);
-    assert_non_null(tree);
-}
-
-static void end(void)
-{
-    ui_tree_free(tree);
-    ts_main_leave();
+    begin_tree(400, 300); /* the counts zeroed */
 }
 
 /* Keyed (ValueKey) children reordered keep their states: each state follows

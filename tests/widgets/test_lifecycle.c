@@ -4,6 +4,7 @@
  * skips), ported from Flutter's set_state_*_test.dart, build_scope_test.dart,
  * stateful_component_test.dart and framework_test.dart; plus the rules of
  * ui_tree.h's lifecycle comment, each misuse in a child process. */
+#include "spy_widget.h"
 #include "test_support.h"
 #include "ui_tester.h"
 #include "ui_widgets.h"
@@ -38,22 +39,7 @@ static ui_widget *container(ui_build *b, ui_widget *child)
                          child ? 1 : 0);
 }
 
-/* Row: children left to right. */
-static ui_size row_layout(ui_element *e, ui_constraints c)
-{
-    float x = 0, h = 0;
-    for (size_t i = 0; i < ui_element_child_count(e); i++) {
-        ui_element *k = ui_element_child(e, i);
-        ui_size s = ui_layout_child(k, ui_loosen(c));
-        ui_position_child(k, x, 0);
-        x += s.w;
-        h = s.h > h ? s.h : h;
-    }
-    return ui_constrain(c, (ui_size){x, h});
-}
-
-static const ui_widget_class row_class = {.name = "Row", .layout = row_layout};
-
+/* Row (spy_widget.h): children left to right. */
 static ui_widget *row(ui_build *b, ui_widget **kids, size_t n)
 {
     return ui_widget_new(b, &row_class, UI_NO_KEY, NULL, kids, n);
@@ -85,27 +71,12 @@ static ui_widget *builder(ui_build *b, const ui_widget_class *cls, builder_fn fn
     return ui_widget_new(b, cls, UI_NO_KEY, &p, NULL, 0);
 }
 
-/* Wrapper / KeyedSubtree: a stateless component returning widget.child. */
-typedef struct child_props {
-    ui_widget *child;
-} child_props;
-
-static ui_widget *child_build(ui_build *b, ui_element *e)
-{
-    (void)b;
-    return ((const child_props *)ui_props(e))->child;
-}
-
+/* Wrapper / KeyedSubtree (spy_widget.h): a stateless component returning widget.child. */
 static const ui_widget_class wrapper_class = {.name = "Wrapper",
                                               .props_size = sizeof(child_props),
                                               .build = child_build,
                                               .widget_fields = {offsetof(child_props, child)},
                                               .nwidget_fields = 1};
-static const ui_widget_class keyed_subtree_class = {.name = "KeyedSubtree",
-                                                    .props_size = sizeof(child_props),
-                                                    .build = child_build,
-                                                    .widget_fields = {offsetof(child_props, child)},
-                                                    .nwidget_fields = 1};
 
 static ui_widget *wrapper(ui_build *b, ui_widget *child)
 {
@@ -113,60 +84,14 @@ static ui_widget *wrapper(ui_build *b, ui_widget *child)
     return ui_widget_new(b, &wrapper_class, UI_NO_KEY, &p, NULL, 0);
 }
 
-/* Inherited(value, child): notifies when the value changes. */
-typedef struct inherited_props {
-    int value;
-} inherited_props;
-
-static bool inherited_notify(const ui_element *e, const void *old)
-{
-    return ((const inherited_props *)ui_props(e))->value != ((const inherited_props *)old)->value;
-}
-
-static const ui_widget_class inherited_class = {.name = "Inherited",
-                                                .props_size = sizeof(inherited_props),
-                                                .inherited = true,
-                                                .update_should_notify = inherited_notify};
-
+/* Inherited(value, child) (spy_widget.h): notifies when the value changes. */
 static ui_widget *inherited(ui_build *b, int value, ui_widget *child)
 {
     inherited_props p = {value};
     return ui_widget_new(b, &inherited_class, UI_NO_KEY, &p, child ? &child : NULL, child ? 1 : 0);
 }
 
-/* FlipWidget(left, right): shows left until flipped (test_widgets.dart). */
-typedef struct flip_props {
-    ui_widget *left, *right;
-} flip_props;
-typedef struct flip_state {
-    bool show_right;
-} flip_state;
-
-static ui_element *flip_el;
-
-static ui_widget *flip_build(ui_build *b, ui_element *e)
-{
-    (void)b;
-    flip_el = e;
-    const flip_props *p = ui_props(e);
-    return ((flip_state *)ui_state(e))->show_right ? p->right : p->left;
-}
-
-static const ui_widget_class flip_class = {
-    .name = "FlipWidget",
-    .props_size = sizeof(flip_props),
-    .state_size = sizeof(flip_state),
-    .build = flip_build,
-    .widget_fields = {offsetof(flip_props, left), offsetof(flip_props, right)},
-    .nwidget_fields = 2};
-
-static void flip_toggle(void *state, void *ctx)
-{
-    (void)ctx;
-    flip_state *s = state;
-    s->show_right = !s->show_right;
-}
-
+/* FlipWidget(left, right) (spy_widget.h): shows left until flipped (test_widgets.dart). */
 static void flip(ui_element *e)
 {
     ui_set_state(e, flip_toggle, NULL);
@@ -180,21 +105,9 @@ static ui_widget *flip_widget(ui_build *b, ui_key key, ui_widget *left, ui_widge
 
 /* ---- Tree, pumping, finding ---- */
 
-static ui_tree *tree;
-
 static void begin(void)
 {
-    ts_main_enter(NULL);
-    ts_log_reset();
-    tree = ui_tree_new(400, 300, NULL);
-    assert_non_null(tree);
-}
-
-static void end(void)
-{
-    ui_tree_free(tree);
-    tree = NULL;
-    ts_main_leave(); /* every element, state, held widget and arena byte came back */
+    begin_tree(400, 300);
 }
 
 /* tester.pumpWidget(root_builder(b)) */
@@ -1129,38 +1042,7 @@ static void test_unmounted_element_is_defunct(void **state)
     end();
 }
 
-/* StatefulWidgetSpy: logs each lifecycle hook. */
-static void spy_init(ui_element *e)
-{
-    (void)e;
-    ts_log("initState");
-}
-
-static void spy_update(ui_element *e, const void *old)
-{
-    (void)e;
-    (void)old;
-    ts_log("didUpdateWidget");
-}
-
-static void spy_deactivate(ui_element *e)
-{
-    (void)e;
-    ts_log("deactivate");
-}
-
-static void spy_activate(ui_element *e)
-{
-    (void)e;
-    ts_log("activate");
-}
-
-static void spy_dispose(ui_element *e)
-{
-    (void)e;
-    ts_log("dispose");
-}
-
+/* StatefulWidgetSpy (spy_widget.h): logs each lifecycle hook. */
 static ui_widget *spy_build(ui_build *b, ui_element *e)
 {
     (void)e;
@@ -1168,14 +1050,7 @@ static ui_widget *spy_build(ui_build *b, ui_element *e)
     return container(b, NULL);
 }
 
-static const ui_widget_class spy_class = {.name = "StatefulWidgetSpy",
-                                          .state_size = sizeof(int),
-                                          .init_state = spy_init,
-                                          .did_update_widget = spy_update,
-                                          .deactivate = spy_deactivate,
-                                          .activate = spy_activate,
-                                          .dispose = spy_dispose,
-                                          .build = spy_build};
+static const ui_widget_class spy_class = SPY_CLASS(spy_build);
 
 static ui_key spy_key;
 
@@ -1214,21 +1089,7 @@ static void test_deactivate_and_activate(void **state)
     end();
 }
 
-/* DependentStatefulWidget */
-static int dcd_count, deactivated_count;
-
-static void dependent_dcd(ui_element *e)
-{
-    (void)e;
-    dcd_count += 1;
-}
-
-static void dependent_deactivate(ui_element *e)
-{
-    (void)e;
-    deactivated_count += 1;
-}
-
+/* DependentStatefulWidget (its hooks: spy_widget.h) */
 static ui_widget *dependent_build(ui_build *b, ui_element *e)
 {
     ui_depend_on(e, &inherited_class);
@@ -1596,12 +1457,6 @@ static void test_set_state_during_layout_aborts(void **state)
 {
     (void)state;
     expect_abort_naming("set-state-during-layout", "during layout", "LayoutParent");
-}
-
-static ui_size fixed_layout(ui_element *e, ui_constraints c)
-{
-    (void)e;
-    return ui_constrain(c, (ui_size){10, 10});
 }
 
 static void paint_rude_paint(ui_element *e, void *canvas, float x, float y)

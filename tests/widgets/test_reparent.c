@@ -14,6 +14,7 @@
  *   KeyedSubtree, Builder  stateless components (Builder stands in for
  *                          Flutter's LayoutBuilder, which Islet does not have)
  */
+#include "spy_widget.h"
 #include "test_support.h"
 #include "ui_widgets.h"
 
@@ -28,18 +29,6 @@ typedef struct box_props {
     float w, h; /* < 0: as the child needs */
 } box_props;
 
-static ui_size multi_layout(ui_element *e, ui_constraints c)
-{
-    float x = 0, h = 0;
-    for (size_t i = 0; i < ui_element_child_count(e); i++) {
-        ui_size s = ui_layout_child(ui_element_child(e, i), ui_loosen(c));
-        ui_position_child(ui_element_child(e, i), x, 0);
-        x += s.w;
-        h = s.h > h ? s.h : h;
-    }
-    return ui_constrain(c, (ui_size){x, h});
-}
-
 static ui_size single_layout(ui_element *e, ui_constraints c)
 {
     const box_props *p = ui_props(e);
@@ -53,22 +42,17 @@ static ui_size single_layout(ui_element *e, ui_constraints c)
     return ui_constrain(c, s);
 }
 
-static ui_size leaf_layout(ui_element *e, ui_constraints c)
-{
-    (void)e;
-    return ui_constrain(c, (ui_size){10, 10});
-}
-
-static const ui_widget_class stack_class = {.name = "Stack", .layout = multi_layout};
-static const ui_widget_class row_class = {.name = "Row", .layout = multi_layout};
-static const ui_widget_class column_class = {.name = "Column", .layout = multi_layout};
+/* Row (row_class), the 10 x 10 leaf (fixed_layout): spy_widget.h. Stack
+ * and Column lay out as Row does (children side by side). */
+static const ui_widget_class stack_class = {.name = "Stack", .layout = row_layout};
+static const ui_widget_class column_class = {.name = "Column", .layout = row_layout};
 static const ui_widget_class container_class = {
     .name = "Container", .props_size = sizeof(box_props), .layout = single_layout};
 static const ui_widget_class sized_class = {
     .name = "SizedBox", .props_size = sizeof(box_props), .layout = single_layout};
 static const ui_widget_class center_class = {
     .name = "Center", .props_size = sizeof(box_props), .layout = single_layout};
-static const ui_widget_class placeholder_class = {.name = "Placeholder", .layout = leaf_layout};
+static const ui_widget_class placeholder_class = {.name = "Placeholder", .layout = fixed_layout};
 
 typedef struct text_props {
     const char *text;
@@ -76,7 +60,7 @@ typedef struct text_props {
 
 static const ui_widget_class text_class = {.name = "Text",
                                            .props_size = sizeof(text_props),
-                                           .layout = leaf_layout,
+                                           .layout = fixed_layout,
                                            .string_fields = {offsetof(text_props, text)},
                                            .nstring_fields = 1};
 
@@ -86,9 +70,7 @@ typedef struct counts {
     int inits, disposes, deacts, acts, updates, builds, dcds;
 } counts;
 
-static counts cnt;
-static int next_id;
-static ui_tree *tree;
+static counts cnt; /* (the ids: spy_widget.h's next_id) */
 
 /* How many times s occurs in the order log. */
 static int log_count(const char *s)
@@ -182,23 +164,7 @@ static const ui_widget_class marker_class = {.name = "StateMarker",
                                              .widget_fields = {offsetof(marker_props, child)},
                                              .nwidget_fields = 1};
 
-/* ---- KeyedSubtree and Builder: stateless components ---- */
-
-typedef struct child_props {
-    ui_widget *child;
-} child_props;
-
-static ui_widget *keyed_subtree_build(ui_build *b, ui_element *e)
-{
-    (void)b;
-    return ((const child_props *)ui_props(e))->child;
-}
-
-static const ui_widget_class keyed_subtree_class = {.name = "KeyedSubtree",
-                                                    .props_size = sizeof(child_props),
-                                                    .build = keyed_subtree_build,
-                                                    .widget_fields = {offsetof(child_props, child)},
-                                                    .nwidget_fields = 1};
+/* ---- KeyedSubtree (spy_widget.h) and Builder: stateless components ---- */
 
 typedef ui_widget *(*builder_fn)(ui_build *b, ui_element *e);
 typedef struct builder_props {
@@ -366,19 +332,8 @@ static void pump_step(scene_fn fn, int s)
 
 static void begin(void)
 {
-    ts_main_enter(NULL);
     memset(&cnt, 0, sizeof cnt);
-    next_id = 0;
-    ts_log_reset();
-    tree = ui_tree_new(800, 600, NULL);
-    assert_non_null(tree);
-}
-
-static void end(void)
-{
-    ui_tree_free(tree);
-    tree = NULL;
-    ts_main_leave(); /* every element, state and arena byte came back */
+    begin_tree(800, 600); /* next_id = 0 */
 }
 
 /* ======================================================================
@@ -611,16 +566,10 @@ static ui_widget *logger_build(ui_build *b, ui_element *e)
     return container(b, UI_NO_KEY, NULL);
 }
 
-static void logger_deactivate(ui_element *e)
-{
-    (void)e;
-    ts_log("deactivate");
-}
-
 static const ui_widget_class logger_class = {.name = "DeactivateLogger",
                                              .state_size = sizeof(int),
                                              .build = logger_build,
-                                             .deactivate = logger_deactivate};
+                                             .deactivate = spy_deactivate};
 /* One widget instance for both frames, as Flutter's `final logger`. */
 static ui_widget logger_widget = UI_CONST_WIDGET(&logger_class, NULL);
 
@@ -1642,21 +1591,7 @@ static void test_global_key_duplication_20(void **state)
  * framework_test.dart: lifecycle around global keys
  * ====================================================================== */
 
-/* Inherited(value): notifies when its value changes (no layout: a pass-through, as ui_theme). */
-typedef struct inherited_props {
-    int value;
-} inherited_props;
-
-static bool inherited_notify(const ui_element *e, const void *old)
-{
-    return ((const inherited_props *)ui_props(e))->value != ((const inherited_props *)old)->value;
-}
-
-static const ui_widget_class inherited_class = {.name = "Inherited",
-                                                .props_size = sizeof(inherited_props),
-                                                .inherited = true,
-                                                .update_should_notify = inherited_notify};
-
+/* Inherited(value) (spy_widget.h): notifies when its value changes. */
 static ui_widget *inherited(ui_build *b, int value, ui_widget *child)
 {
     inherited_props p = {value};
@@ -1666,13 +1601,13 @@ static ui_widget *inherited(ui_build *b, int value, ui_widget *child)
 }
 
 /* DependentStatefulWidget: depends on Inherited, counts didChangeDependencies and deactivate. */
-static void dependent_dcd(ui_element *e)
+static void dependent_cnt_dcd(ui_element *e)
 {
     (void)e;
     cnt.dcds++;
 }
 
-static void dependent_deactivate(ui_element *e)
+static void dependent_cnt_deactivate(ui_element *e)
 {
     (void)e;
     cnt.deacts++;
@@ -1687,8 +1622,8 @@ static ui_widget *dependent_build(ui_build *b, ui_element *e)
 static const ui_widget_class dependent_class = {.name = "DependentStatefulWidget",
                                                 .state_size = sizeof(int),
                                                 .build = dependent_build,
-                                                .did_change_dependencies = dependent_dcd,
-                                                .deactivate = dependent_deactivate};
+                                                .did_change_dependencies = dependent_cnt_dcd,
+                                                .deactivate = dependent_cnt_deactivate};
 
 static ui_widget *dependent_scene(ui_build *b)
 {
@@ -1738,38 +1673,7 @@ static void test_did_change_dependencies_not_called_on_state_that_never_rebuilds
     end();
 }
 
-/* StatefulWidgetSpy: logs every lifecycle call by name. */
-static void spy_init(ui_element *e)
-{
-    (void)e;
-    ts_log("initState");
-}
-
-static void spy_update(ui_element *e, const void *old)
-{
-    (void)e;
-    (void)old;
-    ts_log("didUpdateWidget");
-}
-
-static void spy_deactivate(ui_element *e)
-{
-    (void)e;
-    ts_log("deactivate");
-}
-
-static void spy_activate(ui_element *e)
-{
-    (void)e;
-    ts_log("activate");
-}
-
-static void spy_dispose(ui_element *e)
-{
-    (void)e;
-    ts_log("dispose");
-}
-
+/* StatefulWidgetSpy (spy_widget.h): logs every lifecycle call by name. */
 static ui_widget *spy_build(ui_build *b, ui_element *e)
 {
     (void)e;
@@ -1777,14 +1681,7 @@ static ui_widget *spy_build(ui_build *b, ui_element *e)
     return container(b, UI_NO_KEY, NULL);
 }
 
-static const ui_widget_class spy_class = {.name = "StatefulWidgetSpy",
-                                          .state_size = sizeof(int),
-                                          .build = spy_build,
-                                          .init_state = spy_init,
-                                          .did_update_widget = spy_update,
-                                          .deactivate = spy_deactivate,
-                                          .activate = spy_activate,
-                                          .dispose = spy_dispose};
+static const ui_widget_class spy_class = SPY_CLASS(spy_build);
 
 static ui_widget *spy_scene(ui_build *b)
 {

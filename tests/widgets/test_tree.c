@@ -1,4 +1,5 @@
 /* test_tree.c: reconciliation, set_state, frames, layout, hit testing. */
+#include "spy_widget.h"
 #include "test_support.h"
 #include "ui_anim.h"
 #include "ui_widgets.h"
@@ -18,44 +19,13 @@ typedef struct probe_props {
 } probe_props;
 
 typedef struct probe_state {
-    int id;
+    int id; /* first: count_init numbers it */
     char seen_label[32];
 } probe_state;
 
-static int next_id, inits, disposes, updates, probe_builds, deactivations, activations;
-
-static void probe_deactivate(ui_element *e)
-{
-    (void)e;
-    deactivations++;
-}
-
-static void probe_activate(ui_element *e)
-{
-    (void)e;
-    activations++;
-}
+/* The hooks count (count_init, ...; next_id, inits, disposes, ...: spy_widget.h). */
+static int probe_builds;
 static char order[256];
-
-static void probe_init(ui_element *e)
-{
-    probe_state *s = ui_state(e);
-    s->id = ++next_id;
-    inits++;
-}
-
-static void probe_update(ui_element *e, const void *old)
-{
-    (void)e;
-    (void)old;
-    updates++;
-}
-
-static void probe_dispose(ui_element *e)
-{
-    (void)e;
-    disposes++;
-}
 
 static ui_size leaf_layout(ui_element *e, ui_constraints c)
 {
@@ -66,11 +36,11 @@ static ui_size leaf_layout(ui_element *e, ui_constraints c)
 static const ui_widget_class probe_class = {.name = "Probe",
                                             .props_size = sizeof(probe_props),
                                             .state_size = sizeof(probe_state),
-                                            .init_state = probe_init,
-                                            .did_update_widget = probe_update,
-                                            .dispose = probe_dispose,
-                                            .deactivate = probe_deactivate,
-                                            .activate = probe_activate,
+                                            .init_state = count_init,
+                                            .did_update_widget = count_update,
+                                            .dispose = count_dispose,
+                                            .deactivate = count_deactivate,
+                                            .activate = count_activate,
                                             .layout = leaf_layout,
                                             .string_fields = {offsetof(probe_props, label)},
                                             .nstring_fields = 1};
@@ -78,25 +48,13 @@ static const ui_widget_class probe_class = {.name = "Probe",
 static const ui_widget_class other_class = {.name = "Other",
                                             .props_size = sizeof(probe_props),
                                             .state_size = sizeof(probe_state),
-                                            .init_state = probe_init,
-                                            .dispose = probe_dispose,
+                                            .init_state = count_init,
+                                            .dispose = count_dispose,
                                             .layout = leaf_layout,
                                             .string_fields = {offsetof(probe_props, label)},
                                             .nstring_fields = 1};
 
-/* A render class that lays its children out in a row, left to right. */
-static ui_size row_layout(ui_element *e, ui_constraints c)
-{
-    float x = 0, h = 0;
-    for (size_t i = 0; i < ui_element_child_count(e); i++) {
-        ui_size s = ui_layout_child(ui_element_child(e, i), ui_loosen(c));
-        ui_position_child(ui_element_child(e, i), x, 0);
-        x += s.w;
-        h = s.h > h ? s.h : h;
-    }
-    return ui_constrain(c, (ui_size){x, h});
-}
-
+/* A render class that lays its children out in a row, left to right (row_layout: spy_widget.h). */
 static const ui_widget_class list_class = {.name = "List", .layout = row_layout};
 
 /* What the root builds: a list of (class, key, label). */
@@ -119,8 +77,6 @@ static ui_widget *root_fn(ui_build *b, void *ctx)
     }
     return ui_widget_new(b, &list_class, UI_NO_KEY, NULL, kids, ncur);
 }
-
-static ui_tree *tree;
 
 static void show(size_t n, const spec *s)
 {
@@ -147,17 +103,9 @@ static const char *label_at(size_t i)
 
 static void begin(void)
 {
-    ts_main_enter(NULL);
-    next_id = inits = disposes = updates = probe_builds = deactivations = activations = 0;
+    probe_builds = 0;
     order[0] = 0;
-    tree = ui_tree_new(400, 300, NULL);
-    assert_non_null(tree);
-}
-
-static void end(void)
-{
-    ui_tree_free(tree);
-    ts_main_leave(); /* every element, state and arena byte came back */
+    begin_tree(400, 300); /* the counts zeroed */
 }
 
 /* Keyed children swapped keep their states. */

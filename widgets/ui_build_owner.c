@@ -112,6 +112,10 @@ static bool may_mark(ui_element *e)
 
 void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx)
 {
+    if (e->life == UI_INACTIVE && !e->disposing) { /* Flutter: it is rebuilt if it comes back */
+        if (fn) fn(e->state, ctx);
+        return;
+    }
     if (!may_mark(e)) return;
     if (fn) fn(e->state, ctx);
     ui__mark_dirty(e); /* an inactive element is updated when it comes back */

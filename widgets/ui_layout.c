@@ -68,10 +68,16 @@ void ui_position_child(ui_element *child, float x, float y)
 
 void ui__mark_needs_layout(ui_element *e)
 {
+    if (!e->laid_out) {
+        /* Never laid out: its parent lays it out, so the parent is marked
+         * (once: a new subtree marks only the laid-out element above it). */
+        bool was = e->needs_layout;
+        e->needs_layout = true;
+        if (!was && e->parent) ui__mark_needs_layout(e->parent);
+        return;
+    }
     e->needs_layout = true;
-    /* Never laid out: its parent lays it out (that parent is updating its
-     * children, so it is marked itself). */
-    if (e->in_relayout || !e->laid_out) return;
+    if (e->in_relayout) return;
     ui_tree *t = e->tree;
     if (ui__push(&t->relayout, &t->nrelayout, &t->relayout_cap, sizeof e, &e))
         e->in_relayout = true;
@@ -91,9 +97,17 @@ static int deepest_first(const void *a, const void *b)
  * With a full layout coming anyway (the root changed), just forgets. */
 static void relayout(ui_tree *t, bool full)
 {
-    if (full) { /* everything lays out from the root anyway */
-        for (size_t i = 0; i < t->nrelayout; i++)
-            if (t->relayout[i]) t->relayout[i]->in_relayout = false;
+    if (full) {
+        /* The root lays out again: what changed below must not be skipped by
+         * an unchanged ancestor on the way, so the paths to it are marked. */
+        for (size_t i = 0; i < t->nrelayout; i++) {
+            ui_element *e = t->relayout[i];
+            if (!e) continue;
+            e->in_relayout = false;
+            if (e->life != UI_ACTIVE || !e->needs_layout) continue;
+            for (ui_element *a = e->parent; a && !a->needs_layout; a = a->parent)
+                a->needs_layout = true;
+        }
         t->nrelayout = 0;
         return;
     }

@@ -27,10 +27,14 @@ static bool can_update(const ui_element *e, const ui_widget *w)
     return e->cls == w->cls && ui_key_eq(e->key, w->key);
 }
 
+/* For messages: the key's string, or its integer (in a static buffer). */
 static const char *key_text(ui_key k)
 {
+    static char num[32];
     const char *s = ui_key_name(k);
-    return s ? s : "?";
+    if (s) return s;
+    snprintf(num, sizeof num, "%lld", (long long)k.v);
+    return num;
 }
 
 _Noreturn static void duplicate(const ui_widget_class *a, const ui_widget_class *b, ui_key k)
@@ -178,11 +182,11 @@ static void set_depth(ui_element *e, int depth)
 
 static void deactivate_tree(ui_element *e)
 {
+    if (e->cls->deactivate) e->cls->deactivate(e); /* still active, as Flutter's State.deactivate */
     e->life = UI_INACTIVE;
     e->claimed = 0;
     e->had_deps = e->ndeps > 0 || e->unsatisfied;
     ui__deps_drop(e);
-    if (e->cls->deactivate) e->cls->deactivate(e);
     for (size_t i = 0; i < e->nkids; i++)
         if (e->kids[i]->parent == e) deactivate_tree(e->kids[i]);
 }
@@ -258,6 +262,14 @@ static ui_element *retake(ui_element *parent, const ui_widget *w)
     if (!g) return NULL;
     if (g->life == UI_ACTIVE && g->claimed == t->frame_no) duplicate(g->cls, w->cls, w->key);
     if (g->cls != w->cls) return NULL; /* a new element; the old one must go this frame */
+#ifdef RT_CHECKS
+    for (const ui_element *a = parent; a; a = a->parent)
+        if (a == g)
+            ui__die("ui_tree_frame",
+                    "global key '%s' of '%s' is used again below itself: a widget cannot be "
+                    "its own descendant",
+                    key_text(w->key), w->cls->name);
+#endif
     if (g->life == UI_ACTIVE) {
         take_from_parent(g);
     } else if (g->parent) {
@@ -335,10 +347,19 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
         for (size_t i = ot; i < ob; i++) {
             ui_element *oc = old_child(p, old[i]);
             if (!oc) continue;
-            if (!ui_key_is_none(oc->key) && map.slots)
-                map.slots[kslot(&map, oc->key)] = oc;
-            else
+            ui_element **slot =
+                map.slots && !ui_key_is_none(oc->key) ? &map.slots[kslot(&map, oc->key)] : NULL;
+            if (slot && *slot) {
+                UI_CHECK_AT("ui_tree_frame", false,
+                            "duplicate key %s among the children of '%s': siblings need "
+                            "distinct keys",
+                            key_text(oc->key), p->cls->name);
+                deactivate_child(oc); /* unchecked builds: the second one goes */
+            } else if (slot) {
+                *slot = oc;
+            } else {
                 deactivate_child(oc);
+            }
         }
     }
     for (; nt < nb; nt++) {
@@ -355,7 +376,7 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
     }
     for (size_t k = 0; nb + k < n; k++)
         res[nb + k] = update_child(p, old_child(p, old[ob + k]), ws[nb + k]);
-    for (size_t i = 0; i < map.cap; i++) {
+    for (size_t i = 0; map.slots && i < map.cap; i++) {
         ui_element *oc = map.slots[i] == TOMB ? NULL : old_child(p, map.slots[i]);
         if (oc) deactivate_child(oc);
     }
@@ -535,12 +556,12 @@ static void unmount_tree(ui_element *e)
 {
     for (size_t i = 0; i < e->nkids; i++)
         if (e->kids[i]->parent == e) unmount_tree(e->kids[i]);
-    ui__bindings_detach(e);
-    if (e->cls->dispose) {
+    if (e->cls->dispose) { /* first: dispose may end its own bindings (Flutter's order) */
         e->disposing = true;
         e->cls->dispose(e);
         e->disposing = false;
     }
+    ui__bindings_detach(e);
     destroy(e);
 }
 

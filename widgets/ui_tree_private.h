@@ -89,7 +89,7 @@ typedef struct ui_gkey_map {
 #define UI_TIMINGS 240
 #define UI_DAMAGE_MAX 4    /* rectangles painted at most; more are joined */
 #define UI_DAMAGE_LIST 256 /* rectangles noted at most; more repaint everything */
-#define UI_MAX_PATH 64
+#define UI_MAX_PATH 256    /* elements under a point, innermost first */
 
 struct ui_tree {
     float w, h;

@@ -136,7 +136,14 @@ static void text_paint(ui_element *e, void *canvas, float x, float y)
 {
     const ui_text_props *p = ui_props(e);
     text_state *st = ui_state(e);
-    float w = ui_element_size(e).w;
+    ui_size box = ui_element_size(e);
+    float w = box.w;
+    /* Text wider or taller than its box is clipped to it (Flutter's
+     * TextOverflow.clip): nothing paints outside the element. */
+    bool over = st->line_h * (float)st->nlines > box.h + 0.5f;
+    for (int i = 0; i < st->nlines && !over; i++)
+        over = st->line_w[i] > w + 0.5f;
+    if (over) ui_canvas_push_clip(canvas, (ui_rect){x, y, box.w, box.h});
     for (int i = 0; i < st->nlines; i++) {
         float dx = p->align == UI_CENTER ? (w - st->line_w[i]) / 2
                    : p->align == UI_END  ? w - st->line_w[i]
@@ -145,6 +152,7 @@ static void text_paint(ui_element *e, void *canvas, float x, float y)
         ui_canvas_text(canvas, s, st->len[i], p->size, p->bold, p->color, x + roundf(dx),
                        y + st->line_h * (float)i);
     }
+    if (over) ui_canvas_pop_clip(canvas);
 }
 
 static void text_dispose(ui_element *e)

@@ -1167,6 +1167,65 @@ static void test_bind_future_never_completed_frees_binding(void **state)
     finish(t);
 }
 
+/* A dispose that ends its own stream binding (Flutter's sub.cancel() in
+ * dispose): dispose runs before the framework detaches what is left, so the
+ * binding is still there to end, once. */
+static rt_stream *own_stream;
+
+typedef struct own_sub_state {
+    ui_binding *sub;
+} own_sub_state;
+
+static void own_sub_data(ui_element *e, const rt_value *v, void *ctx)
+{
+    (void)e;
+    (void)v;
+    (void)ctx;
+}
+
+static void own_sub_init(ui_element *e)
+{
+    own_sub_state *s = ui_state(e);
+    s->sub = ui_bind_stream(e, own_stream, &(ui_stream_cbs){.on_data = own_sub_data});
+}
+
+static void own_sub_dispose(ui_element *e)
+{
+    ui_unbind(((own_sub_state *)ui_state(e))->sub);
+}
+
+static const ui_widget_class own_sub_class = {.name = "OwnSub",
+                                              .state_size = sizeof(own_sub_state),
+                                              .init_state = own_sub_init,
+                                              .dispose = own_sub_dispose};
+
+static bool own_sub_shown;
+
+static ui_widget *own_sub_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return own_sub_shown ? ui_widget_new(b, &own_sub_class, UI_NO_KEY, NULL, NULL, 0)
+                         : ui_sized(b, 1, 1, NULL);
+}
+
+static void test_unbind_in_dispose_ends_the_binding_once(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    own_stream = rt_stream_controller_stream(c);
+    own_sub_shown = true;
+    ui_tester_pump_widget(t, own_sub_root, NULL);
+    assert_true(rt_stream_has_listener(c));
+    own_sub_shown = false;
+    ui_tester_pump_widget(t, own_sub_root, NULL);
+    assert_false(rt_stream_has_listener(c));
+    rt_stream_release(own_stream);
+    rt_future_release(rt_stream_close(c));
+    rt_stream_release(c);
+    finish(t);
+}
+
 static const ts_child_case cases[] = {
     {"require-data-error", child_require_data_error},
     {"require-data-nothing", child_require_data_nothing},
@@ -1178,6 +1237,7 @@ int main(int argc, char **argv)
     int rc = ts_child_dispatch(argc, argv, cases);
     if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unbind_in_dispose_ends_the_binding_once),
         cmocka_unit_test(test_snapshot_require_data_present),
         cmocka_unit_test(test_snapshot_require_data_error),
         cmocka_unit_test(test_snapshot_require_data_nothing),

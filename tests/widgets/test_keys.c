@@ -665,9 +665,58 @@ static void test_multi_child_element_children(void **state)
     ts_main_leave();
 }
 
-int main(void)
+/* Flutter (MultiChildRenderObjectElement, debug): "Duplicate keys found":
+ * two siblings with one key abort with a message naming the key and the
+ * parent; an unchecked build drops the second one, leaking nothing. */
+static const ui_widget_class dup_leaf_class = {
+    .name = "DupLeaf", .state_size = 4, .layout = fixed_layout};
+
+static int dup_phase;
+
+static ui_widget *dup_root(ui_build *b, void *ctx)
 {
+    (void)ctx;
+    ui_widget *k[3];
+    size_t n = 0;
+    if (dup_phase == 0) {
+        k[n++] = ui_widget_new(b, &dup_leaf_class, ui_key_int(1), NULL, NULL, 0);
+        k[n++] = ui_widget_new(b, &dup_leaf_class, ui_key_int(1), NULL, NULL, 0);
+        k[n++] = ui_widget_new(b, &dup_leaf_class, ui_key_int(3), NULL, NULL, 0);
+    } else {
+        k[n++] = ui_widget_new(b, &dup_leaf_class, ui_key_int(4), NULL, NULL, 0);
+    }
+    return ui_widget_new(b, &row_class, UI_NO_KEY, NULL, k, n);
+}
+
+static void child_duplicate_sibling_keys(void)
+{
+    rt_main_enter(NULL);
+    ui_tree *t = ui_tree_new(100, 100, NULL);
+    dup_phase = 0;
+    ui_tree_set_root(t, dup_root, NULL);
+    ui_tree_frame(t);
+    dup_phase = 1;
+    ui_tree_set_root(t, dup_root, NULL);
+    ui_tree_frame(t);
+}
+
+static void test_duplicate_sibling_keys_abort(void **state)
+{
+    (void)state;
+    ts_expect_abort("duplicate-sibling-keys", "duplicate key 1 among the children of 'Row'");
+}
+
+static const ts_child_case cases[] = {
+    {"duplicate-sibling-keys", child_duplicate_sibling_keys},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = ts_child_dispatch(argc, argv, cases);
+    if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duplicate_sibling_keys_abort),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_object_key_control),
         cmocka_unit_test(test_global_object_key_control),

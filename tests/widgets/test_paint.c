@@ -136,10 +136,74 @@ static void test_partial_repaint_matches_full(void **state)
     ts_main_leave();
 }
 
+/* Text wider than its box is clipped to it, so a neighbour's partial
+ * repaint leaves nothing of it behind that a full repaint would not show. */
+static int neighbour_shade;
+
+static ui_widget *neighbour_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    float side = neighbour_shade ? 10 : 30;
+    ui_box_props p = {.width = side,
+                      .height = side,
+                      .color = {(uint8_t)(40 + 50 * neighbour_shade), 90, 200, 255}};
+    return ui_sized(b, 30, 30, ui_align(b, 0, 0, ui_box(b, &p, NULL)));
+}
+
+static const ui_widget_class neighbour_class = {
+    .name = "Neighbour", .state_size = 1, .build = neighbour_build};
+
+static ui_widget *overflow_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *k[] = {ui_sized(b, 40, 30, ui_text(b, "WWWWWWWWWWWW", 24, (ui_color){0, 0, 0, 255})),
+                      ui_widget_new(b, &neighbour_class, UI_NO_KEY, NULL, NULL, 0)};
+    return ui_align(b, 0, 0, ui_row(b, &(ui_flex_props){.spacing = 30}, k, 2));
+}
+
+static long differing_pixels(ui_tester *t, ui_widget *(*root)(ui_build *, void *))
+{
+    ui_tester *fresh = ui_tester_new(200, 100, &vclock);
+    ui_tester_pump_widget(fresh, root, NULL);
+    SDL_Surface *a = ui_canvas_surface(ui_tester_canvas(t));
+    SDL_Surface *b = ui_canvas_surface(ui_tester_canvas(fresh));
+    long d = 0;
+    for (int y = 0; y < a->h; y++)
+        for (int x = 0; x < a->w; x++)
+            d += memcmp((char *)a->pixels + y * a->pitch + x * 4,
+                        (char *)b->pixels + y * b->pitch + x * 4, 4) != 0;
+    assert_true(ui_tester_free(fresh));
+    return d;
+}
+
+static void test_overflowing_text_is_clipped_to_its_box(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    neighbour_shade = 0;
+    ui_tester *t = ui_tester_new(200, 100, &vclock);
+    ui_tester_pump_widget(t, overflow_root, NULL);
+    /* Nothing of the text beyond its 40 px box, on the first frame either. */
+    SDL_Surface *s = ui_canvas_surface(ui_tester_canvas(t));
+    long dark = 0;
+    for (int y = 0; y < 30; y++)
+        for (int x = 41; x < 70; x++)
+            dark += (*(uint32_t *)((char *)s->pixels + y * s->pitch + x * 4) & 0xffffff00u) ==
+                    0; /* RGBA: black text */
+    assert_int_equal(dark, 0);
+    neighbour_shade = 3;
+    ui_set_state(ui_find_class(t, &neighbour_class), NULL, NULL);
+    ui_tester_pump(t, 0);
+    assert_int_equal(differing_pixels(t, overflow_root), 0);
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partial_repaint_matches_full),
+        cmocka_unit_test(test_overflowing_text_is_clipped_to_its_box),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

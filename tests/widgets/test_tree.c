@@ -628,6 +628,73 @@ static void test_key_names(void **state)
     ts_main_leave();
 }
 
+/* A frame that lays out from the root (a new size, a new root) still lays
+ * out what was rebuilt below an unchanged ancestor: the red box follows the
+ * counter in the same frame. */
+static int box_tens = 1;
+static ui_element *tens_el;
+
+static ui_widget *tens_build(ui_build *b, ui_element *e)
+{
+    tens_el = e;
+    ui_box_props p = {.width = 10.0f * (float)box_tens, .height = 10, .color = {255, 0, 0, 255}};
+    return ui_align(b, 0, 0, ui_box(b, &p, NULL));
+}
+
+static const ui_widget_class tens_class = {.name = "Tens", .state_size = 1, .build = tens_build};
+
+static ui_widget *tens_app_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    return ui_align(
+        b, 0, 0,
+        ui_sized(b, 100, 40,
+                 ui_padding(b, 0, ui_widget_new(b, &tens_class, UI_NO_KEY, NULL, NULL, 0))));
+}
+
+static const ui_widget_class tens_app_class = {
+    .name = "TensApp", .state_size = 1, .build = tens_app_build};
+static ui_widget tens_app = UI_CONST_WIDGET(&tens_app_class, NULL);
+
+static ui_widget *tens_root(ui_build *b, void *ctx)
+{
+    (void)b;
+    (void)ctx;
+    return &tens_app;
+}
+
+static float tens_width(ui_element *tens)
+{
+    return ui_element_size(ui_element_child(ui_element_child(tens, 0), 0)).w;
+}
+
+static void test_full_layout_lays_out_what_rebuilt(void **state)
+{
+    (void)state;
+    begin();
+    box_tens = 1;
+    ui_tree_set_root(tree, tens_root, NULL);
+    ui_tree_frame(tree);
+    ui_element *tens = tens_el;
+    assert_non_null(tens);
+    assert_true(tens_width(tens) == 10);
+    box_tens = 5;
+    ui_set_state(tens, NULL, NULL);
+    ui_tree_frame(tree);
+    assert_true(tens_width(tens) == 50);
+    box_tens = 8;
+    ui_set_state(tens, NULL, NULL);
+    ui_tree_set_size(tree, 420, 300);
+    ui_tree_frame(tree);
+    assert_true(tens_width(tens) == 80);
+    box_tens = 9;
+    ui_tree_set_root(tree, tens_root, NULL);
+    ui_set_state(tens, NULL, NULL);
+    ui_tree_frame(tree);
+    assert_true(tens_width(tens) == 90);
+    end();
+}
+
 static const ts_child_case cases[] = {
     {"set-state-on-ancestor", child_set_state_on_ancestor},
     {"duplicate-global-key", child_duplicate_global_key},
@@ -641,6 +708,7 @@ int main(int argc, char **argv)
     int rc = ts_child_dispatch(argc, argv, cases);
     if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_layout_lays_out_what_rebuilt),
         cmocka_unit_test(test_keyed_swap_keeps_state),
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_frame_lateness),

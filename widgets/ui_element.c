@@ -1,12 +1,15 @@
 /* ui_element.c: element memory, accessors and weak handles.
  *
- * Elements live in a per-tree pool of mapped chunks whose addresses are
- * never given to another element while the tree lives: a stale pointer
- * reads as a dead element (for the misuse checks and ui_element_mounted)
- * instead of as whatever reused the memory, which is what lets raw
- * pointers fail loudly and weak handles (ui_ref) be a plain value. Memory
- * comes back: a 64 KiB block whose elements are all gone is returned to the
- * system (MADV_DONTNEED), and reads as zeros (UI_DEAD) from then on. */
+ * Elements live in a per-tree pool of mapped 64 KiB blocks. A block whose
+ * elements are all gone is returned to the system (MADV_DONTNEED) and reads
+ * as zeros (UI_DEAD) from then on; it is given out again only after
+ * QUARANTINE blocks released later than it, that is after at least
+ * QUARANTINE * SLOTS_PER_BLOCK (16,384) other elements came and went. So a
+ * stale pointer reads as a dead element (for the misuse checks and
+ * ui_element_mounted) instead of as whatever took the memory, while the
+ * address space stays bounded by what is alive plus the quarantine. Weak
+ * handles (ui_ref) compare generations, unique in the process, so they are
+ * exact whatever is reused. */
 #include "ui_tree_private.h"
 
 #include <stdarg.h>
@@ -28,17 +31,28 @@
 #define SLOT ((sizeof(ui_element) + 63) & ~(size_t)63)
 #define SLOTS_PER_BLOCK (BLOCK_BYTES / SLOT)
 
+/* Blocks released later than a block before it is reused: 16,384 slots. */
+#define QUARANTINE ((16384 + SLOTS_PER_BLOCK - 1) / SLOTS_PER_BLOCK)
+
 typedef struct chunk {
     char *base;
     uint32_t live[BLOCKS];
-    uint32_t handed; /* slots handed out so far, in order */
+    uint32_t fresh; /* blocks never used yet start here */
 } chunk;
 
 struct ui_pool {
     chunk *chunks;
     size_t n, cap;
     bool closing; /* the tree is being freed: keep pages for the cache */
+    /* Where elements are handed out: one block at a time. */
+    bool have_block;
+    uint32_t cur, cur_block, cur_slot;
+    /* Released blocks (chunk << 4 | block), oldest first, a ring. */
+    uint32_t *released;
+    size_t rel_head, rel_n, rel_cap;
 };
+
+_Static_assert(BLOCKS <= 16, "a block reference keeps the block in 4 bits");
 
 /* Every live chunk of every tree, sorted by address, for ui_ref_get. Trees
  * belong to the main isolate, so one thread uses this. */
@@ -175,7 +189,35 @@ void ui__pool_free(ui_pool *p)
             munmap(base, CHUNK_BYTES);
     }
     rt_free(p->chunks);
+    rt_free(p->released);
     rt_free(p);
+}
+
+static bool release_push(ui_pool *p, uint32_t ref)
+{
+    if (p->rel_n == p->rel_cap) {
+        size_t cap = p->rel_cap ? p->rel_cap * 2 : 2 * QUARANTINE;
+        uint32_t *r = rt_malloc(cap * sizeof *r);
+        if (!r) return false;
+        for (size_t i = 0; i < p->rel_n; i++)
+            r[i] = p->released[(p->rel_head + i) % p->rel_cap];
+        rt_free(p->released);
+        p->released = r;
+        p->rel_cap = cap;
+        p->rel_head = 0;
+    }
+    p->released[(p->rel_head + p->rel_n++) % p->rel_cap] = ref;
+    return true;
+}
+
+/* A block with nothing alive goes back to the system and into the ring. */
+static void release_block(ui_pool *p, uint32_t ci, uint32_t bi)
+{
+    if (p->closing) return;
+    char *b = p->chunks[ci].base + (size_t)bi * BLOCK_BYTES;
+    UNPOISON(b, BLOCK_BYTES);
+    madvise(b, BLOCK_BYTES, MADV_DONTNEED); /* reads as zeros: UI_DEAD */
+    release_push(p, ci << 4 | bi);          /* no memory: the block is simply not reused */
 }
 
 static chunk *new_chunk(ui_pool *p)
@@ -196,48 +238,57 @@ static chunk *new_chunk(ui_pool *p)
     return &p->chunks[p->n - 1];
 }
 
+/* Moves the cursor to a block: the oldest released one past the quarantine,
+ * else a fresh one, else one of a new chunk. */
+static bool next_block(ui_pool *p)
+{
+    if (p->have_block && p->chunks[p->cur].live[p->cur_block] == 0)
+        release_block(p, p->cur, p->cur_block); /* all it held went meanwhile */
+    p->have_block = false;
+    if (p->rel_n > QUARANTINE) {
+        uint32_t ref = p->released[p->rel_head];
+        p->rel_head = (p->rel_head + 1) % p->rel_cap;
+        p->rel_n--;
+        p->cur = ref >> 4;
+        p->cur_block = ref & 15;
+    } else {
+        chunk *c = p->n ? &p->chunks[p->n - 1] : NULL;
+        if (!c || c->fresh == BLOCKS) c = new_chunk(p);
+        if (!c) return false;
+        p->cur = (uint32_t)(c - p->chunks);
+        p->cur_block = c->fresh++;
+    }
+    p->cur_slot = 0;
+    p->have_block = true;
+    return true;
+}
+
 ui_element *ui__element_alloc(ui_tree *t)
 {
     ui_pool *p = t->pool;
-    chunk *c = p->n ? &p->chunks[p->n - 1] : NULL;
-    if (!c || c->handed == BLOCKS * SLOTS_PER_BLOCK) c = new_chunk(p);
-    if (!c) return NULL;
-    uint32_t block = c->handed / SLOTS_PER_BLOCK, slot = c->handed % SLOTS_PER_BLOCK;
-    c->handed++;
-    c->live[block]++;
-    ui_element *e = (ui_element *)(c->base + (size_t)block * BLOCK_BYTES + slot * SLOT);
+    if ((!p->have_block || p->cur_slot == SLOTS_PER_BLOCK) && !next_block(p)) return NULL;
+    chunk *c = &p->chunks[p->cur];
+    c->live[p->cur_block]++;
+    ui_element *e =
+        (ui_element *)(c->base + (size_t)p->cur_block * BLOCK_BYTES + (size_t)p->cur_slot++ * SLOT);
     memset(e, 0, sizeof *e);
     e->gen = next_gen++;
+    e->pool_ref = p->cur << 4 | p->cur_block;
     e->tree = t;
     t->nelements++;
     return e;
 }
 
-static chunk *chunk_of(ui_pool *p, const ui_element *e)
-{
-    /* The newest chunks hold most frees: search from the end. */
-    for (size_t i = p->n; i-- > 0;) {
-        const char *b = p->chunks[i].base;
-        if ((const char *)e >= b && (const char *)e < b + CHUNK_BYTES) return &p->chunks[i];
-    }
-    return NULL;
-}
-
 void ui__element_free(ui_tree *t, ui_element *e)
 {
+    ui_pool *p = t->pool;
+    uint32_t ci = e->pool_ref >> 4, bi = e->pool_ref & 15;
     e->life = UI_DEFUNCT; /* gen and cls stay readable for the checks */
     size_t head = offsetof(ui_element, dirty);
     POISON((char *)e + head, sizeof *e - head);
     t->nelements--;
-    chunk *c = chunk_of(t->pool, e);
-    if (!c) return;
-    size_t block = (size_t)((char *)e - c->base) / BLOCK_BYTES;
-    bool handed_all = c->handed >= (block + 1) * SLOTS_PER_BLOCK;
-    if (--c->live[block] == 0 && handed_all && !t->pool->closing) {
-        char *b = c->base + block * BLOCK_BYTES;
-        UNPOISON(b, BLOCK_BYTES);
-        madvise(b, BLOCK_BYTES, MADV_DONTNEED); /* reads as zeros: UI_DEAD */
-    }
+    bool current = p->have_block && p->cur == ci && p->cur_block == bi;
+    if (--p->chunks[ci].live[bi] == 0 && !current) release_block(p, ci, bi);
 }
 
 void ui__check_live(const ui_element *e, const char *func)

@@ -184,10 +184,11 @@ ui_tree *ui_build_tree(ui_build *b);
 
 /* ---- Elements ----
  * An element is owned by its tree; code may read it while it is mounted.
- * Its memory is never given to another element while the tree lives, so a
- * stale pointer reads as unmounted (ui_element_mounted is false) instead of
- * as some other element; but code that keeps an element past the current
- * event (an async completion) should hold a ui_ref. */
+ * Its memory is not given to another element until at least 16,384 others
+ * have come and gone, so a stale pointer reads as unmounted
+ * (ui_element_mounted is false) instead of as some other element; code that
+ * keeps an element past the current event (an async completion) holds a
+ * ui_ref, which is exact for as long as it is kept. */
 
 void *ui_state(ui_element *e);
 const void *ui_props(const ui_element *e);

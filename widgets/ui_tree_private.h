@@ -29,6 +29,7 @@ struct ui_element {
     uint64_t gen; /* unique per element; 0 in a free slot */
     const ui_widget_class *cls;
     uint8_t life;
+    uint32_t pool_ref; /* its block in the tree's pool (chunk << 4 | block) */
     bool dirty;     /* needs a build */
     bool in_dirty;  /* in the tree's dirty list */
     bool disposing; /* its dispose hook is running */

@@ -35,8 +35,13 @@ void *ui_alloc(ui_build *b, size_t n)
     return p;
 }
 
+/* Counts arena resets (frame ends, in any tree: frames never interleave),
+ * so a held copy knows whether its arena original still exists. */
+static uint32_t arena_epoch;
+
 void ui__arena_reset(ui_build *b)
 {
+    arena_epoch++;
     for (ui_arena_chunk *c = b->chunks, *n; c; c = n) {
         n = c->next;
         rt_free(c);
@@ -107,7 +112,8 @@ static ui_widget *copy_widget(ui_widget *src)
     if (!w) return NULL;
     *w = *src;
     w->refs_ = 1;
-    w->forward_ = NULL;
+    w->epoch_ = arena_epoch;
+    w->forward_ = src; /* cleared in src if w goes within this frame */
     w->is_const = false;
     w->props = c->props_size ? (char *)w + head : NULL;
     w->children = src->nchildren ? (ui_widget **)((char *)w + head + props) : NULL;
@@ -166,6 +172,8 @@ void ui__widget_drop(const ui_widget *cw)
     ui_widget *w = (ui_widget *)cw;
     if (!w || w->is_const || w->refs_ == 0) return;
     if (--w->refs_ > 0) return;
+    /* Gone within the frame that made it: its original must not forward to it. */
+    if (w->epoch_ == arena_epoch && w->forward_) w->forward_->forward_ = NULL;
     drop_contents(w);
     rt_free(w);
 }

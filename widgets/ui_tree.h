@@ -160,7 +160,8 @@ struct ui_widget {
     size_t nchildren;
     bool is_const;       /* static storage: lives forever */
     uint32_t refs_;      /* > 0: a held copy on the heap */
-    ui_widget *forward_; /* arena widget: its held copy, this frame */
+    uint32_t epoch_;     /* held copy: the arena epoch (frame) it was made in */
+    ui_widget *forward_; /* arena widget: its held copy; held copy: its original */
 };
 
 /* A widget in static storage. Update rule (Flutter's): the identical widget

@@ -325,8 +325,10 @@ ui_element *ui_tree_hovered(ui_tree *t);
 /* The elements under (x, y), innermost first; returns how many (<= cap). */
 size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
 
-/* Runs fn(ctx, frame start time) once, at the start of the next frame
- * (which it schedules), or once after that frame has painted. */
+/* ui_tree_on_frame runs fn(ctx, frame start time) once, at the start of the
+ * next frame, which it schedules. ui_tree_after_frame runs it once after
+ * the next frame has painted, and schedules none (Flutter's
+ * addPostFrameCallback): with nothing dirty it waits for a frame. */
 int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
 int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
 

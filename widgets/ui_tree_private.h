@@ -30,10 +30,10 @@ struct ui_element {
     const ui_widget_class *cls;
     uint8_t life;
     uint32_t pool_ref; /* its block in the tree's pool (chunk << 4 | block) */
-    bool dirty;     /* needs a build */
-    bool in_dirty;  /* in the tree's dirty list */
-    bool disposing; /* its dispose hook is running */
-    bool had_deps;  /* depended on inherited data before it was deactivated */
+    bool dirty;        /* needs a build */
+    bool in_dirty;     /* in the tree's dirty list */
+    bool disposing;    /* its dispose hook is running */
+    bool had_deps;     /* depended on inherited data before it was deactivated */
     bool deps_changed;
     bool updating; /* its update_children is running */
     bool needs_layout, laid_out, in_relayout;

@@ -302,12 +302,28 @@ void ui__check_live(const ui_element *e, const char *func)
 
 /* ---- Accessors ---- */
 
+/* Reading a disposed element's state or props is reading freed memory. */
+#define CHECK_NOT_DISPOSED(e, func)                                                                \
+    UI_CHECK_AT(func, (e)->life == UI_ACTIVE || (e)->life == UI_INACTIVE,                          \
+                "called on %s%s%s after it was disposed (its element is unmounted)",               \
+                (e)->life == UI_DEAD ? "an element" : "'",                                         \
+                (e)->life == UI_DEAD ? "" : (e)->cls->name, (e)->life == UI_DEAD ? "" : "'")
+
+/* Flutter: "Cannot get renderObject of inactive element." */
+#define CHECK_IN_TREE(e, func)                                                                     \
+    UI_CHECK_AT(func, (e)->life == UI_ACTIVE,                                                      \
+                "cannot get the layout box of an element that is not in the tree ('%s' is %s)",    \
+                (e)->life == UI_DEAD ? "?" : (e)->cls->name,                                       \
+                (e)->life == UI_INACTIVE ? "inactive" : "disposed")
+
 void *ui_state(ui_element *e)
 {
+    CHECK_NOT_DISPOSED(e, "ui_state");
     return e->state;
 }
 const void *ui_props(const ui_element *e)
 {
+    CHECK_NOT_DISPOSED(e, "ui_props");
     return e->props;
 }
 const ui_widget_class *ui_element_class(const ui_element *e)
@@ -347,11 +363,13 @@ void ui_set_size(ui_element *e, ui_size s)
 
 ui_size ui_element_size(const ui_element *e)
 {
+    CHECK_IN_TREE(e, "ui_element_size");
     return (ui_size){e->w, e->h};
 }
 
 void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h)
 {
+    CHECK_IN_TREE(e, "ui_element_rect");
     float gx = 0, gy = 0;
     for (const ui_element *p = e; p; p = p->parent)
         gx += p->x, gy += p->y;

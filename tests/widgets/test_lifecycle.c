@@ -1926,7 +1926,31 @@ static void test_held_child_rebuilds_alone(void **state)
     end();
 }
 
+/* Flutter: packages/flutter/test/widgets/framework_test.dart, "Getting the render object of an
+ * unmounted element throws": in Islet the layout box (ui_element_size, ui_element_rect) of an
+ * element that left the tree. */
+static void child_layout_box_of_unmounted(void)
+{
+    rt_main_enter(NULL);
+    tree = ui_tree_new(100, 100, NULL);
+    pump_widget(stateful_leaf_root);
+    ui_element *leaf = find_one(&stateful_leaf_class);
+    if (!leaf || !ui_state(leaf)) abort(); /* fine while mounted */
+    ui_element_size(leaf);
+    pump_widget(just_container);
+    ui_element_size(leaf);
+}
+
+static void test_layout_box_of_unmounted_element_aborts(void **state)
+{
+    (void)state;
+    ts_expect_abort("layout-box-of-unmounted",
+                    "ui_element_size: cannot get the layout box of an element that is not in the "
+                    "tree ('_StatefulLeaf' is disposed)");
+}
+
 static const ts_child_case cases[] = {
+    {"layout-box-of-unmounted", child_layout_box_of_unmounted},
     {"parent-state-during-build", child_parent_state_during_build},
     {"state-during-dispose", child_state_during_dispose},
     {"defunct-set-state", child_defunct_set_state},
@@ -1942,6 +1966,7 @@ int main(int argc, char **argv)
     int rc = ts_child_dispatch(argc, argv, cases);
     if (rc >= 0) return rc;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_box_of_unmounted_element_aborts),
         cmocka_unit_test(test_set_state_smoke),
         cmocka_unit_test(test_set_state_overbuild),
         cmocka_unit_test(test_three_way_set_state),

@@ -25,21 +25,6 @@ typedef struct demo {
     int64_t prime_limit;
     bool overlay;
     rt_timer *refresh;
-    /* Heavy work */
-    rt_compute_task *task;
-    rt_future *primes;
-    float progress;
-    char work[128];
-    /* Picture */
-    rt_future *mandel; /* pending or done; a FutureBuilder shows it */
-    int64_t mandel_t0, mandel_ms;
-    uint64_t mandel_version; /* one per render: the image's texture follows it */
-    /* Network */
-    rt_http_task *http;
-    rt_future *fetch;
-    bool net_failed;
-    bool refetch; /* fetch again once the running request has ended */
-    char net[200];
     ui_ref screen; /* the screen, to rebuild: a weak handle, never a raw pointer */
     /* Every frame's timing, collected from the tree's ring. */
     ui_frame_timing *frames;
@@ -63,6 +48,34 @@ static size_t lane_head; /* frames sampled so far */
 
 static demo app;
 
+/* What the screen owns: the work it started and what it shows of it. It is
+ * the screen element's state, so it goes with the screen: dispose cancels
+ * what still runs, and late results (bound to the screen) find nothing. */
+typedef struct screen_state {
+    /* Heavy work */
+    rt_compute_task *task;
+    rt_future *primes;
+    float progress;
+    char work[128];
+    /* Picture */
+    rt_future *mandel; /* pending or done; a FutureBuilder shows it */
+    int64_t mandel_t0, mandel_ms;
+    uint64_t mandel_version; /* one per render: the image's texture follows it */
+    /* Network */
+    rt_http_task *http;
+    rt_future *fetch;
+    bool net_failed;
+    bool refetch; /* fetch again once the running request has ended */
+    char net[200];
+} screen_state;
+
+/* The mounted screen's state, or NULL. */
+static screen_state *screen_now(void)
+{
+    ui_element *e = ui_ref_get(app.screen);
+    return e ? ui_state(e) : NULL;
+}
+
 void demo_init(const demo_options *o)
 {
     free(app.frames);
@@ -81,12 +94,14 @@ static void rebuild(void)
 
 rt_future *demo_compute_future(void)
 {
-    return app.primes;
+    screen_state *s = screen_now();
+    return s ? s->primes : NULL;
 }
 
 rt_future *demo_fetch_future(void)
 {
-    return app.fetch;
+    screen_state *s = screen_now();
+    return s ? s->fetch : NULL;
 }
 
 bool demo_overlay_shown(void)
@@ -145,65 +160,66 @@ static rt_value *primes_fn(rt_value *msg, rt_compute_ctx *cx)
  * each. */
 static void on_progress(ui_element *screen, const rt_value *v, void *ctx)
 {
-    (void)screen;
     (void)ctx;
-    app.progress = (float)rt_value_as_int(v) / 100.0f;
+    screen_state *s = ui_state(screen);
+    s->progress = (float)rt_value_as_int(v) / 100.0f;
 }
 
 static void primes_done(ui_element *screen, rt_future *src, void *ctx)
 {
-    (void)screen;
     (void)ctx;
+    screen_state *s = ui_state(screen);
     const rt_error *e = rt_future_get_error(src);
     if (e)
-        snprintf(app.work, sizeof app.work, "compute(): %s", e->message);
+        snprintf(s->work, sizeof s->work, "compute(): %s", e->message);
     else
-        snprintf(app.work, sizeof app.work, "compute(): %lld primes below %lld",
+        snprintf(s->work, sizeof s->work, "compute(): %lld primes below %lld",
                  (long long)rt_value_as_int(rt_future_get_value(src)), (long long)app.prime_limit);
-    app.progress = e ? 0 : 1;
-    rt_compute_task_release(app.task);
-    app.task = NULL;
-    rt_future_release(app.primes);
-    app.primes = NULL;
+    s->progress = e ? 0 : 1;
+    rt_compute_task_release(s->task);
+    s->task = NULL;
+    rt_future_release(s->primes);
+    s->primes = NULL;
 }
 
+/* Buttons of the screen get it as their ctx: they exist only while it does. */
 static void start_compute(void *ctx)
 {
-    (void)ctx;
-    ui_element *screen = ui_ref_get(app.screen);
-    if (app.task || !screen) return;
+    ui_element *screen = ctx;
+    screen_state *s = ui_state(screen);
+    if (s->task) return;
     rt_value *limit = rt_value_int(app.prime_limit);
-    rt_future *f = rt_compute_start(primes_fn, limit, &app.task);
+    rt_future *f = rt_compute_start(primes_fn, limit, &s->task);
     rt_value_free(limit);
     if (!f) {
-        snprintf(app.work, sizeof app.work, "compute(): could not start (out of memory)");
+        snprintf(s->work, sizeof s->work, "compute(): could not start (out of memory)");
         rebuild();
         return;
     }
-    rt_stream *p = rt_compute_task_progress(app.task);
+    rt_stream *p = rt_compute_task_progress(s->task);
     ui_bind_stream(screen, p, &(ui_stream_cbs){.on_data = on_progress});
     rt_stream_release(p);
-    snprintf(app.work, sizeof app.work, "compute(): counting on a background isolate...");
-    app.progress = 0;
-    app.primes = rt_future_dup(f);
+    snprintf(s->work, sizeof s->work, "compute(): counting on a background isolate...");
+    s->progress = 0;
+    s->primes = rt_future_dup(f);
     ui_bind_future(screen, f, primes_done, NULL);
     rebuild();
 }
 
 static void cancel_compute(void *ctx)
 {
-    (void)ctx;
-    if (app.task) rt_compute_task_cancel(app.task, false);
+    screen_state *s = ui_state(ctx);
+    if (s->task) rt_compute_task_cancel(s->task, false);
 }
 
 static void on_main(void *ctx)
 {
-    (void)ctx;
+    screen_state *s = ui_state(ctx);
     /* The same work on the main isolate: no frames until it is done. */
     int64_t n = count_primes(app.prime_limit, NULL);
-    snprintf(app.work, sizeof app.work, "main isolate: %lld primes (the spinner froze)",
+    snprintf(s->work, sizeof s->work, "main isolate: %lld primes (the spinner froze)",
              (long long)n);
-    app.progress = 1;
+    s->progress = 1;
     rebuild();
 }
 
@@ -243,43 +259,43 @@ static rt_value *mandel_fn(rt_value *msg, rt_compute_ctx *cx)
 
 static void start_mandel(void *ctx)
 {
-    (void)ctx;
-    if (app.mandel && !rt_future_is_complete(app.mandel)) return;
-    rt_future_release(app.mandel);
-    app.mandel_version++;
-    app.mandel_t0 = rt_monotonic_ns();
-    app.mandel_ms = 0;
-    app.mandel = rt_compute(mandel_fn, NULL);
+    screen_state *s = ui_state(ctx);
+    if (s->mandel && !rt_future_is_complete(s->mandel)) return;
+    rt_future_release(s->mandel);
+    s->mandel_version++;
+    s->mandel_t0 = rt_monotonic_ns();
+    s->mandel_ms = 0;
+    s->mandel = rt_compute(mandel_fn, NULL);
     rebuild();
 }
 
 /* The picture's FutureBuilder: the image and a line about it, from the
- * snapshot of app.mandel (the builder's element holds the future, so the
+ * snapshot of s->mandel (the builder's element holds the future, so the
  * pixels live as long as they are shown). */
-static ui_widget *picture_view(ui_build *b, ui_element *e, const ui_snapshot *s, void *ctx)
+static ui_widget *picture_view(ui_build *b, ui_element *e, const ui_snapshot *snap, void *ctx)
 {
     (void)e;
-    (void)ctx;
+    screen_state *s = ctx; /* the screen's: the builder is below it */
     char text[160] = " ";
     const uint32_t *px = NULL;
     size_t len = 0;
-    if (s->state == UI_CONN_WAITING)
+    if (snap->state == UI_CONN_WAITING)
         snprintf(text, sizeof text, "rendering in a background isolate...");
-    else if (s->error)
-        snprintf(text, sizeof text, "picture: %s", s->error->message);
-    else if (s->data)
-        px = rt_value_buffer_data((rt_value *)s->data, &len);
+    else if (snap->error)
+        snprintf(text, sizeof text, "picture: %s", snap->error->message);
+    else if (snap->data)
+        px = rt_value_buffer_data((rt_value *)snap->data, &len);
     if (px && len == (size_t)PIC_W * PIC_H * 4) {
-        if (!app.mandel_ms) app.mandel_ms = (rt_monotonic_ns() - app.mandel_t0) / 1000000 + 1;
+        if (!s->mandel_ms) s->mandel_ms = (rt_monotonic_ns() - s->mandel_t0) / 1000000 + 1;
         snprintf(text, sizeof text,
                  "%dx%d pixels computed in a background isolate in %lld ms; the %d-byte "
                  "buffer moved here without a copy",
-                 PIC_W, PIC_H, (long long)app.mandel_ms, PIC_W * PIC_H * 4);
+                 PIC_W, PIC_H, (long long)s->mandel_ms, PIC_W * PIC_H * 4);
     } else {
         px = NULL;
     }
     ui_widget *kids[] = {
-        px ? ui_image_versioned(b, px, PIC_W, PIC_H, app.mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
+        px ? ui_image_versioned(b, px, PIC_W, PIC_H, s->mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
            : ui_sized(b, PIC_W / 2.0f, PIC_H / 2.0f, NULL),
         ui_sized(b, 380, -1,
                  ui_text_ex(b, UI_NO_KEY,
@@ -293,7 +309,8 @@ static ui_widget *picture_view(ui_build *b, ui_element *e, const ui_snapshot *s,
 
 rt_future *demo_picture_future(void)
 {
-    return app.mandel;
+    screen_state *s = screen_now();
+    return s ? s->mandel : NULL;
 }
 
 /* ---- Network ---- */
@@ -302,17 +319,17 @@ static void fetch(void *ctx);
 
 static void fetched(ui_element *screen, rt_future *src, void *ctx)
 {
-    (void)screen;
     (void)ctx;
+    screen_state *s = ui_state(screen);
     const rt_error *e = rt_future_get_error(src);
-    app.net_failed = e != NULL;
+    s->net_failed = e != NULL;
     if (e) {
-        snprintf(app.net, sizeof app.net, "error: %s", e->message);
+        snprintf(s->net, sizeof s->net, "error: %s", e->message);
     } else {
         const rt_value *r = rt_future_get_value(src);
         size_t len;
         rt_http_body(r, &len);
-        snprintf(app.net, sizeof app.net,
+        snprintf(s->net, sizeof s->net,
                  "HTTP %d, %zu bytes, %.1f ms (dns %.1f, connect %.1f, tls %.1f, first byte %.1f)",
                  rt_http_status(r), len, (double)rt_http_timing_us(r, "total") / 1000.0,
                  (double)rt_http_timing_us(r, "dns") / 1000.0,
@@ -320,13 +337,13 @@ static void fetched(ui_element *screen, rt_future *src, void *ctx)
                  (double)rt_http_timing_us(r, "tls") / 1000.0,
                  (double)rt_http_timing_us(r, "first_byte") / 1000.0);
     }
-    rt_http_task_release(app.http);
-    app.http = NULL;
-    rt_future_release(app.fetch);
-    app.fetch = NULL;
-    if (app.refetch) {
-        app.refetch = false;
-        fetch(NULL);
+    rt_http_task_release(s->http);
+    s->http = NULL;
+    rt_future_release(s->fetch);
+    s->fetch = NULL;
+    if (s->refetch) {
+        s->refetch = false;
+        fetch(screen);
     }
 }
 
@@ -343,42 +360,42 @@ static const char *url_now(void)
 
 static void fetch(void *ctx)
 {
-    (void)ctx;
-    ui_element *screen = ui_ref_get(app.screen);
-    if (app.fetch || !screen) return;
-    app.net_failed = false;
+    ui_element *screen = ctx;
+    screen_state *s = ui_state(screen);
+    if (s->fetch) return;
+    s->net_failed = false;
     const char *url = url_now();
-    app.fetch = rt_http_request("GET", url, NULL, 0, NULL, &app.http);
-    if (!app.fetch) {
-        snprintf(app.net, sizeof app.net, "error: out of memory");
-        app.net_failed = true;
+    s->fetch = rt_http_request("GET", url, NULL, 0, NULL, &s->http);
+    if (!s->fetch) {
+        snprintf(s->net, sizeof s->net, "error: out of memory");
+        s->net_failed = true;
         rebuild();
         return;
     }
     char shown[151];
     copy_utf8(shown, sizeof shown, url); /* cut between characters */
-    snprintf(app.net, sizeof app.net, "fetching %s ...", shown);
-    ui_bind_future(screen, rt_future_dup(app.fetch), fetched, NULL);
+    snprintf(s->net, sizeof s->net, "fetching %s ...", shown);
+    ui_bind_future(screen, rt_future_dup(s->fetch), fetched, NULL);
     rebuild();
 }
 
 static void url_submitted(void *ctx, const char *text, size_t len)
 {
-    (void)ctx;
+    screen_state *s = ui_state(ctx);
     (void)text; /* fetch reads the field */
     (void)len;
-    if (app.fetch) { /* a fetch is running: cancel it, then fetch the new URL */
-        app.refetch = true;
-        rt_http_task_cancel(app.http);
+    if (s->fetch) { /* a fetch is running: cancel it, then fetch the new URL */
+        s->refetch = true;
+        rt_http_task_cancel(s->http);
         return;
     }
-    fetch(NULL);
+    fetch(ctx);
 }
 
 static void url_rejected(void *ctx, int code)
 {
-    (void)ctx;
-    snprintf(app.net, sizeof app.net, "%s",
+    screen_state *s = ui_state(ctx);
+    snprintf(s->net, sizeof s->net, "%s",
              code == RT_EILSEQ ? "URL unchanged: the text is not valid UTF-8"
                                : "URL unchanged: it would be longer than the field allows");
     rebuild();
@@ -386,8 +403,8 @@ static void url_rejected(void *ctx, int code)
 
 static void cancel_fetch(void *ctx)
 {
-    (void)ctx;
-    if (app.http) rt_http_task_cancel(app.http);
+    screen_state *s = ui_state(ctx);
+    if (s->http) rt_http_task_cancel(s->http);
 }
 
 /* ---- Frame statistics ---- */
@@ -833,6 +850,7 @@ static void overlay_button(void *ctx)
 
 static ui_widget *screen_build(ui_build *b, ui_element *e)
 {
+    screen_state *s = ui_state(e);
     app.screen = ui_ref_of(e);
     char taps[48];
     snprintf(taps, sizeof taps, "taps: %d", app.taps);
@@ -844,9 +862,9 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                   overlay_button, NULL)};
     ui_widget *work_buttons[] = {
         ui_button(b, ui_key_str("compute"), "Count primes with compute()",
-                  app.task ? NULL : start_compute, NULL),
-        ui_button(b, ui_key_str("main"), "...on the main isolate", app.task ? NULL : on_main, NULL),
-        ui_button(b, ui_key_str("cancel"), "Cancel", app.task ? cancel_compute : NULL, NULL)};
+                  s->task ? NULL : start_compute, e),
+        ui_button(b, ui_key_str("main"), "...on the main isolate", s->task ? NULL : on_main, e),
+        ui_button(b, ui_key_str("cancel"), "Cancel", s->task ? cancel_compute : NULL, e)};
     ui_widget *net_row[4];
     size_t nn = 0;
     net_row[nn++] = ui_sized(b, 380, -1,
@@ -855,21 +873,22 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                                                                   .hint = "https://...",
                                                                   .size = 14,
                                                                   .on_submitted = url_submitted,
-                                                                  .on_rejected = url_rejected}));
-    if (app.fetch)
-        net_row[nn++] = ui_button(b, ui_key_str("cancel-fetch"), "Cancel", cancel_fetch, NULL);
-    else if (app.net_failed)
-        net_row[nn++] = ui_button(b, ui_key_str("retry"), "Retry", fetch, NULL);
+                                                                  .on_rejected = url_rejected,
+                                                                  .ctx = e}));
+    if (s->fetch)
+        net_row[nn++] = ui_button(b, ui_key_str("cancel-fetch"), "Cancel", cancel_fetch, e);
+    else if (s->net_failed)
+        net_row[nn++] = ui_button(b, ui_key_str("retry"), "Retry", fetch, e);
     else
-        net_row[nn++] = ui_button(b, ui_key_str("fetch"), "Fetch", fetch, NULL);
+        net_row[nn++] = ui_button(b, ui_key_str("fetch"), "Fetch", fetch, e);
     net_row[nn++] =
-        app.fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
+        s->fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
     ui_widget *net_status =
-        status(b, app.net[0] ? app.net : "type a URL, then Fetch (or Enter in the field)");
+        status(b, s->net[0] ? s->net : "type a URL, then Fetch (or Enter in the field)");
     ui_widget *pic_row[] = {
         ui_button(b, ui_key_str("picture"), "Render a picture with compute()",
-                  app.mandel && !rt_future_is_complete(app.mandel) ? NULL : start_mandel, NULL),
-        ui_future_builder(b, ui_key_str("picture-view"), app.mandel, NULL, picture_view, NULL)};
+                  s->mandel && !rt_future_is_complete(s->mandel) ? NULL : start_mandel, e),
+        ui_future_builder(b, ui_key_str("picture-view"), s->mandel, NULL, picture_view, s)};
     ui_widget *kids[] = {
         label(b, "Islet: isolates, an event loop, and a widget tree", 22),
         ui_row(b, &row, counter, 3),
@@ -883,8 +902,8 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                                      14)},
                2),
         ui_row(b, &row, work_buttons, 3),
-        ui_progress_bar(b, app.progress, 420, 10, (ui_color){0, 160, 80, 255}),
-        status(b, app.work[0] ? app.work : "press a button: same work, two isolates"),
+        ui_progress_bar(b, s->progress, 420, 10, (ui_color){0, 160, 80, 255}),
+        status(b, s->work[0] ? s->work : "press a button: same work, two isolates"),
         ui_row(b, &row, net_row, nn),
         net_status,
         ui_row(b, &row, pic_row, 2),
@@ -897,7 +916,28 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
     return ui_padding(b, 24, ui_column(b, &col, kids, sizeof kids / sizeof kids[0]));
 }
 
-static const ui_widget_class screen_class = {.name = "DemoScreen", .build = screen_build};
+/* The screen goes: what it started stops, and what it holds is released. Its
+ * bound results, if they come, find no element. */
+static void screen_dispose(ui_element *e)
+{
+    screen_state *s = ui_state(e);
+    if (s->task) {
+        rt_compute_task_cancel(s->task, false);
+        rt_compute_task_release(s->task);
+    }
+    if (s->http) {
+        rt_http_task_cancel(s->http);
+        rt_http_task_release(s->http);
+    }
+    rt_future_release(s->primes);
+    rt_future_release(s->fetch);
+    rt_future_release(s->mandel); /* the pixels go with the picture's builder */
+}
+
+static const ui_widget_class screen_class = {.name = "DemoScreen",
+                                             .state_size = sizeof(screen_state),
+                                             .build = screen_build,
+                                             .dispose = screen_dispose};
 
 ui_widget *demo_root(ui_build *b, void *ctx)
 {
@@ -948,15 +988,14 @@ void demo_start(ui_tree *t, void *ctx)
 void demo_stop(void)
 {
     app.sampling = false;
-    rt_future_release(app.mandel); /* the pixels go with it */
-    app.mandel = NULL;
     if (app.refresh) {
         rt_timer_cancel(app.refresh);
         rt_timer_free(app.refresh);
         app.refresh = NULL;
     }
-    if (app.task) rt_compute_task_cancel(app.task, false);
-    if (app.http) rt_http_task_cancel(app.http);
+    screen_state *s = screen_now(); /* the screen's dispose releases the rest */
+    if (s && s->task) rt_compute_task_cancel(s->task, false);
+    if (s && s->http) rt_http_task_cancel(s->http);
 }
 
 /* ---- Debug dump ---- */

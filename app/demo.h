@@ -1,6 +1,8 @@
 /* demo.h: the Islet demo's screen, usable from a window (main.c) or from a
- * headless tester (tests/app). All functions run on the main isolate; the
- * demo keeps one global state, so one demo runs at a time. */
+ * headless tester (tests/app). All functions run on the main isolate. The
+ * settings, counters and frame statistics are one global state, so one demo
+ * runs at a time; the work the screen starts (compute, picture, fetch) is
+ * the screen element's own state, bound to it, and goes with it. */
 #ifndef ISLET_DEMO_H
 #define ISLET_DEMO_H
 
@@ -29,10 +31,12 @@ void demo_key(ui_tree *t, int sdl_keycode, unsigned mods, void *ctx);
  * leaves (or before a tester is freed). Safe to call twice. */
 void demo_stop(void);
 
-/* The pending compute job and HTTP request (borrowed; NULL when none). */
+/* The pending compute job and HTTP request (borrowed; NULL when none, or
+ * when no screen is mounted). */
 rt_future *demo_compute_future(void);
 rt_future *demo_fetch_future(void);
-/* The picture job (borrowed; NULL before the first render). */
+/* The picture job (borrowed; NULL before the first render or without a
+ * mounted screen). */
 rt_future *demo_picture_future(void);
 bool demo_overlay_shown(void);
 void demo_toggle_overlay(void);

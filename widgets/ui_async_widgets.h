@@ -1,4 +1,5 @@
-/* ui_async_widgets.h: FutureBuilder and StreamBuilder (Flutter's async.dart).
+/* ui_async_widgets.h: FutureBuilder, StreamBuilder and StreamBuilderBase
+ * (Flutter's async.dart).
  *
  * A builder widget shows the latest snapshot of its interaction with a future
  * or a stream: a connection state and either data or an error. Its builder
@@ -101,7 +102,65 @@ ui_widget *ui_future_builder(ui_build *b, ui_key key, rt_future *future,
 ui_widget *ui_stream_builder(ui_build *b, ui_key key, rt_stream *stream,
                              const rt_value *initial_data, ui_async_builder builder, void *ctx);
 
-/* The classes, for finders (ui_find_class). */
-extern const ui_widget_class ui_future_builder_class, ui_stream_builder_class;
+/* ---- StreamBuilderBase: a stream folded into a summary ----
+ *
+ * Flutter's StreamBuilderBase<T, S>: the element keeps a summary S of its
+ * interaction with a stream, which each event folds (initial, afterData,
+ * ...), and builds from it. A StreamBuilder is one such fold (its summary
+ * is the snapshot). Here S is summary_size bytes in the element's state,
+ * zeroed, then given to `initial`; each callback updates it in place
+ * (Flutter's return value). The life of a summary, as Flutter's:
+ *   first build:        initial; then, if there is a stream, after_connected
+ *   data / error event: after_data / after_error      (then a rebuild)
+ *   the stream closes:  after_done                    (then a rebuild)
+ *   a build giving another stream (by pointer, NULL included): if it was
+ *                       connected (done too), after_disconnected; then, for
+ *                       a stream, after_connected
+ *   disposal:           destroy (no after_disconnected, as Flutter)
+ * A build giving another fold (by pointer) at the same element restarts:
+ * the subscription is cancelled, the old summary destroyed (old fold, old
+ * ctx), a new one made by the new fold (initial, after_connected) - as
+ * Flutter, where another subclass is another widget with a new state (the
+ * subtree, though, is updated in place here, not replaced).
+ * Callbacks other than build may be NULL (Flutter's defaults: unchanged).
+ * Each gets the ctx of the latest build's widget; ctx (and what it points
+ * to) must stay valid until a later build gives another or the element is
+ * disposed: callbacks run from stream events, between frames.
+ * All callbacks run on the main isolate, never inside another's call; they
+ * must not subscribe, rebuild or touch the tree (build returns widgets). */
+typedef struct ui_stream_fold {
+    size_t summary_size; /* bytes (0 allowed); up to 64 live in the state */
+    /* Fills the zeroed summary (Flutter's initial()). */
+    void (*initial)(void *summary, void *ctx);
+    void (*after_connected)(void *summary, void *ctx);
+    /* data is borrowed for the call (copy what you keep); NULL or an
+     * RT_NULL value for a null event. */
+    void (*after_data)(void *summary, const rt_value *data, void *ctx);
+    /* error (and its strings) is borrowed for the call. Also called, with
+     * RT_ENOMEM, when the element cannot listen (then after_done). */
+    void (*after_error)(void *summary, const rt_error *error, void *ctx);
+    void (*after_done)(void *summary, void *ctx);
+    void (*after_disconnected)(void *summary, void *ctx);
+    /* Required. Builds the child from the summary (read-only here); e is the
+     * element (for ui_alloc, ui_theme_of, ...). */
+    ui_widget *(*build)(ui_build *b, ui_element *e, const void *summary, void *ctx);
+    /* Frees what the summary owns (not the summary itself), once, when the
+     * element is disposed or restarts with another fold. */
+    void (*destroy)(void *summary, void *ctx);
+} ui_stream_fold;
+
+/* A StreamBuilderBase folding stream with fold. stream (may be NULL) is
+ * borrowed: the element dups it and listens, as ui_stream_builder.
+ * fold is borrowed and must outlive every element built with it (static
+ * storage, typically); ctx as said above. A summary over 64 bytes is on the
+ * isolate's heap; without memory for it the element builds nothing and
+ * listens to nothing (a later build tries again). */
+ui_widget *ui_stream_builder_base(ui_build *b, ui_key key, rt_stream *stream,
+                                  const ui_stream_fold *fold, void *ctx);
+
+/* The classes, for finders (ui_find_class). A StreamBuilder is a
+ * StreamBuilderBase with a class of its own. */
+extern const ui_widget_class ui_future_builder_class, ui_stream_builder_class,
+    ui_stream_builder_base_class;
 
 #endif

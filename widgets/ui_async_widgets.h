@@ -126,8 +126,9 @@ ui_widget *ui_stream_builder(ui_build *b, ui_key key, rt_stream *stream,
  * Each gets the ctx of the latest build's widget; ctx (and what it points
  * to) must stay valid until a later build gives another or the element is
  * disposed: callbacks run from stream events, between frames.
- * All callbacks run on the main isolate, never inside another's call; they
- * must not subscribe, rebuild or touch the tree (build returns widgets). */
+ * Everything runs on the main isolate. The element rebuilds after each
+ * event's callback (no ui_set_state needed); build must not change the
+ * summary. */
 typedef struct ui_stream_fold {
     size_t summary_size; /* bytes (0 allowed); up to 64 live in the state */
     /* Fills the zeroed summary (Flutter's initial()). */

@@ -1,5 +1,6 @@
-/* test_async_widgets.c: FutureBuilder, StreamBuilder and AsyncSnapshot
- * (ui_async_widgets.h), ported from Flutter's async_test.dart, and the
+/* test_async_widgets.c: FutureBuilder, StreamBuilder, StreamBuilderBase and
+ * AsyncSnapshot (ui_async_widgets.h), ported from Flutter's async_test.dart
+ * (its StringCollector included), and the
  * element bindings they stand on (ui_bind_future, ui_bind_stream,
  * ui_unbind): late results after unmount, cancellation, unbinding.
  *
@@ -177,6 +178,144 @@ static rt_stream *future_as_stream(rt_future *f)
     return s;
 }
 
+/* Counts the cancellations of a controller's subscription. */
+static int cancels;
+
+static void count_cancel(rt_stream_controller *c, void *ctx)
+{
+    (void)c;
+    (void)ctx;
+    cancels++;
+}
+
+/* ---- StringCollector: a StreamBuilderBase logging what it saw ---- */
+
+/* Flutter's StringCollector (async_test.dart): the summary is the list of
+ * what happened ("conn", "data:X", "error:E", "done", "disc"), shown joined
+ * with ", ". Here it is the joined text itself, on the isolate's heap (its
+ * destroy frees it, which finish() checks); Islet errors carry no stack
+ * trace, so an error is "error:bad" where Flutter shows "error:bad
+ * stackTrace:trace". Each step is also logged (ts_log), with "destroy".
+ * ctx, when given, is a collector_probe counting the calls that got it. */
+typedef struct collector {
+    char *text; /* NULL while empty */
+    size_t len;
+} collector;
+
+typedef struct collector_probe {
+    int calls, destroys;
+} collector_probe;
+
+static void collector_count(void *ctx)
+{
+    if (ctx) ((collector_probe *)ctx)->calls++;
+}
+
+static void collector_add(collector *c, const char *item)
+{
+    ts_log("%s", item);
+    size_t n = strlen(item), sep = c->len ? 2 : 0;
+    char *text = rt_realloc(c->text, c->len + sep + n + 1);
+    assert_non_null(text);
+    memcpy(text + c->len, ", ", sep);
+    memcpy(text + c->len + sep, item, n + 1);
+    c->text = text;
+    c->len += sep + n;
+}
+
+static void collector_initial(void *summary, void *ctx)
+{
+    collector_count(ctx);
+    collector *c = summary;
+    assert_null(c->text); /* zeroed: Flutter's <String>[] */
+    assert_int_equal(c->len, 0);
+}
+
+static void collector_connected(void *summary, void *ctx)
+{
+    collector_count(ctx);
+    collector_add(summary, "conn");
+}
+
+static void collector_data(void *summary, const rt_value *data, void *ctx)
+{
+    collector_count(ctx);
+    char item[64];
+    snprintf(item, sizeof item, "data:%s", data ? rt_value_as_string(data, NULL) : "null");
+    collector_add(summary, item);
+}
+
+static void collector_error(void *summary, const rt_error *error, void *ctx)
+{
+    collector_count(ctx);
+    char item[64];
+    snprintf(item, sizeof item, "error:%s", error->message);
+    collector_add(summary, item);
+}
+
+static void collector_done(void *summary, void *ctx)
+{
+    collector_count(ctx);
+    collector_add(summary, "done");
+}
+
+static void collector_disconnected(void *summary, void *ctx)
+{
+    collector_count(ctx);
+    collector_add(summary, "disc");
+}
+
+static ui_widget *collector_build(ui_build *b, ui_element *e, const void *summary, void *ctx)
+{
+    (void)e;
+    (void)ctx;
+    const collector *c = summary;
+    return ui_text(b, ui_strdup(b, c->text ? c->text : ""), 12, (ui_color){0, 0, 0, 255});
+}
+
+static void collector_destroy(void *summary, void *ctx)
+{
+    if (ctx) ((collector_probe *)ctx)->destroys++;
+    ts_log("destroy");
+    collector *c = summary;
+    rt_free(c->text);
+    c->text = NULL;
+}
+
+static const ui_stream_fold string_collector = {.summary_size = sizeof(collector),
+                                                .initial = collector_initial,
+                                                .after_connected = collector_connected,
+                                                .after_data = collector_data,
+                                                .after_error = collector_error,
+                                                .after_done = collector_done,
+                                                .after_disconnected = collector_disconnected,
+                                                .build = collector_build,
+                                                .destroy = collector_destroy};
+
+/* What the collector root shows: set these, then pump_collector. */
+static struct {
+    ui_key key;
+    rt_stream *stream;
+    const ui_stream_fold *fold;
+    void *ctx;
+} coll;
+
+static ui_widget *collector_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_stream_builder_base(b, coll.key, coll.stream, coll.fold, coll.ctx);
+}
+
+/* StringCollector(key: key, stream: s), ctx a collector_probe or NULL. */
+static void pump_collector(ui_tester *t, ui_key key, rt_stream *s, void *ctx)
+{
+    coll.key = key;
+    coll.stream = s;
+    coll.fold = &string_collector;
+    coll.ctx = ctx;
+    ui_tester_pump_widget(t, collector_root, NULL);
+}
+
 /* ==== AsyncSnapshot ==== */
 
 /* Flutter: packages/flutter/test/widgets/async_test.dart, "requiring data succeeds if data is
@@ -292,6 +431,26 @@ static void test_smoke_stream_builder(void **state)
     /* (Flutter only checks that nothing throws.) */
     assert_int_equal(strncmp(ts_log_text(), "waiting, ", 9), 0);
     assert_int_equal(ui_count_text(t, SNAP("done", "world", "null")), 1);
+    finish(t);
+}
+
+/* Flutter: packages/flutter/test/widgets/async_test.dart, "StreamFold" */
+static void test_smoke_stream_fold(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    /* Stream.fromIterable(['hello', 'world']) */
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    add_str(c, "hello");
+    add_str(c, "world");
+    close_stream(c);
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_collector(t, UI_NO_KEY, s, NULL);
+    rt_stream_release(s);
+    rt_stream_release(c);
+    event_firing(t);
+    /* (Flutter only checks that nothing throws.) */
+    assert_int_equal(ui_count_text(t, "conn, data:hello, data:world, done"), 1);
     finish(t);
 }
 
@@ -662,6 +821,272 @@ static void test_identical_initial_data_completing_with_data(void **state)
     finish(t);
 }
 
+/* ==== StreamBuilderBase ==== */
+
+/* Flutter: packages/flutter/test/widgets/async_test.dart, "gracefully handles transition from null
+ * stream" */
+static void test_base_transition_from_null(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    ui_key key = ui_key_global("key");
+    pump_collector(t, key, NULL, NULL);
+    assert_int_equal(ui_count_text(t, ""), 1);
+    ui_element *el = ui_find_key(t, key);
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_collector(t, key, s, NULL);
+    assert_int_equal(ui_count_text(t, "conn"), 1);
+    assert_ptr_equal(ui_find_key(t, key), el); /* the same element, updated */
+    assert_true(rt_stream_has_listener(c));
+    rt_stream_release(s);
+    rt_stream_release(c);
+    finish(t);
+}
+
+/* Flutter: packages/flutter/test/widgets/async_test.dart, "gracefully handles transition to null
+ * stream" */
+static void test_base_transition_to_null(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    ui_key key = ui_key_global("key");
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_collector(t, key, s, NULL);
+    assert_int_equal(ui_count_text(t, "conn"), 1);
+    pump_collector(t, key, NULL, NULL);
+    assert_int_equal(ui_count_text(t, "conn, disc"), 1);
+    assert_false(rt_stream_has_listener(c)); /* the subscription was cancelled */
+    rt_stream_release(s);
+    rt_stream_release(c);
+    finish(t);
+}
+
+/* Flutter: packages/flutter/test/widgets/async_test.dart, "gracefully handles transition to other
+ * stream" */
+static void test_base_transition_to_other(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    ui_key key = ui_key_global("key");
+    rt_stream_controller *ca = rt_stream_controller_new(NULL);
+    rt_stream_controller *cb = rt_stream_controller_new(NULL);
+    rt_stream *sa = rt_stream_controller_stream(ca), *sb = rt_stream_controller_stream(cb);
+    pump_collector(t, key, sa, NULL);
+    pump_collector(t, key, sb, NULL);
+    add_str(ca, "A");
+    add_str(cb, "B");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, disc, conn, data:B"), 1);
+    rt_stream_release(sa);
+    rt_stream_release(sb);
+    rt_stream_release(ca);
+    rt_stream_release(cb);
+    finish(t);
+}
+
+/* Flutter: packages/flutter/test/widgets/async_test.dart, "tracks events and errors until
+ * completion" */
+static void test_base_events_and_errors_until_completion(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    ui_key key = ui_key_global("key");
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_collector(t, key, s, NULL);
+    rt_stream_release(s);
+    add_str(c, "1");
+    rt_stream_add_error(c, RT_EUSER, "test", "bad"); /* no stack trace in Islet */
+    add_str(c, "2");
+    close_stream(c);
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, data:1, error:bad, data:2, done"), 1);
+    rt_stream_release(c);
+    finish(t);
+}
+
+/* ==== Islet: more of StreamBuilderBase's contract ==== */
+
+/* Disposal cancels the subscription and destroys the summary once, with no
+ * after_disconnected (Flutter's dispose only unsubscribes); nothing comes
+ * after. Every callback got the ctx. */
+static void test_base_dispose_cancels_and_destroys(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    cancels = 0;
+    collector_probe probe = {0};
+    rt_stream_controller *c =
+        rt_stream_controller_new(&(rt_stream_options){.on_cancel = count_cancel});
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_collector(t, UI_NO_KEY, s, &probe);
+    rt_stream_release(s); /* the element holds its own reference */
+    add_str(c, "1");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, data:1"), 1);
+    assert_int_equal(probe.calls, 3);      /* initial, conn, data */
+    pump_future(t, UI_NO_KEY, NULL, NULL); /* another class at the root */
+    assert_null(ui_find_class(t, &ui_stream_builder_base_class));
+    assert_int_equal(cancels, 1);
+    assert_false(rt_stream_has_listener(c));
+    assert_int_equal(probe.destroys, 1);
+    add_str(c, "2");
+    close_stream(c);
+    event_firing(t);
+    assert_int_equal(probe.calls, 3);
+    /* The new root builds first; the old element is disposed after the builds. */
+    assert_string_equal(ts_log_text(), "conn, data:1, none, destroy");
+    rt_stream_release(c);
+    finish(t);
+}
+
+/* As Flutter, a stream that is done still counts as connected: another
+ * stream then gives after_disconnected, then after_connected. The same
+ * stream again (and a new widget with it) changes nothing. Callbacks get
+ * the ctx of the latest build. */
+static void test_base_switch_after_done_and_same_stream(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    ui_key key = ui_key_global("key");
+    collector_probe p1 = {0}, p2 = {0};
+    rt_stream_controller *ca = rt_stream_controller_new(NULL);
+    rt_stream_controller *cb = rt_stream_controller_new(NULL);
+    rt_stream *sa = rt_stream_controller_stream(ca), *sb = rt_stream_controller_stream(cb);
+    pump_collector(t, key, sa, &p1);
+    close_stream(ca);
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, done"), 1);
+    pump_collector(t, key, sa, &p1); /* the same stream: no callback */
+    assert_int_equal(ui_count_text(t, "conn, done"), 1);
+    assert_int_equal(p1.calls, 3);
+    pump_collector(t, key, sb, &p2);
+    assert_int_equal(ui_count_text(t, "conn, done, disc, conn"), 1);
+    assert_int_equal(p1.calls, 3);
+    assert_int_equal(p2.calls, 2); /* disc and conn: the new widget's ctx */
+    add_str(cb, "x");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, done, disc, conn, data:x"), 1);
+    assert_int_equal(p2.calls, 3);
+    assert_string_equal(ts_log_text(), "conn, done, disc, conn, data:x");
+    rt_stream_release(sa);
+    rt_stream_release(sb);
+    rt_stream_release(ca);
+    rt_stream_release(cb);
+    finish(t);
+    assert_int_equal(p1.destroys, 0);
+    assert_int_equal(p2.destroys, 1); /* destroyed with the latest ctx */
+}
+
+/* A fold with a summary too big for the state (on the heap) and only
+ * after_data and build: the other callbacks default to "unchanged". */
+typedef struct big_summary {
+    int events;
+    char last[200];
+} big_summary;
+
+static void big_data(void *summary, const rt_value *data, void *ctx)
+{
+    (void)ctx;
+    big_summary *s = summary;
+    s->events++;
+    snprintf(s->last, sizeof s->last, "%s", data ? rt_value_as_string(data, NULL) : "null");
+}
+
+static ui_widget *big_build(ui_build *b, ui_element *e, const void *summary, void *ctx)
+{
+    (void)e;
+    (void)ctx;
+    const big_summary *s = summary;
+    char buf[240];
+    snprintf(buf, sizeof buf, "big:%d:%s", s->events, s->last);
+    return ui_text(b, ui_strdup(b, buf), 12, (ui_color){0, 0, 0, 255});
+}
+
+static const ui_stream_fold big_fold = {
+    .summary_size = sizeof(big_summary), .after_data = big_data, .build = big_build};
+
+/* Another fold at the same element restarts it, as a new Flutter widget
+ * type would: the old subscription is cancelled, the old summary destroyed
+ * (with the old ctx), the new one made and connected; events then fold
+ * into it. And back again: a fresh collector. */
+static void test_base_other_fold_restarts(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    ui_key key = ui_key_global("key");
+    collector_probe probe = {0};
+    cancels = 0;
+    rt_stream_controller *c = rt_stream_controller_new(
+        &(rt_stream_options){.broadcast = true, .on_cancel = count_cancel});
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_collector(t, key, s, &probe);
+    add_str(c, "1");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, data:1"), 1);
+    ui_element *el = ui_find_key(t, key);
+
+    coll.fold = &big_fold;
+    coll.ctx = NULL;
+    ui_tester_pump_widget(t, collector_root, NULL);
+    assert_ptr_equal(ui_find_key(t, key), el);
+    assert_int_equal(probe.destroys, 1);
+    assert_int_equal(cancels, 1);
+    assert_true(rt_stream_has_listener(c)); /* listened to again */
+    assert_int_equal(ui_count_text(t, "big:0:"), 1);
+    add_str(c, "2");
+    add_str(c, "3");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "big:2:3"), 1);
+
+    pump_collector(t, key, s, NULL);
+    assert_int_equal(ui_count_text(t, "conn"), 1);
+    add_str(c, "4");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, data:4"), 1);
+    assert_string_equal(ts_log_text(), "conn, data:1, destroy, conn, data:4");
+    rt_stream_release(s);
+    rt_stream_release(c);
+    finish(t);
+}
+
+/* A StreamBuilder is a StreamBuilderBase with its own class: finders tell
+ * them apart, and one replaces the other at a slot (nothing shared). */
+static void test_stream_builder_is_its_own_class(void **state)
+{
+    (void)state;
+    ui_tester *t = begin();
+    rt_stream_controller *c = rt_stream_controller_new(&(rt_stream_options){.broadcast = true});
+    rt_stream *s = rt_stream_controller_stream(c);
+    pump_stream(t, UI_NO_KEY, s, NULL);
+    assert_non_null(ui_find_class(t, &ui_stream_builder_class));
+    assert_null(ui_find_class(t, &ui_stream_builder_base_class));
+    pump_collector(t, UI_NO_KEY, s, NULL);
+    assert_null(ui_find_class(t, &ui_stream_builder_class));
+    assert_non_null(ui_find_class(t, &ui_stream_builder_base_class));
+    add_str(c, "x");
+    event_firing(t);
+    assert_int_equal(ui_count_text(t, "conn, data:x"), 1);
+    rt_stream_release(s);
+    rt_stream_release(c);
+    finish(t);
+}
+
+static void child_base_requires_build(void)
+{
+    static const ui_stream_fold no_build = {.summary_size = 8};
+    ui_stream_builder_base(NULL, UI_NO_KEY, NULL, &no_build, NULL);
+}
+
+/* A fold without build aborts, naming what is missing. */
+static void test_base_requires_build(void **state)
+{
+    (void)state;
+    ts_expect_abort("base-requires-build", "StreamBuilderBase: fold->build is required");
+}
+
 /* ==== Islet: more of the builders' contract ==== */
 
 /* async.dart's FutureBuilder doc: switching to a new future keeps the data
@@ -806,15 +1231,6 @@ static void test_future_builder_completion_after_unmount(void **state)
 }
 
 /* A StreamBuilder removed from the tree cancels its subscription. */
-static int cancels;
-
-static void count_cancel(rt_stream_controller *c, void *ctx)
-{
-    (void)c;
-    (void)ctx;
-    cancels++;
-}
-
 static void test_stream_builder_cancels_on_dispose(void **state)
 {
     (void)state;
@@ -1229,6 +1645,7 @@ static void test_unbind_in_dispose_ends_the_binding_once(void **state)
 static const ts_child_case cases[] = {
     {"require-data-error", child_require_data_error},
     {"require-data-nothing", child_require_data_nothing},
+    {"base-requires-build", child_base_requires_build},
     {NULL, NULL},
 };
 
@@ -1244,6 +1661,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_snapshot_basic_constructors),
         cmocka_unit_test(test_smoke_future_builder),
         cmocka_unit_test(test_smoke_stream_builder),
+        cmocka_unit_test(test_smoke_stream_fold),
         cmocka_unit_test(test_future_transition_from_null),
         cmocka_unit_test(test_future_transition_to_null),
         cmocka_unit_test(test_future_transition_to_other),
@@ -1263,6 +1681,15 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_identical_future_is_null),
         cmocka_unit_test(test_identical_initial_data_null_future_and_stream),
         cmocka_unit_test(test_identical_initial_data_completing_with_data),
+        cmocka_unit_test(test_base_transition_from_null),
+        cmocka_unit_test(test_base_transition_to_null),
+        cmocka_unit_test(test_base_transition_to_other),
+        cmocka_unit_test(test_base_events_and_errors_until_completion),
+        cmocka_unit_test(test_base_dispose_cancels_and_destroys),
+        cmocka_unit_test(test_base_switch_after_done_and_same_stream),
+        cmocka_unit_test(test_base_other_fold_restarts),
+        cmocka_unit_test(test_stream_builder_is_its_own_class),
+        cmocka_unit_test(test_base_requires_build),
         cmocka_unit_test(test_future_switch_keeps_previous_data),
         cmocka_unit_test(test_stream_switch_keeps_previous_data),
         cmocka_unit_test(test_future_pointer_outcome),

@@ -59,7 +59,7 @@ const char *rt_strerror(int code)
     }
 }
 
-_Noreturn void rt__die(const char *func, const char *fmt, ...)
+_Noreturn void rt_die(const char *func, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -31,6 +31,11 @@ enum {
 /* The name of an error code, e.g. "RT_ENOMEM: out of memory". Thread-safe. */
 const char *rt_strerror(int code);
 
+/* Prints "islet: <function>: <message>" on stderr and aborts: the one
+ * report of API misuse, for the runtime and the libraries built on it.
+ * Thread-safe. */
+_Noreturn void rt_die(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- Allocator ---------------------------------------------------------
  * Every byte the runtime holds comes from one allocator, Lua-style:
  * alloc(ud, ptr, old_size, new_size) with new_size == 0 frees and returns

@@ -11,8 +11,8 @@ static atomic_uint g_isolate_seq;
 rt_isolate *rt__isolate_check(const char *func)
 {
     if (!rt__current)
-        rt__die(func, "called outside any isolate (call rt_main_enter first, or call from an "
-                      "isolate's callback)");
+        rt_die(func, "called outside any isolate (call rt_main_enter first, or call from an "
+                     "isolate's callback)");
     return rt__current;
 }
 

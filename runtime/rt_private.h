@@ -18,14 +18,10 @@
 #define RT_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-/* Prints "islet: <function>: <message>" and aborts. Used for API misuse. */
-_Noreturn void rt__die(const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 #ifdef RT_CHECKS
 #define RT_CHECK(cond, ...)                                                                        \
     do {                                                                                           \
-        if (!(cond)) rt__die(__func__, __VA_ARGS__);                                               \
+        if (!(cond)) rt_die(__func__, __VA_ARGS__);                                                \
     } while (0)
 #else
 #define RT_CHECK(cond, ...) ((void)sizeof(!(cond)))

@@ -35,8 +35,8 @@ static void check_mine(const rt_value *v, const char *func)
     rt_heap *mine = rt__current_heap(func);
     rt_heap *owner = rt__heap_of(blk);
     if (owner != mine)
-        rt__die(func, "value %p belongs to isolate '%s' but is used from isolate '%s'",
-                (const void *)v, owner ? owner->owner : "(none)", mine->owner);
+        rt_die(func, "value %p belongs to isolate '%s' but is used from isolate '%s'",
+               (const void *)v, owner ? owner->owner : "(none)", mine->owner);
 #endif
 }
 

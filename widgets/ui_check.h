@@ -3,14 +3,14 @@
 #ifndef UI_CHECK_H
 #define UI_CHECK_H
 
-/* Misuse of the widget API: "islet: <function>: <message>", then abort.
- * Checked under RT_CHECKS, as the runtime's RT_CHECK. */
-_Noreturn void ui__die(const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#include "rt_base.h"
+
+/* Misuse of the widget API: rt_die's "islet: <function>: <message>", then
+ * abort. Checked under RT_CHECKS, as the runtime's RT_CHECK. */
 #ifdef RT_CHECKS
 #define UI_CHECK_AT(func, cond, ...)                                                               \
     do {                                                                                           \
-        if (!(cond)) ui__die((func), __VA_ARGS__);                                                 \
+        if (!(cond)) rt_die((func), __VA_ARGS__);                                                  \
     } while (0)
 #else
 #define UI_CHECK_AT(func, cond, ...) ((void)sizeof(!(cond)))

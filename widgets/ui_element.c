@@ -12,7 +12,6 @@
  * exact whatever is reused. */
 #include "ui_tree_private.h"
 
-#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -78,17 +77,6 @@ static void cache_drain(void)
 {
     while (cache.n > 0)
         munmap(cache.chunks[--cache.n], CHUNK_BYTES);
-}
-
-_Noreturn void ui__die(const char *func, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "islet: %s: ", func);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
 }
 
 bool ui__push(void *arrp, size_t *n, size_t *cap, size_t elem, const void *item)
@@ -293,11 +281,11 @@ void ui__element_free(ui_tree *t, ui_element *e)
 
 void ui__check_live(const ui_element *e, const char *func)
 {
-    if (!e) ui__die(func, "called with no element (NULL)");
-    if (e->life == UI_DEAD) ui__die(func, "called on an element that was unmounted and disposed");
+    if (!e) rt_die(func, "called with no element (NULL)");
+    if (e->life == UI_DEAD) rt_die(func, "called on an element that was unmounted and disposed");
     if (e->life == UI_DEFUNCT)
-        ui__die(func, "called on '%s' after it was disposed (its element is unmounted)",
-                e->cls->name);
+        rt_die(func, "called on '%s' after it was disposed (its element is unmounted)",
+               e->cls->name);
 }
 
 /* ---- Accessors ---- */

@@ -15,7 +15,7 @@ void ui_tree_set_focus(ui_tree *t, ui_element *e)
     if (e) {
         ui__check_live(e, "ui_tree_set_focus");
         if (e->tree != t || e->life != UI_ACTIVE)
-            ui__die("ui_tree_set_focus", "'%s' is not mounted in this tree", e->cls->name);
+            rt_die("ui_tree_set_focus", "'%s' is not mounted in this tree", e->cls->name);
     }
     if (t->focus) ui_set_state(t->focus, NULL, NULL); /* repaint without the focus look */
     t->focus = e;

@@ -39,10 +39,10 @@ static const char *key_text(ui_key k)
 
 _Noreturn static void duplicate(const ui_widget_class *a, const ui_widget_class *b, ui_key k)
 {
-    ui__die("ui_tree_frame",
-            "duplicate global key '%s': a '%s' and a '%s' widget use it in one frame (a global "
-            "key must be unique in the tree)",
-            key_text(k), a->name, b->name);
+    rt_die("ui_tree_frame",
+           "duplicate global key '%s': a '%s' and a '%s' widget use it in one frame (a global "
+           "key must be unique in the tree)",
+           key_text(k), a->name, b->name);
 }
 
 /* ---- Global keys: key -> element, open addressing ---- */
@@ -208,7 +208,7 @@ static void deactivate_child(ui_element *c)
     if (!ui__push(&t->inactive, &t->ninactive, &t->inactive_cap, sizeof c, &c)) {
         /* No memory to park it: it cannot come back, but it is freed safely
          * at the end of the frame all the same. */
-        ui__die("ui_tree_frame", "out of memory deactivating '%s'", c->cls->name);
+        rt_die("ui_tree_frame", "out of memory deactivating '%s'", c->cls->name);
     }
     deactivate_tree(c);
 }
@@ -247,7 +247,7 @@ static void take_from_parent(ui_element *g)
         ui__mark_needs_layout(old);
         struct ui_robbed r = {old, NULL, g->key, t->update_seq};
         if (!ui__push(&t->robbed, &t->nrobbed, &t->robbed_cap, sizeof r, &r))
-            ui__die("ui_tree_frame", "out of memory moving global key '%s'", key_text(g->key));
+            rt_die("ui_tree_frame", "out of memory moving global key '%s'", key_text(g->key));
     }
     deactivate_child(g);
     inactive_remove(t, g);
@@ -265,10 +265,10 @@ static ui_element *retake(ui_element *parent, const ui_widget *w)
 #ifdef RT_CHECKS
     for (const ui_element *a = parent; a; a = a->parent)
         if (a == g)
-            ui__die("ui_tree_frame",
-                    "global key '%s' of '%s' is used again below itself: a widget cannot be "
-                    "its own descendant",
-                    key_text(w->key), w->cls->name);
+            rt_die("ui_tree_frame",
+                   "global key '%s' of '%s' is used again below itself: a widget cannot be "
+                   "its own descendant",
+                   key_text(w->key), w->cls->name);
 #endif
     if (g->life == UI_ACTIVE) {
         take_from_parent(g);

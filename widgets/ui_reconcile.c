@@ -319,16 +319,20 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
     bool was_updating = p->updating;
     p->updating = true;
     p->updated_seq = ++t->update_seq;
-    /* Children that could not be made (NULL) are left out. */
-    ui_widget **ws = n_in ? rt_malloc(n_in * sizeof *ws) : NULL;
-    size_t n = 0;
-    for (size_t i = 0; ws && i < n_in; i++)
-        if (ws_in[i]) ws[n++] = ws_in[i];
+    /* Children that could not be made (NULL) are left out: copied only then. */
+    bool holes = false;
+    for (size_t i = 0; i < n_in; i++)
+        holes |= !ws_in[i];
+    ui_widget **copy = holes ? rt_malloc(n_in * sizeof *copy) : NULL;
+    size_t n = holes ? 0 : n_in;
+    for (size_t i = 0; copy && i < n_in; i++)
+        if (ws_in[i]) copy[n++] = ws_in[i];
+    ui_widget *const *ws = holes ? copy : ws_in;
     ui_element **res = n ? rt_calloc(n, sizeof *res) : NULL;
     ui_element **old = p->kids;
     size_t nold = p->nkids;
     keyed map = {0};
-    if ((n_in && !ws) || (n && !res)) goto out; /* no memory: keep the old children */
+    if ((holes && !copy) || (n && !res)) goto out; /* no memory: keep the old children */
     size_t nt = 0, ot = 0, nb = n, ob = nold;
     for (; nt < nb && ot < ob; nt++, ot++) {
         ui_element *oc = old_child(p, old[ot]);
@@ -391,7 +395,7 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
 out:
     rt_free(map.slots);
     rt_free(res);
-    rt_free(ws);
+    rt_free(copy);
     p->updating = was_updating;
 }
 

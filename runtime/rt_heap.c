@@ -208,6 +208,11 @@ static void *alloc_large(rt_heap *h, size_t n)
     return p;
 }
 
+void *rt__heap_alloc_large(rt_heap *h, size_t n)
+{
+    return alloc_large(h, n);
+}
+
 void *rt__heap_alloc(rt_heap *h, size_t n)
 {
     if (n > RT_HEAP_SMALL_MAX) return alloc_large(h, n);

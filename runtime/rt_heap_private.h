@@ -62,6 +62,8 @@ void rt__heap_remove_finalizer(rt_finalizer *f);
  * block: the heap's whole memory. */
 void rt__heap_release(rt_heap *h);
 void *rt__heap_alloc(rt_heap *h, size_t n);
+/* Always a large block of h, whatever n (a payload that may move heaps). */
+void *rt__heap_alloc_large(rt_heap *h, size_t n);
 void *rt__heap_realloc(rt_heap *h, void *p, size_t n);
 void rt__heap_free(rt_heap *h, void *p);
 /* The heap owning a live block (checked under RT_CHECKS). */

@@ -150,14 +150,15 @@ rt_value *rt_value_double(double d)
     return v;
 }
 
-/* Payload inline after the node when small, in its own large block when not. */
+/* Payload inline after the node when small, in its own large block when not
+ * (always a large block, whatever its size: moving it detaches it as one). */
 static rt_value *blob(rt_heap *h, rt_value_kind k, const void *data, size_t len)
 {
     if (len > SIZE_MAX - sizeof(rt_value) - 1) return NULL;
     bool ext = len + 1 > INLINE_MAX;
     rt_value *v = node(h, k, ext ? 0 : len + 1);
     if (!v) return NULL;
-    char *d = ext ? rt__heap_alloc(h, len + 1) : (char *)(v + 1);
+    char *d = ext ? rt__heap_alloc_large(h, len + 1) : (char *)(v + 1);
     if (!d) {
         rt__heap_free(h, v);
         return NULL;

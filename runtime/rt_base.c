@@ -150,5 +150,5 @@ void rt_virtual_clock_init(rt_virtual_clock *vc)
 
 void rt_virtual_clock_advance(rt_virtual_clock *vc, int64_t delta_ns)
 {
-    if (delta_ns > 0) vc->now += delta_ns;
+    if (delta_ns > 0) vc->now = rt__time_add(vc->now, delta_ns);
 }

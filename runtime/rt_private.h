@@ -32,6 +32,21 @@ void *rt__raw_alloc(size_t n);
 void *rt__raw_realloc(void *p, size_t old_n, size_t n);
 void rt__raw_free(void *p, size_t n);
 
+/* ---- Time arithmetic saturates: a time too far to represent is "never"
+ * (INT64_MAX), never a wrapped-around past. ---- */
+static inline int64_t rt__time_add(int64_t t, int64_t d)
+{
+    int64_t r;
+    if (__builtin_add_overflow(t, d, &r)) return d > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+static inline int64_t rt__time_mul(int64_t n, int64_t d)
+{
+    int64_t r;
+    if (__builtin_mul_overflow(n, d, &r)) return INT64_MAX;
+    return r;
+}
+
 /* ---- Intrusive doubly linked list (circular, with a sentinel) ---- */
 typedef struct rt_link {
     struct rt_link *next, *prev;

@@ -103,7 +103,7 @@ int rt_timer_start(rt_timer **out, int64_t delay_ns, int64_t period_ns, rt_timer
     t->period = period_ns > 0 ? period_ns : 0;
     if (delay_ns < 0) delay_ns = 0;
     t->start = iso->now;
-    t->deadline = iso->now + delay_ns;
+    t->deadline = rt__time_add(iso->now, delay_ns); /* INT64_MAX: never */
     int rc = arm(iso, t, delay_ns == 0);
     if (rc) {
         rt__heap_free(&iso->heap, t);
@@ -207,8 +207,9 @@ int64_t rt__timers_next_deadline(rt_isolate *iso)
 static void rearm(rt_isolate *iso, rt_timer *t)
 {
     /* Skip missed periods instead of firing them in a burst. */
-    t->deadline = t->start + (int64_t)(t->ticks + 1) * t->period;
-    if (t->deadline <= iso->now) t->deadline = iso->now + t->period;
+    int64_t ticks = t->ticks + 1 > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(t->ticks + 1);
+    t->deadline = rt__time_add(t->start, rt__time_mul(ticks, t->period));
+    if (t->deadline <= iso->now) t->deadline = rt__time_add(iso->now, t->period);
     if (arm(iso, t, false) == RT_OK) return;
     stop(iso, t);
     rt_report_error(RT_ENOMEM, "periodic timer could not be re-armed: out of memory");

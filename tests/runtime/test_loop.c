@@ -188,6 +188,77 @@ static void test_periodic_skips_missed_ticks(void **state)
     ts_main_leave();
 }
 
+/* ---- Extreme delays (libuv's habit): 0, negative, INT64_MAX ---- */
+
+static int fired;
+
+static void count_fire(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    fired++;
+}
+
+/* Runs what is due, moving virtual time forward by `ns` first. */
+static void run_after(int64_t ns)
+{
+    rt_virtual_clock_advance(&vclock, ns);
+    for (int i = 0; i < 4; i++)
+        rt_run(RT_RUN_NOWAIT);
+}
+
+static void test_timer_extremes(void **state)
+{
+    (void)state;
+    enter_virtual();
+    run_after(RT_SEC(5)); /* the loop's now > 0: now + INT64_MAX overflows */
+    ts_log_reset();
+    timer(-5, "negative");
+    timer(0, "zero");
+    rt_timer *never, *near_never, *huge_period;
+    fired = 0;
+    /* "Never": it used to fire at once (signed overflow of now + delay). */
+    assert_int_equal(rt_timer_start(&never, INT64_MAX, 0, count_fire, NULL, NULL), 0);
+    assert_int_equal(rt_timer_start(&near_never, INT64_MAX - RT_SEC(1), 0, count_fire, NULL, NULL),
+                     0);
+    /* A period too long to represent: one firing, not one every turn. */
+    assert_int_equal(rt_timer_start(&huge_period, 0, INT64_MAX, count_fire, NULL, NULL), 0);
+    run_after(0);
+    assert_string_equal(ts_log_text(), "negative, zero"); /* negative counts as zero, in order */
+    assert_int_equal(fired, 1);
+    run_after(RT_SEC(3600 * 24 * 365)); /* a year later */
+    assert_int_equal(fired, 1);
+    assert_true(rt_timer_is_active(never));
+    assert_true(rt_timer_is_active(near_never));
+    assert_true(rt_timer_is_active(huge_period));
+    rt_timer_cancel(never);
+    rt_timer_cancel(near_never);
+    rt_timer_cancel(huge_period);
+    rt_timer_free(never);
+    rt_timer_free(near_never);
+    rt_timer_free(huge_period);
+    ts_main_leave();
+}
+
+/* A timeout too long to represent never times out. */
+static void test_future_timeout_of_int64_max_never_fires(void **state)
+{
+    (void)state;
+    enter_virtual();
+    run_after(RT_SEC(5)); /* the loop's now > 0: now + INT64_MAX overflows */
+    rt_completer *c = rt_completer_new(false);
+    rt_future *f = rt_future_timeout(rt_completer_future(c), INT64_MAX, NULL, NULL);
+    run_after(RT_SEC(3600));
+    assert_false(rt_future_is_complete(f));
+    rt_completer_complete(c, rt_value_int(7));
+    run_after(0);
+    assert_true(rt_future_is_complete(f));
+    assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 7);
+    rt_future_release(f);
+    rt_completer_release(c);
+    ts_main_leave();
+}
+
 static void must_not_fire(rt_timer *t, void *ctx)
 {
     (void)t;
@@ -541,6 +612,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_nowait_turn_is_bounded),
         cmocka_unit_test(test_run_once_waits_for_timer),
         cmocka_unit_test(test_idle_wait_blocks),
+        cmocka_unit_test(test_timer_extremes),
+        cmocka_unit_test(test_future_timeout_of_int64_max_never_fires),
         cmocka_unit_test(test_wakes_coalesce),
         cmocka_unit_test(test_busy_loop_polls_its_waiter),
     };

@@ -5,6 +5,9 @@
  * are linked into the heap so that releasing the heap frees them too, and so
  * that a large block can move to another heap in O(1) (message transfer).
  * No locks: a heap is touched only by the thread running its isolate.
+ * Memory comes back: when the free lists hold a megabyte more than after
+ * the last trim, chunks whose every block is free go back to the allocator,
+ * all but a small reserve for the next burst.
  */
 #include "rt_heap_private.h"
 #include "rt_heap.h"
@@ -17,10 +20,13 @@
 #define FIRST_CHUNK 4096
 #define MAX_CHUNK 65536
 #define HDR sizeof(rt_blockhdr)
+#define TRIM_SLACK (1u << 20)  /* free bytes in chunks that start a trim */
+#define TRIM_KEEP (256u << 10) /* bytes of empty chunks a trim keeps */
 #define LARGE_HDR (sizeof(rt_large) + sizeof(rt_blockhdr))
 
 _Static_assert(sizeof(rt_blockhdr) == 16, "block header keeps 16-byte alignment");
 _Static_assert(sizeof(rt_large) == 32, "large header keeps 16-byte alignment");
+_Static_assert(sizeof(rt_chunk) % 16 == 0, "chunk header keeps 16-byte alignment");
 
 static unsigned class_of(size_t n)
 {
@@ -176,7 +182,7 @@ void rt__heap_release(rt_heap *h)
         rt__raw_free(c, c->bytes);
     }
     h->chunks = NULL;
-    h->footprint = h->live = 0;
+    h->footprint = h->live = h->small_free = h->trim_at = 0;
     memset(h->free, 0, sizeof h->free);
     h->bump = h->bump_end = NULL;
 }
@@ -188,7 +194,9 @@ static bool grow(rt_heap *h, size_t need)
         bytes *= 2;
     rt_chunk *c = rt__raw_alloc(bytes);
     if (!c) return false;
+    if (h->chunks) h->chunks->used = (size_t)(h->bump - (char *)h->chunks);
     c->bytes = bytes;
+    c->used = 0;
     chunk_pages(c, live_add);
     c->next = h->chunks;
     h->chunks = c;
@@ -220,6 +228,7 @@ void *rt__heap_alloc(rt_heap *h, size_t n)
     rt_blockhdr *b = h->free[c];
     if (b) {
         h->free[c] = b->next_free;
+        h->small_free -= HDR + class_size(c);
     } else {
         size_t sz = HDR + class_size(c);
         if ((size_t)(h->bump_end - h->bump) < sz && !grow(h, sz)) return NULL;
@@ -259,6 +268,96 @@ static void check_block(const rt_heap *h, const rt_blockhdr *b, const char *what
              what, (const void *)(b + 1), b->heap ? b->heap->owner : "(none)", h->owner);
 }
 
+/* ---- Giving empty chunks back ---- */
+
+typedef struct span {
+    char *lo, *hi;
+    size_t free, used;
+    rt_chunk *c;
+    bool drop;
+} span;
+
+static int by_address(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+static span *span_of(span *s, size_t n, const void *p)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if ((const char *)p < s[m].lo)
+            hi = m;
+        else if ((const char *)p >= s[m].hi)
+            lo = m + 1;
+        else
+            return &s[m];
+    }
+    return NULL;
+}
+
+/* Counts the free bytes of each chunk; those whose every block is free
+ * (the bump chunk aside) go, but for TRIM_KEEP bytes of them; the free
+ * lists are rebuilt without their blocks. O(free blocks * log chunks). */
+static void trim(rt_heap *h)
+{
+    size_t n = 0;
+    for (rt_chunk *c = h->chunks; c; c = c->next)
+        n++;
+    span *s = n > 1 ? rt__raw_alloc(n * sizeof *s) : NULL;
+    h->trim_at = h->small_free; /* even when nothing can go: wait for more */
+    if (!s) return;
+    size_t i = 0;
+    for (rt_chunk *c = h->chunks; c; c = c->next, i++)
+        s[i] = (span){(char *)c, (char *)c + c->bytes,
+                      0,         c == h->chunks ? SIZE_MAX : c->used - sizeof(rt_chunk),
+                      c,         false};
+    qsort(s, n, sizeof *s, by_address);
+    for (unsigned cls = 0; cls < RT_HEAP_CLASSES; cls++)
+        for (rt_blockhdr *b = h->free[cls]; b; b = b->next_free) {
+            RT_UNPOISON(b, HDR);
+            span *sp = span_of(s, n, b);
+            if (sp) sp->free += HDR + class_size(cls);
+        }
+    size_t kept = 0, dropped = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i].free != s[i].used) continue; /* the bump chunk never matches */
+        if (kept + s[i].c->bytes <= TRIM_KEEP)
+            kept += s[i].c->bytes;
+        else
+            s[i].drop = true, dropped++;
+    }
+    if (dropped) {
+        for (unsigned cls = 0; cls < RT_HEAP_CLASSES; cls++)
+            for (rt_blockhdr **pb = &h->free[cls]; *pb;) {
+                span *sp = span_of(s, n, *pb);
+                if (sp && sp->drop) {
+                    *pb = (*pb)->next_free;
+                    h->small_free -= HDR + class_size(cls);
+                } else {
+                    pb = &(*pb)->next_free;
+                }
+            }
+        for (rt_chunk **pc = &h->chunks; *pc;) {
+            rt_chunk *c = *pc;
+            span *sp = span_of(s, n, c);
+            if (!sp || !sp->drop) {
+                pc = &c->next;
+                continue;
+            }
+            *pc = c->next;
+            h->footprint -= c->bytes;
+            RT_UNPOISON(c, c->bytes);
+            chunk_pages(c, live_remove);
+            rt__raw_free(c, c->bytes);
+        }
+    }
+    h->trim_at = h->small_free;
+    rt__raw_free(s, n * sizeof *s);
+}
+
 void rt__heap_free(rt_heap *h, void *p)
 {
     if (!p) return;
@@ -274,6 +373,8 @@ void rt__heap_free(rt_heap *h, void *p)
     b->next_free = h->free[b->cls];
     h->free[b->cls] = b;
     RT_POISON(p, b->size);
+    h->small_free += HDR + b->size;
+    if (h->small_free >= h->trim_at + TRIM_SLACK) trim(h);
 }
 
 void *rt__heap_realloc(rt_heap *h, void *p, size_t n)

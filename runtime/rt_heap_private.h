@@ -41,6 +41,8 @@ typedef struct rt_finalizer {
 typedef struct rt_chunk {
     struct rt_chunk *next;
     size_t bytes;
+    size_t used; /* bytes bumped out (header included), once it is not the bump chunk */
+    size_t pad;  /* keeps blocks after the header 16-byte aligned */
 } rt_chunk;
 
 struct rt_heap {
@@ -52,6 +54,8 @@ struct rt_heap {
     size_t footprint;  /* bytes from the allocator */
     size_t live;       /* bytes in live blocks */
     size_t next_chunk; /* size of the next chunk */
+    size_t small_free; /* bytes of the blocks in the free lists */
+    size_t trim_at;    /* small_free that starts the next trim */
     const char *owner; /* name of the owning isolate, for messages */
 };
 

@@ -54,6 +54,12 @@ const char *rt_strerror(int code)
         return "RT_EHTTP_RECEIVE: connection closed mid-response";
     case -39:
         return "RT_EHTTP_OTHER: HTTP transfer failed";
+    case -40:
+        return "RT_EHTTP_HEADER: request header or method cannot be sent as given";
+    case -41:
+        return "RT_EHTTP_HEADERS_TOO_LARGE: response headers over the cap";
+    case -42:
+        return "RT_EHTTP_PROTOCOL: the answer is not valid HTTP";
     default:
         return code <= RT_EUSER ? "application error" : "unknown error";
     }

@@ -12,12 +12,18 @@
 #include "rt_heap.h"
 #include "rt_task_private.h"
 
+#include "rt_value_private.h"
+
 #include <curl/curl.h>
 #include <limits.h>
 #include <string.h>
 
 #define IDLE_EXIT_NS RT_SEC(2)
 #define PROGRESS_STEP 65536
+#define DEFAULT_MAX_HEADER_BYTES (64 << 10)
+/* Distinct response header names kept: the response map looks names up
+ * linearly, so building it costs the square of this. Repeats are free. */
+#define MAX_HEADER_FIELDS 1000
 
 /* ---- The network isolate ---- */
 
@@ -32,6 +38,50 @@ typedef struct net {
     bool drive_posted;
 } net;
 
+/* ---- Response headers, as the bytes came ----
+ *
+ * Every line's name and value bytes go into one buffer; a hash of names
+ * finds the field a repeat belongs to, and each field chains its lines, so
+ * n header lines cost O(n) however many repeat. The map for the caller is
+ * built once, at the end, decoding the bytes as Latin-1. */
+
+typedef struct hline {
+    size_t val_off, val_len;
+    size_t next; /* the next line of the same field; 0: none */
+} hline;
+
+typedef struct hfield {
+    size_t name_off, name_len;
+    size_t first, last; /* lines */
+    size_t value_len;   /* the joined value's bytes */
+} hfield;
+
+typedef struct hdrs {
+    char *buf;
+    size_t len, cap;
+    hline *lines; /* lines[0] unused: 0 means "none" */
+    size_t nlines, caplines;
+    hfield *fields;
+    size_t nfields, capfields;
+    size_t *slots; /* field index + 1; 0 empty */
+    size_t nslots;
+    size_t last_field;  /* index + 1 of the field the last line went to */
+    size_t bytes;       /* of this response's status line and headers */
+    bool expect_status; /* the next line may start a new response */
+    bool complete;      /* the blank line ending the headers came */
+} hdrs;
+
+/* Why a callback stopped the transfer (libcurl then says only "write error"). */
+typedef enum stop_reason {
+    STOP_NONE,
+    STOP_BODY_CAP,
+    STOP_HEADER_CAP,
+    STOP_HEADER_FIELDS,
+    STOP_NUL,
+    STOP_NOMEM_BODY,
+    STOP_NOMEM_HEADERS
+} stop_reason;
+
 typedef struct xfer {
     rt_link link;
     net *n;
@@ -40,9 +90,12 @@ typedef struct xfer {
     rt_send_port *reply;
     char *body;
     size_t len, cap, max_body;
-    bool too_big, progress;
+    bool progress;
+    stop_reason stopped;
     size_t next_progress;
-    rt_value *headers;
+    size_t max_header_bytes;
+    hdrs hdr;
+    rt_msg *reserve; /* the final error, made up front: sent if nothing else can be */
     struct curl_slist *req_headers;
     long max_redirects;
     int64_t connect_timeout_ms;
@@ -87,15 +140,42 @@ static void net_wake(rt_waiter *w)
     curl_multi_wakeup(((net *)w)->multi);
 }
 
-static void reply(rt_send_port *to, int64_t id, int kind, rt_value **items, size_t n, int mode)
+/* The reserve: [error, id, RT_ENOMEM, "http", words], built by the caller
+ * before the request is sent, so the future settles even when the network
+ * isolate cannot allocate a byte. */
+static void post_reserve(rt_msg *reserve, rt_send_port *to)
 {
-    if (rt__task_reply(to, id, kind, items, n, mode) != RT_OK)
-        fprintf(stderr, "islet: http: reply lost: out of memory\n");
+    if (!reserve) { /* only if a transfer were answered twice */
+        fprintf(stderr, "islet: http: an answer was lost\n");
+        return;
+    }
+    reserve->port = rt_send_port_dup(to);
+    rt__msg_post(reserve);
 }
 
-static void reply_error(rt_send_port *to, int64_t id, int code, const char *msg)
+static bool send_error(rt_send_port *to, int64_t id, int code, const char *msg)
 {
-    rt__task_reply_error(to, id, code, "http", msg);
+    rt_value *items[3] = {rt_value_int(code), rt_value_string("http"), rt_value_string(msg)};
+    return rt__task_reply(to, id, RT__TASK_ERROR, items, 3, RT_MSG_SEND) == RT_OK;
+}
+
+/* The transfer's one final answer; items are taken. Falls back to an error
+ * naming the failure, then to the reserve. */
+static void final_reply(xfer *x, int kind, rt_value **items, size_t n, int mode)
+{
+    int rc = rt__task_reply(x->reply, x->id, kind, items, n, mode);
+    if (rc == RT_OK) return;
+    char msg[160];
+    snprintf(msg, sizeof msg, "the response could not be delivered: %s", rt_strerror(rc));
+    if (kind != RT__TASK_ERROR && send_error(x->reply, x->id, rc, msg)) return;
+    post_reserve(x->reserve, x->reply);
+    x->reserve = NULL;
+}
+
+static void final_error(xfer *x, int code, const char *msg)
+{
+    rt_value *items[3] = {rt_value_int(code), rt_value_string("http"), rt_value_string(msg)};
+    final_reply(x, RT__TASK_ERROR, items, 3, RT_MSG_SEND);
 }
 
 static void trace_xfer(xfer *x, rt_trace_phase phase, const char *detail)
@@ -108,6 +188,8 @@ static void trace_xfer(xfer *x, rt_trace_phase phase, const char *detail)
                                .id = (uint64_t)(uintptr_t)x});
 }
 
+static void hdrs_free(hdrs *h);
+
 static void xfer_free(xfer *x)
 {
     net *n = x->n;
@@ -117,7 +199,8 @@ static void xfer_free(xfer *x)
     curl_multi_remove_handle(n->multi, x->easy);
     curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->req_headers);
-    rt_value_free(x->headers);
+    hdrs_free(&x->hdr);
+    if (x->reserve) rt__msg_discard(x->reserve);
     rt_free(x->body);
     rt_send_port_release(x->reply);
     rt_free(x);
@@ -128,7 +211,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     xfer *x = ctx;
     size_t n = size * nmemb;
     if (x->len + n > x->max_body) {
-        x->too_big = true;
+        x->stopped = STOP_BODY_CAP;
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
     if (x->len + n + 1 > x->cap) {
@@ -138,7 +221,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
         /* At least a large block, so the body can move to the caller. */
         if (cap <= RT_HEAP_SMALL_MAX) cap = RT_HEAP_SMALL_MAX + 1;
         char *b = rt_realloc(x->body, cap);
-        if (!b) return 0;
+        if (!b) {
+            x->stopped = STOP_NOMEM_BODY;
+            return 0;
+        }
         x->body = b;
         x->cap = cap;
     }
@@ -147,47 +233,261 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     return n;
 }
 
+/* ---- Response headers: storing ---- */
+
+static void hdrs_free(hdrs *h)
+{
+    rt_free(h->buf);
+    rt_free(h->lines);
+    rt_free(h->fields);
+    rt_free(h->slots);
+    memset(h, 0, sizeof *h);
+}
+
+/* A new response (after a redirect or a 1xx) replaces the last one's. */
+static void hdrs_reset(hdrs *h)
+{
+    h->len = h->nlines = h->nfields = h->last_field = h->bytes = 0;
+    if (h->slots) memset(h->slots, 0, h->nslots * sizeof *h->slots);
+}
+
+/* Room for n more elements of size sz in *p (capacity *cap), doubling. */
+static bool grow(void **p, size_t *cap, size_t used, size_t n, size_t sz)
+{
+    if (used + n <= *cap) return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < used + n)
+        c *= 2;
+    void *q = rt_realloc(*p, c * sz);
+    if (!q) return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+static size_t name_hash(const char *s, size_t n)
+{
+    size_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* The slot for name: its field's, or the empty one where it would go. */
+static size_t *find_slot(hdrs *h, const char *name, size_t n)
+{
+    size_t mask = h->nslots - 1;
+    for (size_t i = name_hash(name, n) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &h->slots[i];
+        if (!*slot) return slot;
+        hfield *f = &h->fields[*slot - 1];
+        if (f->name_len == n && memcmp(h->buf + f->name_off, name, n) == 0) return slot;
+    }
+}
+
+/* Keeps the table at most half full: rehashes into twice the slots. */
+static bool rehash(hdrs *h)
+{
+    if (h->nslots > 2 * (h->nfields + 1)) return true;
+    size_t n = h->nslots ? h->nslots * 2 : 16;
+    size_t *slots = rt_calloc(n, sizeof *slots);
+    if (!slots) return false;
+    rt_free(h->slots);
+    h->slots = slots;
+    h->nslots = n;
+    for (size_t i = 0; i < h->nfields; i++)
+        *find_slot(h, h->buf + h->fields[i].name_off, h->fields[i].name_len) = i + 1;
+    return true;
+}
+
+/* Appends bytes to the buffer; its offset, or SIZE_MAX out of memory. */
+static size_t keep(hdrs *h, const char *p, size_t n)
+{
+    if (!grow((void **)&h->buf, &h->cap, h->len, n + 1, 1)) return SIZE_MAX;
+    memcpy(h->buf + h->len, p, n);
+    h->len += n;
+    return h->len - n;
+}
+
+/* The field named name[0..n) (lower case), added if new; NULL when out of
+ * memory or over MAX_HEADER_FIELDS (*stop says which). */
+static hfield *field_for(hdrs *h, const char *name, size_t n, stop_reason *stop)
+{
+    *stop = STOP_NOMEM_HEADERS;
+    if (!rehash(h)) return NULL;
+    size_t *slot = find_slot(h, name, n);
+    if (*slot) return &h->fields[*slot - 1];
+    if (h->nfields == MAX_HEADER_FIELDS) {
+        *stop = STOP_HEADER_FIELDS;
+        return NULL;
+    }
+    size_t off = keep(h, name, n);
+    if (off == SIZE_MAX || !grow((void **)&h->fields, &h->capfields, h->nfields, 1, sizeof(hfield)))
+        return NULL;
+    *slot = h->nfields + 1;
+    h->fields[h->nfields] = (hfield){off, n, 0, 0, 0};
+    return &h->fields[h->nfields++];
+}
+
+/* One "name: value" line (already trimmed); false to stop the transfer. */
+static bool add_field(hdrs *h, const char *name, size_t nl, const char *v, size_t vl,
+                      stop_reason *stop)
+{
+    char lower[256];
+    char *low = nl <= sizeof lower ? lower : rt_malloc(nl);
+    if (!low) {
+        *stop = STOP_NOMEM_HEADERS;
+        return false;
+    }
+    for (size_t i = 0; i < nl; i++)
+        low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    hfield *f = field_for(h, low, nl, stop);
+    if (low != lower) rt_free(low);
+    if (!f) return false;
+    size_t fi = (size_t)(f - h->fields);
+    if (h->nlines == 0) h->nlines = 1; /* line 0 means "none" */
+    size_t off = keep(h, v, vl);
+    *stop = STOP_NOMEM_HEADERS;
+    if (off == SIZE_MAX || !grow((void **)&h->lines, &h->caplines, h->nlines, 1, sizeof(hline)))
+        return false;
+    f = &h->fields[fi];
+    size_t li = h->nlines++;
+    h->lines[li] = (hline){off, vl, 0};
+    if (f->last)
+        h->lines[f->last].next = li;
+    else
+        f->first = li;
+    f->value_len += (f->last ? 2 : 0) + vl;
+    f->last = li;
+    h->last_field = fi + 1;
+    return true;
+}
+
+/* An obsolete folded line continues the last field's last value, which is
+ * the last thing in the buffer. */
+static bool add_folded(hdrs *h, const char *v, size_t vl)
+{
+    if (!h->last_field) return true; /* nothing to continue: ignored */
+    if (keep(h, " ", 1) == SIZE_MAX || keep(h, v, vl) == SIZE_MAX) return false;
+    h->lines[h->nlines - 1].val_len += 1 + vl;
+    h->fields[h->last_field - 1].value_len += 1 + vl;
+    return true;
+}
+
+static size_t stop(xfer *x, stop_reason why)
+{
+    x->stopped = why;
+    return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* libcurl hands over each header line whole (status lines and the blank
+ * line included). Bytes are kept as they came; only ASCII is lower-cased. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
     xfer *x = ctx;
+    hdrs *h = &x->hdr;
     size_t n = size * nmemb;
-    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        /* A new response (after a redirect): start over. */
-        rt_value_free(x->headers);
-        x->headers = rt_value_map();
+    /* After a blank line comes a new response or (chunked) trailers. */
+    bool status = h->expect_status && n >= 5 && memcmp(data, "HTTP/", 5) == 0;
+    if (status) hdrs_reset(h);
+    h->bytes += n;
+    if (h->bytes > x->max_header_bytes) return stop(x, STOP_HEADER_CAP);
+    if (memchr(data, 0, n)) return stop(x, STOP_NUL);
+    const char *end = data + n;
+    while (end > data && (end[-1] == '\r' || end[-1] == '\n'))
+        end--;
+    h->expect_status = end == data;
+    if (status || end == data) {
+        h->complete = end == data;
         return n;
     }
-    const char *colon = memchr(data, ':', n);
-    if (!colon || !x->headers) return n;
-    char name[128];
-    size_t nl = (size_t)(colon - data);
-    if (nl >= sizeof name) return n;
-    for (size_t i = 0; i < nl; i++)
-        name[i] = (char)(data[i] >= 'A' && data[i] <= 'Z' ? data[i] + 32 : data[i]);
-    name[nl] = 0;
-    const char *v = colon + 1, *end = data + n;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    const rt_value *old = rt_map_get(x->headers, name);
-    rt_value *val;
-    if (old) {
-        size_t ol;
-        const char *os = rt_value_as_string(old, &ol);
-        size_t total = ol + 2 + (size_t)(end - v);
-        char *joined = rt_malloc(total + 1);
-        if (!joined) return n;
-        memcpy(joined, os, ol);
-        memcpy(joined + ol, ", ", 2);
-        memcpy(joined + ol + 2, v, (size_t)(end - v));
-        val = rt_value_string_n(joined, total);
-        rt_free(joined);
-    } else {
-        val = rt_value_string_n(v, (size_t)(end - v));
+    h->complete = false;
+    if (is_space(data[0])) {
+        const char *v = data;
+        while (v < end && is_space(*v))
+            v++;
+        return add_folded(h, v, (size_t)(end - v)) ? n : stop(x, STOP_NOMEM_HEADERS);
     }
-    if (val && rt_map_set(x->headers, name, val) != RT_OK) rt_value_free(val);
+    const char *colon = memchr(data, ':', (size_t)(end - data));
+    if (!colon) return n; /* not a field: ignored */
+    const char *ne = colon, *v = colon + 1;
+    while (ne > data && is_space(ne[-1]))
+        ne--;
+    while (v < end && is_space(*v))
+        v++;
+    while (end > v && is_space(end[-1]))
+        end--;
+    if (ne == data) return n; /* no name: ignored */
+    stop_reason why = STOP_NONE;
+    if (!add_field(h, data, (size_t)(ne - data), v, (size_t)(end - v), &why)) return stop(x, why);
     return n;
+}
+
+/* ---- Response headers: the map for the caller ---- */
+
+/* Latin-1 to UTF-8: bytes 0x80-0xff become two bytes. */
+static size_t latin1_len(const char *s, size_t n)
+{
+    size_t len = n;
+    for (size_t i = 0; i < n; i++)
+        len += (unsigned char)s[i] >= 0x80;
+    return len;
+}
+
+static char *latin1_put(char *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            *out++ = (char)c;
+        } else {
+            *out++ = (char)(0xc0 | (c >> 6));
+            *out++ = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    return out;
+}
+
+/* The field's lines joined with ", ", decoded; NULL out of memory. */
+static rt_value *field_value(const hdrs *h, const hfield *f)
+{
+    size_t len = 0;
+    for (size_t l = f->first; l; l = h->lines[l].next)
+        len +=
+            (l != f->first ? 2 : 0) + latin1_len(h->buf + h->lines[l].val_off, h->lines[l].val_len);
+    char *s = rt_malloc(len + 1), *p = s;
+    if (!s) return NULL;
+    for (size_t l = f->first; l; l = h->lines[l].next) {
+        if (l != f->first) p = memcpy(p, ", ", 2), p += 2;
+        p = latin1_put(p, h->buf + h->lines[l].val_off, h->lines[l].val_len);
+    }
+    rt_value *v = rt_value_string_n(s, len);
+    rt_free(s);
+    return v;
+}
+
+static rt_value *hdrs_map(const hdrs *h)
+{
+    rt_value *m = rt_value_map();
+    for (size_t i = 0; m && i < h->nfields; i++) {
+        const hfield *f = &h->fields[i];
+        size_t kl = latin1_len(h->buf + f->name_off, f->name_len);
+        char *key = rt_malloc(kl + 1);
+        rt_value *v = key ? field_value(h, f) : NULL;
+        if (key) *latin1_put(key, h->buf + f->name_off, f->name_len) = 0;
+        if (!v || rt_map_set(m, key, v) != RT_OK) {
+            rt_value_free(v);
+            rt_value_free(m);
+            m = NULL;
+        }
+        rt_free(key);
+    }
+    return m;
 }
 
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -206,11 +506,39 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
     }
     rt_value_free(a);
     rt_value_free(b);
-    if (m) reply(x->reply, x->id, RT__TASK_PROGRESS, &m, 1, RT_MSG_SEND);
+    /* Progress is best effort: a lost update is followed by the next. */
+    if (m) rt__task_reply(x->reply, x->id, RT__TASK_PROGRESS, &m, 1, RT_MSG_SEND);
     return 0;
 }
 
 /* ---- Errors in words ---- */
+
+/* Why one of our callbacks stopped the transfer. */
+static int stopped_why(const xfer *x, char *what, size_t size)
+{
+    switch (x->stopped) {
+    case STOP_BODY_CAP:
+        snprintf(what, size, "the response body is larger than the %zu-byte cap", x->max_body);
+        return RT_EHTTP_TOO_LARGE;
+    case STOP_HEADER_CAP:
+        snprintf(what, size, "the response headers are larger than the %zu-byte cap",
+                 x->max_header_bytes);
+        return RT_EHTTP_HEADERS_TOO_LARGE;
+    case STOP_HEADER_FIELDS:
+        snprintf(what, size, "the response has more than %d distinct header names",
+                 MAX_HEADER_FIELDS);
+        return RT_EHTTP_HEADERS_TOO_LARGE;
+    case STOP_NUL:
+        snprintf(what, size, "the server's answer is not valid HTTP (a NUL byte in a header)");
+        return RT_EHTTP_PROTOCOL;
+    case STOP_NOMEM_HEADERS:
+        snprintf(what, size, "out of memory while receiving the headers (%zu bytes)", x->hdr.bytes);
+        return RT_ENOMEM;
+    default:
+        snprintf(what, size, "out of memory while receiving the body (%zu bytes)", x->len);
+        return RT_ENOMEM;
+    }
+}
 
 static int classify(xfer *x, CURLcode rc, char *msg, size_t size)
 {
@@ -223,8 +551,26 @@ static int classify(xfer *x, CURLcode rc, char *msg, size_t size)
         snprintf(what, sizeof what, "the URL is malformed");
         break;
     case CURLE_UNSUPPORTED_PROTOCOL:
-        code = RT_EHTTP_SCHEME;
-        snprintf(what, sizeof what, "only http and https URLs are allowed");
+        /* Also what libcurl says of an answer without a status line
+         * (HTTP/0.9), a bad status code or version: its words tell. */
+        code = strstr(curl_msg, "HTTP") ? RT_EHTTP_PROTOCOL : RT_EHTTP_SCHEME;
+        snprintf(what, sizeof what, "%s",
+                 code == RT_EHTTP_SCHEME ? "only http and https URLs are allowed"
+                                         : "the server's answer is not valid HTTP");
+        break;
+    case CURLE_WEIRD_SERVER_REPLY:
+        code = RT_EHTTP_PROTOCOL;
+        snprintf(what, sizeof what, "the server's answer is not valid HTTP");
+        break;
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl's only common "out of memory": a header line over its
+         * 100 KiB, which it buffers before we see it. */
+        code = x->hdr.complete ? RT_ENOMEM : RT_EHTTP_HEADERS_TOO_LARGE;
+        snprintf(what, sizeof what, "%s",
+                 code == RT_ENOMEM
+                     ? "out of memory"
+                     : "a response header line is longer than libcurl accepts (100 KiB), or "
+                       "memory ran out");
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
         code = RT_EHTTP_RESOLVE;
@@ -261,13 +607,21 @@ static int classify(xfer *x, CURLcode rc, char *msg, size_t size)
                  x->max_body);
         break;
     case CURLE_WRITE_ERROR:
-        code = x->too_big ? RT_EHTTP_TOO_LARGE : RT_ENOMEM;
-        snprintf(what, sizeof what,
-                 x->too_big ? "the response body is larger than the %zu-byte cap"
-                            : "out of memory while receiving the body (%zu bytes)",
-                 x->too_big ? x->max_body : x->len);
+        code = stopped_why(x, what, sizeof what);
         break;
     case CURLE_RECV_ERROR:
+        if (strstr(curl_msg, "chunked-encoding")) {
+            code = RT_EHTTP_PROTOCOL;
+            snprintf(what, sizeof what, "the server's chunked body is not valid HTTP");
+            break;
+        }
+        if (strstr(curl_msg, "Too large response headers")) {
+            code = RT_EHTTP_HEADERS_TOO_LARGE;
+            snprintf(what, sizeof what,
+                     "the response headers are larger than libcurl accepts (300 KiB)");
+            break;
+        }
+        /* fall through */
     case CURLE_PARTIAL_FILE:
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
@@ -316,8 +670,23 @@ static bool put(rt_value *m, const char *key, rt_value *v)
     return false;
 }
 
+/* put, if all went well so far; v is taken either way. */
+static bool put_if(bool ok, rt_value *m, const char *key, rt_value *v)
+{
+    if (ok) return put(m, key, v);
+    rt_value_free(v);
+    return false;
+}
+
 static void finish_ok(xfer *x)
 {
+    if (!x->hdr.complete) {
+        /* libcurl takes a close in the middle of the headers for the end
+         * of a response without a body. */
+        final_error(x, RT_EHTTP_RECEIVE,
+                    "the connection was closed before the response headers were complete");
+        return;
+    }
     long status = 0;
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -327,21 +696,17 @@ static void finish_ok(xfer *x)
         x->body ? rt__value_bytes_adopt(rt__current_heap("http"), x->body, x->len) : NULL;
     if (body) x->body = NULL;
     rt_value *resp = rt_value_map();
-    rt_value *hdrs = x->headers ? x->headers : rt_value_map();
-    x->headers = NULL;
-    bool ok = resp && put(resp, "status", rt_value_int(status)) &&
-              put(resp, "url", rt_value_string(url ? url : "")) && put(resp, "headers", hdrs) &&
-              put(resp, "body", body) && put(resp, "timings", timings(x->easy));
-    if (!resp) {
-        rt_value_free(hdrs);
-        rt_value_free(body);
-    }
+    bool ok = put_if(resp != NULL, resp, "status", rt_value_int(status));
+    ok = put_if(ok, resp, "url", rt_value_string(url ? url : ""));
+    ok = put_if(ok, resp, "headers", hdrs_map(&x->hdr));
+    ok = put_if(ok, resp, "body", body);
+    ok = put_if(ok, resp, "timings", timings(x->easy));
     if (ok) {
         /* The body block moves to the caller: no copy, whatever its size. */
-        reply(x->reply, x->id, RT__TASK_RESULT, &resp, 1, RT_MSG_EXIT);
+        final_reply(x, RT__TASK_RESULT, &resp, 1, RT_MSG_EXIT);
     } else {
         rt_value_free(resp);
-        reply_error(x->reply, x->id, RT_ENOMEM, "out of memory building the response");
+        final_error(x, RT_ENOMEM, "out of memory building the response");
     }
 }
 
@@ -366,7 +731,7 @@ static void drive(void *ctx)
             x->outcome = "failed";
             char msg[768];
             int code = classify(x, m->data.result, msg, sizeof msg);
-            reply_error(x->reply, x->id, code, msg);
+            final_error(x, code, msg);
         }
         xfer_free(x);
     }
@@ -452,32 +817,38 @@ static bool setup(xfer *x, const rt_value *req)
     return ok;
 }
 
+/* Takes the caller's reserve, which fails the future if even this fails. */
+static xfer *xfer_new(net *n, const rt_value *req, rt_send_port *to, int64_t id)
+{
+    rt_msg *reserve = (rt_msg *)(intptr_t)int_of(req, "reserve");
+    xfer *x = rt_calloc(1, sizeof *x);
+    if (!x) {
+        if (send_error(to, id, RT_ENOMEM, "the request could not be set up (out of memory)"))
+            rt__msg_discard(reserve);
+        else
+            post_reserve(reserve, to);
+        return NULL;
+    }
+    x->n = n;
+    x->id = id;
+    x->reply = rt_send_port_dup(to);
+    x->reserve = reserve;
+    x->hdr.expect_status = true;
+    x->max_header_bytes = (size_t)int_of(req, "max_header_bytes");
+    x->easy = curl_easy_init();
+    rt__list_push_back(&n->transfers, &x->link);
+    n->ntransfers++;
+    return x;
+}
+
 static void start_transfer(net *n, const rt_value *req)
 {
     rt_send_port *to = rt_value_as_send_port(rt_map_get(req, "reply"));
-    int64_t id = int_of(req, "id");
-    xfer *x = rt_calloc(1, sizeof *x);
-    if (x) {
-        x->n = n;
-        x->id = id;
-        x->reply = rt_send_port_dup(to);
-        x->headers = rt_value_map();
-        x->easy = curl_easy_init();
-        rt__list_push_back(&n->transfers, &x->link);
-        n->ntransfers++;
-    }
-    if (!x || !x->easy || !x->headers || !setup(x, req) ||
-        curl_multi_add_handle(n->multi, x->easy) != CURLM_OK) {
-        reply_error(to, id, RT_ENOMEM, "the request could not be set up (out of memory)");
-        if (x && x->easy)
-            xfer_free(x);
-        else if (x) {
-            rt__list_remove(&x->link);
-            n->ntransfers--;
-            rt_value_free(x->headers);
-            rt_send_port_release(x->reply);
-            rt_free(x);
-        }
+    xfer *x = xfer_new(n, req, to, int_of(req, "id"));
+    if (!x) return;
+    if (!x->easy || !setup(x, req) || curl_multi_add_handle(n->multi, x->easy) != CURLM_OK) {
+        final_error(x, RT_ENOMEM, "the request could not be set up (out of memory)");
+        xfer_free(x);
         return;
     }
     if (rt_tracing()) {
@@ -499,7 +870,7 @@ static void cancel_transfer(net *n, const rt_value *req)
     for (rt_link *l = n->transfers.next; l != &n->transfers; l = l->next) {
         xfer *x = rt__container_of(l, xfer, link);
         if (x->id == id && x->reply == to) {
-            reply(x->reply, id, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND);
+            final_reply(x, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND);
             x->outcome = "cancelled";
             xfer_free(x);
             break;
@@ -564,7 +935,7 @@ static void net_destroy(void *ctx)
     net *n = ctx;
     while (!rt__list_empty(&n->transfers)) {
         xfer *x = rt__container_of(n->transfers.next, xfer, link);
-        reply_error(x->reply, x->id, RT_ECANCELLED, "the network isolate stopped");
+        final_error(x, RT_ECANCELLED, "the network isolate stopped");
         xfer_free(x);
     }
     if (n->idle) rt_timer_free(n->idle);
@@ -642,6 +1013,31 @@ static bool set_int(rt_value *m, const char *k, int64_t i)
     return put(m, k, rt_value_int(i));
 }
 
+/* What the network isolate sends when it cannot allocate the answer: made
+ * here, where the caller learns at once if memory is short. */
+static rt_msg *make_reserve(rt__task *t)
+{
+    rt_value *l = rt_value_list();
+    rt_value *items[] = {rt_value_int(RT__TASK_ERROR), rt_value_int(rt__task_id(t)),
+                         rt_value_int(RT_ENOMEM), rt_value_string("http"),
+                         rt_value_string("out of memory: the response could not be delivered")};
+    bool ok = l != NULL;
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        if (ok && items[i] && rt_list_push(l, items[i]) == RT_OK) continue;
+        ok = false;
+        rt_value_free(items[i]);
+    }
+    rt_msg *m = NULL;
+    if (ok && rt__msg_new(rt__current_heap("http"), l, RT_MSG_SEND, &m) != RT_OK) m = NULL;
+    rt_value_free(l);
+    return m;
+}
+
+static int64_t clamp_int64(size_t n)
+{
+    return n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
 /* The request as a message for the network isolate. */
 static rt_value *request_value(rt__task *t, const char *method, const char *url, const void *body,
                                size_t len, const rt_http_options *o, bool progress)
@@ -661,6 +1057,7 @@ static rt_value *request_value(rt__task *t, const char *method, const char *url,
     int64_t redirects = !o || o->max_redirects == 0 ? 5
                         : o->max_redirects < 0      ? 0
                                                     : o->max_redirects;
+    size_t max_hdr = o && o->max_header_bytes ? o->max_header_bytes : DEFAULT_MAX_HEADER_BYTES;
     bool ok = m && headers && set_int(m, "id", rt__task_id(t)) &&
               put(m, "reply", rt_value_send_port(rt__task_port(t->owner))) &&
               put(m, "method", rt_value_string(method ? method : "GET")) &&
@@ -669,6 +1066,7 @@ static rt_value *request_value(rt__task *t, const char *method, const char *url,
               set_int(m, "connect_timeout_ms", (cto + 999999) / 1000000) &&
               set_int(m, "timeout_ms", (to + 999999) / 1000000) &&
               set_int(m, "max_body", o && o->max_body ? (int64_t)o->max_body : 64 << 20) &&
+              set_int(m, "max_header_bytes", clamp_int64(max_hdr)) &&
               set_int(m, "max_redirects", redirects) && set_int(m, "progress", progress);
     if (!ok) {
         if (!m || !rt_map_get(m, "headers")) rt_value_free(headers);
@@ -676,6 +1074,53 @@ static rt_value *request_value(rt__task *t, const char *method, const char *url,
         return NULL;
     }
     return m;
+}
+
+/* ---- Refusing what cannot go on the wire as meant ---- */
+
+/* RFC 9110 token characters: a method, a header name. */
+static bool is_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool alnum = (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+        if (!alnum && !(c && strchr("!#$%&'*+-.^_`|~", c))) return false;
+    }
+    return n > 0;
+}
+
+/* What is wrong with an extra header line, or NULL. */
+static const char *header_problem(const char *h)
+{
+    if (strpbrk(h, "\r\n")) return "contains CR or LF (it would add lines to the request)";
+    const char *colon = strchr(h, ':');
+    if (!colon || !is_token(h, (size_t)(colon - h)))
+        return "is not \"Name: value\" with a valid name (letters, digits, !#$%&'*+-.^_`|~)";
+    for (const unsigned char *p = (const unsigned char *)colon + 1; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f) return "contains a control character";
+    if (!rt_utf8_valid(h, strlen(h))) return "is not valid UTF-8";
+    return NULL;
+}
+
+/* A failed future if the request cannot be sent as meant, else NULL. */
+static rt_future *refuse(const char *method, const char *url, const rt_http_options *o)
+{
+    size_t ul = url ? strlen(url) : 0;
+    if (!url || !rt_utf8_valid(url, ul))
+        return rt_future_error(RT_EHTTP_URL, "http", "the URL is missing or not valid UTF-8");
+    for (size_t i = 0; i < ul; i++)
+        if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
+            return rt_future_error(RT_EHTTP_URL, "http",
+                                   "the URL contains a space or control character (byte %zu)", i);
+    if (method && !is_token(method, strlen(method)))
+        return rt_future_error(RT_EHTTP_HEADER, "http",
+                               "the method is not a valid HTTP token (letters, digits, "
+                               "!#$%%&'*+-.^_`|~; no spaces, CR or LF)");
+    for (size_t i = 0; o && o->headers && o->headers[i]; i++) {
+        const char *why = header_problem(o->headers[i]);
+        if (why) return rt_future_error(RT_EHTTP_HEADER, "http", "extra header %zu %s", i + 1, why);
+    }
+    return NULL;
 }
 
 static int send_to_network(rt_value *req)
@@ -692,14 +1137,16 @@ rt_future *rt_http_request(const char *method, const char *url, const void *body
 {
     rt__isolate_check(__func__);
     if (out) *out = NULL;
-    if (!url || !rt_utf8_valid(url, strlen(url)))
-        return rt_future_error(RT_EHTTP_URL, "http", "the URL is missing or not valid UTF-8");
-    rt_future *f;
+    rt_future *f = refuse(method, url, opts);
+    if (f) return f;
     rt__task *t = rt__task_new(out != NULL, &f);
     if (!t) return NULL;
-    rt_value *req = request_value(t, method, url, body, len, opts, out != NULL);
-    int rc = req ? send_to_network(req) : RT_ENOMEM;
+    rt_msg *reserve = make_reserve(t);
+    rt_value *req = reserve ? request_value(t, method, url, body, len, opts, out != NULL) : NULL;
+    int rc = req && set_int(req, "reserve", (int64_t)(intptr_t)reserve) ? send_to_network(req)
+                                                                        : RT_ENOMEM;
     rt_value_free(req);
+    if (rc && reserve) rt__msg_discard(reserve);
     if (rc) {
         char msg[160];
         snprintf(msg, sizeof msg, "the request could not be sent to the network isolate: %s",

@@ -15,10 +15,28 @@
  * An HTTP 4xx/5xx is a response, not an error. A body that is not UTF-8 is
  * delivered as bytes all the same.
  *
+ * Header bytes are decoded as Latin-1, as browsers do: each byte becomes the
+ * code point of the same number (so "caf\xe9" reads "café" in UTF-8, ASCII is
+ * unchanged, and every byte can be recovered by encoding back to Latin-1).
+ * Only ASCII letters in names are lower-cased. Whatever the bytes, the reply
+ * arrives; a NUL byte in a header makes the answer RT_EHTTP_PROTOCOL.
+ * One response's status line and headers are capped (max_header_bytes,
+ * default 64 KiB; libcurl itself stops at 300 KiB in all and 100 KiB a line),
+ * as are its distinct header names (1,000; repeats of a name are joined and
+ * cost nothing more). Header work is linear in the bytes received.
+ *
+ * Requests go on the wire as given or not at all: a method that is not an
+ * HTTP token, an extra header that is not "Name: value" with a token name,
+ * or that holds CR, LF or another control character (NUL cannot be passed in
+ * a C string), fail the future at once with RT_EHTTP_HEADER; a URL with a
+ * space or control character with RT_EHTTP_URL. Nothing is sent.
+ *
  * Safe defaults: only http and https (redirects included), TLS verification
  * on, at most 5 redirects, a 64 MiB body cap, 10 s to connect, 30 s in all.
  * Errors fail the future once, with a code below, domain "http", and a
- * message in plain words followed by "(curl error N: ...)".
+ * message in plain words followed by "(curl error N: ...)" when libcurl
+ * reported it. Every request's future settles: what is needed to report a
+ * failure to allocate the answer is allocated before the request is sent.
  *
  * Callable from any isolate; futures, tasks and streams belong to the caller.
  */
@@ -28,16 +46,19 @@
 #include "rt_compute.h"
 
 enum {
-    RT_EHTTP_URL = -30,       /* malformed URL */
-    RT_EHTTP_SCHEME = -31,    /* not http or https */
-    RT_EHTTP_RESOLVE = -32,   /* host name not found */
-    RT_EHTTP_CONNECT = -33,   /* connection refused or unreachable */
-    RT_EHTTP_TIMEOUT = -34,   /* connect or total timeout */
-    RT_EHTTP_TLS = -35,       /* TLS handshake or certificate failure */
-    RT_EHTTP_REDIRECTS = -36, /* more redirects than allowed */
-    RT_EHTTP_TOO_LARGE = -37, /* body over the cap */
-    RT_EHTTP_RECEIVE = -38,   /* connection reset or closed mid-response */
-    RT_EHTTP_OTHER = -39      /* anything else libcurl reports */
+    RT_EHTTP_URL = -30,               /* malformed URL */
+    RT_EHTTP_SCHEME = -31,            /* not http or https */
+    RT_EHTTP_RESOLVE = -32,           /* host name not found */
+    RT_EHTTP_CONNECT = -33,           /* connection refused or unreachable */
+    RT_EHTTP_TIMEOUT = -34,           /* connect or total timeout */
+    RT_EHTTP_TLS = -35,               /* TLS handshake or certificate failure */
+    RT_EHTTP_REDIRECTS = -36,         /* more redirects than allowed */
+    RT_EHTTP_TOO_LARGE = -37,         /* body over the cap */
+    RT_EHTTP_RECEIVE = -38,           /* connection reset or closed mid-response */
+    RT_EHTTP_OTHER = -39,             /* anything else libcurl reports */
+    RT_EHTTP_HEADER = -40,            /* a request header or method that cannot go on the wire */
+    RT_EHTTP_HEADERS_TOO_LARGE = -41, /* response headers over the cap */
+    RT_EHTTP_PROTOCOL = -42           /* the answer is not valid HTTP (HTTP/0.9, bad framing) */
 };
 
 typedef struct rt_http_options {
@@ -45,6 +66,7 @@ typedef struct rt_http_options {
     int64_t timeout_ns;         /* whole transfer; 0: 30 s */
     size_t max_body;            /* bytes; 0: 64 MiB */
     int max_redirects;          /* 0: 5; negative: none followed */
+    size_t max_header_bytes;    /* one response's status line and headers; 0: 64 KiB */
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated */
 } rt_http_options;
 

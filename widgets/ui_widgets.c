@@ -63,12 +63,14 @@ static void wrap_lines(ui_element *e, text_state *st, const char *t, float max_w
     while (start < n && st->nlines < (max_lines ? max_lines : TEXT_LINES)) {
         size_t end = start, fit = start;
         float fit_w = 0, w, h;
+        bool have_fit = false; /* a break found: even before a leading space */
         while (end <= n) {
             size_t next = end;
             while (next < n && t[next] != ' ')
                 next++;
             measure_span(e, t + start, next - start, &w, &h);
-            if (w > max_w && fit > start) break;
+            if (w > max_w && have_fit) break;
+            have_fit = true;
             fit = next;
             fit_w = w;
             if (next >= n || w > max_w) break;

@@ -5,12 +5,16 @@
 #   make test-tsan     the runtime tests under ThreadSanitizer (build-tsan/)
 #   make bench         release build, run the benchmarks (build-bench/)
 #   make bench-compare benchmarks beside libuv and Node.js peers, with ratios
+#   make fuzz          the libFuzzer harnesses, FUZZ_SECONDS (60) each (build-fuzz/)
+#   make fuzz-smoke    the same for 10 s each, after replaying their regressions (CI)
 #   make format        clang-format every source file
 #   make format-check  fail if any source file is not clang-format clean
 
 PKGS := libsdl2-dev libsdl2-ttf-dev libcurl4-openssl-dev libcmocka-dev fonts-dejavu-core \
         cmake pkg-config build-essential
 PEER_PKGS := libuv1-dev nodejs
+FUZZ_PKGS := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST := ctest --output-on-failure -j $(JOBS)
@@ -20,7 +24,8 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressio
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
-.PHONY: all deps test test-asan test-tsan bench bench-compare demo format format-check clean
+.PHONY: all deps test test-asan test-tsan bench bench-compare demo format format-check clean \
+        fuzz fuzz-smoke fuzz-build
 
 all: test
 
@@ -62,6 +67,20 @@ bench-compare: deps build-bench/Makefile
 	cmake --build build-bench -j $(JOBS) --target benchmarks
 	./scripts/bench-compare build-bench
 
+# libFuzzer needs clang; the harnesses and the libraries under test are built
+# with ASan + UBSan and coverage (tests/fuzz/CMakeLists.txt).
+fuzz-build: deps
+	@sh scripts/deps.sh $(FUZZ_PKGS)
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DISLET_FUZZ=ON -DISLET_SANITIZE="address;undefined" $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	sh scripts/fuzz build-fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-smoke: fuzz-build
+	sh scripts/fuzz build-fuzz 10 $(FUZZERS)
+
 demo: deps build/Makefile
 	cmake --build build -j $(JOBS) --target islet_demo
 	./build/app/islet_demo $(DEMO_ARGS)
@@ -75,4 +94,4 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-tsan build-bench
+	rm -rf build build-asan build-tsan build-bench build-fuzz

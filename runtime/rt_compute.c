@@ -18,6 +18,11 @@
 /* Isolate.run's own answers, on a port of its own. */
 enum { R_RESULT, R_ERROR };
 
+/* The reserve's text capacities: room for a domain and a one-line message. */
+enum { RESERVE_DOMAIN = 31, RESERVE_TEXT = 160 };
+
+typedef struct worker worker;
+
 typedef struct job {
     rt_link link;
     atomic_int refs;
@@ -25,23 +30,44 @@ typedef struct job {
     rt_compute_fn fn;
     rt_msg *input;
     rt_send_port *reply;
+    /* A final error answer built with the job, so that a failure to answer
+     * (out of memory, a result that cannot be sent, no worker) is still
+     * reported; whoever holds the job fills it in and posts it. */
+    rt_msg *reserve;
     int64_t id;
-    rt_isolate *runner; /* pool.lock */
-    bool queued;        /* pool.lock */
+    worker *runner; /* pool.lock */
+    bool queued;    /* pool.lock */
 } job;
+
+/* A pool isolate's record, kept by the pool. Waking a parked worker posts
+ * its embedded wake message: it never allocates, so no wake is ever lost. */
+struct worker {
+    rt_link link;       /* pool.all */
+    rt_link idle_link;  /* pool.idle while parked */
+    rt_isolate *iso;    /* borrowed; valid while the record is in pool.all */
+    rt_send_port *port; /* the worker's default port, where wakes go */
+    rt_msg wake;
+    rt_finalizer fin; /* in the worker's heap: drops the record at its exit */
+    bool idle;
+    bool abandoned; /* hard-cancelled: it takes no more jobs and is killed */
+};
 
 static struct {
     pthread_mutex_t lock;
     rt_link queue;
-    rt_isolate **idle;
-    size_t nidle, idle_cap;
+    rt_link idle;   /* parked workers, most recent last */
+    rt_link all;    /* every worker record */
     size_t workers; /* started and not abandoned */
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .queue = {&pool.queue, &pool.queue}};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .queue = {&pool.queue, &pool.queue},
+          .idle = {&pool.idle, &pool.idle},
+          .all = {&pool.all, &pool.all}};
 
 static void job_release(job *j)
 {
     if (atomic_fetch_sub(&j->refs, 1) != 1) return;
     if (j->input) rt__msg_discard(j->input);
+    if (j->reserve) rt__msg_discard(j->reserve);
     rt_send_port_release(j->reply);
     rt__raw_free(j, sizeof *j);
 }
@@ -51,6 +77,54 @@ size_t rt_compute_pool_size(void)
     const char *env = getenv("ISLET_COMPUTE_WORKERS");
     long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 2 ? 2 : (n > 64 ? 64 : (size_t)n);
+}
+
+/* ---- The reserve: a job's last-resort answer ---- */
+
+/* [RT__TASK_ERROR, id, code, domain, message] with blank text of full
+ * capacity, built in the caller's heap; its port is the caller's. */
+static rt_msg *reserve_new(rt_heap *h, rt_send_port *to, int64_t id)
+{
+    char blank[RESERVE_TEXT];
+    memset(blank, ' ', sizeof blank);
+    rt_value *items[5] = {rt_value_int(RT__TASK_ERROR), rt_value_int(id), rt_value_int(0),
+                          rt_value_string_n(blank, RESERVE_DOMAIN),
+                          rt_value_string_n(blank, RESERVE_TEXT)};
+    rt_value *list = rt_value_list();
+    int rc = list ? RT_OK : RT_ENOMEM;
+    for (int i = 0; i < 5; i++) {
+        if (!rc && !items[i]) rc = RT_ENOMEM;
+        if (!rc) rc = rt_list_push(list, items[i]);
+        if (rc) rt_value_free(items[i]);
+    }
+    rt_msg *m = NULL;
+    if (!rc && rt__msg_new(h, list, RT_MSG_SEND, &m) == RT_OK) m->port = rt_send_port_dup(to);
+    rt_value_free(list);
+    return m;
+}
+
+/* Writes text over a blank string of the reserve, cut to its capacity;
+ * bytes outside ASCII become '?' so that the text stays valid UTF-8. */
+static void reserve_text(rt_value *s, const char *text)
+{
+    size_t n = 0;
+    for (; text[n] && n < s->u.str.len; n++)
+        s->u.str.data[n] = (unsigned char)text[n] < 0x80 ? text[n] : '?';
+    s->u.str.data[n] = 0;
+    s->u.str.len = n;
+}
+
+/* Fails the job's future with this error, whatever memory is left. The
+ * caller holds the job (the queue's or the runner's reference). */
+static void reserve_post(job *j, int code, const char *domain, const char *msg)
+{
+    rt_msg *m = j->reserve;
+    j->reserve = NULL;
+    rt_value **items = m->root->u.items;
+    items[2]->u.i = code;
+    reserve_text(items[3], domain);
+    reserve_text(items[4], msg);
+    rt__msg_post(m);
 }
 
 /* ---- Worker side ---- */
@@ -85,15 +159,30 @@ int rt_compute_progress(rt_compute_ctx *cx, rt_value *value)
     return rt__task_reply(j->reply, j->id, RT__TASK_PROGRESS, &value, 1, RT_MSG_SEND);
 }
 
+/* Sends an error answer; falls back on the reserve when it cannot. */
 static void reply_error(job *j, int code, const char *domain, const char *msg)
 {
-    rt__task_reply_error(j->reply, j->id, code, domain, msg);
+    rt_value *items[3] = {rt_value_int(code), rt_value_string(domain), rt_value_string(msg)};
+    if (rt__task_reply(j->reply, j->id, RT__TASK_ERROR, items, 3, RT_MSG_SEND) != RT_OK)
+        reserve_post(j, code, domain, msg);
+}
+
+/* The result is given up: large payloads move instead of being copied. A
+ * result that cannot be sent fails the future with the reason. */
+static void reply_result(job *j, rt_value *result)
+{
+    int rc = rt__task_reply(j->reply, j->id, RT__TASK_RESULT, &result, 1, RT_MSG_EXIT);
+    if (!rc) return;
+    char msg[RESERVE_TEXT];
+    snprintf(msg, sizeof msg, "the result could not be sent: %s", rt_strerror(rc));
+    reply_error(j, rc, "compute", msg);
 }
 
 static void run_job(job *j)
 {
     if (atomic_load(&j->cancelled)) {
-        rt__task_reply(j->reply, j->id, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND);
+        if (rt__task_reply(j->reply, j->id, RT__TASK_CANCELLED, NULL, 0, RT_MSG_SEND))
+            reserve_post(j, RT_ECANCELLED, "compute", "cancelled");
         return;
     }
     rt_isolate *iso = rt__current;
@@ -119,88 +208,155 @@ static void run_job(job *j)
         reply_error(j, cx.code, cx.domain, cx.message);
         return;
     }
-    /* The result is given up: large payloads move instead of being copied. */
-    int rc = rt__task_reply(j->reply, j->id, RT__TASK_RESULT, &result, 1, RT_MSG_EXIT);
-    if (rc) reply_error(j, rc, "compute", rt_strerror(rc));
+    reply_result(j, result);
 }
 
-static void run_next(void *unused);
+/* Takes the queue's head for w, or parks w. NULL when w must stop. */
+static job *take_job_locked(worker *w)
+{
+    if (w->abandoned) return NULL; /* its kill is on the way */
+    rt_link *l = rt__list_pop_front(&pool.queue);
+    if (!l) {
+        w->idle = true;
+        rt__list_push_back(&pool.idle, &w->idle_link);
+        return NULL;
+    }
+    job *j = rt__container_of(l, job, link);
+    j->queued = false;
+    j->runner = w;
+    return j;
+}
 
-static void worker_poke(rt_receive_port *p, rt_value *v, void *ctx)
+static void run_next(void *ctx)
+{
+    worker *w = ctx;
+    for (;;) {
+        pthread_mutex_lock(&pool.lock);
+        job *j = take_job_locked(w);
+        pthread_mutex_unlock(&pool.lock);
+        if (!j) return;
+        run_job(j);
+        pthread_mutex_lock(&pool.lock);
+        if (j->runner == w) j->runner = NULL;
+        pthread_mutex_unlock(&pool.lock);
+        job_release(j);
+        /* The next job in a later event, so kill and pause act between
+         * jobs; without memory for the event, at once. */
+        if (rt_post(run_next, w) == RT_OK) return;
+    }
+}
+
+static void worker_woken(rt_receive_port *p, rt_value *v, void *ctx)
 {
     (void)p;
-    (void)ctx;
-    rt_value_free(v);
-    run_next(NULL);
+    rt_value_free(v); /* NULL: the wake carries nothing */
+    run_next(ctx);
 }
 
-static void run_next(void *unused)
+/* Runs as the worker's heap goes (its exit): the pool forgets it. */
+static void worker_gone(rt_finalizer *fin)
 {
-    (void)unused;
-    rt_isolate *me = rt__current;
+    worker *w = rt__container_of(fin, worker, fin);
     pthread_mutex_lock(&pool.lock);
-    rt_link *l = rt__list_pop_front(&pool.queue);
-    job *j = l ? rt__container_of(l, job, link) : NULL;
-    if (j) {
-        j->queued = false;
-        j->runner = me;
-    } else if (pool.nidle < pool.idle_cap) {
-        pool.idle[pool.nidle++] = rt_isolate_dup(me);
-    }
+    if (w->idle) rt__list_remove(&w->idle_link);
+    if (!w->abandoned) pool.workers--;
+    rt__list_remove(&w->link);
     pthread_mutex_unlock(&pool.lock);
-    if (!j) return;
-    run_job(j);
-    pthread_mutex_lock(&pool.lock);
-    j->runner = NULL;
-    pthread_mutex_unlock(&pool.lock);
-    job_release(j);
-    /* The next job in a later event, so kill and pause act between jobs. */
-    if (rt_post(run_next, NULL) != RT_OK) run_next(NULL);
+    rt_send_port_release(w->port);
+    rt__raw_free(w, sizeof *w);
 }
 
 static void worker_entry(rt_value *msg)
 {
+    worker *w = (worker *)(intptr_t)rt_value_as_int(msg);
     rt_value_free(msg);
-    rt_receive_port_listen(rt_default_port(), worker_poke, NULL, NULL);
-    run_next(NULL);
+    rt_isolate *me = rt__current;
+    rt_receive_port *rp = rt_default_port();
+    rt_receive_port_listen(rp, worker_woken, w, NULL);
+    w->fin.fn = worker_gone;
+    rt__heap_add_finalizer(&me->heap, &w->fin);
+    pthread_mutex_lock(&pool.lock);
+    w->iso = me;
+    w->port = rt_send_port_dup(rt_receive_port_send_port(rp));
+    pthread_mutex_unlock(&pool.lock);
+    run_next(w);
 }
 
-/* Makes sure someone will take the queue's head: poke an idle worker, or
- * start one if the pool is not full. Called from any isolate. */
+/* Pops the queued jobs (to fail them: no worker is left to run them). */
+static void take_queue_locked(rt_link *out)
+{
+    rt_link *l;
+    while ((l = rt__list_pop_front(&pool.queue))) {
+        rt__container_of(l, job, link)->queued = false;
+        rt__list_push_back(out, l);
+    }
+}
+
+/* Wakes a parked worker if one is left; under pool.lock, which keeps the
+ * record alive while its wake is posted. */
+static bool wake_idle_locked(void)
+{
+    while (!rt__list_empty(&pool.idle)) {
+        worker *w = rt__container_of(pool.idle.prev, worker, idle_link);
+        rt__list_remove(&w->idle_link);
+        w->idle = false;
+        if (rt__wake_post(&w->wake, w->port)) return true;
+    }
+    return false;
+}
+
+/* Starts a worker isolate; 0, or the error that stopped it (the record is
+ * then gone again). */
+static int start_worker(size_t number)
+{
+    worker *w = rt__raw_alloc(sizeof *w);
+    if (!w) return RT_ENOMEM;
+    memset(w, 0, sizeof *w);
+    rt__wake_init(&w->wake);
+    rt__list_init(&w->idle_link);
+    pthread_mutex_lock(&pool.lock);
+    rt__list_push_back(&pool.all, &w->link);
+    pthread_mutex_unlock(&pool.lock);
+    char name[32];
+    snprintf(name, sizeof name, "compute-%zu", number);
+    rt_isolate_options o = {.name = name, .dedicated_thread = true, .errors_nonfatal = true};
+    rt_value *msg = rt_value_int((int64_t)(intptr_t)w);
+    int rc = msg ? rt_isolate_spawn(worker_entry, msg, &o, NULL) : RT_ENOMEM;
+    rt_value_free(msg);
+    if (rc) {
+        pthread_mutex_lock(&pool.lock);
+        rt__list_remove(&w->link);
+        pthread_mutex_unlock(&pool.lock);
+        rt__raw_free(w, sizeof *w);
+    }
+    return rc;
+}
+
+/* Makes sure someone will take the queue's head: wake a parked worker, or
+ * start one if the pool is not full. If no worker can be started and none
+ * is left, the queued jobs fail: nobody would ever run them. Any isolate. */
 static void pool_kick(void)
 {
     pthread_mutex_lock(&pool.lock);
-    if (!pool.idle) {
-        pool.idle_cap = rt_compute_pool_size();
-        pool.idle = rt__raw_alloc(pool.idle_cap * sizeof *pool.idle);
-        if (!pool.idle) pool.idle_cap = 0;
-    }
-    rt_isolate *idle = NULL;
     size_t start = 0; /* the number of the worker to start, if any */
-    if (!rt__list_empty(&pool.queue)) {
-        if (pool.nidle > 0)
-            idle = pool.idle[--pool.nidle];
-        else if (pool.workers < rt_compute_pool_size())
-            start = ++pool.workers;
-    }
+    if (!rt__list_empty(&pool.queue) && !wake_idle_locked() &&
+        pool.workers < rt_compute_pool_size())
+        start = ++pool.workers;
     pthread_mutex_unlock(&pool.lock);
-    if (idle) {
-        rt_value *poke = rt_value_null();
-        if (!poke || rt_isolate_send(idle, poke) != RT_OK)
-            rt_report_error(RT_ENOMEM, "compute pool: could not wake a worker");
-        rt_value_free(poke);
-        rt_isolate_release(idle);
-    }
-    if (start) {
-        char name[32];
-        snprintf(name, sizeof name, "compute-%zu", start);
-        rt_isolate_options o = {.name = name, .dedicated_thread = true, .errors_nonfatal = true};
-        if (rt_isolate_spawn(worker_entry, NULL, &o, NULL) != RT_OK) {
-            pthread_mutex_lock(&pool.lock);
-            pool.workers--;
-            pthread_mutex_unlock(&pool.lock);
-            rt_report_error(RT_EAGAIN, "compute pool: could not start a worker isolate");
-        }
+    int rc = start ? start_worker(start) : RT_OK;
+    if (!rc) return;
+    rt_link failed;
+    rt__list_init(&failed);
+    pthread_mutex_lock(&pool.lock);
+    if (--pool.workers == 0) take_queue_locked(&failed);
+    pthread_mutex_unlock(&pool.lock);
+    char msg[RESERVE_TEXT];
+    snprintf(msg, sizeof msg, "could not start a compute isolate: %s", rt_strerror(rc));
+    rt_link *l;
+    while ((l = rt__list_pop_front(&failed))) {
+        job *j = rt__container_of(l, job, link);
+        reserve_post(j, rc, "compute", msg);
+        job_release(j);
     }
 }
 
@@ -213,11 +369,15 @@ void rt__compute_shutdown(void)
         j->queued = false;
         job_release(j);
     }
-    for (size_t i = 0; i < pool.nidle; i++)
-        rt_isolate_release(pool.idle[i]);
-    rt__raw_free(pool.idle, pool.idle_cap * sizeof *pool.idle);
-    pool.idle = NULL;
-    pool.nidle = pool.idle_cap = pool.workers = 0;
+    /* Every isolate is gone: what is left are records of workers killed
+     * before their entry ran. */
+    while ((l = rt__list_pop_front(&pool.all))) {
+        worker *w = rt__container_of(l, worker, link);
+        rt_send_port_release(w->port);
+        rt__raw_free(w, sizeof *w);
+    }
+    rt__list_init(&pool.idle);
+    pool.workers = 0;
     pthread_mutex_unlock(&pool.lock);
 }
 
@@ -228,6 +388,29 @@ static void release_job(void *j)
     job_release(j);
 }
 
+/* A job for fn, its input copied from message; NULL when out of memory or
+ * the message cannot be sent (*rc says which). */
+static job *job_new(rt_isolate *iso, rt__task *t, rt_compute_fn fn, rt_value *message, int *rc)
+{
+    job *j = rt__raw_alloc(sizeof *j);
+    *rc = j ? RT_OK : RT_ENOMEM;
+    if (!j) return NULL;
+    memset(j, 0, sizeof *j);
+    atomic_init(&j->refs, 2); /* the queue (then the runner), and the task */
+    j->fn = fn;
+    j->reply = rt_send_port_dup(rt__task_port(iso));
+    j->id = rt__task_id(t);
+    j->reserve = reserve_new(&iso->heap, j->reply, j->id);
+    if (!j->reserve) *rc = RT_ENOMEM;
+    if (!*rc && message) *rc = rt__msg_new(&iso->heap, message, RT_MSG_SEND, &j->input);
+    if (*rc) {
+        atomic_store(&j->refs, 1);
+        job_release(j);
+        return NULL;
+    }
+    return j;
+}
+
 rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task **out)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
@@ -235,23 +418,14 @@ rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task
     if (out) *out = NULL;
     rt_future *f;
     rt__task *t = rt__task_new(out != NULL, &f);
-    job *j = t ? rt__raw_alloc(sizeof *j) : NULL;
-    rt_msg *input = NULL;
-    int rc = j ? RT_OK : RT_ENOMEM;
-    if (!rc && message) rc = rt__msg_new(&iso->heap, message, RT_MSG_SEND, &input);
-    if (rc) {
-        rt__raw_free(j, sizeof *j);
+    int rc = RT_ENOMEM;
+    job *j = t ? job_new(iso, t, fn, message, &rc) : NULL;
+    if (!j) {
         if (t && out) rt__task_unref(t);
         if (t) rt__task_unref(t);
         rt_future_release(f);
         return NULL;
     }
-    memset(j, 0, sizeof *j);
-    atomic_init(&j->refs, 2); /* the queue (then the runner), and the task */
-    j->fn = fn;
-    j->input = input;
-    j->reply = rt_send_port_dup(rt__task_port(iso));
-    j->id = rt__task_id(t);
     t->payload = j;
     t->release_payload = release_job;
     rt__task_started(t);
@@ -289,9 +463,12 @@ void rt_compute_task_cancel(rt_compute_task *task, bool hard)
         j->queued = false;
         unqueued = true;
     } else if (hard && j->runner) {
-        victim = rt_isolate_dup(j->runner);
+        /* Abandoned under the lock: whatever it does before the kill lands,
+         * it never parks nor takes another job. */
+        j->runner->abandoned = true;
+        victim = rt_isolate_dup(j->runner->iso);
         j->runner = NULL;
-        pool.workers--; /* abandoned: a fresh one may take its place */
+        pool.workers--; /* a fresh one may take its place */
     }
     pthread_mutex_unlock(&pool.lock);
     rt__task_fail(t, RT_ECANCELLED, "compute", hard ? "cancelled (hard)" : "cancelled");
@@ -364,8 +541,13 @@ static void run_trampoline(rt_value *wrapped)
     iso->run_reply = rt_send_port_dup(rt_value_as_send_port(rt_list_get(wrapped, 0)));
     rt_entry_fn entry = (rt_entry_fn)(intptr_t)rt_value_as_int(rt_list_get(wrapped, 1));
     const rt_value *msg = rt_list_get(wrapped, 2);
-    rt_value *copy = rt_value_kind_of(msg) == RT_NULL ? NULL : rt_value_copy(msg, NULL);
+    bool none = rt_value_kind_of(msg) == RT_NULL;
+    rt_value *copy = none ? NULL : rt_value_copy(msg, NULL);
     rt_value_free(wrapped);
+    if (!none && !copy) {
+        rt_run_fail(RT_ENOMEM, "isolate", "out of memory copying the message");
+        return;
+    }
     entry(copy);
 }
 
@@ -404,31 +586,41 @@ rt_future *rt_isolate_run(rt_entry_fn entry, rt_value *message)
     return f;
 }
 
-static void run_exit_with(rt_value *list)
+static rt_isolate *run_isolate(const char *func)
 {
-    rt_isolate *iso = rt__isolate_check("rt_run_reply");
+    rt_isolate *iso = rt__isolate_check(func);
     RT_CHECK(iso->run_reply != NULL, "isolate '%s' was not started by rt_isolate_run", iso->name);
-    rt_isolate_exit(list ? iso->run_reply : NULL, list);
+    RT_CHECK(!iso->exiting, "isolate '%s' is already exiting", iso->name);
+    return iso;
+}
+
+/* Sends the answer (given up: its payloads move); 0 or why it could not. */
+static int run_send(rt_isolate *iso, rt_value *list)
+{
+    return list ? rt__port_send_mode(iso->run_reply, list, RT_MSG_EXIT) : RT_ENOMEM;
 }
 
 void rt_run_reply(rt_value *value)
 {
+    rt_isolate *iso = run_isolate(__func__);
     rt_value *list = rt_value_list();
     int rc = list ? push_new(list, rt_value_int(R_RESULT)) : RT_ENOMEM;
     if (!rc)
         rc = push_new(list, value ? value : rt_value_null());
     else
         rt_value_free(value);
+    if (!rc) rc = run_send(iso, list);
+    rt_value_free(list);
     if (rc) {
-        rt_value_free(list);
-        rt_run_fail(RT_ENOMEM, "isolate", "out of memory building the result");
+        rt_run_fail(rc, "isolate", "the result could not be sent: %s", rt_strerror(rc));
         return;
     }
-    run_exit_with(list);
+    rt_isolate_exit(NULL, NULL);
 }
 
 void rt_run_fail(int code, const char *domain, const char *fmt, ...)
 {
+    rt_isolate *iso = run_isolate(__func__);
     char msg[480];
     va_list ap;
     va_start(ap, fmt);
@@ -444,6 +636,9 @@ void rt_run_fail(int code, const char *domain, const char *fmt, ...)
         else
             rc = push_new(list, items[i]);
     }
-    /* Without memory for the answer, exiting unanswered still fails the future. */
-    run_exit_with(rc ? NULL : list);
+    /* Unanswered, the isolate's on-exit message (built at spawn) still fails
+     * the future. */
+    if (!rc) run_send(iso, list);
+    rt_value_free(list);
+    rt_isolate_exit(NULL, NULL);
 }

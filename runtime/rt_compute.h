@@ -6,6 +6,12 @@
  * caller without a copy when its payloads are large (bytes, strings,
  * transferable buffers), whatever their size.
  *
+ * Every future settles exactly once. A result that cannot be sent (invalid
+ * UTF-8, out of memory) fails it with that code; when no compute isolate
+ * can be started and none is left, queued jobs fail with RT_ENOMEM or
+ * RT_EAGAIN. The memory to report such a failure is taken when the job is
+ * made, so reporting it never fails.
+ *
  * The compute pool: as many isolates as CPUs (at least 2), each on a
  * dedicated thread, started on first use. They never run on the worker pool
  * that serves ordinary isolates, so compute jobs cannot starve I/O isolates.
@@ -37,7 +43,10 @@ void rt_compute_fail(rt_compute_ctx *cx, int code, const char *domain, const cha
     __attribute__((format(printf, 4, 5)));
 /* From fn: true once the caller cancelled. Cheap (an atomic load). */
 bool rt_compute_cancelled(const rt_compute_ctx *cx);
-/* From fn: sends a copy of value to the task's progress stream. */
+/* From fn: sends value to the task's progress stream. The value is taken
+ * (freed whatever happens), so `rt_compute_progress(cx, rt_value_int(n))`
+ * leaks nothing. Progress is best effort: 0, or the error that dropped this
+ * one (as rt_port_send; RT_ENOMEM when value is NULL). */
 int rt_compute_progress(rt_compute_ctx *cx, rt_value *value);
 
 /* Runs fn(copy of message) in the compute pool. The caller keeps message. A
@@ -57,11 +66,13 @@ size_t rt_compute_pool_size(void);
 
 /* Dart's Isolate.run: spawns a fresh isolate running entry(copy of message)
  * with its own loop (timers, ports). It answers with rt_run_reply or
- * rt_run_fail, which end it; if it exits without answering, or dies of an
- * unhandled error, the future fails. */
+ * rt_run_fail, which end it; if it exits without answering (also when its
+ * answer could not be sent), or dies of an unhandled error, the future
+ * fails. NULL when out of memory or the isolate cannot be spawned. */
 rt_future *rt_isolate_run(rt_entry_fn entry, rt_value *message);
 /* In an isolate started by rt_isolate_run: answer with value (given up and
- * moved, not copied) and exit. */
+ * moved, not copied) and exit. A value that cannot be sent fails the future
+ * with the reason instead. */
 void rt_run_reply(rt_value *value);
 void rt_run_fail(int code, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

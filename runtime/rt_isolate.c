@@ -70,25 +70,48 @@ void rt__isolate_unref(rt_isolate *iso)
     rt__raw_free(iso, sizeof *iso);
 }
 
-/* Opens the default port inside iso's heap, before iso runs. */
+/* Opens the default port in iso's heap (before iso runs). */
 static int open_default_port(rt_isolate *iso)
+{
+    rt_receive_port *rp = rt_receive_port_open(NULL, NULL, NULL);
+    if (!rp) return RT_ENOMEM;
+    rp->keepalive = false;
+    iso->keepalive--;
+    iso->default_port = rp;
+    iso->port = rt_send_port_dup(rp->sp);
+    return RT_OK;
+}
+
+/* Builds the on-exit message now: an isolate that exits out of memory must
+ * still tell whoever waits for it. The message takes the on_exit reference. */
+static int build_bye(rt_isolate *iso)
+{
+    if (!iso->on_exit) return RT_OK;
+    rt_value *v = rt_value_null();
+    if (!v) return RT_ENOMEM;
+    int rc = rt__msg_new(&iso->heap, v, RT_MSG_SEND, &iso->bye);
+    rt_value_free(v);
+    if (rc) return rc;
+    iso->bye->port = iso->on_exit;
+    iso->on_exit = NULL;
+    return RT_OK;
+}
+
+/* What an isolate needs before it runs, made in its own heap. */
+static int isolate_prepare(rt_isolate *iso)
 {
     rt_isolate *saved = rt__current;
     rt__current = iso;
-    rt_receive_port *rp = rt_receive_port_open(NULL, NULL, NULL);
-    if (rp) {
-        rp->keepalive = false;
-        iso->keepalive--;
-        iso->default_port = rp;
-        iso->port = rt_send_port_dup(rp->sp);
-    }
+    int rc = open_default_port(iso);
+    if (!rc) rc = build_bye(iso);
     rt__current = saved;
-    return rp ? RT_OK : RT_ENOMEM;
+    return rc;
 }
 
 /* Releases what a never-started isolate holds. */
 static void isolate_discard(rt_isolate *iso)
 {
+    if (iso->bye) rt__msg_discard(iso->bye);
     rt_send_port_release(iso->on_exit);
     rt_send_port_release(iso->on_error);
     if (iso->default_port) {
@@ -124,7 +147,7 @@ int rt_main_enter(const rt_isolate_options *opts)
     rt_isolate *iso = isolate_new(opts, true);
     if (!iso) return RT_ENOMEM;
     iso->waiter = opts && opts->waiter ? opts->waiter : &iso->cond_waiter.waiter;
-    if (open_default_port(iso) != RT_OK) {
+    if (isolate_prepare(iso) != RT_OK) {
         isolate_discard(iso);
         return RT_ENOMEM;
     }
@@ -177,7 +200,7 @@ int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_opti
         rt__list_init(&start->moved);
     }
     rt_isolate *iso = isolate_new(opts, false);
-    if (!iso || open_default_port(iso) != RT_OK) {
+    if (!iso || isolate_prepare(iso) != RT_OK) {
         rt__msg_discard(start);
         if (iso) isolate_discard(iso);
         return RT_ENOMEM;
@@ -366,27 +389,16 @@ void rt__isolate_exit_now(rt_isolate *iso)
     rt_send_port_release(iso->on_error);
     rt_send_port_release(iso->run_reply);
     iso->run_reply = NULL;
-    /* The on-exit message is built now but posted last, so that whoever gets
-     * it sees the isolate completely gone. */
-    rt_msg *bye = NULL;
-    if (iso->on_exit) {
-        rt_value *v = rt_value_null();
-        if (!v || rt__msg_new(&iso->heap, v, RT_MSG_SEND, &bye) != RT_OK)
-            fprintf(stderr, "islet: isolate '%s' exited; on-exit message lost: out of memory\n",
-                    iso->name);
-        else
-            bye->port = iso->on_exit;
-    }
     rt__heap_release(&iso->heap);
     atomic_store(&iso->heap_bytes, 0);
     /* Closed: nobody wakes it any more, and its loop is over. */
     if (iso->waiter && iso->waiter->release) iso->waiter->release(iso->waiter);
     rt__sched_unregister(iso);
-    if (bye)
-        rt__msg_post(bye);
-    else
-        rt_send_port_release(iso->on_exit);
-    iso->on_exit = iso->on_error = NULL;
+    /* Posted last, so that whoever gets it sees the isolate completely gone. */
+    rt_msg *bye = iso->bye;
+    iso->bye = NULL;
+    if (bye) rt__msg_post(bye);
+    iso->on_error = NULL;
 }
 
 /* ---- Unhandled errors ---- */

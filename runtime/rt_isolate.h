@@ -24,7 +24,8 @@ typedef void (*rt_entry_fn)(rt_value *message);
 
 typedef struct rt_isolate_options {
     const char *name;       /* debug name, copied; default "isolate-<n>" */
-    rt_send_port *on_exit;  /* receives null when the isolate exits */
+    rt_send_port *on_exit;  /* receives null when the isolate exits (never lost:
+                             * the message is made at spawn) */
     rt_send_port *on_error; /* receives {isolate, code, message} per unhandled error */
     bool paused;            /* start paused: entry runs after rt_isolate_resume */
     bool errors_nonfatal;   /* unhandled errors do not kill it (default: they do) */
@@ -45,7 +46,9 @@ typedef enum rt_kill_priority {
  * RT_ESTATE when this thread is already an isolate, RT_ENOMEM. */
 int rt_main_enter(const rt_isolate_options *opts);
 /* Ends the main isolate: kills every other isolate, waits for them and for
- * the worker threads, closes ports, cancels timers and frees the heap. */
+ * the worker threads, closes ports, cancels timers and frees the heap. It
+ * needs no memory, so it returns even when none is left (once every other
+ * isolate's current event has ended: C code cannot be interrupted). */
 void rt_main_leave(void);
 
 /* Spawns an isolate that runs entry(copy of message) on its own heap and

@@ -87,6 +87,7 @@ struct rt_isolate {
     /* Scheduler bookkeeping: under the scheduler's lock. */
     rt_link all;
     rt_link runq;
+    rt_link doomed; /* rt_main_leave's list of isolates to kill */
     size_t sleep_index;
     int64_t sleep_deadline;
     pthread_t thread;
@@ -107,6 +108,9 @@ struct rt_isolate {
     int64_t now;
     rt_receive_port *default_port;
     rt_send_port *on_exit, *on_error;
+    /* The on-exit message, built at spawn so that exiting never needs memory
+     * to tell on_exit (its port holds the on_exit reference). */
+    rt_msg *bye;
     rt_entry_fn entry;
     struct rt__task_inbox *tasks; /* rt_task.c: where compute/HTTP answers arrive */
     rt_send_port *run_reply;      /* rt_isolate_run: where the answer goes */
@@ -139,6 +143,13 @@ void rt__event_push(rt_isolate *iso, rt_event *ev);
 void rt__event_remove(rt_isolate *iso, rt_event *ev);
 /* Queues a message for its port's isolate, or discards it; any thread. */
 void rt__msg_post(rt_msg *m);
+/* A wake-up that its sender keeps and posts again and again: an embedded
+ * message with no value (the handler receives NULL), so posting it never
+ * allocates. Post it again only once it has been delivered. */
+void rt__wake_init(rt_msg *m);
+/* Queues m for sp's isolate; false (nothing queued) if that isolate has
+ * exited. Any thread. */
+bool rt__wake_post(rt_msg *m, rt_send_port *sp);
 /* Delivers an adopted message to its receive port (isolate's thread). */
 void rt__port_deliver(rt_isolate *iso, rt_msg *m);
 void rt__ports_close_all(rt_isolate *iso);

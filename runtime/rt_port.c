@@ -149,6 +149,30 @@ void rt__msg_post(rt_msg *m)
     pthread_mutex_unlock(&to->lock);
 }
 
+void rt__wake_init(rt_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    rt__list_init(&m->ev.link);
+    rt__list_init(&m->moved);
+    /* "Adopted" with no root: delivering or dropping it frees nothing. */
+    m->adopted = true;
+}
+
+bool rt__wake_post(rt_msg *m, rt_send_port *sp)
+{
+    rt_isolate *to = sp->iso;
+    pthread_mutex_lock(&to->lock);
+    bool open = !to->closed;
+    if (open) {
+        m->ev.type = RT_EV_MESSAGE;
+        m->port = rt_send_port_dup(sp);
+        rt__list_push_back(&to->inbox, &m->ev.link);
+        rt__isolate_notify(to);
+    }
+    pthread_mutex_unlock(&to->lock);
+    return open;
+}
+
 void rt__receive_port_set_keepalive(rt_receive_port *rp, bool on)
 {
     set_keepalive(rp, rp->sp->iso, on);

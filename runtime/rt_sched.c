@@ -29,6 +29,7 @@ static struct {
     pthread_t *workers;
     int nworkers, idle;
     bool stopping, inited;
+    bool leaving;          /* rt_main_leave is killing every isolate */
     rt_isolate **sleepers; /* min-heap by sleep_deadline */
     size_t nsleep, sleep_cap;
     struct dedicated {
@@ -57,6 +58,9 @@ void rt__sched_register(rt_isolate *iso)
     init_conds();
     rt__list_push_back(&g.all, &iso->all);
     g.count++;
+    /* Spawned while main leaves (by an isolate not yet gone): born killed, so
+     * it exits before its entry runs and leaving never waits for it. */
+    if (g.leaving) atomic_store(&iso->kill, 1 + RT_KILL_IMMEDIATE);
     pthread_mutex_unlock(&g.lock);
 }
 
@@ -359,7 +363,6 @@ size_t rt_isolate_count(void)
     return n;
 }
 
-/* Kills every isolate but the caller and waits until they have exited. */
 size_t rt_isolate_snapshot(rt_isolate_info *out, size_t n)
 {
     size_t k = 0;
@@ -374,31 +377,32 @@ size_t rt_isolate_snapshot(rt_isolate_info *out, size_t n)
     return k;
 }
 
+/* Kills every isolate but the caller and waits until they have exited. It
+ * allocates nothing, so that leaving always works: the victims are linked
+ * through their own `doomed` nodes, each held by a reference, and killed
+ * outside g.lock (a kill takes the victim's lock, which nests outside g's).
+ * Isolates spawned meanwhile are born killed (rt__sched_register). */
 static void kill_others(rt_isolate *self)
 {
-    for (;;) {
-        pthread_mutex_lock(&g.lock);
-        size_t n = g.count - 1, k = 0;
-        if (n == 0) {
-            pthread_mutex_unlock(&g.lock);
-            return;
-        }
-        rt_isolate **list = rt__raw_alloc(n * sizeof *list);
-        for (rt_link *l = g.all.next; list && l != &g.all; l = l->next) {
-            rt_isolate *iso = rt__container_of(l, rt_isolate, all);
-            if (iso != self) list[k++] = rt_isolate_dup(iso);
-        }
-        pthread_mutex_unlock(&g.lock);
-        for (size_t i = 0; i < k; i++) {
-            rt_isolate_kill(list[i], RT_KILL_IMMEDIATE);
-            rt__isolate_unref(list[i]);
-        }
-        rt__raw_free(list, n * sizeof *list);
-        pthread_mutex_lock(&g.lock);
-        while (g.count > 1)
-            pthread_cond_wait(&g.gone, &g.lock);
-        pthread_mutex_unlock(&g.lock);
+    rt_link doomed;
+    rt__list_init(&doomed);
+    pthread_mutex_lock(&g.lock);
+    g.leaving = true;
+    for (rt_link *l = g.all.next; l != &g.all; l = l->next) {
+        rt_isolate *iso = rt__container_of(l, rt_isolate, all);
+        if (iso != self) rt__list_push_back(&doomed, &rt_isolate_dup(iso)->doomed);
     }
+    pthread_mutex_unlock(&g.lock);
+    rt_link *l;
+    while ((l = rt__list_pop_front(&doomed))) {
+        rt_isolate *iso = rt__container_of(l, rt_isolate, doomed);
+        rt_isolate_kill(iso, RT_KILL_IMMEDIATE);
+        rt__isolate_unref(iso);
+    }
+    pthread_mutex_lock(&g.lock);
+    while (g.count > 1)
+        pthread_cond_wait(&g.gone, &g.lock);
+    pthread_mutex_unlock(&g.lock);
 }
 
 void rt__sched_shutdown(void)
@@ -421,6 +425,6 @@ void rt__sched_shutdown(void)
     g.sleepers = NULL;
     g.nworkers = 0;
     g.ndedicated = g.dedicated_cap = g.nsleep = g.sleep_cap = 0;
-    g.stopping = false;
+    g.stopping = g.leaving = false;
     pthread_mutex_unlock(&g.lock);
 }

@@ -197,6 +197,74 @@ static void test_hard_cancel_replaces_stuck_isolates(void **state)
     ts_main_leave();
 }
 
+/* ---- A hard cancel that races the end of the job ---- */
+
+static atomic_bool racer_started, racer_release;
+static bool racer_parked;
+
+static rt_value *finish_when_told(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    (void)cx;
+    atomic_store(&racer_started, true);
+    while (!atomic_load(&racer_release))
+        nanosleep(&(struct timespec){0, 100000}, NULL);
+    return rt_value_int(1);
+}
+
+/* Waits (10 s at most) until the isolate named `name` has run `n` events. */
+static bool wait_handled(const char *name, uint64_t n)
+{
+    for (int i = 0; i < 100000; i++) {
+        rt_isolate_info info[80];
+        size_t k = rt_isolate_snapshot(info, 80);
+        for (size_t j = 0; j < k && j < 80; j++)
+            if (!strcmp(info[j].name, name) && info[j].stats.events_handled >= n) return true;
+        nanosleep(&(struct timespec){0, 100000}, NULL);
+    }
+    return false;
+}
+
+/* Runs inside the hard cancel, after the pool chose its victim and before
+ * the kill: the job ends and its worker takes the next-job event (its
+ * second), finds the queue empty and parks. */
+static void let_the_worker_park(void *ctx)
+{
+    (void)ctx;
+    atomic_store(&racer_release, true);
+    racer_parked = wait_handled("compute-1", 2);
+}
+
+/* Issue 11.5: the hard-cancelled worker had already finished and parked
+ * when the kill reached it; the pool must not hand the next job to it. */
+static void test_hard_cancel_of_a_parked_worker_loses_no_job(void **state)
+{
+    (void)state;
+    enter();
+    atomic_store(&racer_started, false);
+    atomic_store(&racer_release, false);
+    racer_parked = false;
+    rt_compute_task *t;
+    rt_future *f = rt_compute_start(finish_when_told, NULL, &t);
+    while (!atomic_load(&racer_started))
+        rt_run(RT_RUN_NOWAIT);
+    rt_future *w = rt_future_when_complete(rt_future_dup(f), let_the_worker_park, NULL);
+    rt_future_release(rt_future_catch(w, 0, NULL, NULL));
+    rt_compute_task_cancel(t, true);
+    assert_true(racer_parked);
+    assert_int_equal(rt_future_get_error(f)->code, RT_ECANCELLED);
+    /* A hang guard, not a timing assertion. */
+    rt_future *g = rt_future_timeout(compute_int(square, 6), RT_SEC(10), NULL, NULL);
+    run_until(g);
+    assert_false(rt_future_is_error(g));
+    assert_int_equal(rt_value_as_int(rt_future_get_value(g)), 36);
+    rt_future_release(g);
+    rt_future_release(f);
+    rt_compute_task_release(t);
+    ts_run_main();
+    ts_main_leave();
+}
+
 static rt_value *queued_never_runs(rt_value *msg, rt_compute_ctx *cx)
 {
     (void)msg;
@@ -228,6 +296,76 @@ static void test_cancel_queued_job_never_starts(void **state)
     rt_compute_task_release(t);
     ts_run_main();
     ts_main_leave();
+}
+
+/* ---- Out of memory: every future settles ---- */
+
+static rt_value *answer_out_of_memory(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)msg;
+    (void)cx;
+    ts_alloc_fail_after(1); /* the answer cannot be built, nor an error */
+    return rt_value_int(5);
+}
+
+/* Issue 11.6: the result cannot be sent and neither can an error: the
+ * reserve made with the job still fails the future. */
+static void test_undeliverable_result_fails_the_future(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *f = compute_int(answer_out_of_memory, 0);
+    rt_future *g = rt_future_timeout(rt_future_dup(f), RT_SEC(10), NULL, NULL);
+    assert_true(wait_handled("compute-1", 1)); /* it answered, or tried to */
+    ts_alloc_fail_never();
+    run_until(g);
+    const rt_error *e = rt_future_get_error(f);
+    assert_non_null(e);
+    assert_int_equal(e->code, RT_ENOMEM);
+    assert_string_equal(e->domain, "compute");
+    assert_non_null(strstr(e->message, "could not be sent"));
+    rt_future_release(g);
+    rt_future_release(f);
+    ts_run_main();
+    ts_main_leave();
+}
+
+/* Issue 11.6: rt_compute out of memory at each allocation in turn: NULL,
+ * or a future that settles (the worker may fail to start: then the job
+ * fails instead of waiting for ever). Nothing is left behind. */
+static void test_compute_out_of_memory_settles(void **state)
+{
+    (void)state;
+    int worker_failures = 0;
+    bool ok = false;
+    for (long n = 1; !ok; n++) {
+        enter();
+        long before = ts_alloc_count();
+        rt_value *v = rt_value_int(4);
+        ts_alloc_fail_after(n);
+        rt_future *f = rt_compute(square, v);
+        bool failed = ts_alloc_count() - before >= n;
+        ts_alloc_fail_never();
+        rt_value_free(v);
+        if (f) {
+            rt_future *g = rt_future_timeout(rt_future_dup(f), RT_SEC(10), NULL, NULL);
+            run_until(g);
+            rt_future_release(g);
+            const rt_error *e = rt_future_get_error(f);
+            if (e) {
+                assert_int_not_equal(e->code, RT_ETIMEOUT);
+                assert_string_equal(e->domain, "compute");
+                worker_failures++;
+            } else {
+                assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 16);
+                ok = !failed;
+            }
+            rt_future_release(f);
+        }
+        ts_run_main();
+        ts_main_leave();
+    }
+    assert_true(worker_failures > 0); /* the sweep reached the worker's start */
 }
 
 /* ---- Progress ---- */
@@ -454,6 +592,9 @@ int main(void)
         cmocka_unit_test(test_cooperative_cancel),
         cmocka_unit_test(test_hard_cancel_replaces_stuck_isolates),
         cmocka_unit_test(test_cancel_queued_job_never_starts),
+        cmocka_unit_test(test_hard_cancel_of_a_parked_worker_loses_no_job),
+        cmocka_unit_test(test_undeliverable_result_fails_the_future),
+        cmocka_unit_test(test_compute_out_of_memory_settles),
         cmocka_unit_test(test_progress_stream),
         cmocka_unit_test(test_ten_thousand_in_flight),
         cmocka_unit_test(test_large_result_moves),

@@ -814,10 +814,123 @@ static void test_misuse_aborts_with_message(void **state)
     ts_expect_abort("no-isolate", "rt_schedule_microtask: called outside any isolate");
 }
 
+/* ---- Out of memory: no notification is lost, leaving always returns ---- */
+
+static void drop_msg(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    rt_value_free(v);
+}
+
+static void stay_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+    rt_receive_port_listen(rt_default_port(), drop_msg, NULL, NULL); /* keeps it alive */
+}
+
+static void child_leave_out_of_memory(void)
+{
+    alarm(20); /* a hang dies of SIGALRM: the parent sees a signal */
+    ts_alloc_install();
+    if (rt_main_enter(NULL) != RT_OK) exit(3);
+    for (int i = 0; i < 4; i++)
+        if (rt_isolate_spawn(stay_entry, NULL, NULL, NULL) != RT_OK) exit(4);
+    ts_alloc_fail_after(1); /* nothing more can be allocated */
+    rt_main_leave();
+    printf("left: %zu isolates, %ld blocks\n", rt_isolate_count(), ts_alloc_live_blocks());
+    exit(0);
+}
+
+/* Issue 11.6: rt_main_leave kills the others without allocating. */
+static void test_leave_returns_when_out_of_memory(void **state)
+{
+    (void)state;
+    char out[4096];
+    int status = ts_run_child("leave-oom", out, sizeof out);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail_msg("child: %s", out);
+    assert_non_null(strstr(out, "left: 0 isolates, 0 blocks"));
+}
+
+static rt_timer *g_guard;
+
+static void on_bye(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)ctx;
+    ts_alloc_fail_never();
+    log_value(v);
+    rt_value_free(v);
+    rt_receive_port_close(p);
+    rt_timer_cancel(g_guard);
+}
+
+static void bye_guard(rt_timer *t, void *ctx)
+{
+    (void)t;
+    ts_alloc_fail_never();
+    ts_log("no on-exit message");
+    rt_receive_port_close(ctx);
+}
+
+static void exit_out_of_memory_entry(rt_value *msg)
+{
+    rt_value_free(msg);
+    ts_alloc_fail_after(1); /* the isolate exits with nothing left to allocate */
+}
+
+/* Issue 11.6: the on-exit message is built at spawn, not at exit. */
+static void test_on_exit_arrives_when_exit_is_out_of_memory(void **state)
+{
+    (void)state;
+    enter();
+    rt_receive_port *p = rt_receive_port_open(on_bye, NULL, NULL);
+    /* A hang guard (nothing is timed): 10 s without the message fails. */
+    assert_int_equal(rt_timer_start(&g_guard, RT_SEC(10), 0, bye_guard, p, NULL), 0);
+    rt_isolate_options o = {.on_exit = rt_receive_port_send_port(p)};
+    assert_int_equal(rt_isolate_spawn(exit_out_of_memory_entry, NULL, &o, NULL), 0);
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "exit");
+    rt_timer_free(g_guard);
+    ts_main_leave();
+}
+
+/* Spawning out of memory fails cleanly at every step: an error, nothing
+ * started, nothing held (ts_main_leave checks). */
+static void test_spawn_out_of_memory_is_clean(void **state)
+{
+    (void)state;
+    int rc = RT_ENOMEM;
+    for (long n = 1; rc != RT_OK; n++) {
+        enter();
+        collector c;
+        rt_send_port *sp = collect(&c, 1);
+        rt_isolate_options o = {.on_exit = sp};
+        long before = ts_alloc_count();
+        ts_alloc_fail_after(n);
+        rc = rt_isolate_spawn(stay_entry, NULL, &o, NULL);
+        bool failed = ts_alloc_count() - before >= n;
+        ts_alloc_fail_never();
+        if (rc == RT_OK) {
+            assert_false(failed);
+            rt_receive_port_close(c.port);
+        } else {
+            assert_int_equal(rc, RT_ENOMEM);
+            assert_int_equal(rt_isolate_count(), 1);
+            rt_receive_port_close(c.port);
+        }
+        ts_run_main();
+        ts_main_leave();
+    }
+}
+
 static const ts_child_case cases[] = {
-    {"error-to-stderr", child_error_to_stderr}, {"run-from-pool", child_run_from_pool},
-    {"foreign-port", child_foreign_port},       {"exit-twice", child_exit_twice},
-    {"no-isolate", child_no_isolate},           {NULL, NULL},
+    {"error-to-stderr", child_error_to_stderr},
+    {"run-from-pool", child_run_from_pool},
+    {"foreign-port", child_foreign_port},
+    {"exit-twice", child_exit_twice},
+    {"no-isolate", child_no_isolate},
+    {"leave-oom", child_leave_out_of_memory},
+    {NULL, NULL},
 };
 
 static void linger_tick(rt_timer *t, void *ctx)
@@ -895,6 +1008,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_idle_isolates_hold_no_thread),
         cmocka_unit_test(test_dedicated_threads_are_reaped),
         cmocka_unit_test(test_misuse_aborts_with_message),
+        cmocka_unit_test(test_leave_returns_when_out_of_memory),
+        cmocka_unit_test(test_on_exit_arrives_when_exit_is_out_of_memory),
+        cmocka_unit_test(test_spawn_out_of_memory_is_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

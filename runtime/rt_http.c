@@ -210,7 +210,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
     xfer *x = ctx;
     size_t n = size * nmemb;
-    if (x->len + n > x->max_body) {
+    if (n > x->max_body - x->len) {
         x->stopped = STOP_BODY_CAP;
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
@@ -1038,6 +1038,14 @@ static int64_t clamp_int64(size_t n)
     return n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
 
+/* Nanoseconds to whole milliseconds, rounded up, without overflow; a time
+ * too long to matter (over 2^40 ms, 35 years) is capped there: "never". */
+static int64_t ns_to_ms(int64_t ns)
+{
+    int64_t ms = ns / 1000000 + (ns % 1000000 != 0);
+    return ms > ((int64_t)1 << 40) ? (int64_t)1 << 40 : ms;
+}
+
 /* The request as a message for the network isolate. */
 static rt_value *request_value(rt__task *t, const char *method, const char *url, const void *body,
                                size_t len, const rt_http_options *o, bool progress)
@@ -1063,9 +1071,9 @@ static rt_value *request_value(rt__task *t, const char *method, const char *url,
               put(m, "method", rt_value_string(method ? method : "GET")) &&
               put(m, "url", rt_value_string(url)) && put(m, "headers", headers) &&
               (!body || put(m, "body", rt_value_bytes(body, len))) &&
-              set_int(m, "connect_timeout_ms", (cto + 999999) / 1000000) &&
-              set_int(m, "timeout_ms", (to + 999999) / 1000000) &&
-              set_int(m, "max_body", o && o->max_body ? (int64_t)o->max_body : 64 << 20) &&
+              set_int(m, "connect_timeout_ms", ns_to_ms(cto)) &&
+              set_int(m, "timeout_ms", ns_to_ms(to)) &&
+              set_int(m, "max_body", o && o->max_body ? clamp_int64(o->max_body) : 64 << 20) &&
               set_int(m, "max_header_bytes", clamp_int64(max_hdr)) &&
               set_int(m, "max_redirects", redirects) && set_int(m, "progress", progress);
     if (!ok) {

@@ -86,6 +86,26 @@ static void test_get_ok(void **state)
     ts_main_leave();
 }
 
+/* Limits too large to represent mean "none": they used to overflow (a
+ * timeout of INT64_MAX ns) or be refused as out of memory (SIZE_MAX). */
+static void test_extreme_limits_mean_none(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    rt_http_options o = {.timeout_ns = INT64_MAX,
+                         .connect_timeout_ns = INT64_MAX,
+                         .max_body = SIZE_MAX,
+                         .max_header_bytes = SIZE_MAX};
+    rt_future *f = get(url("/ok"), &o);
+    assert_int_equal(rt_http_status(ok_response(f)), 200);
+    rt_future_release(f);
+    o = (rt_http_options){.timeout_ns = INT64_MAX - 1, .max_body = (size_t)INT64_MAX + 1};
+    f = get(url("/ok"), &o);
+    assert_int_equal(rt_http_status(ok_response(f)), 200);
+    rt_future_release(f);
+    ts_main_leave();
+}
+
 /* 4xx and 5xx are responses, not errors. */
 static void test_error_statuses_are_responses(void **state)
 {
@@ -491,6 +511,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_ok),
+        cmocka_unit_test(test_extreme_limits_mean_none),
         cmocka_unit_test(test_error_statuses_are_responses),
         cmocka_unit_test(test_chunked_and_binary_bodies),
         cmocka_unit_test(test_large_body_and_cap),

@@ -18,6 +18,7 @@ enum { F_PENDING, F_FOLLOWING, F_SCHEDULED, F_DONE };
 
 typedef struct rt_result {
     uint32_t refs;
+    bool is_static; /* the shared out-of-memory outcome: never counted or freed */
     bool is_error;
     rt_value *value;
     rt_value *whole; /* owns value when value is part of a received message */
@@ -91,15 +92,23 @@ static rt_result *result_new(rt_isolate *iso, size_t extra)
     return r;
 }
 
+/* What a future completes with when its own outcome cannot be stored: a
+ * future settles exactly once, whatever fails. Shared by every isolate and
+ * never written, so it needs no count. */
+static rt_result oom_result = {
+    .is_static = true,
+    .is_error = true,
+    .error = {RT_ENOMEM, "runtime", "out of memory: the outcome could not be stored"}};
+
 static rt_result *result_dup(rt_result *r)
 {
-    r->refs++;
+    if (!r->is_static) r->refs++;
     return r;
 }
 
 static void result_release(rt_isolate *iso, rt_result *r)
 {
-    if (!r || --r->refs) return;
+    if (!r || r->is_static || --r->refs) return;
     if (r->destroy) {
         rt__heap_remove_finalizer(&r->fin);
         r->destroy(r->ptr);
@@ -238,21 +247,22 @@ static void settle_task(void *ctx)
 }
 
 /* Gives f its outcome (taking the reference to r): now if sync, else in a
- * microtask. */
+ * microtask. Without r (no memory for it), the shared out-of-memory error:
+ * the future settles all the same, and RT_ENOMEM tells the caller. */
 static int complete(rt_future *f, rt_result *r)
 {
-    if (!r) return RT_ENOMEM;
-    f->result = r;
+    int rc = r ? RT_OK : RT_ENOMEM;
+    f->result = r ? r : &oom_result;
     if (f->sync) {
         settle(f);
-        return RT_OK;
+        return rc;
     }
     f->state = F_SCHEDULED;
     f->settle_task.ev.type = RT_EV_EMBEDDED;
     f->settle_task.fn = settle_task;
     f->settle_task.ctx = rt_future_dup(f);
     rt__microtask_push(f->owner, &f->settle_task);
-    return RT_OK;
+    return rc;
 }
 
 static rt_future *fut_of(rt_completer *c)
@@ -293,8 +303,10 @@ int rt_completer_complete(rt_completer *c, rt_value *value)
     int rc = check_pending(f, __func__);
     if (rc) return rc;
     rt_result *r = result_new(f->owner, 0);
-    if (!r) return RT_ENOMEM;
-    r->value = value;
+    if (r)
+        r->value = value;
+    else
+        rt_value_free(value); /* taken all the same */
     return complete(f, r);
 }
 
@@ -304,7 +316,10 @@ int rt__completer_complete_part(rt_completer *c, rt_value *whole, const rt_value
     int rc = check_pending(f, __func__);
     if (rc) return rc;
     rt_result *r = result_new(f->owner, 0);
-    if (!r) return RT_ENOMEM;
+    if (!r) {
+        rt_value_free(whole);
+        return complete(f, NULL);
+    }
     r->whole = whole;
     r->value = (rt_value *)part;
     return complete(f, r);
@@ -316,7 +331,10 @@ int rt_completer_complete_ptr(rt_completer *c, void *ptr, rt_destroy_fn destroy)
     int rc = check_pending(f, __func__);
     if (rc) return rc;
     rt_result *r = result_new(f->owner, 0);
-    if (!r) return RT_ENOMEM;
+    if (!r) {
+        if (destroy) destroy(ptr); /* taken all the same */
+        return complete(f, NULL);
+    }
     r->ptr = ptr;
     r->destroy = destroy;
     if (destroy) {
@@ -531,14 +549,14 @@ int rt_completer_follow(rt_completer *c, rt_future *other)
 {
     rt_future *f = fut_of(c);
     int rc = check_pending(f, __func__);
-    if (rc || !other) {
+    if (rc) {
         rt_future_release(other);
-        return rc ? rc : RT_ENOMEM;
+        return rc;
     }
-    rt_listener *l = listener_new(f->owner, run_follow, false);
-    if (!l) {
+    rt_listener *l = other ? listener_new(f->owner, run_follow, false) : NULL;
+    if (!l) { /* no future to follow (out of memory making it), or no listener */
         rt_future_release(other);
-        return RT_ENOMEM;
+        return complete(f, NULL);
     }
     l->next = rt_future_dup(f);
     f->state = F_FOLLOWING;

@@ -242,6 +242,47 @@ static void test_then_ctx_frees_its_context_once(void **state)
     ts_main_leave();
 }
 
+/* Completing a future whose outcome cannot be stored (no memory left)
+ * still settles it, with an RT_ENOMEM error; it used to stay pending. */
+static void test_completion_without_memory_still_settles(void **state)
+{
+    (void)state;
+    ts_main_enter(NULL);
+    enum { N = 2000 };
+    rt_completer **c = malloc(N * sizeof *c);
+    rt_future **f = malloc(N * sizeof *f);
+    assert_non_null(c);
+    assert_non_null(f);
+    for (int i = 0; i < N; i++) {
+        c[i] = rt_completer_new(i % 2 == 0);
+        f[i] = rt_completer_future(c[i]);
+        assert_non_null(f[i]);
+    }
+    ts_alloc_fail_after(1); /* from now on the heap cannot grow */
+    int failed = 0;
+    for (int i = 0; i < N; i++) {
+        int rc = i % 3 == 0   ? rt_completer_complete(c[i], NULL)
+                 : i % 3 == 1 ? rt_completer_fail(c[i], RT_EUSER, "test", "job %d failed", i)
+                              : rt_completer_complete_ptr(c[i], NULL, NULL);
+        assert_true(rc == RT_OK || rc == RT_ENOMEM);
+        failed += rc == RT_ENOMEM;
+    }
+    rt_run(RT_RUN_NOWAIT); /* the async ones settle in their microtasks */
+    ts_alloc_fail_never();
+    assert_true(failed > 0); /* the heap did run out */
+    for (int i = 0; i < N; i++) {
+        assert_true(rt_future_is_complete(f[i]));
+        const rt_error *e = rt_future_get_error(f[i]);
+        if (e && e->code == RT_ENOMEM) assert_string_equal(e->domain, "runtime");
+        rt_future_release(f[i]);
+        rt_completer_release(c[i]);
+    }
+    free(c);
+    free(f);
+    rt_run(RT_RUN_NOWAIT);
+    ts_main_leave();
+}
+
 static void test_when_complete_keeps_outcome(void **state)
 {
     (void)state;
@@ -529,6 +570,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_errors_propagate_and_catch_filters),
         cmocka_unit_test(test_when_complete_keeps_outcome),
         cmocka_unit_test(test_then_ctx_frees_its_context_once),
+        cmocka_unit_test(test_completion_without_memory_still_settles),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_wait_values_in_input_order),
         cmocka_unit_test(test_wait_errors_eager_and_not),

@@ -1069,15 +1069,16 @@ static rt_value *request_value(rt__task *t, const char *method, const char *url,
     bool ok = m && headers && set_int(m, "id", rt__task_id(t)) &&
               put(m, "reply", rt_value_send_port(rt__task_port(t->owner))) &&
               put(m, "method", rt_value_string(method ? method : "GET")) &&
-              put(m, "url", rt_value_string(url)) && put(m, "headers", headers) &&
-              (!body || put(m, "body", rt_value_bytes(body, len))) &&
-              set_int(m, "connect_timeout_ms", ns_to_ms(cto)) &&
-              set_int(m, "timeout_ms", ns_to_ms(to)) &&
-              set_int(m, "max_body", o && o->max_body ? clamp_int64(o->max_body) : 64 << 20) &&
-              set_int(m, "max_header_bytes", clamp_int64(max_hdr)) &&
-              set_int(m, "max_redirects", redirects) && set_int(m, "progress", progress);
+              put(m, "url", rt_value_string(url));
+    bool headers_taken = ok; /* put takes them, whether it succeeds or not */
+    ok = ok && put(m, "headers", headers) && (!body || put(m, "body", rt_value_bytes(body, len))) &&
+         set_int(m, "connect_timeout_ms", ns_to_ms(cto)) &&
+         set_int(m, "timeout_ms", ns_to_ms(to)) &&
+         set_int(m, "max_body", o && o->max_body ? clamp_int64(o->max_body) : 64 << 20) &&
+         set_int(m, "max_header_bytes", clamp_int64(max_hdr)) &&
+         set_int(m, "max_redirects", redirects) && set_int(m, "progress", progress);
     if (!ok) {
-        if (!m || !rt_map_get(m, "headers")) rt_value_free(headers);
+        if (!headers_taken) rt_value_free(headers);
         rt_value_free(m);
         return NULL;
     }

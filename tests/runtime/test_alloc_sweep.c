@@ -2,13 +2,14 @@
  *
  * One whole operation of the runtime: spawn an isolate and echo a nested
  * message (with an on-exit notice), a future chain, a compute round trip,
- * Isolate.run, then shutdown. It runs with allocation N failing (and every
- * later one) for N = 1, 2, 3, ... until it succeeds without any failure.
- * For every N: each step either reports a clean error or succeeds, every
- * future that was made settles exactly once, an isolate that started tells
- * its on-exit port, nothing leaks (ts_main_leave) and rt_main_leave returns
- * (an alarm turns a hang into a failure).
+ * Isolate.run, an HTTP request to a loopback server, then shutdown. It runs with allocation N
+ * failing (and every later one) for N = 1, 2, 3, ... until it succeeds without any failure. For
+ * every N: each step either reports a clean error or succeeds, every future that was made settles
+ * exactly once, an isolate that started tells its on-exit port, nothing leaks (ts_main_leave) and
+ * rt_main_leave returns (an alarm turns a hang into a failure).
  */
+#include "http_server.h"
+#include "rt_http.h"
 #include "test_support.h"
 
 #include <signal.h>
@@ -24,6 +25,7 @@ typedef struct op {
     int chain_made, chain_settled, chain_value;
     int compute_made, compute_settled, compute_value;
     int run_made, run_settled, run_value;
+    int http_made, http_settled, http_status;
     int errors; /* clean errors: a call refused, or a future failed */
 } op;
 
@@ -238,6 +240,32 @@ static void start_run(void)
     rt_value_free(v);
 }
 
+/* ---- An HTTP request ---- */
+
+static ts_http_server *g_srv;
+
+static void on_http(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    (void)ctx;
+    g_op.http_settled++;
+    const rt_error *e = rt_future_get_error(src);
+    if (e) {
+        assert_true(e->code < 0);
+        assert_non_null(e->message);
+        g_op.errors++;
+    } else {
+        g_op.http_status = rt_http_status(rt_future_get_value(src));
+    }
+}
+
+static void start_http(void)
+{
+    char url[256];
+    ts_http_url(g_srv, "/ok", url, sizeof url);
+    listen_to(rt_http_get(url, NULL), on_http, &g_op.http_made);
+}
+
 /* ---- The sweep ---- */
 
 /* The operation with allocation n failing; true when nothing failed. */
@@ -253,11 +281,13 @@ static bool run_once(long n)
     start_chain();
     start_compute();
     start_run();
+    start_http();
     ts_run_main();
     /* Every future made settled exactly once; a started isolate said bye. */
     assert_int_equal(g_op.chain_settled, g_op.chain_made);
     assert_int_equal(g_op.compute_settled, g_op.compute_made);
     assert_int_equal(g_op.run_settled, g_op.run_made);
+    assert_int_equal(g_op.http_settled, g_op.http_made);
     assert_int_equal(g_op.exits, g_op.spawned ? 1 : 0);
     assert_true(g_op.echoes <= 1);
     ts_main_leave(); /* shutdown under the same failure; nothing leaked */
@@ -270,6 +300,7 @@ static bool run_once(long n)
     assert_int_equal(g_op.chain_value, 42);
     assert_int_equal(g_op.compute_value, 81);
     assert_int_equal(g_op.run_value, 7);
+    assert_int_equal(g_op.http_status, 200);
     return true;
 }
 
@@ -277,9 +308,12 @@ static void test_alloc_failure_sweep(void **state)
 {
     (void)state;
     signal(SIGALRM, on_alarm);
+    g_srv = ts_http_start();
+    assert_non_null(g_srv);
     long n = 1;
     while (!run_once(n))
         n++;
+    ts_http_stop(g_srv);
     printf("alloc sweep: %ld allocations, each failed in turn\n", n - 1);
     assert_true(n > 20); /* the operation really allocates */
 }

@@ -322,8 +322,11 @@ static void fetched(ui_element *screen, rt_future *src, void *ctx)
     (void)ctx;
     screen_state *s = ui_state(screen);
     const rt_error *e = rt_future_get_error(src);
-    s->net_failed = e != NULL;
-    if (e) {
+    bool cancelled = e && e->code == RT_ECANCELLED; /* the user asked for it: not a failure */
+    s->net_failed = e && !cancelled;
+    if (cancelled) {
+        snprintf(s->net, sizeof s->net, "cancelled");
+    } else if (e) {
         snprintf(s->net, sizeof s->net, "error: %s", e->message);
     } else {
         const rt_value *r = rt_future_get_value(src);
@@ -733,7 +736,10 @@ static ui_widget *rect(ui_build *b, float x, float y, float w, float h, ui_color
 }
 
 /* One graph: the last frames as bars (newest at the right) on a scale of
- * three budgets, a line at each budget, bars over budget in red. */
+ * three budgets, a line at each budget. In the UI graph a bar is as tall as
+ * the frame was slow or late, and red when the frame was janky, so the red
+ * bars are the header's janky count; in the raster graph a bar is red when
+ * present itself took over the budget. */
 static ui_widget *graph(ui_build *b, const char *name, const ui_frame_timing *ft, size_t k,
                         bool raster)
 {
@@ -747,10 +753,12 @@ static ui_widget *graph(ui_build *b, const char *name, const ui_frame_timing *ft
         double ms = (double)ns / 1e6;
         sum += ms;
         if (ms > worst) worst = ms;
-        float h = (float)ns * scale;
+        int64_t shown = !raster && ft[i].late_ns > ns ? ft[i].late_ns : ns;
+        float h = (float)shown * scale;
         if (h > gh) h = gh;
         if (h < 1) h = 1;
-        ui_color c = ns > BUDGET_NS ? (ui_color){230, 60, 60, 255} : (ui_color){80, 200, 120, 255};
+        bool red = raster ? ns > BUDGET_NS : janky(&ft[i]);
+        ui_color c = red ? (ui_color){230, 60, 60, 255} : (ui_color){80, 200, 120, 255};
         kids[n++] = rect(b, bw * (float)(OVERLAY_FRAMES - 1 - i), gh - h, bw - 1, h, c);
     }
     for (int m = 1; m <= 2; m++)
@@ -865,7 +873,7 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                   s->task ? NULL : start_compute, e),
         ui_button(b, ui_key_str("main"), "...on the main isolate", s->task ? NULL : on_main, e),
         ui_button(b, ui_key_str("cancel"), "Cancel", s->task ? cancel_compute : NULL, e)};
-    ui_widget *net_row[4];
+    ui_widget *net_row[5];
     size_t nn = 0;
     net_row[nn++] = ui_sized(b, 380, -1,
                              ui_text_field(b, ui_key_str("url"),
@@ -875,12 +883,15 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                                                                   .on_submitted = url_submitted,
                                                                   .on_rejected = url_rejected,
                                                                   .ctx = e}));
-    if (s->fetch)
-        net_row[nn++] = ui_button(b, ui_key_str("cancel-fetch"), "Cancel", cancel_fetch, e);
-    else if (s->net_failed)
+    /* Buttons never swap under the pointer: Fetch (Retry after a failure)
+     * stays put, disabled while a fetch runs, and Cancel is beside it, so a
+     * double click does what the user means. */
+    if (s->net_failed && !s->fetch)
         net_row[nn++] = ui_button(b, ui_key_str("retry"), "Retry", fetch, e);
     else
-        net_row[nn++] = ui_button(b, ui_key_str("fetch"), "Fetch", fetch, e);
+        net_row[nn++] = ui_button(b, ui_key_str("fetch"), "Fetch", s->fetch ? NULL : fetch, e);
+    net_row[nn++] =
+        ui_button(b, ui_key_str("cancel-fetch"), "Cancel", s->fetch ? cancel_fetch : NULL, e);
     net_row[nn++] =
         s->fetch ? ui_spinner(b, ui_key_str("netspin"), 24, blue) : ui_sized(b, 24, 24, NULL);
     ui_widget *net_status =

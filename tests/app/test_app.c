@@ -192,6 +192,42 @@ static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state
     ts_http_stop(srv);
 }
 
+/* Buttons never swap under the pointer: a double click on Fetch fetches
+ * once (its second click finds Fetch disabled, not a Cancel in its place),
+ * and a double click on Cancel cancels once and reads "cancelled" (not an
+ * error, and no Retry that a second click would start). */
+static void test_double_clicks_do_what_the_user_means(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/slow?ms=300", url, sizeof url);
+    ui_tester *t = open_demo(url, 0);
+    tap(t, "fetch");
+    tap(t, "fetch");
+    rt_future *f = rt_future_dup(demo_fetch_future());
+    assert_non_null(f);
+    assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
+    rt_future_release(f);
+    ui_tester_pump(t, RT_MS(16));
+    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
+    assert_int_equal(ts_http_requests(srv), 1);
+    tap(t, "fetch");
+    f = rt_future_dup(demo_fetch_future());
+    assert_non_null(f);
+    tap(t, "cancel-fetch");
+    tap(t, "cancel-fetch");
+    assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
+    rt_future_release(f);
+    ui_tester_pump(t, RT_MS(16));
+    assert_string_equal(text_starting(t, "cancelled"), "cancelled");
+    assert_null(demo_fetch_future()); /* nothing started again */
+    assert_null(ui_find_key(t, ui_key_str("retry")));
+    assert_non_null(ui_find_key(t, ui_key_str("fetch")));
+    close_demo(t);
+    ts_http_stop(srv);
+}
+
 /* A key as the window delivers it: to the tree, else to the demo's shortcuts. */
 static void press_key(ui_tester *t, SDL_Keycode k, Uint16 mod)
 {
@@ -432,6 +468,60 @@ static void test_high_dpi_draws_at_device_pixels(void **state)
     close_demo(t2);
 }
 
+/* The overlay's graph under the caption starting with `prefix`. */
+typedef struct caption_find {
+    const char *prefix;
+    ui_element *found;
+} caption_find;
+
+static void find_caption(ui_element *e, int depth, void *ctx)
+{
+    (void)depth;
+    caption_find *f = ctx;
+    if (f->found || ui_element_class(e) != &ui_text_class) return;
+    const ui_text_props *p = ui_props(e);
+    if (p->text && !strncmp(p->text, f->prefix, strlen(f->prefix))) f->found = e;
+}
+
+/* Pixels of the overlay's jank red in the graph under `prefix`. */
+static long red_in_graph(ui_tester *t, const char *prefix)
+{
+    caption_find f = {prefix, NULL};
+    ui_tree_visit(ui_tester_tree(t), find_caption, &f);
+    assert_non_null(f.found);
+    ui_element *graph = ui_element_child(ui_element_parent(f.found), 1);
+    float x, y, w, hh;
+    ui_element_rect(graph, &x, &y, &w, &hh);
+    float cw, ch;
+    ui_canvas_size(ui_tester_canvas(t), &cw, &ch);
+    long red = 0;
+    for (int py = (int)y; py < (int)(y + hh) && py < (int)ch; py++)
+        for (int px = (int)x; px < (int)(x + w) && px < (int)cw; px++) {
+            ui_color c = ui_canvas_pixel(ui_tester_canvas(t), px, py);
+            red += c.r == 230 && c.g == 60 && c.b == 60;
+        }
+    return red;
+}
+
+/* The overlay shows the jank it counts: the frame after the main isolate
+ * was frozen is late, so its UI bar is red (and tall), while the raster
+ * graph stays green (present itself was fast). */
+static void test_overlay_draws_a_late_frame_as_a_red_bar(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 1500000); /* some 100 ms of real work */
+    tap(t, "overlay");
+    ui_tester_pump(t, RT_MS(200));
+    assert_int_equal(red_in_graph(t, "UI (build"), 0);
+    tap(t, "main"); /* the job runs in the tap: the loop is frozen */
+    for (int i = 0; i < 3; i++)
+        ui_tester_pump(t, RT_MS(100)); /* the overlay refreshes */
+    assert_true(red_in_graph(t, "UI (build") > 10);
+    assert_int_equal(red_in_graph(t, "raster"), 0);
+    assert_string_not_equal(text_starting(t, "60 fps, janky 0"), "60 fps, janky 0");
+    close_demo(t);
+}
+
 static void test_overlay_toggles_with_its_button(void **state)
 {
     (void)state;
@@ -589,6 +679,8 @@ int main(void)
         cmocka_unit_test(test_dump_shows_keys_texts_and_rects),
         cmocka_unit_test(test_high_dpi_draws_at_device_pixels),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
+        cmocka_unit_test(test_overlay_draws_a_late_frame_as_a_red_bar),
+        cmocka_unit_test(test_double_clicks_do_what_the_user_means),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
         cmocka_unit_test(test_picture_arrives_by_transfer_and_is_shown),

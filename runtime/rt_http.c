@@ -36,6 +36,10 @@ typedef struct net {
     rt_timer *idle;
     bool leaving; /* no longer published: exit when the last transfer ends */
     bool drive_posted;
+    /* Reserves of requests sent here and not yet taken (under g_net.lock):
+     * if the isolate is killed with those requests unread, its end frees
+     * them (the messages that carried them cannot). */
+    rt_link reserves;
 } net;
 
 /* ---- Response headers, as the bytes came ----
@@ -109,6 +113,7 @@ static struct {
     pthread_mutex_t lock;
     rt_isolate *iso;
     rt_send_port *port;
+    net *n; /* iso's */
     bool curl_ready;
 } g_net = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -821,6 +826,9 @@ static bool setup(xfer *x, const rt_value *req)
 static xfer *xfer_new(net *n, const rt_value *req, rt_send_port *to, int64_t id)
 {
     rt_msg *reserve = (rt_msg *)(intptr_t)int_of(req, "reserve");
+    pthread_mutex_lock(&g_net.lock);
+    rt__list_remove(&reserve->ev.link); /* ours now */
+    pthread_mutex_unlock(&g_net.lock);
     xfer *x = rt_calloc(1, sizeof *x);
     if (!x) {
         if (send_error(to, id, RT_ENOMEM, "the request could not be set up (out of memory)"))
@@ -913,6 +921,7 @@ static void idle_fired(rt_timer *t, void *ctx)
         rt_isolate_release(g_net.iso);
         g_net.iso = NULL;
         g_net.port = NULL;
+        g_net.n = NULL;
     }
     pthread_mutex_unlock(&g_net.lock);
     rt_send_port_release(mine);
@@ -940,6 +949,11 @@ static void net_destroy(void *ctx)
     }
     if (n->idle) rt_timer_free(n->idle);
     n->idle = NULL;
+    pthread_mutex_lock(&g_net.lock);
+    rt_link *l;
+    while ((l = rt__list_pop_front(&n->reserves)))
+        rt__msg_discard(rt__container_of(l, rt_msg, ev.link));
+    pthread_mutex_unlock(&g_net.lock);
 }
 
 /* The isolate is gone and nobody can wake it: the multi handle goes. */
@@ -964,6 +978,7 @@ static void curl_shutdown(void)
     rt_send_port_release(g_net.port);
     g_net.iso = NULL;
     g_net.port = NULL;
+    g_net.n = NULL;
     if (g_net.curl_ready) curl_global_cleanup();
     g_net.curl_ready = false;
     pthread_mutex_unlock(&g_net.lock);
@@ -991,6 +1006,7 @@ static int start_network_locked(void)
         return RT_ENOMEM;
     }
     rt__list_init(&n->transfers);
+    rt__list_init(&n->reserves);
     rt_value *arg = rt_value_int((int64_t)(intptr_t)n);
     rt_isolate_options o = {.name = "network", .dedicated_thread = true, .waiter = &n->waiter};
     rt_isolate *iso = NULL;
@@ -1003,6 +1019,7 @@ static int start_network_locked(void)
     }
     g_net.iso = iso;
     g_net.port = rt_isolate_port(iso);
+    g_net.n = n;
     return RT_OK;
 }
 
@@ -1132,11 +1149,16 @@ static rt_future *refuse(const char *method, const char *url, const rt_http_opti
     return NULL;
 }
 
-static int send_to_network(rt_value *req)
+/* Sends req, noting its reserve (if any) with the isolate it goes to. */
+static int send_to_network(rt_value *req, rt_msg *reserve)
 {
     pthread_mutex_lock(&g_net.lock);
     int rc = g_net.iso ? RT_OK : start_network_locked();
-    if (rc == RT_OK) rc = rt_port_send(g_net.port, req);
+    if (rc == RT_OK) {
+        if (reserve) rt__list_push_back(&g_net.n->reserves, &reserve->ev.link);
+        rc = rt_port_send(g_net.port, req);
+        if (rc && reserve) rt__list_remove(&reserve->ev.link);
+    }
     pthread_mutex_unlock(&g_net.lock);
     return rc;
 }
@@ -1152,8 +1174,9 @@ rt_future *rt_http_request(const char *method, const char *url, const void *body
     if (!t) return NULL;
     rt_msg *reserve = make_reserve(t);
     rt_value *req = reserve ? request_value(t, method, url, body, len, opts, out != NULL) : NULL;
-    int rc = req && set_int(req, "reserve", (int64_t)(intptr_t)reserve) ? send_to_network(req)
-                                                                        : RT_ENOMEM;
+    int rc = req && set_int(req, "reserve", (int64_t)(intptr_t)reserve)
+                 ? send_to_network(req, reserve)
+                 : RT_ENOMEM;
     rt_value_free(req);
     if (rc && reserve) rt__msg_discard(reserve);
     if (rc) {
@@ -1187,7 +1210,7 @@ void rt_http_task_cancel(rt_http_task *task)
     rt_value *m = rt_value_map();
     bool ok = m && set_int(m, "cancel", rt__task_id(t)) &&
               put(m, "reply", rt_value_send_port(rt__task_port(t->owner))) &&
-              send_to_network(m) == RT_OK;
+              send_to_network(m, NULL) == RT_OK;
     rt_value_free(m);
     rt__task_fail(t, RT_ECANCELLED, "http", "cancelled");
     /* The network isolate answers [cancelled, id] (or the transfer's own

@@ -55,6 +55,7 @@ typedef struct screen_state {
     /* Heavy work */
     rt_compute_task *task;
     rt_future *primes;
+    bool main_pending; /* the main-isolate job waits for its first frame */
     float progress;
     char work[128];
     /* Picture */
@@ -212,14 +213,31 @@ static void cancel_compute(void *ctx)
     if (s->task) rt_compute_task_cancel(s->task, false);
 }
 
-static void on_main(void *ctx)
+/* The same work on the main isolate: no frames until it is done. It runs
+ * after the frame that says it started has been painted, so the user sees
+ * what is about to freeze. */
+static void main_job(void *ctx, int64_t now)
 {
-    screen_state *s = ui_state(ctx);
-    /* The same work on the main isolate: no frames until it is done. */
+    (void)ctx;
+    (void)now;
+    screen_state *s = screen_now();
+    if (!s || !s->main_pending) return;
     int64_t n = count_primes(app.prime_limit, NULL);
     snprintf(s->work, sizeof s->work, "main isolate: %lld primes (the spinner froze)",
              (long long)n);
     s->progress = 1;
+    s->main_pending = false;
+    rebuild();
+}
+
+static void on_main(void *ctx)
+{
+    screen_state *s = ui_state(ctx);
+    if (s->main_pending) return;
+    s->main_pending = true;
+    snprintf(s->work, sizeof s->work, "counting on the main isolate (the UI is frozen)...");
+    s->progress = 0;
+    ui_tree_after_frame(ui_element_tree(ctx), main_job, NULL);
     rebuild();
 }
 
@@ -870,8 +888,9 @@ static ui_widget *screen_build(ui_build *b, ui_element *e)
                   overlay_button, NULL)};
     ui_widget *work_buttons[] = {
         ui_button(b, ui_key_str("compute"), "Count primes with compute()",
-                  s->task ? NULL : start_compute, e),
-        ui_button(b, ui_key_str("main"), "...on the main isolate", s->task ? NULL : on_main, e),
+                  s->task || s->main_pending ? NULL : start_compute, e),
+        ui_button(b, ui_key_str("main"), "...on the main isolate",
+                  s->task || s->main_pending ? NULL : on_main, e),
         ui_button(b, ui_key_str("cancel"), "Cancel", s->task ? cancel_compute : NULL, e)};
     ui_widget *net_row[5];
     size_t nn = 0;

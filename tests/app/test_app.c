@@ -503,6 +503,31 @@ static long red_in_graph(ui_tester *t, const char *prefix)
     return red;
 }
 
+/* "...on the main isolate" shows that it starts before it freezes the
+ * loop: the frame painted just before the job says so. */
+static char painted_status[128];
+
+static void note_status(void *ctx, int64_t now)
+{
+    (void)now;
+    snprintf(painted_status, sizeof painted_status, "%s", text_starting(ctx, "counting on"));
+}
+
+static void test_main_isolate_job_shows_it_starts(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 300000);
+    painted_status[0] = 0;
+    /* Queued before the tap: runs after the next frame, before the job. */
+    ui_tree_after_frame(ui_tester_tree(t), note_status, t);
+    tap(t, "main");
+    assert_string_equal(painted_status, "counting on the main isolate (the UI is frozen)...");
+    ui_tester_pump(t, RT_MS(16));
+    assert_string_equal(text_starting(t, "main isolate: "),
+                        "main isolate: 25997 primes (the spinner froze)");
+    close_demo(t);
+}
+
 /* The overlay shows the jank it counts: the frame after the main isolate
  * was frozen is late, so its UI bar is red (and tall), while the raster
  * graph stays green (present itself was fast). */
@@ -513,7 +538,7 @@ static void test_overlay_draws_a_late_frame_as_a_red_bar(void **state)
     tap(t, "overlay");
     ui_tester_pump(t, RT_MS(200));
     assert_int_equal(red_in_graph(t, "UI (build"), 0);
-    tap(t, "main"); /* the job runs in the tap: the loop is frozen */
+    tap(t, "main"); /* the job runs after that frame: the loop is frozen */
     for (int i = 0; i < 3; i++)
         ui_tester_pump(t, RT_MS(100)); /* the overlay refreshes */
     assert_true(red_in_graph(t, "UI (build") > 10);
@@ -679,8 +704,9 @@ int main(void)
         cmocka_unit_test(test_dump_shows_keys_texts_and_rects),
         cmocka_unit_test(test_high_dpi_draws_at_device_pixels),
         cmocka_unit_test(test_overlay_toggles_with_its_button),
-        cmocka_unit_test(test_overlay_draws_a_late_frame_as_a_red_bar),
         cmocka_unit_test(test_double_clicks_do_what_the_user_means),
+        cmocka_unit_test(test_main_isolate_job_shows_it_starts),
+        cmocka_unit_test(test_overlay_draws_a_late_frame_as_a_red_bar),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
         cmocka_unit_test(test_picture_arrives_by_transfer_and_is_shown),

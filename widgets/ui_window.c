@@ -3,6 +3,7 @@
 
 #include <SDL.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct sdl_waiter {
@@ -314,6 +315,18 @@ static int open_sdl(win *w, const ui_window_options *o)
     }
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         fprintf(stderr, "islet: cannot start SDL video: %s\n", SDL_GetError());
+        return -1;
+    }
+    /* Without a display SDL falls back to a driver that shows nothing: a
+     * window nobody can see or close. Say so, unless that driver was asked
+     * for (SDL_VIDEODRIVER). */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    bool invisible = driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy"));
+    if (invisible && !getenv("SDL_VIDEODRIVER")) {
+        fprintf(stderr,
+                "islet: no display to open a window on (SDL chose its '%s' driver): set "
+                "DISPLAY (or WAYLAND_DISPLAY), or run with --headless\n",
+                driver);
         return -1;
     }
     w->window = SDL_CreateWindow(o->title ? o->title : "Islet", SDL_WINDOWPOS_CENTERED,

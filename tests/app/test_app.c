@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static rt_virtual_clock vclock;
@@ -503,6 +504,41 @@ static long red_in_graph(ui_tester *t, const char *prefix)
     return red;
 }
 
+/* Without a display the demo says so and exits 1 (SDL would otherwise pick
+ * an invisible driver and run forever with no window). */
+static void test_no_display_exits_1_with_a_message(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        unsetenv("DISPLAY");
+        unsetenv("WAYLAND_DISPLAY");
+        unsetenv("SDL_VIDEODRIVER");
+        alarm(20); /* a hang fails the test instead of blocking it */
+        execl(ISLET_DEMO_BIN, ISLET_DEMO_BIN, "--exit-after-ms", "2000", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char out[2048];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof out - 1 && (r = read(fds[0], out + n, sizeof out - 1 - n)) > 0)
+        n += (size_t)r;
+    out[n] = 0;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_non_null(strstr(out, "no display"));
+    assert_non_null(strstr(out, "--headless"));
+}
+
 /* "...on the main isolate" shows that it starts before it freezes the
  * loop: the frame painted just before the job says so. */
 static char painted_status[128];
@@ -706,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_overlay_toggles_with_its_button),
         cmocka_unit_test(test_double_clicks_do_what_the_user_means),
         cmocka_unit_test(test_main_isolate_job_shows_it_starts),
+        cmocka_unit_test(test_no_display_exits_1_with_a_message),
         cmocka_unit_test(test_overlay_draws_a_late_frame_as_a_red_bar),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
         cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),

@@ -313,8 +313,8 @@ static ui_widget *picture_view(ui_build *b, ui_element *e, const ui_snapshot *sn
         px = NULL;
     }
     ui_widget *kids[] = {
-        px ? ui_image_versioned(b, px, PIC_W, PIC_H, s->mandel_version, PIC_W / 2.0f, PIC_H / 2.0f)
-           : ui_sized(b, PIC_W / 2.0f, PIC_H / 2.0f, NULL),
+        px ? ui_image_versioned(b, px, PIC_W, PIC_H, s->mandel_version, PIC_W, PIC_H)
+           : ui_sized(b, PIC_W, px ? PIC_H : 1, NULL),
         ui_sized(b, 380, -1,
                  ui_text_ex(b, UI_NO_KEY,
                             &(ui_text_props){.text = ui_strdup(b, text),
@@ -322,7 +322,8 @@ static ui_widget *picture_view(ui_build *b, ui_element *e, const ui_snapshot *sn
                                              .color = ink,
                                              .wrap = true,
                                              .max_lines = 3}))};
-    return ui_row(b, &(ui_flex_props){.cross_align = UI_CENTER, .spacing = 12}, kids, 2);
+    /* At its real resolution, the line under it. */
+    return ui_column(b, &(ui_flex_props){.cross_align = UI_START, .spacing = 6}, kids, 2);
 }
 
 rt_future *demo_picture_future(void)
@@ -1030,6 +1031,23 @@ void demo_stop(void)
 
 /* ---- Debug dump ---- */
 
+/* A string in the dump: quoted, with quotes, backslashes and control
+ * characters escaped, so every line parses the same way. */
+static void put_escaped(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 static void dump(ui_element *e, int depth, FILE *f)
 {
     const ui_widget_class *c = ui_element_class(e);
@@ -1043,15 +1061,18 @@ static void dump(ui_element *e, int depth, FILE *f)
     else if (k.kind == UI_KEY_KIND_INT)
         fprintf(f, " key=#%lld", (long long)k.v);
     if (c == &ui_text_class) {
-        const ui_text_props *p = ui_props(e);
-        fprintf(f, " \"%s\"", p->text ? p->text : "");
+        fputc(' ', f);
+        put_escaped(f, ((const ui_text_props *)ui_props(e))->text);
     } else if (c == &ui_button_class) {
         const ui_button_props *p = ui_props(e);
-        fprintf(f, " \"%s\"%s", p->label ? p->label : "", p->on_pressed ? "" : " disabled");
+        fputc(' ', f);
+        put_escaped(f, p->label);
+        if (!p->on_pressed) fputs(" disabled", f);
     } else if (c == &ui_text_field_class) {
-        fprintf(f, " \"%s\"%s", ui_text_field_text(e, NULL),
-                ui_tree_get_focus(ui_element_tree(e)) == e ? " focused" : "");
+        fputc(' ', f);
+        put_escaped(f, ui_text_field_text(e, NULL));
     }
+    if (ui_tree_get_focus(ui_element_tree(e)) == e) fputs(" focused", f);
     fprintf(f, " %.0f,%.0f,%.0f,%.0f\n", x, y, w, h);
     for (size_t i = 0; i < ui_element_child_count(e); i++)
         dump(ui_element_child(e, i), depth + 1, f);

@@ -425,6 +425,16 @@ static void test_dump_shows_keys_texts_and_rects(void **state)
     if (!strstr(d, want)) fail_msg("no line %s in:\n%s", want, d);
     assert_non_null(strstr(d, "TextField key='url' \"https://example.com\" "));
     assert_int_equal(strncmp(d, "DemoScreen 0,0,640,520\n", 23), 0);
+    /* Strings are escaped, so every line parses the same way; the focused
+     * element says so, whatever its class. */
+    ui_element *url = ui_find_key(t, ui_key_str("url"));
+    const char *odd = "a \"quoted\" \\path";
+    assert_int_equal(ui_text_field_set_text(url, odd, strlen(odd)), RT_OK);
+    ui_tree_set_focus(ui_tester_tree(t), ui_find_key(t, ui_key_str("tap")));
+    ui_tester_pump(t, RT_MS(16));
+    d = dump(t);
+    assert_non_null(strstr(d, "TextField key='url' \"a \\\"quoted\\\" \\\\path\" "));
+    assert_non_null(strstr(d, "Button key='tap' \"Tap me\" focused "));
     close_demo(t);
 }
 

@@ -24,7 +24,7 @@ static void usage(FILE *f)
                "  --scale S            with --headless: render at S device pixels per\n"
                "                       logical pixel, 1 to 4 (a high-DPI screen)\n"
                "  --exit-after-ms N    quit after N milliseconds\n"
-               "  --screenshot FILE    write a BMP of the last frame at exit\n"
+               "  --screenshot FILE    write the last frame at exit (PNG; BMP if FILE ends .bmp)\n"
                "  --frame-stats        print frame statistics as one JSON object at exit\n"
                "  --dump-tree          print the widget tree after the first frame\n"
                "  --trace FILE         write a Chrome trace (Perfetto, chrome://tracing) at exit\n"

@@ -1,5 +1,7 @@
-/* ui_golden.c: golden images (BMP, so no image library is needed). */
+/* ui_golden.c: golden images, PNG (SDL_image) or BMP by their name. */
 #include "ui_golden.h"
+
+#include <SDL_image.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,17 +27,28 @@ static void with_suffix(char *out, size_t n, const char *path, const char *suffi
              suffix);
 }
 
+static bool is_png(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && SDL_strcasecmp(path + n - 4, ".png") == 0;
+}
+
+int ui_image_save(SDL_Surface *s, const char *path)
+{
+    return is_png(path) ? IMG_SavePNG(s, path) : SDL_SaveBMP(s, path);
+}
+
 long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance)
 {
     const char *update = getenv("ISLET_UPDATE_GOLDENS");
     if (update && strcmp(update, "1") == 0) {
-        if (SDL_SaveBMP(actual, golden_path) != 0) {
+        if (ui_image_save(actual, golden_path) != 0) {
             fprintf(stderr, "golden: cannot write %s: %s\n", golden_path, SDL_GetError());
             return -1;
         }
         return 0;
     }
-    SDL_Surface *want_raw = SDL_LoadBMP(golden_path);
+    SDL_Surface *want_raw = IMG_Load(golden_path);
     if (!want_raw) {
         fprintf(stderr, "golden: cannot read %s: %s (ISLET_UPDATE_GOLDENS=1 writes it)\n",
                 golden_path, SDL_GetError());
@@ -66,15 +79,15 @@ long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance
             }
         if (diff) {
             char p[1024];
-            with_suffix(p, sizeof p, golden_path, ".diff.bmp");
-            SDL_SaveBMP(map, p);
+            with_suffix(p, sizeof p, golden_path, is_png(golden_path) ? ".diff.png" : ".diff.bmp");
+            ui_image_save(map, p);
         }
         SDL_FreeSurface(map);
     }
     if (diff) {
         char p[1024];
-        with_suffix(p, sizeof p, golden_path, ".actual.bmp");
-        SDL_SaveBMP(actual, p);
+        with_suffix(p, sizeof p, golden_path, is_png(golden_path) ? ".actual.png" : ".actual.bmp");
+        ui_image_save(actual, p);
         fprintf(stderr, "golden: %s: %ld pixels differ (beyond %d per channel); see %s\n",
                 golden_path, diff, tolerance, p);
     }

@@ -1,8 +1,9 @@
 /* ui_golden.h: golden-image checks for headless UI tests.
  *
- * ui_golden_check compares a rendered surface with a stored BMP, pixel by
- * pixel, allowing `tolerance` per channel. On a mismatch it writes
- * <golden>.actual.bmp and <golden>.diff.bmp (differing pixels in red) next
+ * ui_golden_check compares a rendered surface with a stored image (PNG,
+ * or BMP when the name ends in .bmp), pixel by pixel, allowing `tolerance`
+ * per channel. On a mismatch it writes <golden>.actual.png and
+ * <golden>.diff.png (differing pixels in red; .bmp for a BMP golden) next
  * to the golden and returns the count of differing pixels. With the
  * environment variable ISLET_UPDATE_GOLDENS=1 it (re)writes the golden
  * instead and returns 0. Keep goldens small, and free of text where
@@ -16,5 +17,8 @@
 /* Differing pixels (0: match); -1 if the golden cannot be read or written
  * (the reason is printed). */
 long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance);
+/* Writes s as PNG when path ends in .png, else BMP. 0, or -1 with
+ * SDL_GetError() set. Any thread that owns s. */
+int ui_image_save(SDL_Surface *s, const char *path);
 
 #endif

@@ -1,6 +1,8 @@
 /* ui_window.c: SDL window, SDL waiter, input to queue events, present. */
 #include "ui_window.h"
 
+#include "ui_golden.h"
+
 #include <SDL.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,15 +371,17 @@ static void save_screenshot(win *w, const char *path)
     SDL_Surface *s = NULL;
     if (w->o->headless) {
         s = ui_canvas_surface(w->canvas);
-        if (SDL_SaveBMP(s, path) != 0) fprintf(stderr, "islet: screenshot: %s\n", SDL_GetError());
+        if (ui_image_save(s, path) != 0) fprintf(stderr, "islet: screenshot: %s\n", SDL_GetError());
         return;
     }
     int pw, ph;
     SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
     s = SDL_CreateRGBSurfaceWithFormat(0, pw, ph, 32, SDL_PIXELFORMAT_ARGB8888);
     if (s &&
-        SDL_RenderReadPixels(w->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) == 0)
-        SDL_SaveBMP(s, path);
+        SDL_RenderReadPixels(w->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) ==
+            0 &&
+        ui_image_save(s, path) != 0)
+        fprintf(stderr, "islet: screenshot: %s\n", SDL_GetError());
     SDL_FreeSurface(s);
 }
 

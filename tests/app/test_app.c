@@ -730,7 +730,7 @@ static void test_home_screen_matches_golden(void **state)
     ui_tester *t = open_demo("https://example.com", 0);
     ui_tester_pump(t, RT_MS(16));
     long diff = ui_golden_check(ui_canvas_surface(ui_tester_canvas(t)),
-                                ISLET_TEST_DIR "/goldens/home.bmp", 8);
+                                ISLET_TEST_DIR "/goldens/home.png", 8);
     assert_int_equal(diff, 0);
     close_demo(t);
 }

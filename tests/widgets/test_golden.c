@@ -2,6 +2,8 @@
 #include "test_support.h"
 #include "ui_anim.h"
 #include "ui_golden.h"
+
+#include <SDL_image.h>
 #include "ui_tester.h"
 
 #include <stdio.h>
@@ -33,7 +35,7 @@ static void test_small_screen_matches_golden(void **state)
     ui_tester *t = ui_tester_new(100, 70, &vclock);
     ui_tester_pump_widget(t, screen, NULL);
     long diff = ui_golden_check(ui_canvas_surface(ui_tester_canvas(t)),
-                                ISLET_TEST_DIR "/goldens/small_screen.bmp", 8);
+                                ISLET_TEST_DIR "/goldens/small_screen.png", 8);
     assert_int_equal(diff, 0);
     /* The check can fail: move the bar and count the difference. */
     assert_true(ui_tester_free(t));
@@ -54,21 +56,21 @@ static void test_changed_screen_differs(void **state)
     ui_tester_pump_widget(t, moved, NULL);
     unsetenv("ISLET_UPDATE_GOLDENS"); /* this test compares, whatever the mode */
     char path[1024];
-    snprintf(path, sizeof path, "%s/golden_copy.bmp", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(path, sizeof path, "%s/golden_copy.png", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     /* Copy the stored golden, compare the changed screen against it. */
-    SDL_Surface *g = SDL_LoadBMP(ISLET_TEST_DIR "/goldens/small_screen.bmp");
+    SDL_Surface *g = IMG_Load(ISLET_TEST_DIR "/goldens/small_screen.png");
     assert_non_null(g);
-    assert_int_equal(SDL_SaveBMP(g, path), 0);
+    assert_int_equal(ui_image_save(g, path), 0);
     SDL_FreeSurface(g);
     long diff = ui_golden_check(ui_canvas_surface(ui_tester_canvas(t)), path, 8);
     assert_true(diff > 50);
     char side[1100];
-    snprintf(side, sizeof side, "%.*s.diff.bmp", (int)strlen(path) - 4, path);
-    SDL_Surface *d = SDL_LoadBMP(side);
-    assert_non_null(d); /* the diff image was written */
+    snprintf(side, sizeof side, "%.*s.diff.png", (int)strlen(path) - 4, path);
+    SDL_Surface *d = IMG_Load(side);
+    assert_non_null(d); /* the diff image was written, as PNG */
     SDL_FreeSurface(d);
     remove(side);
-    snprintf(side, sizeof side, "%.*s.actual.bmp", (int)strlen(path) - 4, path);
+    snprintf(side, sizeof side, "%.*s.actual.png", (int)strlen(path) - 4, path);
     remove(side);
     remove(path);
     assert_true(ui_tester_free(t));

@@ -92,14 +92,49 @@ static ui_widget **widget_field(const ui_widget_class *c, const void *props, int
     return (ui_widget **)((const char *)props + c->widget_fields[i]);
 }
 
+bool ui__props_copy(const ui_widget_class *c, void *dst, const void *src)
+{
+    memcpy(dst, src, c->props_size);
+    /* Own nothing yet, so a failure midway releases only what was taken. */
+    for (int i = 0; i < c->nstring_fields; i++)
+        *str_field(c, dst, i) = NULL;
+    for (int i = 0; i < c->nwidget_fields; i++)
+        *widget_field(c, dst, i) = NULL;
+    for (int i = 0; i < c->nstring_fields; i++) {
+        const char *s = *str_field(c, src, i);
+        char *d = rt_malloc(strlen(s ? s : "") + 1);
+        if (!d) goto fail;
+        strcpy(d, s ? s : "");
+        *str_field(c, dst, i) = d;
+    }
+    for (int i = 0; i < c->nwidget_fields; i++) {
+        ui_widget *k = *widget_field(c, src, i);
+        ui_widget *held = ui__widget_hold(k);
+        if (k && !held) goto fail;
+        *widget_field(c, dst, i) = held;
+    }
+    return true;
+fail:
+    ui__props_release(c, dst);
+    return false;
+}
+
+void ui__props_release(const ui_widget_class *c, void *props)
+{
+    for (int i = 0; i < c->nstring_fields; i++) {
+        rt_free((void *)*str_field(c, props, i));
+        *str_field(c, props, i) = NULL;
+    }
+    for (int i = 0; i < c->nwidget_fields; i++) {
+        ui__widget_drop(*widget_field(c, props, i));
+        *widget_field(c, props, i) = NULL;
+    }
+}
+
 /* Releases what a held copy owns (not the block itself). */
 static void drop_contents(ui_widget *w)
 {
-    const ui_widget_class *c = w->cls;
-    for (int i = 0; w->props && i < c->nstring_fields; i++)
-        rt_free((void *)*str_field(c, w->props, i));
-    for (int i = 0; w->props && i < c->nwidget_fields; i++)
-        ui__widget_drop(*widget_field(c, w->props, i));
+    if (w->props) ui__props_release(w->cls, (void *)w->props);
     for (size_t i = 0; i < w->nchildren; i++)
         ui__widget_drop(w->children[i]);
 }
@@ -117,33 +152,16 @@ static ui_widget *copy_widget(ui_widget *src)
     w->is_const = false;
     w->props = c->props_size ? (char *)w + head : NULL;
     w->children = src->nchildren ? (ui_widget **)((char *)w + head + props) : NULL;
-    /* Zero what the copy will own, so a failure midway frees only what it took. */
-    void *pr = (void *)w->props;
-    if (pr) memcpy(pr, src->props, c->props_size);
-    for (int i = 0; pr && i < c->nstring_fields; i++)
-        *str_field(c, pr, i) = NULL;
-    for (int i = 0; pr && i < c->nwidget_fields; i++)
-        *widget_field(c, pr, i) = NULL;
-    size_t n = w->nchildren;
     w->nchildren = 0;
+    if (w->props && !ui__props_copy(c, (void *)w->props, src->props)) {
+        rt_free(w);
+        return NULL;
+    }
     bool ok = true;
-    for (int i = 0; pr && i < c->nstring_fields; i++) {
-        const char *s = *str_field(c, src->props, i);
-        char *d = s ? rt_malloc(strlen(s) + 1) : NULL;
-        if (s && !d) ok = false;
-        if (d) strcpy(d, s);
-        *str_field(c, pr, i) = d;
-    }
-    for (int i = 0; pr && i < c->nwidget_fields; i++) {
-        ui_widget *k = *widget_field(c, src->props, i);
-        ui_widget *h = k ? ui__widget_hold(k) : NULL;
-        if (k && !h) ok = false;
-        *widget_field(c, pr, i) = h;
-    }
-    for (size_t i = 0; i < n; i++) {
-        ui_widget *h = src->children[i] ? ui__widget_hold(src->children[i]) : NULL;
-        if (src->children[i] && !h) ok = false;
-        w->children[w->nchildren++] = h;
+    for (size_t i = 0; i < src->nchildren; i++) {
+        ui_widget *held = src->children[i] ? ui__widget_hold(src->children[i]) : NULL;
+        if (src->children[i] && !held) ok = false;
+        w->children[w->nchildren++] = held;
     }
     if (!ok) {
         drop_contents(w);

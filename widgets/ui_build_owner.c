@@ -15,7 +15,7 @@ static void frame_timer_cb(rt_timer *tm, void *ctx)
     ui_tree_frame(t);
 }
 
-void ui__schedule_frame(ui_tree *t)
+static void schedule_frame(ui_tree *t)
 {
     if (t->frame_timer || t->phase != UI_PHASE_IDLE) return; /* a running frame builds it */
     int64_t delay = 0;
@@ -58,7 +58,7 @@ void ui__mark_dirty(ui_element *e)
     if (t->phase == UI_PHASE_BUILD)
         t->dirty_resort = true;
     else
-        ui__schedule_frame(t);
+        schedule_frame(t);
 }
 
 void ui__forget(ui_tree *t, ui_element *e)
@@ -174,7 +174,7 @@ static void run_cbs(ui_frame_cb **arr, size_t *n, int64_t now)
 int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx)
 {
     int rc = add_cb(&t->before, &t->nbefore, &t->before_cap, fn, ctx);
-    if (!rc) ui__schedule_frame(t);
+    if (!rc) schedule_frame(t);
     return rc;
 }
 
@@ -231,7 +231,7 @@ bool ui_tree_frame(ui_tree *t)
     ft.painted = t->painted;
     t->timings[t->tcount++ % UI_TIMINGS] = ft;
     if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);
-    if (t->ndirty) ui__schedule_frame(t); /* marked while the frame could not take it */
+    if (t->ndirty) schedule_frame(t); /* marked while the frame could not take it */
     return true;
 }
 

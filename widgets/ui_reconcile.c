@@ -80,7 +80,7 @@ static bool gkey_put(ui_tree *t, ui_element *e)
     return true;
 }
 
-void ui__gkey_remove(ui_tree *t, ui_element *e)
+static void gkey_remove(ui_tree *t, ui_element *e)
 {
     ui_gkey_map *m = &t->globals;
     if (!m->cap) return;
@@ -102,54 +102,21 @@ void ui__gkey_remove(ui_tree *t, ui_element *e)
 
 /* ---- Props ---- */
 
-static const char **str_field(const ui_widget_class *c, void *props, int i)
-{
-    return (const char **)((char *)props + c->string_fields[i]);
-}
-
-static ui_widget **widget_field(const ui_widget_class *c, void *props, int i)
-{
-    return (ui_widget **)((char *)props + c->widget_fields[i]);
-}
-
 static void free_props(const ui_widget_class *c, void *props)
 {
     if (!props) return;
-    for (int i = 0; i < c->nstring_fields; i++)
-        rt_free((void *)*str_field(c, props, i));
-    for (int i = 0; i < c->nwidget_fields; i++)
-        ui__widget_drop(*widget_field(c, props, i));
+    ui__props_release(c, props);
     rt_free(props);
 }
 
 /* A copy of w's props that the element owns (strings copied, widget fields
- * held). NULL when out of memory, or when the class has none. */
+ * held). NULL when out of memory (*ok false), or when the class has none. */
 static void *copy_props(const ui_widget_class *c, const ui_widget *w, bool *ok)
 {
     *ok = true;
     if (!c->props_size) return NULL;
     void *p = rt_malloc(c->props_size);
-    if (!p) return *ok = false, NULL;
-    memcpy(p, w->props, c->props_size);
-    int ns = 0, nw = 0;
-    for (; ns < c->nstring_fields; ns++) {
-        const char *s = *str_field(c, p, ns);
-        char *d = rt_malloc(strlen(s ? s : "") + 1);
-        if (!d) break;
-        strcpy(d, s ? s : "");
-        *str_field(c, p, ns) = d;
-    }
-    for (; ns == c->nstring_fields && nw < c->nwidget_fields; nw++) {
-        ui_widget *k = *widget_field(c, p, nw);
-        ui_widget *h = ui__widget_hold(k);
-        if (k && !h) break;
-        *widget_field(c, p, nw) = h;
-    }
-    if (ns == c->nstring_fields && nw == c->nwidget_fields) return p;
-    for (int i = 0; i < ns; i++)
-        rt_free((void *)*str_field(c, p, i));
-    for (int i = 0; i < nw; i++)
-        ui__widget_drop(*widget_field(c, p, i));
+    if (p && ui__props_copy(c, p, w->props)) return p;
     rt_free(p);
     return *ok = false, NULL;
 }
@@ -544,7 +511,7 @@ static ui_element *update_child(ui_element *p, ui_element *old, const ui_widget 
 static void destroy(ui_element *e)
 {
     ui_tree *t = e->tree;
-    if (is_global(e->key)) ui__gkey_remove(t, e);
+    if (is_global(e->key)) gkey_remove(t, e);
     ui__forget(t, e);
     ui__deps_drop(e);
     ui__dependents_release(e);

@@ -141,8 +141,9 @@ struct ui_tree {
     void (*paint_begin)(void *ctx), (*paint_end)(void *ctx);
     void (*paint_clear)(void *ctx, float x, float y, float w, float h);
     void *paint_ctx;
-    /* What the next paint must redraw: the whole frame, or up to
-     * UI_DAMAGE_MAX rectangles (logical pixels, window coordinates). */
+    /* What the next paint must redraw: the whole frame, or the rectangles
+     * noted (logical pixels, window coordinates), at most UI_DAMAGE_LIST;
+     * paint joins them into at most UI_DAMAGE_MAX. */
     bool damage_all;
     struct ui_damage {
         float r[4]; /* x0, y0, x1, y1 */
@@ -172,6 +173,12 @@ void ui__arena_reset(ui_build *b);
  * widget fields held too). NULL when out of memory. */
 ui_widget *ui__widget_hold(const ui_widget *w);
 void ui__widget_drop(const ui_widget *w);
+/* Copies props (props_size bytes) into dst, which then owns copies of the
+ * string fields (NULL reads as "") and holds the widget fields; all or
+ * nothing: false, owning nothing, when out of memory. */
+bool ui__props_copy(const ui_widget_class *c, void *dst, const void *src);
+/* Frees what ui__props_copy made props own (not props itself). */
+void ui__props_release(const ui_widget_class *c, void *props);
 bool ui__widget_durable(const ui_widget *w);
 
 /* ---- ui_key.c ---- */
@@ -179,11 +186,9 @@ size_t ui__key_hash(ui_key k);
 
 /* ---- ui_reconcile.c ---- */
 void ui__rebuild(ui_element *e, const ui_widget *w);
-ui_element *ui__inflate_root(ui_tree *t);
 /* Finalize: disposes what is still inactive, checks robbed parents. */
 void ui__finalize(ui_tree *t);
 void ui__unmount_all(ui_tree *t);
-void ui__gkey_remove(ui_tree *t, ui_element *e);
 
 /* ---- ui_inherited.c ---- */
 void ui__deps_drop(ui_element *e);
@@ -192,7 +197,6 @@ void ui__dependents_release(ui_element *e);
 
 /* ---- ui_build_owner.c ---- */
 void ui__mark_dirty(ui_element *e);
-void ui__schedule_frame(ui_tree *t);
 void ui__forget(ui_tree *t, ui_element *e);
 
 /* ---- ui_layout.c ---- */

@@ -11,7 +11,7 @@
 #   make format-check  fail if any source file is not clang-format clean
 
 PKGS := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcurl4-openssl-dev libcmocka-dev fonts-dejavu-core \
-        cmake pkg-config build-essential
+        cmake pkg-config build-essential python3
 PEER_PKGS := libuv1-dev nodejs
 FUZZ_PKGS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60

@@ -12,5 +12,6 @@
 #include "rt_stream.h"
 #include "rt_async.h"
 #include "rt_compute.h"
+#include "rt_trace.h"
 
 #endif

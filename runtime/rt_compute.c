@@ -35,6 +35,7 @@ typedef struct job {
      * reported; whoever holds the job fills it in and posts it. */
     rt_msg *reserve;
     int64_t id;
+    uint64_t flow;  /* traced: from the event that started it to the job */
     worker *runner; /* pool.lock */
     bool queued;    /* pool.lock */
 } job;
@@ -194,6 +195,7 @@ static void run_job(job *j)
     }
     rt_compute_ctx cx = {.job = j};
     int64_t t0 = rt_tracing() ? rt_monotonic_ns() : 0;
+    rt_trace_flow_end(j->flow, "compute");
     rt_value *result = j->fn(in, &cx);
     if (t0)
         rt_trace(&(rt_trace_event){.phase = RT_TRACE_SPAN,
@@ -418,8 +420,10 @@ rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task
     if (out) *out = NULL;
     rt_future *f;
     rt__task *t = rt__task_new(out != NULL, &f);
+    if (t) t->what = "compute";
     int rc = RT_ENOMEM;
     job *j = t ? job_new(iso, t, fn, message, &rc) : NULL;
+    if (j) j->flow = rt_trace_flow_begin("compute");
     if (!j) {
         if (t && out) rt__task_unref(t);
         if (t) rt__task_unref(t);

@@ -721,6 +721,7 @@ static void drive(void *ctx)
 {
     net *n = ctx;
     n->drive_posted = false;
+    rt_event_label("curl");
     int running = 0;
     curl_multi_perform(n->multi, &running);
     CURLMsg *m;
@@ -891,7 +892,9 @@ static void on_request(rt_receive_port *p, rt_value *req, void *ctx)
 {
     (void)p;
     net *n = ctx;
-    if (rt_map_get(req, "cancel"))
+    bool cancel = rt_map_get(req, "cancel") != NULL;
+    rt_event_label(cancel ? "HTTP cancel" : "HTTP request");
+    if (cancel)
         cancel_transfer(n, req);
     else
         start_transfer(n, req);
@@ -1172,6 +1175,7 @@ rt_future *rt_http_request(const char *method, const char *url, const void *body
     if (f) return f;
     rt__task *t = rt__task_new(out != NULL, &f);
     if (!t) return NULL;
+    t->what = "HTTP";
     rt_msg *reserve = make_reserve(t);
     rt_value *req = reserve ? request_value(t, method, url, body, len, opts, out != NULL) : NULL;
     int rc = req && set_int(req, "reserve", (int64_t)(intptr_t)reserve)

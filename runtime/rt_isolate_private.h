@@ -3,6 +3,7 @@
 #define RT_ISOLATE_PRIVATE_H
 
 #include "rt_isolate.h"
+#include "rt_loop.h"
 #include "rt_value_private.h"
 
 #include <pthread.h>
@@ -122,6 +123,15 @@ struct rt_isolate {
     bool exiting;
     bool is_main;
     rt_cond_waiter cond_waiter;
+    /* The loop's observers and the running event's label (rt_loop.c). */
+    struct rt__observer {
+        rt_event_observer_fn fn;
+        void *ctx;
+    } observers[RT_LOOP_OBSERVERS];
+    size_t nobservers;
+    bool in_event;
+    char event_label[32];
+    uint64_t events_run;
 };
 
 /* ---- Cross-module internals ---- */

@@ -127,7 +127,67 @@ bool rt_tracing(void)
 void rt_trace(const rt_trace_event *ev)
 {
     trace_sink *s = atomic_load_explicit(&trace_now, memory_order_acquire);
-    if (s) s->fn(s->ctx, ev);
+    if (!s) return;
+    if (ev->isolate) {
+        s->fn(s->ctx, ev);
+        return;
+    }
+    rt_trace_event named = *ev;
+    named.isolate = rt__current ? rt__current->name : "(no isolate)";
+    s->fn(s->ctx, &named);
+}
+
+static atomic_uint_fast64_t flow_ids;
+
+uint64_t rt_trace_flow_begin(const char *name)
+{
+    if (!rt_tracing()) return 0;
+    uint64_t id = atomic_fetch_add_explicit(&flow_ids, 1, memory_order_relaxed) + 1;
+    rt_trace(&(rt_trace_event){
+        .phase = RT_TRACE_FLOW_BEGIN, .name = name, .start_ns = rt_monotonic_ns(), .id = id});
+    return id;
+}
+
+void rt_trace_flow_end(uint64_t id, const char *name)
+{
+    if (id)
+        rt_trace(&(rt_trace_event){
+            .phase = RT_TRACE_FLOW_END, .name = name, .start_ns = rt_monotonic_ns(), .id = id});
+}
+
+/* ---- Labels and observers ---- */
+
+void rt_event_label(const char *label)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    if (!iso->in_event || !label) return;
+    size_t n = strlen(label);
+    if (n >= sizeof iso->event_label) n = rt_utf8_floor(label, n, sizeof iso->event_label - 1);
+    memcpy(iso->event_label, label, n);
+    iso->event_label[n] = 0;
+}
+
+int rt_loop_observe(rt_event_observer_fn fn, void *ctx)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    RT_CHECK(fn != NULL, "fn is NULL");
+    for (size_t i = 0; i < iso->nobservers; i++)
+        if (iso->observers[i].fn == fn && iso->observers[i].ctx == ctx) return RT_ESTATE;
+    if (iso->nobservers == RT_LOOP_OBSERVERS) return RT_ESTATE;
+    iso->observers[iso->nobservers++] = (struct rt__observer){fn, ctx};
+    return RT_OK;
+}
+
+void rt_loop_unobserve(rt_event_observer_fn fn, void *ctx)
+{
+    rt_isolate *iso = rt__isolate_check(__func__);
+    for (size_t i = 0; i < iso->nobservers; i++)
+        if (iso->observers[i].fn == fn && iso->observers[i].ctx == ctx) {
+            memmove(&iso->observers[i], &iso->observers[i + 1],
+                    (iso->nobservers - i - 1) * sizeof iso->observers[0]);
+            iso->nobservers--;
+            return;
+        }
 }
 
 static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
@@ -135,12 +195,14 @@ static const char *const event_kinds[] = {[RT_EV_MESSAGE] = "message",
                                           [RT_EV_TASK] = "task",
                                           [RT_EV_START] = "start",
                                           [RT_EV_EMBEDDED] = "task"};
+static const rt_event_kind public_kinds[] = {[RT_EV_MESSAGE] = RT_EVENT_MESSAGE,
+                                             [RT_EV_TIMER] = RT_EVENT_TIMER,
+                                             [RT_EV_TASK] = RT_EVENT_TASK,
+                                             [RT_EV_START] = RT_EVENT_START,
+                                             [RT_EV_EMBEDDED] = RT_EVENT_TASK};
 
-static void run_event(rt_isolate *iso, rt_event *ev)
+static void dispatch(rt_isolate *iso, rt_event *ev)
 {
-    bool traced = rt_tracing();
-    int64_t t0 = traced ? rt_monotonic_ns() : 0;
-    int type = ev->type; /* ev may be freed by its handler */
     switch (ev->type) {
     case RT_EV_MESSAGE:
         rt__port_deliver(iso, rt__container_of(ev, rt_msg, ev));
@@ -160,13 +222,59 @@ static void run_event(rt_isolate *iso, rt_event *ev)
         rt__loop_run_entry(iso, rt__container_of(ev, rt_msg, ev));
         break;
     }
+}
+
+/* Observers, from a copy: one may remove itself (or another). */
+static void observe(rt_isolate *iso, const rt_event_info *info)
+{
+    struct rt__observer obs[RT_LOOP_OBSERVERS];
+    size_t n = iso->nobservers;
+    memcpy(obs, iso->observers, n * sizeof obs[0]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < iso->nobservers; k++)
+            if (iso->observers[k].fn == obs[i].fn && iso->observers[k].ctx == obs[i].ctx) {
+                obs[i].fn(obs[i].ctx, info);
+                break;
+            }
+}
+
+/* One event and the microtasks it queued, as one span of the trace and one
+ * record for the observers. */
+static void run_event(rt_isolate *iso, rt_event *ev)
+{
+    bool traced = rt_tracing(), watched = iso->nobservers > 0;
+    int type = ev->type; /* ev may be freed by its handler */
+    int64_t t0 = traced || watched ? rt_monotonic_ns() : 0;
+    if (traced && type == RT_EV_MESSAGE) {
+        uint64_t flow = rt__container_of(ev, rt_msg, ev)->flow;
+        if (flow)
+            rt_trace(&(rt_trace_event){.phase = RT_TRACE_FLOW_END,
+                                       .isolate = iso->name,
+                                       .name = "message",
+                                       .start_ns = t0,
+                                       .id = flow});
+    }
+    iso->in_event = true;
+    iso->event_label[0] = 0;
+    dispatch(iso, ev);
     atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed);
+    iso->events_run++;
+    rt__drain_microtasks(iso);
+    iso->in_event = false;
+    if (!traced && !watched) return;
+    rt_event_info info = {.kind = public_kinds[type],
+                          .label = iso->event_label[0] ? iso->event_label : event_kinds[type],
+                          .start_ns = t0,
+                          .dur_ns = rt_monotonic_ns() - t0,
+                          .seq = iso->events_run};
     if (traced)
         rt_trace(&(rt_trace_event){.phase = RT_TRACE_SPAN,
                                    .isolate = iso->name,
-                                   .name = event_kinds[type],
+                                   .name = info.label,
+                                   .detail = iso->event_label[0] ? event_kinds[type] : NULL,
                                    .start_ns = t0,
-                                   .dur_ns = rt_monotonic_ns() - t0});
+                                   .dur_ns = info.dur_ns});
+    if (watched) observe(iso, &info);
 }
 
 bool rt__loop_alive(rt_isolate *iso)
@@ -188,8 +296,7 @@ int64_t rt__loop_turn(rt_isolate *iso)
     for (size_t n = iso->nevents; n > 0 && iso->nevents > 0; n--) {
         rt_event *ev = rt__container_of(iso->events.next, rt_event, link);
         rt__event_remove(iso, ev);
-        run_event(iso, ev);
-        rt__drain_microtasks(iso);
+        run_event(iso, ev); /* and its microtasks */
         if (killed(iso, false) || iso->exiting) break;
         if (atomic_load(&iso->paused) > 0) break;
     }

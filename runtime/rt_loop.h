@@ -66,24 +66,62 @@ void rt_timer_free(rt_timer *t);
  * is left behind). */
 size_t rt_timers_pending(void);
 
-/* Tracing: with a sink set, the runtime reports what happens as events:
- * - each event an isolate runs: a span named "message", "timer", "task" or
- *   "start" on that isolate;
+/* ---- Event labels and observers ---- */
+
+/* Names the event now running, for observers and the trace: "tap",
+ * "compute result", "frame". Copied (31 bytes at most, cut at a character
+ * boundary); a later call in the same event replaces it. Without one an
+ * event is named by its kind ("message", "timer", "task", "start"). Code
+ * running outside an event (main's own code) labels nothing. */
+void rt_event_label(const char *label);
+
+typedef enum rt_event_kind {
+    RT_EVENT_MESSAGE,
+    RT_EVENT_TIMER,
+    RT_EVENT_TASK,
+    RT_EVENT_START
+} rt_event_kind;
+typedef struct rt_event_info {
+    rt_event_kind kind;
+    const char *label;        /* its label, or its kind's name; valid during the call */
+    int64_t start_ns, dur_ns; /* monotonic; dur_ns includes the microtasks it queued */
+    uint64_t seq;             /* 1 for the isolate's first event, then one more each */
+} rt_event_info;
+typedef void (*rt_event_observer_fn)(void *ctx, const rt_event_info *ev);
+/* Calls fn(ctx, ...) on the current isolate after each event it runs and
+ * the microtasks that event queued (Dart's timeline of the loop). fn may
+ * post, start timers or rebuild; what it does is not an event of its own.
+ * At most RT_LOOP_OBSERVERS per isolate: RT_ESTATE beyond (and for one
+ * already there). Returns RT_OK. Remove with rt_loop_unobserve (same fn and ctx) before ctx goes;
+ * an isolate's observers go with it. */
+#define RT_LOOP_OBSERVERS 4
+int rt_loop_observe(rt_event_observer_fn fn, void *ctx);
+void rt_loop_unobserve(rt_event_observer_fn fn, void *ctx);
+
+/* ---- Tracing ----
+ * With a sink set, the runtime reports what happens as events:
+ * - each event an isolate runs, with the microtasks it queued: a span on
+ *   that isolate named by its label (rt_event_label) or its kind;
  * - "spawn" (on the spawner, detail: the new isolate's name) and "exit" (on
  *   the isolate that ends): instants;
  * - each compute job: a "compute" span on the pool isolate running it;
  * - each HTTP request: an async span ("HTTP GET", ...) on the network
  *   isolate, from the transfer's start to its end, detail the URL at the
- *   begin and the outcome at the end; begin and end share an id.
+ *   begin and the outcome at the end; begin and end share an id;
+ * - each message: a flow from the event that sent it (FLOW_BEGIN on the
+ *   sender) to the event that handled it (FLOW_END on the receiver), with
+ *   one id, so a viewer draws an arrow between the two.
  * Strings are valid during the call only. The sink runs on the reporting
  * isolate's thread, so it must be thread-safe and quick. Set it (or NULL to
  * stop) while no other isolate runs, e.g. before spawning and after
- * rt_main_leave. */
+ * rt_main_leave. rt_trace.h has a sink that records and writes JSON. */
 typedef enum rt_trace_phase {
     RT_TRACE_SPAN,
     RT_TRACE_INSTANT,
     RT_TRACE_ASYNC_BEGIN,
-    RT_TRACE_ASYNC_END
+    RT_TRACE_ASYNC_END,
+    RT_TRACE_FLOW_BEGIN, /* at start_ns, inside the span that causes something */
+    RT_TRACE_FLOW_END    /* at start_ns, inside the span it caused */
 } rt_trace_phase;
 typedef struct rt_trace_event {
     rt_trace_phase phase;
@@ -91,14 +129,20 @@ typedef struct rt_trace_event {
     const char *name;
     const char *detail;       /* NULL, or a few words */
     int64_t start_ns, dur_ns; /* monotonic clock; dur_ns for spans only */
-    uint64_t id;              /* pairs an async begin with its end */
+    uint64_t id;              /* pairs an async begin with its end, a flow's ends */
 } rt_trace_event;
 typedef void (*rt_trace_fn)(void *ctx, const rt_trace_event *ev);
 void rt_trace_set(rt_trace_fn fn, void *ctx);
 /* True while a sink is set (cheap: check it before building an event). */
 bool rt_tracing(void);
 /* Gives ev to the sink, if any. Any thread; libraries on the runtime may
- * report their own spans this way. */
+ * report their own spans this way (isolate NULL: the current one's name). */
 void rt_trace(const rt_trace_event *ev);
+/* A flow of one's own (a set_state that will rebuild in a later frame):
+ * rt_trace_flow_begin reports its start now, on the current isolate, and
+ * returns its id (0 when not tracing); rt_trace_flow_end(id) reports its
+ * end now (nothing for id 0). Any isolate. */
+uint64_t rt_trace_flow_begin(const char *name);
+void rt_trace_flow_end(uint64_t id, const char *name);
 
 #endif

@@ -138,6 +138,7 @@ void rt__msg_post(rt_msg *m)
 {
     rt_isolate *to = m->port->iso;
     m->ev.type = RT_EV_MESSAGE;
+    m->flow = rt_tracing() ? rt_trace_flow_begin("message") : 0;
     pthread_mutex_lock(&to->lock);
     if (to->closed) {
         pthread_mutex_unlock(&to->lock);
@@ -161,10 +162,12 @@ void rt__wake_init(rt_msg *m)
 bool rt__wake_post(rt_msg *m, rt_send_port *sp)
 {
     rt_isolate *to = sp->iso;
+    uint64_t flow = rt_tracing() ? rt_trace_flow_begin("message") : 0;
     pthread_mutex_lock(&to->lock);
     bool open = !to->closed;
     if (open) {
         m->ev.type = RT_EV_MESSAGE;
+        m->flow = flow;
         m->port = rt_send_port_dup(sp);
         rt__list_push_back(&to->inbox, &m->ev.link);
         rt__isolate_notify(to);

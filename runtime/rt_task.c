@@ -2,6 +2,9 @@
 #include "rt_heap.h"
 #include "rt_task_private.h"
 
+#include <stdio.h>
+#include <string.h>
+
 typedef struct rt__task_inbox {
     rt_receive_port *port;
     size_t pending;
@@ -30,12 +33,29 @@ void rt__task_settle(rt__task *t)
     rt__task_unref(t);
 }
 
+/* "compute result", "HTTP response", "compute progress", ...: what a
+ * trace or an event log shows for the event that took the answer. */
+static void label_answer(const rt__task *t, int kind)
+{
+    static const char *const words[] = {[RT__TASK_RESULT] = "result",
+                                        [RT__TASK_ERROR] = "error",
+                                        [RT__TASK_PROGRESS] = "progress",
+                                        [RT__TASK_CANCELLED] = "cancelled"};
+    const char *what = t->what ? t->what : "task";
+    bool http = !strcmp(what, "HTTP");
+    char label[32];
+    snprintf(label, sizeof label, "%s %s", what,
+             http && kind == RT__TASK_RESULT ? "response" : words[kind]);
+    rt_event_label(label);
+}
+
 static void on_answer(rt_receive_port *p, rt_value *v, void *ctx)
 {
     (void)p;
     (void)ctx;
     int kind = (int)rt_value_as_int(rt_list_get(v, 0));
     rt__task *t = (rt__task *)(intptr_t)rt_value_as_int(rt_list_get(v, 1));
+    label_answer(t, kind);
     if (kind == RT__TASK_PROGRESS) {
         if (!t->done && t->progress)
             rt_stream_add(t->progress, rt_value_copy(rt_list_get(v, 2), NULL));

@@ -51,6 +51,7 @@ typedef struct rt_msg {
     rt_link moved;      /* large blocks travelling with the message */
     uint32_t nports;    /* send ports inside: they need a finalizer */
     rt_finalizer fin;   /* releases those ports if the message is never freed */
+    uint64_t flow;      /* traced: the flow from the sending event to the handling one */
 } rt_msg;
 
 typedef enum rt_msg_mode {

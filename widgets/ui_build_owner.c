@@ -12,6 +12,7 @@ static void frame_timer_cb(rt_timer *tm, void *ctx)
     ui_tree *t = ctx;
     rt_timer_free(tm);
     t->frame_timer = NULL;
+    rt_event_label("frame");
     ui_tree_frame(t);
 }
 
@@ -55,6 +56,10 @@ void ui__mark_dirty(ui_element *e)
     ui_tree *t = e->tree;
     if (!e->in_dirty && !ui__push(&t->dirty, &t->ndirty, &t->dcap, sizeof e, &e)) return;
     e->dirty = e->in_dirty = true;
+    /* Traced: an arrow from the event that asked for the rebuild to the
+     * frame that does it. */
+    if (t->phase == UI_PHASE_IDLE && t->nflows < UI_TRACE_FLOWS && rt_tracing())
+        t->flows[t->nflows++] = rt_trace_flow_begin("rebuild");
     if (t->phase == UI_PHASE_BUILD)
         t->dirty_resort = true;
     else
@@ -183,6 +188,51 @@ int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ct
     return add_cb(&t->after, &t->nafter, &t->after_cap, fn, ctx);
 }
 
+static void trace_span(const char *name, int64_t start, int64_t dur)
+{
+    rt_trace(
+        &(rt_trace_event){.phase = RT_TRACE_SPAN, .name = name, .start_ns = start, .dur_ns = dur});
+}
+
+/* The frame and its phases, nested in the event that ran it. */
+static void trace_frame(const ui_frame_timing *ft)
+{
+    int64_t s0 = ft->start_ns, s1 = s0 + ft->build_ns, s2 = s1 + ft->layout_ns,
+            s3 = s2 + ft->paint_ns;
+    trace_span("frame", s0, ft->total_ns);
+    trace_span("build", s0, ft->build_ns);
+    trace_span("layout", s1, ft->layout_ns);
+    trace_span("paint", s2, ft->paint_ns);
+    trace_span("raster", s3, ft->raster_ns);
+}
+
+static bool has_listener(const ui_tree *t, void (*fn)(void *, const ui_frame_timing *), void *ctx)
+{
+    for (size_t i = 0; i < t->nlisteners; i++)
+        if (t->listeners[i].fn == fn && t->listeners[i].ctx == ctx) return true;
+    return false;
+}
+
+int ui_tree_add_timings_listener(ui_tree *t, void (*fn)(void *ctx, const ui_frame_timing *ft),
+                                 void *ctx)
+{
+    if (has_listener(t, fn, ctx) || t->nlisteners == UI_TIMINGS_LISTENERS) return RT_ESTATE;
+    t->listeners[t->nlisteners++] = (struct ui_timings_listener){fn, ctx};
+    return RT_OK;
+}
+
+void ui_tree_remove_timings_listener(ui_tree *t, void (*fn)(void *ctx, const ui_frame_timing *ft),
+                                     void *ctx)
+{
+    for (size_t i = 0; i < t->nlisteners; i++)
+        if (t->listeners[i].fn == fn && t->listeners[i].ctx == ctx) {
+            memmove(&t->listeners[i], &t->listeners[i + 1],
+                    (t->nlisteners - i - 1) * sizeof t->listeners[0]);
+            t->nlisteners--;
+            return;
+        }
+}
+
 bool ui_tree_frame(ui_tree *t)
 {
     UI_CHECK(t->phase == UI_PHASE_IDLE, "called during the %s phase of a frame of the same tree",
@@ -201,6 +251,9 @@ bool ui_tree_frame(ui_tree *t)
     if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
     if (t->ndirty == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
+    for (size_t i = 0; i < t->nflows; i++)
+        rt_trace_flow_end(t->flows[i], "rebuild");
+    t->nflows = 0;
     int64_t could = due > t->last_end ? due : t->last_end;
     if (due && ft.start_ns > could) ft.late_ns = ft.start_ns - could;
     t->last_frame = rt_now();
@@ -229,8 +282,17 @@ bool ui_tree_frame(ui_tree *t)
     t->animating = t->animations > 0;
     ft.built = t->built;
     ft.painted = t->painted;
+    ft.number = t->frame_no;
     t->timings[t->tcount++ % UI_TIMINGS] = ft;
+    if (rt_tracing()) trace_frame(&ft);
     if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);
+    if (t->nlisteners) { /* from a copy: one may remove itself (or another) */
+        struct ui_timings_listener ls[UI_TIMINGS_LISTENERS];
+        size_t n = t->nlisteners;
+        memcpy(ls, t->listeners, n * sizeof ls[0]);
+        for (size_t i = 0; i < n; i++)
+            if (has_listener(t, ls[i].fn, ls[i].ctx)) ls[i].fn(ls[i].ctx, &ft);
+    }
     if (t->ndirty) schedule_frame(t); /* marked while the frame could not take it */
     return true;
 }

@@ -53,6 +53,7 @@ static void collect(ui_element *e, int depth, void *ctx)
 
 bool ui_tree_key(ui_tree *t, int key, unsigned mods)
 {
+    rt_event_label("key");
     ui_element *cur = t->focus;
     if (cur && cur->cls->key && cur->cls->key(cur, key, mods)) return true;
     if (key != UI_KEY_TAB && key != UI_KEY_BACKTAB) return false;
@@ -73,6 +74,7 @@ bool ui_tree_wants_text(ui_tree *t)
 
 int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len)
 {
+    rt_event_label("text input");
     if (!ui_tree_wants_text(t)) return RT_ESTATE;
     return t->focus->cls->text(t->focus, utf8, len); /* it refuses invalid UTF-8 itself */
 }

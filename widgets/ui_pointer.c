@@ -63,6 +63,11 @@ static void press(ui_tree *t, float x, float y)
 
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
 {
+    static const char *const labels[] = {
+        [UI_POINTER_DOWN] = "pointer down",   [UI_POINTER_MOVE] = "pointer move",
+        [UI_POINTER_UP] = "pointer up",       [UI_POINTER_CANCEL] = "pointer cancel",
+        [UI_POINTER_HOVER] = "pointer hover", [UI_POINTER_EXIT] = "pointer exit"};
+    if (kind >= 0 && kind <= UI_POINTER_EXIT && labels[kind]) rt_event_label(labels[kind]);
     if (kind == UI_POINTER_HOVER) {
         hover(t, x, y);
         return;
@@ -78,6 +83,7 @@ void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
 
 void ui_tree_scroll(ui_tree *t, float x, float y, float dy)
 {
+    rt_event_label("scroll");
     ui_element *path[UI_MAX_PATH];
     size_t n = ui_tree_hit_test(t, x, y, path, UI_MAX_PATH);
     for (size_t i = 0; i < n; i++)

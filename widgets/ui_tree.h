@@ -30,6 +30,7 @@ typedef struct ui_widget ui_widget;
 typedef struct ui_element ui_element;
 typedef struct ui_widget_class ui_widget_class;
 typedef struct ui_build ui_build;
+typedef struct ui_describer ui_describer;
 
 typedef struct ui_size {
     float w, h;
@@ -146,6 +147,11 @@ struct ui_widget_class {
      * (refuse invalid UTF-8 with RT_EILSEQ, changing nothing). Returns
      * RT_OK, or an error code when it refuses the text. */
     int (*text)(ui_element *e, const char *utf8, size_t len);
+    /* Optional: what the debug dump (ui_dump_tree) says about e besides its
+     * class, key, focus, hover and rect (Flutter's debugFillProperties):
+     * ui_describe_text for its text, ui_describe_flag for states such as
+     * "disabled" or "pressed". */
+    void (*describe)(ui_element *e, ui_describer *d);
 };
 
 /* A widget: an immutable description. Made by ui_widget_new in a build's
@@ -282,6 +288,7 @@ typedef struct ui_frame_timing {
     int64_t late_ns;
     unsigned built;   /* elements built this frame */
     unsigned painted; /* elements painted this frame (all, or those meeting the damage) */
+    uint64_t number;  /* 1 for the tree's first frame, then one more each */
 } ui_frame_timing;
 
 /* A tree sized w x h logical pixels. canvas (may be NULL) is used to
@@ -308,6 +315,14 @@ void *ui_tree_canvas(ui_tree *t);
 void ui_tree_size(const ui_tree *t, float *w, float *h);
 /* The last `n` frame timings, newest first (ring buffer of 240). */
 size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n);
+/* Calls fn(ctx, timing) after every frame of t (after the post-frame
+ * callbacks), so nothing is missed (Flutter's addTimingsCallback). At most
+ * 8 per tree: RT_ESTATE beyond; RT_OK. Remove (same fn, ctx) before ctx
+ * goes; they go with the tree. Main isolate. */
+int ui_tree_add_timings_listener(ui_tree *t, void (*fn)(void *ctx, const ui_frame_timing *ft),
+                                 void *ctx);
+void ui_tree_remove_timings_listener(ui_tree *t, void (*fn)(void *ctx, const ui_frame_timing *ft),
+                                     void *ctx);
 /* Live elements, for tests (no leaks across rebuilds). */
 size_t ui_tree_element_count(const ui_tree *t);
 /* Global keys in use (by active or not yet disposed elements). */

@@ -88,6 +88,8 @@ typedef struct ui_gkey_map {
 } ui_gkey_map;
 
 #define UI_TIMINGS 240
+#define UI_TIMINGS_LISTENERS 8
+#define UI_TRACE_FLOWS 4
 #define UI_DAMAGE_MAX 4    /* rectangles painted at most; more are joined */
 #define UI_DAMAGE_LIST 256 /* rectangles noted at most; more repaint everything */
 #define UI_MAX_PATH 256    /* elements under a point, innermost first */
@@ -128,6 +130,15 @@ struct ui_tree {
     bool animating;
     ui_frame_timing timings[UI_TIMINGS];
     size_t tcount;
+    struct ui_timings_listener {
+        void (*fn)(void *ctx, const ui_frame_timing *ft);
+        void *ctx;
+    } listeners[UI_TIMINGS_LISTENERS];
+    size_t nlisteners;
+    /* Traced: flows from the events that marked elements dirty to the frame
+     * that builds them (the first few of each frame). */
+    uint64_t flows[UI_TRACE_FLOWS];
+    size_t nflows;
     size_t nelements;
     unsigned built;
     /* Pointer and focus. */

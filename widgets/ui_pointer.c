@@ -7,6 +7,7 @@ static void hit(ui_element *e, float px, float py, float ox, float oy, ui_elemen
                 size_t *n)
 {
     float x = ox + e->x, y = oy + e->y;
+    if (e->cls->ignore_pointer) return;
     if (px < x || py < y || px >= x + e->w || py >= y + e->h) return;
     for (size_t i = e->nkids; i-- > 0;) {
         size_t before = *n;

@@ -2,6 +2,7 @@
  * selection anchor (byte offsets on code point boundaries), and a horizontal
  * scroll that keeps the cursor in view. */
 #include "ui_text_field.h"
+#include "ui_devtools.h"
 #include "ui_tree_private.h"
 
 #include <math.h>
@@ -460,6 +461,11 @@ static bool field_pointer(ui_element *e, int kind, float x, float y)
     }
 }
 
+static void field_describe(ui_element *e, ui_describer *d)
+{
+    ui_describe_text(d, ui_text_field_text(e, NULL));
+}
+
 const ui_widget_class ui_text_field_class = {
     .name = "TextField",
     .props_size = sizeof(ui_text_field_props),
@@ -472,7 +478,8 @@ const ui_widget_class ui_text_field_class = {
     .string_fields = {offsetof(ui_text_field_props, initial), offsetof(ui_text_field_props, hint)},
     .nstring_fields = 2,
     .key = field_key,
-    .text = field_text};
+    .text = field_text,
+    .describe = field_describe};
 
 ui_widget *ui_text_field(ui_build *b, ui_key key, const ui_text_field_props *p)
 {

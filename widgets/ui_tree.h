@@ -152,6 +152,9 @@ struct ui_widget_class {
      * ui_describe_text for its text, ui_describe_flag for states such as
      * "disabled" or "pressed". */
     void (*describe)(ui_element *e, ui_describer *d);
+    /* Hit testing passes through e and its subtree, to what lies under it
+     * (Flutter's IgnorePointer): an overlay that only shows things. */
+    bool ignore_pointer;
 };
 
 /* A widget: an immutable description. Made by ui_widget_new in a build's

@@ -1,9 +1,11 @@
 /* ui_widgets.c: text, boxes, rows and columns, center, gestures, buttons,
  * theme, stack, image (the list is in ui_list.c). */
 #include "ui_widgets.h"
+#include "ui_devtools.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static ui_widget *one(ui_build *b, const ui_widget_class *c, ui_key k, const void *p,
@@ -177,12 +179,18 @@ const char *ui_text_line(ui_element *e, int i, size_t *len)
     return st->cut ? st->cut : p->text + st->start[i];
 }
 
+static void text_describe(ui_element *e, ui_describer *d)
+{
+    ui_describe_text(d, ((const ui_text_props *)ui_props(e))->text);
+}
+
 const ui_widget_class ui_text_class = {.name = "Text",
                                        .props_size = sizeof(ui_text_props),
                                        .state_size = sizeof(text_state),
                                        .dispose = text_dispose,
                                        .layout = text_layout,
                                        .paint = text_paint,
+                                       .describe = text_describe,
                                        .string_fields = {offsetof(ui_text_props, text)},
                                        .nstring_fields = 1};
 
@@ -502,7 +510,11 @@ static void button_tap(void *ctx)
     ui_element *e = ctx;
     const ui_button_props *p = ui_props(e);
     ui_set_state(e, set_pressed, NULL);
-    if (p->on_pressed) p->on_pressed(p->ctx);
+    if (!p->on_pressed) return;
+    char label[40]; /* the event log's and the trace's name for this event */
+    snprintf(label, sizeof label, "tap %s", p->label ? p->label : "");
+    rt_event_label(label);
+    p->on_pressed(p->ctx);
 }
 
 static ui_widget *button_build(ui_build *b, ui_element *e)
@@ -553,6 +565,16 @@ static bool button_enabled(const ui_element *e)
     return ((const ui_button_props *)ui_props(e))->on_pressed != NULL;
 }
 
+/* The dump: its label, and its looks (a disabled button has none). */
+static void button_describe(ui_element *e, ui_describer *d)
+{
+    const button_state *s = ui_state(e);
+    ui_describe_text(d, ((const ui_button_props *)ui_props(e))->label);
+    if (!button_enabled(e)) ui_describe_flag(d, "disabled");
+    if (s->pressed) ui_describe_flag(d, "pressed");
+    if (s->hovered) ui_describe_flag(d, "hovered");
+}
+
 const ui_widget_class ui_button_class = {.name = "Button",
                                          .props_size = sizeof(ui_button_props),
                                          .state_size = sizeof(button_state),
@@ -561,7 +583,8 @@ const ui_widget_class ui_button_class = {.name = "Button",
                                          .string_fields = {offsetof(ui_button_props, label)},
                                          .nstring_fields = 1,
                                          .key = button_key,
-                                         .focusable = button_enabled};
+                                         .focusable = button_enabled,
+                                         .describe = button_describe};
 
 ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
                      void *ctx)

@@ -12,6 +12,8 @@
 
 PKGS := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcurl4-openssl-dev libcmocka-dev fonts-dejavu-core \
         cmake pkg-config build-essential python3
+# The tests also open real windows on a private X server and click them.
+TEST_PKGS := xvfb xdotool
 PEER_PKGS := libuv1-dev nodejs
 FUZZ_PKGS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
@@ -25,7 +27,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
 .PHONY: all deps test test-asan test-tsan bench bench-compare demo format format-check clean \
-        fuzz fuzz-smoke fuzz-build
+        fuzz fuzz-smoke fuzz-build bench-build
 
 all: test
 
@@ -36,10 +38,12 @@ build/build.ninja build/Makefile: | deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISLET_WERROR=ON $(CMAKE_FLAGS)
 
 test: deps build/Makefile
+	@sh scripts/deps.sh $(TEST_PKGS)
 	cmake --build build -j $(JOBS)
 	cd build && $(CTEST)
 
 test-asan: deps
+	@sh scripts/deps.sh $(TEST_PKGS)
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DISLET_WERROR=ON \
 	      -DISLET_SANITIZE="address;undefined" $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
@@ -92,6 +96,12 @@ format:
 format-check:
 	@sh scripts/deps.sh clang-format
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+# The benchmarks' build (checks off) compiles, warnings as errors (CI).
+bench-build: deps
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DISLET_CHECKS=OFF -DISLET_WERROR=ON \
+	      $(CMAKE_FLAGS)
+	cmake --build build-bench -j $(JOBS) --target benchmarks islet_demo islet_counter
 
 clean:
 	rm -rf build build-asan build-tsan build-bench build-fuzz

@@ -12,8 +12,11 @@
     do {                                                                                           \
         if (!(cond)) rt_die((func), __VA_ARGS__);                                                  \
     } while (0)
-#else
-#define UI_CHECK_AT(func, cond, ...) ((void)sizeof(!(cond)))
+#else /* compiled (so what only a message uses stays used), never run */
+#define UI_CHECK_AT(func, cond, ...)                                                               \
+    do {                                                                                           \
+        if (0 && !(cond)) rt_die((func), __VA_ARGS__);                                             \
+    } while (0)
 #endif
 #define UI_CHECK(cond, ...) UI_CHECK_AT(__func__, cond, __VA_ARGS__)
 

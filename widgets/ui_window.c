@@ -4,9 +4,14 @@
 #include "ui_golden.h"
 
 #include <SDL.h>
+#include <dlfcn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Last: Xlib's types and macros (None, Bool, ...), for the X11 section. */
+#include <SDL_syswm.h>
 
 typedef struct sdl_waiter {
     rt_waiter w; /* first */
@@ -29,11 +34,130 @@ typedef struct win {
     SDL_Cursor *arrow, *ibeam, *shown; /* the I-beam over text fields */
     ui_element *ime_for;               /* the text input the IME box was placed for */
     bool hidden;                       /* minimised or hidden: frames are not presented */
+    bool gone;                         /* destroyed from outside: nothing to present to */
 } win;
 
 static win *g_win; /* the one window of the main isolate */
 
 static void handle_event(win *w, const SDL_Event *e);
+
+/* ---- A window destroyed from outside (X11) ----
+ * `xdotool windowclose`, a window manager or another client can destroy
+ * the window under us. SDL goes on making requests on it, which fail with
+ * BadWindow or BadDrawable, and Xlib's default error handler prints the
+ * first and calls exit(1): no on_exit, no statistics, no trace. A handler
+ * of ours notes "gone" instead (as does the DestroyNotify that SDL passes
+ * on as an SDL_SYSWMEVENT), ignores the errors that follow, and the loop
+ * quits as if the window had been closed.
+ *
+ * It is installed before SDL_Init: SDL's own handler (which puts the
+ * display mode back, then calls the one it found) then calls ours, and SDL
+ * reinstalls ours, not the exiting default, before it closes the display,
+ * whose last sync reports the errors of tearing down the dead window.
+ * libX11 is SDL's (linked or loaded by it); Islet looks up the one function
+ * it needs with dlsym rather than link it. The handler is per process, as
+ * Xlib's is, and may run on any thread that reads the connection. */
+#if defined(SDL_VIDEO_DRIVER_X11)
+typedef int (*x11_error_fn)(Display *d, XErrorEvent *e);
+typedef x11_error_fn (*x11_set_error_fn)(x11_error_fn fn);
+
+static struct {
+    void *lib; /* our reference to libX11 */
+    x11_set_error_fn set_error;
+    x11_error_fn prev;   /* what was there: Xlib's default, which exits */
+    atomic_ulong window; /* our window's XID, 0 while there is none */
+    atomic_bool gone;
+} g_x11;
+
+static int x11_on_error(Display *d, XErrorEvent *e)
+{
+    unsigned long ours = atomic_load(&g_x11.window);
+    if (ours && e->resourceid == ours &&
+        (e->error_code == BadWindow || e->error_code == BadDrawable))
+        atomic_store(&g_x11.gone, true);
+    /* Once it is gone, every request SDL makes on it fails until the end
+     * (presents, focus, its destruction): none of that is news. */
+    if (atomic_load(&g_x11.gone)) return 0;
+    return g_x11.prev ? g_x11.prev(d, e) : 0;
+}
+
+static void x11_install(void)
+{
+    atomic_store(&g_x11.window, 0);
+    atomic_store(&g_x11.gone, false);
+    if (!getenv("DISPLAY")) return; /* SDL will not use X11 */
+    g_x11.lib = dlopen("libX11.so.6", RTLD_LAZY | RTLD_LOCAL);
+    if (g_x11.lib) g_x11.set_error = (x11_set_error_fn)dlsym(g_x11.lib, "XSetErrorHandler");
+    if (g_x11.set_error) g_x11.prev = g_x11.set_error(x11_on_error);
+}
+
+/* After SDL_CreateWindow: the XID to watch, and DestroyNotify passed on. */
+static void x11_watch(SDL_Window *window)
+{
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    if (!g_x11.set_error || !SDL_GetWindowWMInfo(window, &info) || info.subsystem != SDL_SYSWM_X11)
+        return;
+    atomic_store(&g_x11.window, (unsigned long)info.info.x11.window);
+    SDL_EventState(SDL_SYSWMEVENT, SDL_ENABLE);
+}
+
+/* An SDL_SYSWMEVENT (valid only until the next SDL_PollEvent). */
+static void x11_event(const SDL_Event *ev)
+{
+    const SDL_SysWMmsg *m = ev->syswm.msg;
+    unsigned long ours = atomic_load(&g_x11.window);
+    if (m && m->subsystem == SDL_SYSWM_X11 && m->msg.x11.event.type == DestroyNotify && ours &&
+        m->msg.x11.event.xdestroywindow.window == ours)
+        atomic_store(&g_x11.gone, true);
+}
+
+static bool x11_gone(void)
+{
+    return atomic_load(&g_x11.gone);
+}
+
+/* After SDL_Quit: Xlib's handler as it was; our reference dropped. */
+static void x11_uninstall(void)
+{
+    if (g_x11.set_error) g_x11.set_error(g_x11.prev);
+    if (g_x11.lib) dlclose(g_x11.lib);
+    g_x11.lib = NULL;
+    g_x11.set_error = NULL;
+    g_x11.prev = NULL;
+    atomic_store(&g_x11.window, 0);
+}
+#else
+static void x11_install(void) {}
+static void x11_watch(SDL_Window *window)
+{
+    (void)window;
+}
+static void x11_event(const SDL_Event *ev)
+{
+    (void)ev;
+}
+static bool x11_gone(void)
+{
+    return false;
+}
+static void x11_uninstall(void) {}
+#endif
+
+static void window_gone(void *ctx)
+{
+    (void)ctx;
+    ui_window_quit();
+}
+
+/* Seen from the waiter, outside any event: the quit is posted, to run as
+ * an event of its own, as a close does. */
+static void notice_gone(void)
+{
+    if (!g_win || g_win->gone || !x11_gone()) return;
+    g_win->gone = true;
+    if (rt_post(window_gone, NULL) != RT_OK) ui_window_quit();
+}
 
 static void run_sdl_event(void *ctx)
 {
@@ -47,6 +171,10 @@ static void run_sdl_event(void *ctx)
 static void post_sdl_event(sdl_waiter *sw, const SDL_Event *ev)
 {
     if (ev->type == sw->wake_event) return;
+    if (ev->type == SDL_SYSWMEVENT) {
+        x11_event(ev);
+        return;
+    }
     SDL_Event *copy = rt_malloc(sizeof *copy);
     if (!copy) return;
     *copy = *ev;
@@ -58,6 +186,9 @@ static void sdl_wait(rt_waiter *self, int64_t timeout_ns)
 {
     sdl_waiter *sw = (sdl_waiter *)self;
     int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
+    /* Other isolates wake SDL through the window; a destroyed one cannot
+     * be woken: look again every few milliseconds. */
+    if (g_win && g_win->gone && (ms < 0 || ms > 5)) ms = 5;
     SDL_Event ev;
     int got = ms < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, ms);
     while (got) {
@@ -65,6 +196,7 @@ static void sdl_wait(rt_waiter *self, int64_t timeout_ns)
         got = SDL_PollEvent(&ev);
     }
     sw->last_pump = SDL_GetTicks64();
+    notice_gone();
 }
 
 /* A loop with work always ready (frames back to back behind a present that
@@ -79,6 +211,7 @@ static void sdl_poll(rt_waiter *self)
     SDL_Event ev;
     while (SDL_PollEvent(&ev))
         post_sdl_event(sw, &ev);
+    notice_gone();
 }
 
 static void sdl_wake(rt_waiter *self)
@@ -239,6 +372,7 @@ static void handle_event(win *w, const SDL_Event *e)
         case SDL_WINDOWEVENT_SHOWN:
         case SDL_WINDOWEVENT_RESTORED:
         case SDL_WINDOWEVENT_EXPOSED: {
+            if (w->gone) break;
             if (w->hidden) {
                 w->hidden = false;
                 ui_tree_set_frame_interval(t, w->interval);
@@ -297,7 +431,7 @@ static void paint_begin(void *ctx)
 static void paint_end(void *ctx)
 {
     win *w = ctx;
-    if (!w->hidden) ui_canvas_present(w->canvas);
+    if (!w->hidden && !w->gone) ui_canvas_present(w->canvas);
 }
 
 static void on_alive(rt_receive_port *p, rt_value *v, void *ctx)
@@ -315,8 +449,10 @@ static int open_sdl(win *w, const ui_window_options *o)
                                             (int)((float)o->height * w->scale), w->scale);
         return w->canvas ? 0 : -1;
     }
+    x11_install();
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        fprintf(stderr, "islet: cannot start SDL video: %s\n", SDL_GetError());
+        fprintf(stderr, "islet: cannot start SDL video: %s (or run with --headless)\n",
+                SDL_GetError());
         return -1;
     }
     /* Without a display SDL falls back to a driver that shows nothing: a
@@ -335,7 +471,8 @@ static int open_sdl(win *w, const ui_window_options *o)
                                  SDL_WINDOWPOS_CENTERED, o->width, o->height,
                                  SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (!w->window) {
-        fprintf(stderr, "islet: cannot open a window: %s\n", SDL_GetError());
+        fprintf(stderr, "islet: cannot open a window: %s (or run with --headless)\n",
+                SDL_GetError());
         return -1;
     }
     SDL_SetWindowMinimumSize(w->window, 480, 360);
@@ -346,6 +483,8 @@ static int open_sdl(win *w, const ui_window_options *o)
         fprintf(stderr, "islet: cannot create a renderer: %s\n", SDL_GetError());
         return -1;
     }
+    /* Not before: an OpenGL renderer makes SDL recreate the X window. */
+    x11_watch(w->window);
     int pw, ph;
     SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
     w->scale = (float)pw / (float)o->width;
@@ -364,25 +503,35 @@ static void close_sdl(win *w)
     if (w->window) SDL_DestroyWindow(w->window);
     if (!w->o->headless) SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
     SDL_Quit();
+    if (!w->o->headless) x11_uninstall();
 }
 
-static void save_screenshot(win *w, const char *path)
+/* 0, or -1 with a message on stderr. */
+static int save_screenshot(win *w, const char *path)
 {
+    if (w->gone) {
+        fprintf(stderr,
+                "islet: screenshot: the window was destroyed before its last frame could be "
+                "read; '%s' not written\n",
+                path);
+        return -1;
+    }
     SDL_Surface *s = NULL;
+    int rc = -1;
     if (w->o->headless) {
         s = ui_canvas_surface(w->canvas);
-        if (ui_image_save(s, path) != 0) fprintf(stderr, "islet: screenshot: %s\n", SDL_GetError());
-        return;
+        rc = ui_image_save(s, path);
+    } else {
+        int pw, ph;
+        SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
+        s = SDL_CreateRGBSurfaceWithFormat(0, pw, ph, 32, SDL_PIXELFORMAT_ARGB8888);
+        if (s && SDL_RenderReadPixels(w->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels,
+                                      s->pitch) == 0)
+            rc = ui_image_save(s, path);
+        SDL_FreeSurface(s);
     }
-    int pw, ph;
-    SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
-    s = SDL_CreateRGBSurfaceWithFormat(0, pw, ph, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (s &&
-        SDL_RenderReadPixels(w->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) ==
-            0 &&
-        ui_image_save(s, path) != 0)
-        fprintf(stderr, "islet: screenshot: %s\n", SDL_GetError());
-    SDL_FreeSurface(s);
+    if (rc != 0) fprintf(stderr, "islet: screenshot: '%s': %s\n", path, SDL_GetError());
+    return rc;
 }
 
 /* Without vsync (headless, or a renderer that cannot wait for the display)
@@ -436,16 +585,22 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     if (o->on_start) o->on_start(w.tree, ctx);
     while (rt_run(RT_RUN_DEFAULT)) {
     }
+    int rc = 0;
     if (o->screenshot) {
         /* Paint once more so the screenshot shows the final state. */
         ui_tree_set_size(w.tree, (float)o->width, (float)o->height);
         ui_tree_frame(w.tree);
-        save_screenshot(&w, o->screenshot);
+        if (save_screenshot(&w, o->screenshot) != 0) rc = 1;
     }
     if (o->on_exit) o->on_exit(w.tree, ctx);
     ui_tree_free(w.tree);
     g_win = NULL;
     rt_main_leave();
     close_sdl(&w);
-    return 0;
+    return rc;
+}
+
+bool ui_window_destroyed(void)
+{
+    return g_win && g_win->gone;
 }

@@ -9,6 +9,10 @@
  * field and otherwise quits, as Ctrl+Q or closing the window do. Text
  * fields use the system clipboard. Frames are painted
  * when something is dirty and presented with vsync when the renderer has it.
+ * A window destroyed from outside (xdotool windowclose, a window manager)
+ * ends the loop as closing it does, instead of Xlib's exit(1) on the
+ * BadWindow errors that follow (X11; see ui_window.c).
+ * Without a display it says so (suggesting --headless) and returns 1.
  * Main thread only.
  */
 #ifndef UI_WINDOW_H
@@ -23,7 +27,7 @@ typedef struct ui_window_options {
     float scale;            /* headless: device pixels per logical pixel (0: 1); a
                                window takes its display's */
     int64_t exit_after_ns;  /* > 0: quit after this long */
-    const char *screenshot; /* write a BMP of the last frame at exit */
+    const char *screenshot; /* write the last frame at exit: PNG (BMP if it ends .bmp) */
     /* Called once the window and tree exist (e.g. to start work). */
     void (*on_start)(ui_tree *t, void *ctx);
     /* Called for keys neither the binding nor the tree uses: the SDL
@@ -36,11 +40,18 @@ typedef struct ui_window_options {
 
 /* Enters the main isolate, runs root in a window until quit, leaves the
  * main isolate (stopping every isolate). Returns 0, or 1 with a message on
- * stderr when SDL cannot start. */
+ * stderr when SDL cannot start (no display: nothing else ran, neither
+ * on_start nor on_exit) or when the screenshot could not be written (also
+ * when the window was destroyed from outside before it: its pixels are
+ * gone). */
 int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx),
                   void *ctx);
 /* Asks the running window to quit (from any callback on the main isolate). */
 void ui_window_quit(void);
+/* Whether the running window was destroyed from outside (the loop is
+ * ending or has ended: e.g. in on_exit). False headless or after
+ * ui_window_run returned. */
+bool ui_window_destroyed(void);
 
 /* Gives one SDL input event to t, as the window does: mouse buttons, motion
  * and wheel; Tab/Shift+Tab, Enter, Space, the editing keys (arrows, Home,

@@ -1,139 +1,93 @@
-/* islet_demo: the demo screen (demo.c) in an SDL window, with flags. */
+/* islet_demo: the demo's screen (demo.h) on the app runner, which gives it
+ * the window, the standard flags and keys, and the developer tools. */
 #include "demo.h"
+#include "ui_app.h"
 #include "ui_text_field.h"
-#include "ui_window.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DEMO_VERSION "0.2.0"
+enum { OPT_URL = 256, OPT_PRESS, OPT_PRIME_LIMIT };
 
-static struct {
-    bool frame_stats, dump_tree;
-    const char *trace;
-    int exit_code;
-} flags;
+typedef struct demo_main {
+    demo_options screen;
+    const char *press; /* --press: a button to press after the first frame */
+    ui_tree *tree;
+} demo_main;
 
-static void usage(FILE *f)
+static int on_option(int val, const char *arg, void *ctx)
 {
-    fprintf(f, "usage: islet_demo [options]\n"
-               "  --headless           no window: render offscreen\n"
-               "  --size WxH           window size in logical pixels (default 900x760)\n"
-               "  --scale S            with --headless: render at S device pixels per\n"
-               "                       logical pixel, 1 to 4 (a high-DPI screen)\n"
-               "  --exit-after-ms N    quit after N milliseconds\n"
-               "  --screenshot FILE    write the last frame at exit (PNG; BMP if FILE ends .bmp)\n"
-               "  --frame-stats        print frame statistics as one JSON object at exit\n"
-               "  --dump-tree          print the widget tree after the first frame\n"
-               "  --trace FILE         write a Chrome trace (Perfetto, chrome://tracing) at exit\n"
-               "  --perf-overlay       start with the frame timing overlay shown\n"
-               "  --press KEY          press the button with this key after the first\n"
-               "                       frame (tap, compute, main, fetch, picture, overlay)\n"
-               "  --url URL            what Fetch requests (default https://example.com)\n"
-               "  --version            print the version\n"
-               "  --help               this text\n"
-               "keys: P overlay, S pause the spinner, D dump the tree, Tab/Shift+Tab focus,\n"
-               "      Enter/Space press, Escape or Ctrl+Q quit; in the URL field: typing,\n"
-               "      arrows, Home/End, Backspace/Delete, Ctrl+A/C/X/V, Enter fetches,\n"
-               "      Escape ends the editing\n");
+    demo_main *m = ctx;
+    char *end;
+    switch (val) {
+    case OPT_URL:
+        if (!rt_utf8_valid(arg, strlen(arg)) || strlen(arg) > UI_TEXT_FIELD_MAX) {
+            fprintf(stderr, "islet_demo: --url must be UTF-8 of at most %d bytes\n",
+                    UI_TEXT_FIELD_MAX);
+            return -1;
+        }
+        m->screen.url = arg;
+        return 0;
+    case OPT_PRESS:
+        m->press = arg;
+        return 0;
+    case OPT_PRIME_LIMIT:
+        m->screen.prime_limit = strtoll(arg, &end, 10);
+        if (end != arg && !*end && m->screen.prime_limit >= 3) return 0;
+        fprintf(stderr, "islet_demo: --prime-limit wants a whole number of at least 3\n");
+        return -1;
+    }
+    return -1;
 }
 
-static const char *press_key;
-
-static void first_frame(void *ctx, int64_t now)
+/* The press is an event of its own, as a click would be (not part of the
+ * frame event that ran this callback). */
+static void press(void *ctx)
 {
-    (void)now;
-    ui_tree *t = ctx;
-    if (flags.dump_tree) demo_dump_tree(t, stdout);
-    if (press_key && !demo_press(t, press_key))
-        fprintf(stderr, "islet_demo: no enabled button with key '%s'\n", press_key);
+    demo_main *m = ctx;
+    if (!demo_press(m->tree, m->press))
+        fprintf(stderr, "islet_demo: no enabled button with key '%s'\n", m->press);
 }
 
-static void on_start(ui_tree *t, void *ctx)
+static void first_frame(ui_tree *t, void *ctx)
 {
-    demo_start(t, ctx);
-    ui_tree_after_frame(t, first_frame, t);
+    demo_main *m = ctx;
+    m->tree = t;
+    if (m->press) rt_post(press, m);
 }
 
-static void finish(ui_tree *t, void *ctx)
+static ui_widget *root(ui_build *b, void *ctx)
 {
-    (void)ctx;
-    demo_collect(t);
-    if (flags.frame_stats) demo_frame_stats(t, stdout);
-    demo_stop();
+    return demo_root(b, &((demo_main *)ctx)->screen);
 }
 
 int main(int argc, char **argv)
 {
-    ui_window_options o = {.title = "Islet demo",
-                           .width = 900,
-                           .height = 760,
-                           .on_start = on_start,
-                           .on_key = demo_key,
-                           .on_exit = finish};
-    demo_options d = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            printf("islet_demo %s\n", DEMO_VERSION);
-            return 0;
-        } else if (!strcmp(a, "--headless")) {
-            o.headless = true;
-        } else if (!strcmp(a, "--frame-stats")) {
-            flags.frame_stats = true;
-        } else if (!strcmp(a, "--dump-tree")) {
-            flags.dump_tree = true;
-        } else if (!strcmp(a, "--perf-overlay")) {
-            d.perf_overlay = true;
-        } else if (!strcmp(a, "--size") && v && sscanf(v, "%dx%d", &o.width, &o.height) == 2 &&
-                   o.width > 0 && o.height > 0) {
-            i++;
-        } else if (!strcmp(a, "--scale") && v && atof(v) >= 1 && atof(v) <= 4) {
-            o.scale = (float)atof(v);
-            i++;
-        } else if (!strcmp(a, "--exit-after-ms") && v && atol(v) > 0) {
-            o.exit_after_ns = RT_MS(atol(v));
-            i++;
-        } else if (!strcmp(a, "--screenshot") && v) {
-            o.screenshot = v;
-            i++;
-        } else if (!strcmp(a, "--trace") && v) {
-            flags.trace = v;
-            i++;
-        } else if (!strcmp(a, "--press") && v) {
-            press_key = v;
-            i++;
-        } else if (!strcmp(a, "--url") && v) {
-            if (!rt_utf8_valid(v, strlen(v)) || strlen(v) > UI_TEXT_FIELD_MAX) {
-                fprintf(stderr, "islet_demo: --url must be UTF-8 of at most %d bytes\n",
-                        UI_TEXT_FIELD_MAX);
-                return 2;
-            }
-            d.url = v;
-            i++;
-        } else {
-            fprintf(stderr, "islet_demo: bad option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    demo_init(&d);
-    if (flags.trace) demo_trace_start();
-    int rc = ui_window_run(&o, demo_root, NULL);
-    /* Written after the main isolate left: every isolate's exit is in. */
-    if (flags.trace && demo_trace_write(flags.trace) != 0) {
-        fprintf(stderr, "islet_demo: cannot write the trace to '%s': %s\n", flags.trace,
-                strerror(errno));
-        flags.exit_code = 1;
-    }
-    demo_trace_stop();
-    if (rc == 0) rc = flags.exit_code;
-    demo_init(NULL); /* frees the collected statistics */
-    return rc;
+    static const struct option options[] = {
+        {"url", required_argument, NULL, OPT_URL},
+        {"press", required_argument, NULL, OPT_PRESS},
+        {"prime-limit", required_argument, NULL, OPT_PRIME_LIMIT},
+        {0}};
+    demo_main m = {0};
+    ui_app app = {
+        .name = "islet_demo",
+        .title = "Islet demo",
+        .width = 900,
+        .height = 760,
+        .root = root,
+        .ctx = &m,
+        .options = options,
+        .on_option = on_option,
+        .usage = "  --url URL            what Fetch requests (default https://example.com)\n"
+                 "  --press KEY          press the button with this key after the first\n"
+                 "                       frame (tap, overlay, compute, main, fetch, picture)\n"
+                 "  --prime-limit N      count the primes below N (default 4000000, ~1 s)\n"
+                 "the demo's keys: S pauses the spinner; Tab/Shift+Tab focus, Enter/Space\n"
+                 "      press; in the URL field: typing, arrows, Home/End, Backspace/Delete,\n"
+                 "      Ctrl+A/C/X/V, Enter fetches, Escape ends the editing\n",
+        .on_first_frame = first_frame,
+        .on_key = demo_key,
+    };
+    return ui_app_run(argc, argv, &app);
 }

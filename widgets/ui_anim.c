@@ -49,6 +49,7 @@ static void tick(rt_timer *tm, void *ctx)
 {
     (void)tm;
     ui_anim *a = ctx;
+    rt_event_label("animation tick");
     int64_t elapsed = rt_now() - a->start;
     float t = a->duration > 0 ? (float)((double)elapsed / (double)a->duration) : 1;
     if (a->repeat) {

@@ -512,7 +512,7 @@ static void button_tap(void *ctx)
     ui_set_state(e, set_pressed, NULL);
     if (!p->on_pressed) return;
     char label[40]; /* the event log's and the trace's name for this event */
-    snprintf(label, sizeof label, "tap %s", p->label ? p->label : "");
+    snprintf(label, sizeof label, "tap: %s", p->label ? p->label : "");
     rt_event_label(label);
     p->on_pressed(p->ctx);
 }

@@ -1,10 +1,14 @@
 /* test_app.c: the demo's screen driven headless, as a user would: taps,
  * compute with frames still coming, a fetch from a real loopback server and
- * from a refused port, the overlay, and a golden of the home screen. */
+ * from a refused port, the event loop panel, and a golden of the home
+ * screen. The screen sits under ui_devtools, as the runner puts it. */
 #include "demo.h"
+#include "event_rows.h"
 #include "http_server.h"
+#include "rt_trace.h"
 #include "test_support.h"
 #include "ui_anim.h"
+#include "ui_devtools.h"
 #include "ui_golden.h"
 #include "ui_tester.h"
 #include "ui_text_field.h"
@@ -12,20 +16,27 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static rt_virtual_clock vclock;
+static demo_options options;
+
+/* What ui_app_run builds around the app's root. */
+static ui_widget *app_root(ui_build *b, void *ctx)
+{
+    return ui_devtools(b, false, demo_root(b, ctx));
+}
 
 static ui_tester *open_demo_scaled(const char *url, int64_t prime_limit, float scale)
 {
     ts_main_enter_virtual(&vclock);
-    demo_options o = {.url = url, .prime_limit = prime_limit};
-    demo_init(&o);
-    ui_tester *t = ui_tester_new_scaled(640, 520, scale, &vclock);
-    ui_tester_pump_widget(t, demo_root, NULL);
-    demo_start(ui_tester_tree(t), NULL);
+    options = (demo_options){.url = url, .prime_limit = prime_limit};
+    ui_tester *t = ui_tester_new_scaled(900, 760, scale, &vclock); /* the app's window */
+    ui_tester_pump_widget(t, app_root, &options);
     return t;
 }
 
@@ -42,12 +53,15 @@ static ui_widget *nothing(ui_build *b, void *ctx)
 
 static void close_demo(ui_tester *t)
 {
-    demo_stop();
-    ui_tester_pump_widget(t, nothing, NULL); /* unmounts the spinners */
+    ui_tester_pump_widget(t, nothing, NULL); /* the panels stop what they started */
     ui_tester_pump(t, RT_MS(16));
     assert_true(ui_tester_free(t));
     ts_main_leave();
-    demo_init(NULL);
+}
+
+static rt_future *future_of(ui_tester *t, const char *panel)
+{
+    return demo_future(ui_tester_tree(t), panel);
 }
 
 static void tap(ui_tester *t, const char *key)
@@ -70,18 +84,19 @@ static void wait_pending(ui_tester *t, rt_future *f)
     ui_tester_pump(t, RT_MS(16));
 }
 
-/* The tree dump (demo_dump_tree) as a string, valid until the next call. */
+/* The tree dump as a string, valid until the next call. */
 static const char *dump(ui_tester *t)
 {
     static char text[1 << 18];
     memset(text, 0, sizeof text);
     FILE *f = fmemopen(text, sizeof text - 1, "w");
     assert_non_null(f);
-    demo_dump_tree(ui_tester_tree(t), f);
+    ui_dump_tree(ui_tester_tree(t), f);
     fclose(f);
     return text;
 }
 
+/* The first text on screen starting with prefix ("" when none). */
 static const char *text_starting(ui_tester *t, const char *prefix)
 {
     static char out[256];
@@ -98,6 +113,17 @@ static const char *text_starting(ui_tester *t, const char *prefix)
         out[n] = 0;
     }
     return out;
+}
+
+static bool screen_contains(ui_tester *t, const char *needle)
+{
+    return strstr(dump(t), needle) != NULL;
+}
+
+static bool enabled(ui_tester *t, const char *key)
+{
+    ui_element *e = ui_find_key(t, ui_key_str(key));
+    return e && ((const ui_button_props *)ui_props(e))->on_pressed != NULL;
 }
 
 static void test_tapping_the_counter_rebuilds_the_label(void **state)
@@ -126,22 +152,21 @@ static void test_compute_result_arrives_while_frames_continue(void **state)
     (void)state;
     ui_tester *t = open_demo(NULL, 300000);
     tap(t, "compute");
-    rt_future *f = rt_future_dup(demo_compute_future());
+    rt_future *f = rt_future_dup(future_of(t, "work"));
     assert_non_null(f);
     assert_non_null(ui_find_text(t, "compute(): counting on a background isolate..."));
     /* The buttons that would start a second job are disabled meanwhile. */
     assert_false(demo_press(ui_tester_tree(t), "compute"));
+    assert_false(demo_press(ui_tester_tree(t), "main"));
     int frames = 0;
     ui_tree_on_frame(ui_tester_tree(t), count_frame, &frames);
     assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
     ui_tester_pump(t, RT_MS(16));
     assert_null(rt_future_get_error(f));
-    char want[96];
-    snprintf(want, sizeof want, "compute(): %lld primes below 300000",
-             (long long)rt_value_as_int(rt_future_get_value(f)));
     assert_int_equal(rt_value_as_int(rt_future_get_value(f)), 25997); /* pi(300000) */
-    assert_int_equal(ui_count_text(t, want), 1);
+    assert_int_equal(ui_count_text(t, "compute(): 25997 primes below 300000"), 1);
     assert_true(frames >= 1);
+    assert_null(future_of(t, "work")); /* done: nothing pending */
     rt_future_release(f);
     close_demo(t);
 }
@@ -151,7 +176,7 @@ static void test_cancel_stops_the_compute_job(void **state)
     (void)state;
     ui_tester *t = open_demo(NULL, 400000000); /* minutes of work unless cancelled */
     tap(t, "compute");
-    rt_future *f = rt_future_dup(demo_compute_future());
+    rt_future *f = rt_future_dup(future_of(t, "work"));
     assert_non_null(f);
     tap(t, "cancel");
     assert_true(ui_tester_wait_for(t, f, RT_SEC(30)));
@@ -160,10 +185,7 @@ static void test_cancel_stops_the_compute_job(void **state)
     assert_non_null(e);
     assert_int_equal(e->code, RT_ECANCELLED);
     assert_string_equal(text_starting(t, "compute(): "), "compute(): cancelled");
-    /* Enabled again. */
-    ui_element *again = ui_find_key(t, ui_key_str("compute"));
-    assert_non_null(again);
-    assert_non_null(((const ui_button_props *)ui_props(again))->on_pressed);
+    assert_true(enabled(t, "compute")); /* enabled again */
     rt_future_release(f);
     close_demo(t);
 }
@@ -176,17 +198,19 @@ static void test_fetch_from_a_loopback_server_shows_status_and_size(void **state
     ts_http_url(srv, "/slow?ms=300", url, sizeof url); /* slow enough to see it in flight */
     ui_tester *t = open_demo(url, 0);
     tap(t, "fetch");
-    rt_future *f = rt_future_dup(demo_fetch_future());
+    rt_future *f = rt_future_dup(future_of(t, "network"));
     assert_non_null(f);
-    /* While in flight: a spinner and a Cancel button instead of Fetch. */
+    /* While in flight: a spinner, Fetch disabled, Cancel beside it. */
     assert_non_null(ui_find_key(t, ui_key_str("netspin")));
-    assert_non_null(ui_find_key(t, ui_key_str("cancel-fetch")));
+    assert_false(enabled(t, "fetch"));
+    assert_true(enabled(t, "cancel-fetch"));
     assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
     ui_tester_pump(t, RT_MS(16));
     /* "slow\n" is 5 bytes. */
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
     assert_null(ui_find_key(t, ui_key_str("netspin")));
-    assert_non_null(ui_find_key(t, ui_key_str("fetch")));
+    assert_true(enabled(t, "fetch"));
+    assert_false(enabled(t, "cancel-fetch"));
     assert_int_equal(ts_http_requests(srv), 1);
     rt_future_release(f);
     close_demo(t);
@@ -206,15 +230,11 @@ static void test_double_clicks_do_what_the_user_means(void **state)
     ui_tester *t = open_demo(url, 0);
     tap(t, "fetch");
     tap(t, "fetch");
-    rt_future *f = rt_future_dup(demo_fetch_future());
-    assert_non_null(f);
-    assert_true(ui_tester_wait_for(t, f, RT_SEC(20)));
-    rt_future_release(f);
-    ui_tester_pump(t, RT_MS(16));
+    wait_pending(t, future_of(t, "network"));
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
     assert_int_equal(ts_http_requests(srv), 1);
     tap(t, "fetch");
-    f = rt_future_dup(demo_fetch_future());
+    rt_future *f = rt_future_dup(future_of(t, "network"));
     assert_non_null(f);
     tap(t, "cancel-fetch");
     tap(t, "cancel-fetch");
@@ -222,18 +242,23 @@ static void test_double_clicks_do_what_the_user_means(void **state)
     rt_future_release(f);
     ui_tester_pump(t, RT_MS(16));
     assert_string_equal(text_starting(t, "cancelled"), "cancelled");
-    assert_null(demo_fetch_future()); /* nothing started again */
+    ui_element *status = ui_find_key(t, ui_key_str("net-status"));
+    assert_int_equal(((const ui_text_props *)ui_props(status))->color.r, 20); /* ink, not red */
+    assert_null(future_of(t, "network")); /* nothing started again */
     assert_null(ui_find_key(t, ui_key_str("retry")));
-    assert_non_null(ui_find_key(t, ui_key_str("fetch")));
+    assert_true(enabled(t, "fetch"));
     close_demo(t);
     ts_http_stop(srv);
 }
 
-/* A key as the window delivers it: to the tree, else to the demo's shortcuts. */
-static void press_key(ui_tester *t, SDL_Keycode k, Uint16 mod)
+/* A key as the window delivers it: to the tree, else to the app (the
+ * runner keeps P and D for itself). */
+static bool press_key(ui_tester *t, SDL_Keycode k, Uint16 mod)
 {
-    if (!ui_tester_key(t, k, mod)) demo_key(ui_tester_tree(t), k, ui_window_mods(mod), NULL);
+    bool used = ui_tester_key(t, k, mod);
+    if (!used) demo_key(ui_tester_tree(t), k, ui_window_mods(mod), NULL);
     ui_tester_pump(t, RT_MS(16));
+    return used;
 }
 
 static void type_text(ui_tester *t, const char *s)
@@ -253,14 +278,15 @@ static void test_typed_url_is_fetched_on_enter(void **state)
     assert_non_null(field);
     assert_string_equal(ui_text_field_text(field, NULL), "https://example.com");
     ui_tester_tap(t, field);
-    press_key(t, SDLK_a, KMOD_LCTRL); /* select all, then type over it */
-    press_key(t, SDLK_p, 0);          /* typed, not the overlay shortcut */
-    press_key(t, SDLK_p, KMOD_LCTRL); /* nor is Ctrl+P */
+    press_key(t, SDLK_a, KMOD_LCTRL);               /* select all, then type over it */
+    assert_true(press_key(t, SDLK_p, 0));           /* typed: not the runner's overlay key */
+    assert_true(press_key(t, SDLK_s, 0));           /* nor the spinner's */
+    assert_false(press_key(t, SDLK_p, KMOD_LCTRL)); /* Ctrl+P is nobody's */
     type_text(t, url);
-    assert_false(demo_overlay_shown());
     assert_string_equal(ui_text_field_text(field, NULL), url);
+    assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
     press_key(t, SDLK_RETURN, 0); /* the request may be answered within this pump */
-    wait_pending(t, demo_fetch_future());
+    wait_pending(t, future_of(t, "network"));
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, ", 10);
     assert_int_equal(ts_http_requests(srv), 1);
     /* Invalid UTF-8 pasted into the field: refused, URL kept, said so. */
@@ -269,10 +295,9 @@ static void test_typed_url_is_fetched_on_enter(void **state)
     assert_string_equal(ui_text_field_text(field, NULL), url);
     assert_string_equal(text_starting(t, "URL unchanged"),
                         "URL unchanged: the text is not valid UTF-8");
-    /* Outside the field, P is the overlay shortcut again. */
+    /* Outside the field, P goes to the runner (the overlay). */
     ui_tree_set_focus(ui_tester_tree(t), NULL);
-    press_key(t, SDLK_p, 0);
-    assert_true(demo_overlay_shown());
+    assert_false(press_key(t, SDLK_p, 0));
     close_demo(t);
     ts_http_stop(srv);
 }
@@ -288,13 +313,13 @@ static void test_enter_during_a_fetch_fetches_the_new_url(void **state)
     ts_http_url(srv, "/ok", ok, sizeof ok);
     ui_tester *t = open_demo(slow, 0);
     tap(t, "fetch");
-    assert_non_null(demo_fetch_future()); /* 2 s: still in flight */
+    assert_non_null(future_of(t, "network")); /* 2 s: still in flight */
     ui_tester_tap(t, ui_find_key(t, ui_key_str("url")));
     press_key(t, SDLK_a, KMOD_LCTRL);
     type_text(t, ok);
     press_key(t, SDLK_RETURN, 0);
-    for (int i = 0; i < 3 && demo_fetch_future(); i++) /* the cancelled one, then /ok */
-        wait_pending(t, demo_fetch_future());
+    for (int i = 0; i < 3 && future_of(t, "network"); i++) /* the cancelled one, then /ok */
+        wait_pending(t, future_of(t, "network"));
     /* /ok's 17 bytes, not /slow's 5 (the slow request may have been
      * cancelled before the server read it). */
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 17 bytes", 18);
@@ -309,15 +334,15 @@ static void test_tab_goes_on_from_a_button_that_got_disabled(void **state)
     (void)state;
     ui_tester *t = open_demo(NULL, 0);
     ui_tree *tree = ui_tester_tree(t);
-    for (int i = 0; i < 3; i++) /* Tap me, Show overlay, Count primes */
+    for (int i = 0; i < 3; i++) /* Tap me, Perf overlay, Count primes */
         press_key(t, SDLK_TAB, 0);
     assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("compute")));
     press_key(t, SDLK_RETURN, 0); /* starts the job: this button is disabled now */
-    assert_non_null(demo_compute_future());
+    assert_non_null(future_of(t, "work"));
     press_key(t, SDLK_TAB, 0);
     assert_ptr_equal(ui_tree_get_focus(tree), ui_find_key(t, ui_key_str("cancel")));
     press_key(t, SDLK_RETURN, 0);
-    wait_pending(t, demo_compute_future());
+    wait_pending(t, future_of(t, "work"));
     close_demo(t);
 }
 
@@ -330,111 +355,20 @@ static void test_fetch_from_a_refused_port_shows_the_error_and_retry(void **stat
     ts_http_url(srv, "/ok", url, sizeof url);
     ts_http_stop(srv);
     ui_tester *t = open_demo(url, 0);
+    assert_null(ui_find_key(t, ui_key_str("retry"))); /* Retry only after a failure */
     tap(t, "fetch");
-    wait_pending(t, demo_fetch_future());
+    wait_pending(t, future_of(t, "network"));
     char err[256];
     snprintf(err, sizeof err, "%s", text_starting(t, "error: "));
     assert_true(strlen(err) > strlen("error: "));
+    ui_element *status = ui_find_key(t, ui_key_str("net-status"));
+    assert_int_equal(((const ui_text_props *)ui_props(status))->color.r, 190); /* an error */
     assert_null(ui_find_key(t, ui_key_str("fetch")));
     /* Retry runs the request again, and fails the same way. */
     tap(t, "retry");
-    wait_pending(t, demo_fetch_future());
+    wait_pending(t, future_of(t, "network"));
     assert_string_equal(text_starting(t, "error: "), err);
     assert_non_null(ui_find_key(t, ui_key_str("retry")));
-    close_demo(t);
-}
-
-/* --trace: frames, isolate spawns and exits, the compute job and the HTTP
- * request, each on its isolate's track. */
-static void test_trace_records_frames_isolates_compute_and_http(void **state)
-{
-    (void)state;
-    ts_http_server *srv = ts_http_start();
-    char url[256];
-    ts_http_url(srv, "/ok", url, sizeof url);
-    demo_trace_start(); /* before the main isolate exists */
-    ui_tester *t = open_demo(url, 20000);
-    tap(t, "compute");
-    wait_pending(t, demo_compute_future());
-    tap(t, "fetch");
-    wait_pending(t, demo_fetch_future());
-    /* A URL of 2-byte characters, longer than the trace keeps: cut whole. */
-    char wide[300] = "http://127.0.0.1:1/a"; /* 20 bytes: the cut falls mid-character */
-    for (int i = 0; i < 70; i++)
-        strcat(wide, "\xc3\xa9");
-    ui_tester_tap(t, ui_find_key(t, ui_key_str("url")));
-    press_key(t, SDLK_a, KMOD_LCTRL);
-    type_text(t, wide);
-    press_key(t, SDLK_RETURN, 0);
-    wait_pending(t, demo_fetch_future());
-    demo_collect(ui_tester_tree(t));
-    demo_stop();
-    ui_tester_pump_widget(t, nothing, NULL);
-    ui_tester_pump(t, RT_MS(16));
-    assert_true(ui_tester_free(t));
-    ts_main_leave();
-
-    char path[] = "/tmp/islet-trace-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(demo_trace_write(path), 0);
-    demo_trace_stop();
-    demo_init(NULL);
-    static char json[1 << 22];
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t n = fread(json, 1, sizeof json - 1, f);
-    fclose(f);
-    unlink(path);
-    json[n] = 0;
-    assert_true(rt_utf8_valid(json, n));
-    char want_url[300];
-    snprintf(want_url, sizeof want_url, "\"args\":{\"detail\":\"%s\"}", url);
-    const char *needles[] = {
-        "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[",
-        "{\"name\":\"frame\",\"ph\":\"X\",\"pid\":1,\"tid\":1,",
-        "{\"name\":\"spawn\",\"ph\":\"i\"",
-        "{\"name\":\"exit\",\"ph\":\"i\"",
-        "{\"name\":\"compute\",\"ph\":\"X\"",
-        "{\"name\":\"HTTP GET\",\"ph\":\"b\"",
-        "{\"name\":\"HTTP GET\",\"ph\":\"e\"",
-        want_url,
-        "\"args\":{\"detail\":\"done\"}",
-        "\"args\":{\"name\":\"network\"}",
-        "\"args\":{\"name\":\"main (frames)\"}",
-        "\"dropped_events\":0}}\n",
-    };
-    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        if (!strstr(json, needles[i])) fail_msg("the trace lacks %s", needles[i]);
-    ts_http_stop(srv);
-}
-
-/* The D dump: one line per element with its key's string, its text and
- * its rect in window coordinates. */
-static void test_dump_shows_keys_texts_and_rects(void **state)
-{
-    (void)state;
-    ui_tester *t = open_demo(NULL, 0);
-    float x, y, w, h;
-    ui_element_rect(ui_find_key(t, ui_key_str("tap")), &x, &y, &w, &h);
-    char want[128];
-    snprintf(want, sizeof want, "\n        Button key='tap' \"Tap me\" %.0f,%.0f,%.0f,%.0f\n", x, y,
-             w, h);
-    const char *d = dump(t);
-    if (!strstr(d, want)) fail_msg("no line %s in:\n%s", want, d);
-    assert_non_null(strstr(d, "TextField key='url' \"https://example.com\" "));
-    assert_int_equal(strncmp(d, "DemoScreen 0,0,640,520\n", 23), 0);
-    /* Strings are escaped, so every line parses the same way; the focused
-     * element says so, whatever its class. */
-    ui_element *url = ui_find_key(t, ui_key_str("url"));
-    const char *odd = "a \"quoted\" \\path";
-    assert_int_equal(ui_text_field_set_text(url, odd, strlen(odd)), RT_OK);
-    ui_tree_set_focus(ui_tester_tree(t), ui_find_key(t, ui_key_str("tap")));
-    ui_tester_pump(t, RT_MS(16));
-    d = dump(t);
-    assert_non_null(strstr(d, "TextField key='url' \"a \\\"quoted\\\" \\\\path\" "));
-    assert_non_null(strstr(d, "Button key='tap' \"Tap me\" focused "));
     close_demo(t);
 }
 
@@ -479,39 +413,21 @@ static void test_high_dpi_draws_at_device_pixels(void **state)
     close_demo(t2);
 }
 
-/* The overlay's graph under the caption starting with `prefix`. */
-typedef struct caption_find {
-    const char *prefix;
-    ui_element *found;
-} caption_find;
-
-static void find_caption(ui_element *e, int depth, void *ctx)
+/* The overlay button toggles the runner's overlay (ui_devtools above). */
+static void test_overlay_button_toggles_the_runners_overlay(void **state)
 {
-    (void)depth;
-    caption_find *f = ctx;
-    if (f->found || ui_element_class(e) != &ui_text_class) return;
-    const ui_text_props *p = ui_props(e);
-    if (p->text && !strncmp(p->text, f->prefix, strlen(f->prefix))) f->found = e;
-}
-
-/* Pixels of the overlay's jank red in the graph under `prefix`. */
-static long red_in_graph(ui_tester *t, const char *prefix)
-{
-    caption_find f = {prefix, NULL};
-    ui_tree_visit(ui_tester_tree(t), find_caption, &f);
-    assert_non_null(f.found);
-    ui_element *graph = ui_element_child(ui_element_parent(f.found), 1);
-    float x, y, w, hh;
-    ui_element_rect(graph, &x, &y, &w, &hh);
-    float cw, ch;
-    ui_canvas_size(ui_tester_canvas(t), &cw, &ch);
-    long red = 0;
-    for (int py = (int)y; py < (int)(y + hh) && py < (int)ch; py++)
-        for (int px = (int)x; px < (int)(x + w) && px < (int)cw; px++) {
-            ui_color c = ui_canvas_pixel(ui_tester_canvas(t), px, py);
-            red += c.r == 230 && c.g == 60 && c.b == 60;
-        }
-    return red;
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    ui_tree *tree = ui_tester_tree(t);
+    assert_false(ui_devtools_overlay_shown(tree));
+    assert_null(ui_find_class(t, &ui_perf_overlay_class));
+    tap(t, "overlay");
+    assert_true(ui_devtools_overlay_shown(tree));
+    assert_non_null(ui_find_class(t, &ui_perf_overlay_class));
+    tap(t, "overlay");
+    assert_false(ui_devtools_overlay_shown(tree));
+    assert_null(ui_find_class(t, &ui_perf_overlay_class));
+    close_demo(t);
 }
 
 /* Without a display the demo says so and exits 1 (SDL would otherwise pick
@@ -571,46 +487,7 @@ static void test_main_isolate_job_shows_it_starts(void **state)
     ui_tester_pump(t, RT_MS(16));
     assert_string_equal(text_starting(t, "main isolate: "),
                         "main isolate: 25997 primes (the spinner froze)");
-    close_demo(t);
-}
-
-/* The overlay shows the jank it counts: the frame after the main isolate
- * was frozen is late, so its UI bar is red (and tall), while the raster
- * graph stays green (present itself was fast). */
-static void test_overlay_draws_a_late_frame_as_a_red_bar(void **state)
-{
-    (void)state;
-    ui_tester *t = open_demo(NULL, 1500000); /* some 100 ms of real work */
-    tap(t, "overlay");
-    ui_tester_pump(t, RT_MS(200));
-    assert_int_equal(red_in_graph(t, "UI (build"), 0);
-    tap(t, "main"); /* the job runs after that frame: the loop is frozen */
-    for (int i = 0; i < 3; i++)
-        ui_tester_pump(t, RT_MS(100)); /* the overlay refreshes */
-    assert_true(red_in_graph(t, "UI (build") > 10);
-    assert_int_equal(red_in_graph(t, "raster"), 0);
-    assert_string_not_equal(text_starting(t, "60 fps, janky 0"), "60 fps, janky 0");
-    close_demo(t);
-}
-
-static void test_overlay_toggles_with_its_button(void **state)
-{
-    (void)state;
-    ui_tester *t = open_demo(NULL, 0);
-    ui_tester_pump(t, RT_MS(500)); /* frames to graph */
-    assert_false(demo_overlay_shown());
-    assert_string_equal(text_starting(t, "raster"), "");
-    assert_int_equal(ui_count_text(t, "Show overlay (P)"), 1);
-    tap(t, "overlay");
-    assert_true(demo_overlay_shown());
-    assert_int_equal(ui_count_text(t, "Hide overlay (P)"), 1);
-    assert_memory_equal(text_starting(t, "UI (build"), "UI (build+layout+paint)", 23);
-    assert_memory_equal(text_starting(t, "raster"), "raster (present)", 16);
-    /* The P key does the same. */
-    demo_key(ui_tester_tree(t), 'p', 0, NULL);
-    ui_tester_pump(t, RT_MS(16));
-    assert_false(demo_overlay_shown());
-    assert_string_equal(text_starting(t, "raster"), "");
+    assert_true(enabled(t, "main") && enabled(t, "compute"));
     close_demo(t);
 }
 
@@ -623,68 +500,53 @@ static void test_isolates_panel_lists_isolates(void **state)
     assert_memory_equal(text_starting(t, "main: "), "main: ", 6);
     assert_string_equal(text_starting(t, "isolates alive: "), "isolates alive: 1");
     tap(t, "compute");
-    wait_pending(t, demo_compute_future());
-    ui_tester_pump(t, RT_MS(100)); /* the panel refreshes every 100 ms */
+    wait_pending(t, future_of(t, "work"));
+    ui_tester_pump(t, RT_MS(100)); /* the panel looks at most every 100 ms */
+    ui_tester_pump(t, RT_MS(16));
     assert_memory_equal(text_starting(t, "compute-"), "compute-", 8);
     assert_string_equal(text_starting(t, "isolates alive: "), "isolates alive: 2");
     close_demo(t);
 }
 
-/* Whether any text on screen contains needle. */
-static bool screen_contains(ui_tester *t, const char *needle)
-{
-    return strstr(dump(t), needle) != NULL;
-}
-
-/* With the overlay shown, a compute worker gets a lane while it runs. */
-static void test_overlay_shows_a_lane_for_the_compute_worker(void **state)
-{
-    (void)state;
-    ui_tester *t = open_demo(NULL, 1500000);
-    tap(t, "overlay");
-    assert_false(screen_contains(t, " busy\""));
-    tap(t, "compute");
-    wait_pending(t, demo_compute_future());
-    ui_tester_pump(t, RT_MS(100)); /* the overlay refreshes every 100 ms */
-    assert_true(screen_contains(t, " busy\""));
-    assert_true(screen_contains(t, "\"compute-"));
-    close_demo(t);
-}
-
 /* The picture is computed in a background isolate and its pixel buffer is
- * moved to the main isolate, then shown as an image. */
+ * moved to the main isolate, then shown as an image at its resolution. */
 static void test_picture_arrives_by_transfer_and_is_shown(void **state)
 {
     (void)state;
     ui_tester *t = open_demo(NULL, 0);
     assert_null(ui_find_class(t, &ui_image_class));
     tap(t, "picture");
-    assert_non_null(demo_picture_future());
-    wait_pending(t, demo_picture_future());
-    const rt_value *v = rt_future_get_value(demo_picture_future());
+    assert_non_null(future_of(t, "picture"));
+    assert_false(enabled(t, "picture"));
+    wait_pending(t, future_of(t, "picture"));
+    const rt_value *v = rt_future_get_value(future_of(t, "picture"));
     assert_non_null(v);
     size_t len;
     const uint32_t *px = rt_value_buffer_data((rt_value *)v, &len);
     assert_int_equal(len, 240 * 120 * 4);
     assert_int_equal(px[60 * 240 + 165], 0x141428ffu); /* c = 0: inside the set */
     assert_int_not_equal(px[0], 0x141428ffu);          /* c = -2.2-1.2i: outside */
-    assert_non_null(ui_find_class(t, &ui_image_class));
+    ui_element *img = ui_find_class(t, &ui_image_class);
+    assert_non_null(img);
+    ui_size sz = ui_element_size(img);
+    assert_true(sz.w >= 240 && sz.h >= 120); /* at its real resolution, not a thumbnail */
     assert_true(screen_contains(t, "moved here without a copy"));
+    assert_true(enabled(t, "picture")); /* again */
     close_demo(t);
 }
 
 /* The screen goes while a compute job, its progress and a picture are in
- * flight: the work is the screen's, so its dispose cancels the job and lets
- * go of everything; the completions are bound to the screen, so when they
- * arrive they run nothing and rebuild nothing (ASan: touch nothing). */
+ * flight: the work is the panels', so their dispose cancels the job and
+ * lets go of everything; the completions are bound to the panels, so when
+ * they arrive they run nothing and rebuild nothing (ASan: touch nothing). */
 static void test_results_after_the_screen_is_gone_do_nothing(void **state)
 {
     (void)state;
     ui_tester *t = open_demo(NULL, 0); /* about a second of work: cancelled long before */
     tap(t, "compute");
     tap(t, "picture");
-    rt_future *primes = rt_future_dup(demo_compute_future());
-    rt_future *picture = rt_future_dup(demo_picture_future());
+    rt_future *primes = rt_future_dup(future_of(t, "work"));
+    rt_future *picture = rt_future_dup(future_of(t, "picture"));
     assert_non_null(primes);
     assert_non_null(picture);
     ui_tester_pump_widget(t, nothing, NULL); /* the screen is disposed */
@@ -695,33 +557,315 @@ static void test_results_after_the_screen_is_gone_do_nothing(void **state)
     ui_tester_pump(t, RT_MS(16));
     assert_false(ui_tree_needs_frame(ui_tester_tree(t))); /* nothing was marked */
     assert_int_equal(ui_tree_element_count(ui_tester_tree(t)), elements);
-    assert_null(demo_compute_future()); /* it went with the screen */
-    assert_null(demo_picture_future());
+    assert_null(future_of(t, "work")); /* it went with the screen */
+    assert_null(future_of(t, "picture"));
     const rt_error *err = rt_future_get_error(primes);
-    assert_non_null(err); /* the screen's dispose cancelled the job */
+    assert_non_null(err); /* the panel's dispose cancelled the job */
     assert_int_equal(err->code, RT_ECANCELLED);
     rt_future_release(primes);
     rt_future_release(picture);
     close_demo(t);
 }
 
-/* S pauses the spinner: nothing animates, and after a frame nothing asks
- * for another, so the loop can sleep. */
+/* One step of a window's loop: time moves on, then the loop runs what is
+ * due, frames included, as the events they are in a window (the tester's
+ * pump runs its frame directly, outside any event). */
+static void window_step(int64_t ns)
+{
+    rt_virtual_clock_advance(&vclock, ns);
+    for (int i = 0; i < 6; i++)
+        rt_run(RT_RUN_NOWAIT);
+}
+
+/* Waits in real time for f as a window's loop would, then a step. */
+static void window_wait(rt_future *f)
+{
+    int64_t end = rt_monotonic_ns() + RT_SEC(20);
+    while (!rt_future_is_complete(f) && rt_monotonic_ns() < end) {
+        rt_run(RT_RUN_NOWAIT);
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    assert_true(rt_future_is_complete(f));
+    window_step(0);
+}
+
+/* Frames produced in ms of virtual time, 16 ms a step. */
+static int frames_in(ui_tester *t, int ms)
+{
+    ui_frame_timing ft = {.number = 0};
+    ui_tree_timings(ui_tester_tree(t), &ft, 1);
+    uint64_t before = ft.number;
+    for (int i = 0; i < ms / 16; i++)
+        window_step(RT_MS(16));
+    ui_tree_timings(ui_tester_tree(t), &ft, 1);
+    return (int)(ft.number - before);
+}
+
+/* S pauses the spinner: nothing animates, and after a frame or two nothing
+ * asks for another (not the isolates panel, not the event log), so the
+ * loop can sleep. */
 static void test_pausing_the_spinner_stops_frames(void **state)
 {
     (void)state;
     ui_tester *t = open_demo(NULL, 0);
     assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
+    assert_true(frames_in(t, 320) >= 10);
     demo_key(ui_tester_tree(t), 's', 0, NULL);
     ui_tester_pump(t, RT_MS(16));
     assert_int_equal(ui_count_class(t, &ui_spinner_class), 0);
     assert_int_equal(ui_anim_active(), 0);
-    ui_tester_pump(t, RT_MS(250)); /* refreshes of an unchanged panel */
+    frames_in(t, 320); /* the last looks of the panels */
+    assert_int_equal(frames_in(t, 1000), 0);
     assert_false(ui_tree_needs_frame(ui_tester_tree(t)));
+    assert_int_equal(rt_timers_pending(), 0); /* no timer either: asleep */
+    demo_key(ui_tester_tree(t), 's', ui_window_mods(KMOD_LCTRL), NULL); /* Ctrl+S: nothing */
+    ui_tester_pump(t, RT_MS(16));
+    assert_int_equal(ui_count_class(t, &ui_spinner_class), 0);
     demo_key(ui_tester_tree(t), 's', 0, NULL);
     ui_tester_pump(t, RT_MS(16));
     assert_int_equal(ui_count_class(t, &ui_spinner_class), 1);
     close_demo(t);
+}
+
+/* ---- The event loop panel ---- */
+
+/* A tap as the window delivers it: pointer down and up, each an event of
+ * the main isolate's queue (ui_window posts SDL events so). */
+typedef struct pointer_ev {
+    ui_tree *tree;
+    int kind;
+    float x, y;
+} pointer_ev;
+
+static void run_pointer(void *ctx)
+{
+    pointer_ev *p = ctx;
+    ui_tree_pointer(p->tree, p->kind, p->x, p->y);
+}
+
+static void tap_as_events(ui_tester *t, const char *key)
+{
+    static pointer_ev ev[2];
+    ui_element *e = ui_find_key(t, ui_key_str(key));
+    assert_non_null(e);
+    float x, y, w, h;
+    ui_element_rect(e, &x, &y, &w, &h);
+    ev[0] = (pointer_ev){ui_tester_tree(t), UI_POINTER_DOWN, x + w / 2, y + h / 2};
+    ev[1] = ev[0];
+    ev[1].kind = UI_POINTER_UP;
+    assert_int_equal(rt_post(run_pointer, &ev[0]), RT_OK);
+    assert_int_equal(rt_post(run_pointer, &ev[1]), RT_OK);
+    window_step(0);
+}
+
+typedef struct log_rows {
+    char text[64][64]; /* each row's label, newest first */
+    size_t n;
+} log_rows;
+
+/* A row is a Row of three texts (time, label, duration) in the list. */
+static void visit_rows(ui_element *e, int depth, void *ctx)
+{
+    (void)depth;
+    log_rows *r = ctx;
+    if (ui_element_class(e) != &ui_list_class || r->n) return;
+    ui_element *viewport = ui_element_child(e, 0);
+    for (size_t i = 0; i < ui_element_child_count(viewport) && r->n < 64; i++) {
+        ui_element *label = ui_element_child(ui_element_child(viewport, i), 1);
+        while (ui_element_class(label) != &ui_text_class)
+            label = ui_element_child(label, 0);
+        snprintf(r->text[r->n++], 64, "%s", ((const ui_text_props *)ui_props(label))->text);
+    }
+}
+
+static log_rows rows_of(ui_tester *t)
+{
+    log_rows r = {.n = 0};
+    ui_element *panel = ui_find_key(t, ui_key_str("events-panel"));
+    assert_non_null(panel);
+    ui_tree_visit(ui_tester_tree(t), visit_rows, &r);
+    return r;
+}
+
+/* The index of the newest row whose label starts with prefix, or -1. */
+static int row_index(const log_rows *r, const char *prefix)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strncmp(r->text[i], prefix, strlen(prefix))) return (int)i;
+    return -1;
+}
+
+static void print_rows(const log_rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        fprintf(stderr, "  row %zu: %s\n", i, r->text[i]);
+}
+
+/* The seed's story: the tap, later the HTTP response that completed the
+ * future, then the frame that rebuilt the panel, newest first. */
+static void test_event_log_shows_tap_then_response_then_frame(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/slow?ms=100", url, sizeof url);
+    ui_tester *t = open_demo(url, 0);
+    demo_key(ui_tester_tree(t), 's', 0, NULL); /* no spinner: the story alone */
+    frames_in(t, 320);
+    tap_as_events(t, "fetch");
+    rt_future *f = rt_future_dup(future_of(t, "network"));
+    assert_non_null(f);
+    log_rows r = rows_of(t);
+    if (row_index(&r, "tap: Fetch") != 1 || row_index(&r, "frame") != 0) print_rows(&r);
+    assert_int_equal(row_index(&r, "frame"), 0); /* the frame that showed "fetching" */
+    assert_int_equal(row_index(&r, "tap: Fetch"), 1);
+    window_wait(f);
+    rt_future_release(f);
+    r = rows_of(t);
+    int frame = row_index(&r, "frame"), response = row_index(&r, "HTTP response"),
+        tapped = row_index(&r, "tap: Fetch");
+    if (frame != 0 || response != 1 || tapped <= response) print_rows(&r);
+    assert_int_equal(frame, 0);
+    assert_int_equal(response, 1);
+    assert_true(tapped > response);
+    assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
+    close_demo(t);
+    ts_http_stop(srv);
+}
+
+/* A compute result is an event too, and floods are merged: the spinner's
+ * ticks and frames, alternating, are two rows however long it runs. */
+static void test_event_log_merges_floods_and_shows_compute_results(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 20000);
+    frames_in(t, 1000); /* 60 ticks and 60 frames */
+    log_rows r = rows_of(t);
+    if (r.n > 4) print_rows(&r);
+    assert_true(r.n <= 4);
+    assert_true(row_index(&r, "frame \xc3\x97") >= 0);
+    tap_as_events(t, "compute");
+    rt_future *f = future_of(t, "work"); /* NULL: done already */
+    if (f) {
+        f = rt_future_dup(f);
+        window_wait(f);
+        rt_future_release(f);
+    }
+    frames_in(t, 64);
+    r = rows_of(t);
+    if (row_index(&r, "compute result") < 0) print_rows(&r);
+    assert_true(row_index(&r, "compute result") >= 0);
+    assert_true(row_index(&r, "compute result") < row_index(&r, "tap: compute()"));
+    close_demo(t);
+}
+
+/* The same story in the trace (rt_trace.h, as --trace writes it): the tap
+ * and the response on the main isolate's track, the request on the
+ * network's, the frame, and arrows between them. */
+static void test_trace_of_a_fetch_shows_tap_request_response_and_frame(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/ok", url, sizeof url);
+    assert_int_equal(rt_trace_record_start("islet_demo", 0), RT_OK); /* before main */
+    ui_tester *t = open_demo(url, 0);
+    demo_key(ui_tester_tree(t), 's', 0, NULL);
+    tap_as_events(t, "fetch");
+    rt_future *f = future_of(t, "network");
+    if (f) {
+        f = rt_future_dup(f);
+        window_wait(f);
+        rt_future_release(f);
+    }
+    window_step(RT_MS(16));
+    close_demo(t);
+    ts_http_stop(srv);
+    char path[] = "/tmp/islet-demo-trace-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(rt_trace_json(path), 0);
+    rt_trace_record_stop();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "python3 %s/../../scripts/check_trace.py %s --flow-to-main --span 'tap: Fetch' "
+             "--span 'HTTP response' --span frame --span 'HTTP request'",
+             ISLET_TEST_DIR, path);
+    int rc = system(cmd);
+    unlink(path);
+    assert_true(WIFEXITED(rc));
+    assert_int_equal(WEXITSTATUS(rc), 0);
+}
+
+/* The log and the performance overlay both refresh after frames they did
+ * not cause: with the spinner paused they must not answer each other's
+ * refreshes forever. */
+static void test_event_log_and_overlay_leave_an_idle_app_idle(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    demo_key(ui_tester_tree(t), 's', 0, NULL);
+    tap_as_events(t, "overlay");
+    assert_true(ui_devtools_overlay_shown(ui_tester_tree(t)));
+    tap_as_events(t, "tap");
+    frames_in(t, 320);
+    assert_int_equal(frames_in(t, 1000), 0);
+    assert_int_equal(rt_timers_pending(), 0);
+    log_rows r = rows_of(t);
+    assert_true(row_index(&r, "tap: Tap me") >= 0);
+    close_demo(t);
+}
+
+/* The rows' merging, event by event. */
+static void add_events(event_rows *r, const char *labels)
+{
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", labels);
+    for (char *l = strtok(copy, ","); l; l = strtok(NULL, ","))
+        event_rows_add(r, &(rt_event_info){.kind = RT_EVENT_TIMER, .label = l, .dur_ns = 1});
+}
+
+static void expect_rows(const event_rows *r, const char *want)
+{
+    char got[512] = "";
+    for (size_t i = 0; i < r->n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s x%u", i ? ", " : "",
+                 r->rows[i].label, r->rows[i].count);
+    assert_string_equal(got, want);
+}
+
+static void test_event_rows_merge_repeats_and_turns(void **state)
+{
+    (void)state;
+    static event_rows r;
+    memset(&r, 0, sizeof r);
+    add_events(&r, "tap,frame,frame,frame");
+    expect_rows(&r, "frame x3, tap x1");
+    /* Two taking turns: two rows, whatever how long. */
+    memset(&r, 0, sizeof r);
+    add_events(&r, "tap,timer,frame,timer,frame,timer,frame,timer");
+    expect_rows(&r, "timer x4, frame x3, tap x1");
+    /* Something else ends the turns; three taking turns merge too. */
+    add_events(&r, "result,p,timer,frame,p,timer,frame,p,timer,frame");
+    expect_rows(&r, "frame x3, timer x3, p x3, result x1, timer x4, frame x3, tap x1");
+    /* Never past a row outside the turns: the response stays between. */
+    memset(&r, 0, sizeof r);
+    add_events(&r, "tap,timer,frame,timer,frame,HTTP response,timer,frame");
+    expect_rows(&r, "frame x1, timer x1, HTTP response x1, frame x2, timer x2, tap x1");
+    /* Taps and frames taking turns are a flood too. */
+    memset(&r, 0, sizeof r);
+    add_events(&r, "frame,tap,frame,tap,frame");
+    expect_rows(&r, "frame x3, tap x2");
+    /* The oldest fall off. */
+    memset(&r, 0, sizeof r);
+    for (int i = 0; i < EVENT_ROWS + 10; i++) {
+        char l[16];
+        snprintf(l, sizeof l, "e%d", i);
+        add_events(&r, l);
+    }
+    assert_int_equal(r.n, EVENT_ROWS);
+    assert_string_equal(r.rows[0].label, "e73");
 }
 
 static void test_home_screen_matches_golden(void **state)
@@ -746,19 +890,20 @@ int main(void)
         cmocka_unit_test(test_enter_during_a_fetch_fetches_the_new_url),
         cmocka_unit_test(test_tab_goes_on_from_a_button_that_got_disabled),
         cmocka_unit_test(test_fetch_from_a_refused_port_shows_the_error_and_retry),
-        cmocka_unit_test(test_trace_records_frames_isolates_compute_and_http),
-        cmocka_unit_test(test_dump_shows_keys_texts_and_rects),
         cmocka_unit_test(test_high_dpi_draws_at_device_pixels),
-        cmocka_unit_test(test_overlay_toggles_with_its_button),
+        cmocka_unit_test(test_overlay_button_toggles_the_runners_overlay),
         cmocka_unit_test(test_double_clicks_do_what_the_user_means),
         cmocka_unit_test(test_main_isolate_job_shows_it_starts),
         cmocka_unit_test(test_no_display_exits_1_with_a_message),
-        cmocka_unit_test(test_overlay_draws_a_late_frame_as_a_red_bar),
         cmocka_unit_test(test_isolates_panel_lists_isolates),
-        cmocka_unit_test(test_overlay_shows_a_lane_for_the_compute_worker),
         cmocka_unit_test(test_picture_arrives_by_transfer_and_is_shown),
         cmocka_unit_test(test_results_after_the_screen_is_gone_do_nothing),
         cmocka_unit_test(test_pausing_the_spinner_stops_frames),
+        cmocka_unit_test(test_event_log_shows_tap_then_response_then_frame),
+        cmocka_unit_test(test_event_log_merges_floods_and_shows_compute_results),
+        cmocka_unit_test(test_trace_of_a_fetch_shows_tap_request_response_and_frame),
+        cmocka_unit_test(test_event_log_and_overlay_leave_an_idle_app_idle),
+        cmocka_unit_test(test_event_rows_merge_repeats_and_turns),
         cmocka_unit_test(test_home_screen_matches_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@ typedef struct network_state {
     rt_future *fetch;   /* its response (a reference for demo_future) */
     bool failed;        /* the last request failed: Retry */
     bool refetch;       /* fetch again once the running request has ended */
+    bool pressed;       /* a press started a fetch, at pressed_at (rt_now()) */
+    int64_t pressed_at;
     char status[200];
 } network_state;
 
@@ -85,9 +87,21 @@ static void fetch(ui_element *e)
     ui_set_state(e, NULL, NULL);
 }
 
+/* Flutter's kDoubleTapTimeout: a second press this soon after the one that
+ * started a fetch is the end of a double click, not a new request, even
+ * when the first failed at once and Retry took Fetch's place. */
+#define DOUBLE_CLICK_NS RT_MS(300)
+
 static void fetch_pressed(void *ctx)
 {
-    demo_tapped(((network_state *)ui_state(ctx))->failed ? "Retry" : "Fetch");
+    network_state *s = ui_state(ctx);
+    if (s->pressed && rt_now() - s->pressed_at < DOUBLE_CLICK_NS) {
+        demo_tapped("2nd click ignored");
+        return;
+    }
+    demo_tapped(s->failed ? "Retry" : "Fetch");
+    s->pressed = true;
+    s->pressed_at = rt_now();
     fetch(ctx);
 }
 

@@ -233,6 +233,7 @@ static void test_double_clicks_do_what_the_user_means(void **state)
     wait_pending(t, future_of(t, "network"));
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
     assert_int_equal(ts_http_requests(srv), 1);
+    ui_tester_pump(t, RT_MS(400)); /* past the double click */
     tap(t, "fetch");
     rt_future *f = rt_future_dup(future_of(t, "network"));
     assert_non_null(f);
@@ -247,6 +248,34 @@ static void test_double_clicks_do_what_the_user_means(void **state)
     assert_null(future_of(t, "network")); /* nothing started again */
     assert_null(ui_find_key(t, ui_key_str("retry")));
     assert_true(enabled(t, "fetch"));
+    close_demo(t);
+    ts_http_stop(srv);
+}
+
+/* A fetch that fails at once puts Retry where Fetch was before the second
+ * click of a double click lands: that click is not a new request. */
+static void test_double_click_on_a_fetch_that_fails_at_once_fetches_once(void **state)
+{
+    (void)state;
+    ts_http_server *srv = ts_http_start();
+    char url[256];
+    ts_http_url(srv, "/close-no-reply", url, sizeof url); /* a failure, counted */
+    ui_tester *t = open_demo(url, 0);
+    ui_tester_pump(t, RT_MS(500));
+    ui_element *e = ui_find_key(t, ui_key_str("fetch"));
+    assert_non_null(e);
+    ui_tester_tap(t, e);
+    wait_pending(t, future_of(t, "network")); /* failed: Retry in its place */
+    ui_element *retry = ui_find_key(t, ui_key_str("retry"));
+    assert_non_null(retry);
+    ui_tester_tap(t, retry); /* the second click, 16 ms later */
+    wait_pending(t, future_of(t, "network"));
+    assert_int_equal(ts_http_requests(srv), 1);
+    assert_non_null(ui_find_key(t, ui_key_str("retry")));
+    ui_tester_pump(t, RT_MS(400)); /* a click of its own: a new request */
+    tap(t, "retry");
+    wait_pending(t, future_of(t, "network"));
+    assert_int_equal(ts_http_requests(srv), 2);
     close_demo(t);
     ts_http_stop(srv);
 }
@@ -893,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_high_dpi_draws_at_device_pixels),
         cmocka_unit_test(test_overlay_button_toggles_the_runners_overlay),
         cmocka_unit_test(test_double_clicks_do_what_the_user_means),
+        cmocka_unit_test(test_double_click_on_a_fetch_that_fails_at_once_fetches_once),
         cmocka_unit_test(test_main_isolate_job_shows_it_starts),
         cmocka_unit_test(test_no_display_exits_1_with_a_message),
         cmocka_unit_test(test_isolates_panel_lists_isolates),

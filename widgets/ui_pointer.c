@@ -8,6 +8,7 @@ static void hit(ui_element *e, float px, float py, float ox, float oy, ui_elemen
 {
     float x = ox + e->x, y = oy + e->y;
     if (e->cls->ignore_pointer) return;
+    if (e->cls->hit_map && !e->cls->hit_map(e, &px, &py)) return;
     if (px < x || py < y || px >= x + e->w || py >= y + e->h) return;
     for (size_t i = e->nkids; i-- > 0;) {
         size_t before = *n;

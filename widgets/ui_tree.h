@@ -155,6 +155,12 @@ struct ui_widget_class {
     /* Hit testing passes through e and its subtree, to what lies under it
      * (Flutter's IgnorePointer): an overlay that only shows things. */
     bool ignore_pointer;
+    /* Optional, for a class that paints its children transformed (Flutter's
+     * Transform): maps a point in window coordinates (logical pixels) to
+     * where it falls in the untransformed layout of e's subtree, so hit
+     * testing below e sees what is painted there. False: nothing is hit
+     * (a transform that cannot be inverted). */
+    bool (*hit_map)(ui_element *e, float *x, float *y);
 };
 
 /* A widget: an immutable description. Made by ui_widget_new in a build's

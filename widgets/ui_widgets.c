@@ -1,6 +1,7 @@
-/* ui_widgets.c: text, boxes, rows and columns, center, gestures, buttons,
- * theme, stack, image (the list is in ui_list.c). */
-#include "ui_widgets.h"
+/* ui_widgets.c: text, boxes, center, buttons, theme, image (rows and
+ * columns are in ui_flex.c, stacks in ui_stack.c, the gesture detector in
+ * ui_gesture_detector.c, the list in ui_list.c). */
+#include "ui_widgets_private.h"
 #include "ui_devtools.h"
 
 #include <math.h>
@@ -8,8 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static ui_widget *one(ui_build *b, const ui_widget_class *c, ui_key k, const void *p,
-                      ui_widget *child)
+ui_widget *ui__one(ui_build *b, const ui_widget_class *c, ui_key k, const void *p, ui_widget *child)
 {
     return ui_widget_new(b, c, k, p, child ? &child : NULL, child ? 1 : 0);
 }
@@ -196,7 +196,7 @@ const ui_widget_class ui_text_class = {.name = "Text",
 
 ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p)
 {
-    return one(b, &ui_text_class, key, p, NULL);
+    return ui__one(b, &ui_text_class, key, p, NULL);
 }
 
 ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color)
@@ -246,7 +246,7 @@ const ui_widget_class ui_box_class = {
 
 ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child)
 {
-    return one(b, &ui_box_class, UI_NO_KEY, p, child);
+    return ui__one(b, &ui_box_class, UI_NO_KEY, p, child);
 }
 
 ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child)
@@ -284,191 +284,12 @@ const ui_widget_class ui_center_class = {
 ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child)
 {
     align_props p = {x, y};
-    return one(b, &ui_center_class, UI_NO_KEY, &p, child);
+    return ui__one(b, &ui_center_class, UI_NO_KEY, &p, child);
 }
 
 ui_widget *ui_center(ui_build *b, ui_widget *child)
 {
     return ui_align(b, 0.5f, 0.5f, child);
-}
-
-/* ---- Rows and columns ---- */
-
-typedef struct expanded_props {
-    int flex;
-    bool loose; /* Flexible: at most the share */
-} expanded_props;
-
-const ui_widget_class ui_expanded_class = {.name = "Expanded",
-                                           .props_size = sizeof(expanded_props)};
-
-ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child)
-{
-    expanded_props p = {flex > 0 ? flex : 1, false};
-    return one(b, &ui_expanded_class, UI_NO_KEY, &p, child);
-}
-
-ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child)
-{
-    expanded_props p = {flex > 0 ? flex : 1, true};
-    return one(b, &ui_expanded_class, UI_NO_KEY, &p, child);
-}
-
-static int flex_of(ui_element *e)
-{
-    return ui_element_class(e) == &ui_expanded_class ? ((const expanded_props *)ui_props(e))->flex
-                                                     : 0;
-}
-
-/* Main axis and cross axis views of sizes and constraints. */
-static float main_of(bool hz, ui_size s)
-{
-    return hz ? s.w : s.h;
-}
-static float cross_of(bool hz, ui_size s)
-{
-    return hz ? s.h : s.w;
-}
-
-static ui_constraints axis_constraints(bool hz, float main_min, float main_max, float cross_min,
-                                       float cross_max)
-{
-    return hz ? (ui_constraints){main_min, main_max, cross_min, cross_max}
-              : (ui_constraints){cross_min, cross_max, main_min, main_max};
-}
-
-static ui_size flex_layout(ui_element *e, ui_constraints c)
-{
-    const ui_flex_props *p = ui_props(e);
-    bool hz = p->horizontal;
-    size_t n = ui_element_child_count(e);
-    float max_main = hz ? c.max_w : c.max_h, max_cross = hz ? c.max_h : c.max_w;
-    float min_cross = p->cross_align == UI_STRETCH ? max_cross : 0;
-    float used = p->spacing * (n ? (float)(n - 1) : 0), cross = 0;
-    int total_flex = 0;
-    /* Fixed children first, with unbounded main axis. */
-    for (size_t i = 0; i < n; i++) {
-        ui_element *k = ui_element_child(e, i);
-        if (flex_of(k)) {
-            total_flex += flex_of(k);
-            continue;
-        }
-        ui_size s = ui_layout_child(k, axis_constraints(hz, 0, UI_INF, min_cross, max_cross));
-        used += main_of(hz, s);
-        cross = fmaxf(cross, cross_of(hz, s));
-    }
-    /* Then flexible ones share what is left. */
-    float left = max_main < UI_INF ? fmaxf(max_main - used, 0) : 0;
-    for (size_t i = 0; i < n; i++) {
-        ui_element *k = ui_element_child(e, i);
-        int f = flex_of(k);
-        if (!f) continue;
-        float share = total_flex ? floorf(left * (float)f / (float)total_flex) : 0;
-        ui_element *inner = ui_element_child(k, 0);
-        bool loose = ((const expanded_props *)ui_props(k))->loose;
-        ui_constraints kc = axis_constraints(hz, loose ? 0 : share, share, min_cross, max_cross);
-        ui_size s = inner ? ui_layout_child(inner, kc) : ui_constrain(kc, (ui_size){0, 0});
-        if (inner) ui_position_child(inner, 0, 0);
-        ui_set_size(k, s);
-        used += main_of(hz, s);
-        cross = fmaxf(cross, cross_of(hz, s));
-    }
-    float main_size = (p->main_align == UI_START || max_main >= UI_INF) ? used : max_main;
-    if (p->main_align != UI_START && max_main < UI_INF) main_size = max_main;
-    ui_size me = ui_constrain(c, hz ? (ui_size){main_size, cross} : (ui_size){cross, main_size});
-    float free_space = fmaxf(main_of(hz, me) - used, 0), pos = 0, gap = p->spacing;
-    if (p->main_align == UI_CENTER)
-        pos = free_space / 2;
-    else if (p->main_align == UI_END)
-        pos = free_space;
-    else if (p->main_align == UI_SPACE_BETWEEN && n > 1)
-        gap += free_space / (float)(n - 1);
-    for (size_t i = 0; i < n; i++) {
-        ui_element *k = ui_element_child(e, i);
-        ui_size ks = ui_element_size(k);
-        float cpos = 0, room = cross_of(hz, me) - cross_of(hz, ks);
-        if (p->cross_align == UI_CENTER)
-            cpos = room / 2;
-        else if (p->cross_align == UI_END)
-            cpos = room;
-        if (hz)
-            ui_position_child(k, roundf(pos), roundf(cpos));
-        else
-            ui_position_child(k, roundf(cpos), roundf(pos));
-        pos += main_of(hz, ks) + gap;
-    }
-    return me;
-}
-
-const ui_widget_class ui_flex_class = {
-    .name = "Flex", .props_size = sizeof(ui_flex_props), .layout = flex_layout};
-
-static ui_widget *flex(ui_build *b, const ui_flex_props *p, bool hz, ui_widget **kids, size_t n)
-{
-    ui_flex_props q = p ? *p : (ui_flex_props){0};
-    q.horizontal = hz;
-    return ui_widget_new(b, &ui_flex_class, UI_NO_KEY, &q, kids, n);
-}
-
-ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n)
-{
-    return flex(b, p, false, children, n);
-}
-
-ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n)
-{
-    return flex(b, p, true, children, n);
-}
-
-/* ---- Gestures: tap = down and up inside, cancelled beyond the slop ---- */
-
-typedef struct gesture_state {
-    bool tracking;
-    float x0, y0;
-} gesture_state;
-
-static bool gesture_pointer(ui_element *e, int kind, float x, float y)
-{
-    const ui_gesture_props *p = ui_props(e);
-    gesture_state *s = ui_state(e);
-    switch (kind) {
-    case UI_POINTER_DOWN:
-        *s = (gesture_state){true, x, y};
-        if (p->on_tap_down) p->on_tap_down(p->ctx);
-        return true;
-    case UI_POINTER_MOVE:
-        if (s->tracking && hypotf(x - s->x0, y - s->y0) > UI_TAP_SLOP) {
-            s->tracking = false;
-            if (p->on_tap_cancel) p->on_tap_cancel(p->ctx);
-        }
-        return s->tracking;
-    case UI_POINTER_UP:
-        if (s->tracking) {
-            s->tracking = false;
-            if (p->on_tap) p->on_tap(p->ctx);
-            return true;
-        }
-        return false;
-    case UI_POINTER_HOVER:
-    case UI_POINTER_EXIT:
-        if (!p->on_hover) return false;
-        p->on_hover(p->ctx, kind == UI_POINTER_HOVER);
-        return true;
-    default:
-        if (s->tracking && p->on_tap_cancel) p->on_tap_cancel(p->ctx);
-        s->tracking = false;
-        return false;
-    }
-}
-
-const ui_widget_class ui_gesture_class = {.name = "GestureDetector",
-                                          .props_size = sizeof(ui_gesture_props),
-                                          .state_size = sizeof(gesture_state),
-                                          .pointer = gesture_pointer};
-
-ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child)
-{
-    return one(b, &ui_gesture_class, UI_NO_KEY, p, child);
 }
 
 /* ---- Button: a stateful component with a pressed look ---- */
@@ -590,7 +411,7 @@ ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_press
                      void *ctx)
 {
     ui_button_props p = {label, on_pressed, ctx};
-    return one(b, &ui_button_class, key, &p, NULL);
+    return ui__one(b, &ui_button_class, key, &p, NULL);
 }
 
 /* ---- Theme: inherited data ---- */
@@ -616,7 +437,7 @@ const ui_widget_class ui_theme_class = {.name = "Theme",
 
 ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child)
 {
-    return one(b, &ui_theme_class, UI_NO_KEY, p, child);
+    return ui__one(b, &ui_theme_class, UI_NO_KEY, p, child);
 }
 
 const ui_theme_props *ui_theme_of(ui_element *e)
@@ -624,46 +445,6 @@ const ui_theme_props *ui_theme_of(ui_element *e)
     static const ui_theme_props fallback = {{20, 20, 20, 255}, {50, 120, 240, 255}, 16};
     ui_element *t = ui_depend_on(e, &ui_theme_class);
     return t ? ui_props(t) : &fallback;
-}
-
-/* ---- Stack and positioned ---- */
-
-typedef struct positioned_props {
-    float left, top;
-} positioned_props;
-
-const ui_widget_class ui_positioned_class = {.name = "Positioned",
-                                             .props_size = sizeof(positioned_props)};
-
-ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child)
-{
-    positioned_props p = {left, top};
-    return one(b, &ui_positioned_class, UI_NO_KEY, &p, child);
-}
-
-static ui_size stack_layout(ui_element *e, ui_constraints c)
-{
-    ui_size me =
-        ui_constrain(c, (ui_size){c.max_w < UI_INF ? c.max_w : 0, c.max_h < UI_INF ? c.max_h : 0});
-    for (size_t i = 0; i < ui_element_child_count(e); i++) {
-        ui_element *k = ui_element_child(e, i);
-        ui_layout_child(k, ui_loosen(c));
-        float x = 0, y = 0;
-        if (ui_element_class(k) == &ui_positioned_class) {
-            const positioned_props *p = ui_props(k);
-            x = p->left;
-            y = p->top;
-        }
-        ui_position_child(k, x, y);
-    }
-    return me;
-}
-
-const ui_widget_class ui_stack_class = {.name = "Stack", .layout = stack_layout};
-
-ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n)
-{
-    return ui_widget_new(b, &ui_stack_class, UI_NO_KEY, NULL, children, n);
 }
 
 /* ---- Image ---- */
@@ -707,5 +488,5 @@ ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int p
                               uint64_t version, float w, float h)
 {
     image_props p = {rgba, px_w, px_h, w, h, version};
-    return one(b, &ui_image_class, UI_NO_KEY, &p, NULL);
+    return ui__one(b, &ui_image_class, UI_NO_KEY, &p, NULL);
 }

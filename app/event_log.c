@@ -20,10 +20,18 @@
 
 #define ROW_H 18
 
+/* A row's tap: which panel, which row (by id: rows move as events come). */
+typedef struct row_tap {
+    ui_ref *self;
+    uint64_t row;
+} row_tap;
+
 typedef struct log_state {
     event_rows log;
-    bool built; /* built in the frame now running */
-    bool rode;  /* ... because a frame was coming anyway */
+    row_tap taps[EVENT_ROWS];
+    uint64_t selected; /* the id of the row shown in full below the list, or 0 */
+    bool built;        /* built in the frame now running */
+    bool rode;         /* ... because a frame was coming anyway */
     bool observing;
     int64_t wall_offset; /* CLOCK_REALTIME - monotonic, for times of day */
     ui_ref *self;        /* the observer's and listener's context */
@@ -100,19 +108,42 @@ static ui_color kind_color(const event_row *r)
     return demo_ink;
 }
 
+static void time_of_day(const log_state *s, int64_t mono_ns, char *out, size_t cap)
+{
+    int64_t wall = mono_ns + s->wall_offset;
+    time_t sec = (time_t)(wall / 1000000000);
+    struct tm tm;
+    localtime_r(&sec, &tm);
+    snprintf(out, cap, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(wall / 1000000 % 1000));
+}
+
+/* A tap on a row selects it (a drag on it scrolls the list instead). */
+static void row_tapped(void *ctx)
+{
+    row_tap *t = ctx;
+    ui_element *e = ui_ref_get(*t->self);
+    if (!e) return;
+    log_state *s = ui_state(e);
+    s->selected = t->row;
+    ui_set_state(e, NULL, NULL);
+}
+
+static const event_row *selected_row(const log_state *s)
+{
+    for (size_t i = 0; s->selected && i < s->log.n; i++)
+        if (s->log.rows[i].id == s->selected) return &s->log.rows[i];
+    return NULL;
+}
+
 /* One row: the time of day it started, what it was, how long it ran. */
 static ui_widget *row_item(ui_build *b, size_t i, void *ctx)
 {
     log_state *s = ctx;
     s->built = true; /* a scrolled list builds its rows: the panel's frame too */
     const event_row *r = &s->log.rows[i];
-    int64_t wall = r->start_ns + s->wall_offset;
-    time_t sec = (time_t)(wall / 1000000000);
-    struct tm tm;
-    localtime_r(&sec, &tm);
     char when[32], what[48], took[40];
-    snprintf(when, sizeof when, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(wall / 1000000 % 1000));
+    time_of_day(s, r->start_ns, when, sizeof when);
     if (r->count > 1)
         snprintf(what, sizeof what, "%s \xc3\x97%u", r->label, r->count);
     else
@@ -122,7 +153,27 @@ static ui_widget *row_item(ui_build *b, size_t i, void *ctx)
     ui_widget *kids[] = {cell(b, when, 96, UI_START, demo_ink),
                          cell(b, what, 250, UI_START, kind_color(r)),
                          cell(b, took, 100, UI_END, demo_ink)};
-    return ui_row(b, &(ui_flex_props){.cross_align = UI_CENTER, .spacing = 8}, kids, 3);
+    ui_widget *line = ui_row(b, &(ui_flex_props){.cross_align = UI_CENTER, .spacing = 8}, kids, 3);
+    bool picked = r == selected_row(s);
+    ui_box_props bg = {.width = -1, .height = -1, .color = {220, 230, 250, picked ? 255 : 0}};
+    s->taps[i] = (row_tap){s->self, r->id};
+    ui_gesture_props tap = {.on_tap = row_tapped, .ctx = &s->taps[i]};
+    return ui_keyed(ui_gesture(b, &tap, ui_box(b, &bg, line)), ui_key_int((int64_t)r->id));
+}
+
+/* The selected row in full, under the list. */
+static ui_widget *details(ui_build *b, const log_state *s)
+{
+    const event_row *r = selected_row(s);
+    char line[160] = "tap a row to see it in full; drag the list to scroll it";
+    if (r) {
+        char when[32];
+        time_of_day(s, r->start_ns, when, sizeof when);
+        static const char *const kinds[] = {"port message", "timer", "task", "isolate start"};
+        snprintf(line, sizeof line, "%s: a %s at %s, ran %.3f ms%s", r->label, kinds[r->kind], when,
+                 (double)r->dur_ns / 1e6, r->count > 1 ? " (the newest of the row)" : "");
+    }
+    return ui_keyed(demo_label(b, line, 12), ui_key_str("event-details"));
 }
 
 static ui_widget *log_build(ui_build *b, ui_element *e)
@@ -146,7 +197,10 @@ static ui_widget *log_build(ui_build *b, ui_element *e)
                           .radius = 4,
                           .border_width = 1,
                           .border_color = {200, 204, 214, 255}};
-    return demo_titled(b, "the main isolate's event loop (newest first)", ui_box(b, &frame, body));
+    ui_widget *kids[] = {ui_box(b, &frame, body), details(b, s)};
+    return demo_titled(
+        b, "the main isolate's event loop (newest first)",
+        ui_column(b, &(ui_flex_props){.cross_align = UI_START, .spacing = 4}, kids, 2));
 }
 
 const ui_widget_class event_log_panel_class = {.name = "EventLogPanel",

@@ -33,6 +33,7 @@ static void push(event_rows *s, const rt_event_info *ev)
     memset(r, 0, sizeof *r);
     demo_copy_utf8(r->label, sizeof r->label, ev->label ? ev->label : "?");
     r->kind = ev->kind;
+    r->id = ++s->last_id;
     bump(r, ev);
 }
 

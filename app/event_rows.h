@@ -14,12 +14,14 @@ typedef struct event_row {
     int64_t start_ns, dur_ns; /* the newest of the row's events */
     int64_t max_ns;           /* the longest */
     unsigned count;           /* events merged in the row */
+    uint64_t id;              /* the row's own, from 1: it keeps it as it moves or merges */
 } event_row;
 
 typedef struct event_rows {
     event_row rows[EVENT_ROWS]; /* newest first; the oldest fall off */
     size_t n;
     size_t cycle; /* rows 0 .. cycle-1 take turns (0: none) */
+    uint64_t last_id;
 } event_rows;
 
 /* Adds ev on top, or merges it: into the top row when it is the same label

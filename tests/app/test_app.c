@@ -692,7 +692,18 @@ typedef struct log_rows {
     size_t n;
 } log_rows;
 
-/* A row is a Row of three texts (time, label, duration) in the list. */
+/* The n-th text at or below e, depth first (counting down *n), or NULL. */
+static ui_element *nth_text(ui_element *e, int *n)
+{
+    if (ui_element_class(e) == &ui_text_class && (*n)-- == 0) return e;
+    for (size_t i = 0; i < ui_element_child_count(e); i++) {
+        ui_element *t = nth_text(ui_element_child(e, i), n);
+        if (t) return t;
+    }
+    return NULL;
+}
+
+/* A row holds three texts (time, label, duration) in the list. */
 static void visit_rows(ui_element *e, int depth, void *ctx)
 {
     (void)depth;
@@ -700,9 +711,9 @@ static void visit_rows(ui_element *e, int depth, void *ctx)
     if (ui_element_class(e) != &ui_list_class || r->n) return;
     ui_element *viewport = ui_element_child(e, 0);
     for (size_t i = 0; i < ui_element_child_count(viewport) && r->n < 64; i++) {
-        ui_element *label = ui_element_child(ui_element_child(viewport, i), 1);
-        while (ui_element_class(label) != &ui_text_class)
-            label = ui_element_child(label, 0);
+        int second = 1;
+        ui_element *label = nth_text(ui_element_child(viewport, i), &second);
+        assert_non_null(label);
         snprintf(r->text[r->n++], 64, "%s", ((const ui_text_props *)ui_props(label))->text);
     }
 }
@@ -760,6 +771,44 @@ static void test_event_log_shows_tap_then_response_then_frame(void **state)
     assert_memory_equal(text_starting(t, "HTTP "), "HTTP 200, 5 bytes, ", 19);
     close_demo(t);
     ts_http_stop(srv);
+}
+
+/* The list's row element (its tappable item) whose label starts with prefix. */
+static ui_element *row_item_of(ui_tester *t, const char *prefix)
+{
+    ui_element *list = ui_find_key(t, ui_key_str("event-list"));
+    assert_non_null(list);
+    ui_element *viewport = ui_element_child(list, 0);
+    for (size_t i = 0; i < ui_element_child_count(viewport); i++) {
+        int second = 1;
+        ui_element *label = nth_text(ui_element_child(viewport, i), &second);
+        if (label &&
+            !strncmp(((const ui_text_props *)ui_props(label))->text, prefix, strlen(prefix)))
+            return ui_element_child(viewport, i);
+    }
+    return NULL;
+}
+
+/* A tap on a row shows it in full under the list, and the row is marked. */
+static void test_tapping_an_event_row_shows_it_in_full(void **state)
+{
+    (void)state;
+    ui_tester *t = open_demo(NULL, 0);
+    demo_key(ui_tester_tree(t), 's', 0, NULL);
+    frames_in(t, 100);
+    tap_as_events(t, "tap");
+    frames_in(t, 100);
+    ui_element *row = row_item_of(t, "tap: Tap me");
+    assert_non_null(row);
+    assert_non_null(ui_find_text(t, "tap a row to see it in full; drag the list to scroll it"));
+    ui_tester_tap(t, row);
+    ui_tester_pump(t, RT_MS(16));
+    ui_element *d = ui_find_key(t, ui_key_str("event-details"));
+    assert_non_null(d);
+    const char *text = ((const ui_text_props *)ui_props(d))->text;
+    assert_memory_equal(text, "tap: Tap me: a task at ", 23);
+    assert_non_null(strstr(text, " ms"));
+    close_demo(t);
 }
 
 /* A compute result is an event too, and floods are merged: the spinner's
@@ -930,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_results_after_the_screen_is_gone_do_nothing),
         cmocka_unit_test(test_pausing_the_spinner_stops_frames),
         cmocka_unit_test(test_event_log_shows_tap_then_response_then_frame),
+        cmocka_unit_test(test_tapping_an_event_row_shows_it_in_full),
         cmocka_unit_test(test_event_log_merges_floods_and_shows_compute_results),
         cmocka_unit_test(test_trace_of_a_fetch_shows_tap_request_response_and_frame),
         cmocka_unit_test(test_event_log_and_overlay_leave_an_idle_app_idle),

@@ -29,10 +29,11 @@
 #define UI_MAX_FLING_VELOCITY 8000.0f
 
 /* How a gesture detector is hit (Flutter's HitTestBehavior): defer to
- * child (the default; a detector without a child is translucent, as
- * Flutter's), opaque (hit anywhere in its box, hiding what is behind) or
- * translucent (hit in its box, and what is behind it is hit too). */
-enum { UI_HIT_DEFER_TO_CHILD, UI_HIT_OPAQUE, UI_HIT_TRANSLUCENT };
+ * child (hit where its child is), opaque (hit anywhere in its box, hiding
+ * what is behind) or translucent (hit in its box, and what is behind it is
+ * hit too). UI_HIT_DEFAULT (0) is Flutter's null: defer to child, or
+ * translucent for a detector without a child. */
+enum { UI_HIT_DEFAULT, UI_HIT_DEFER_TO_CHILD, UI_HIT_OPAQUE, UI_HIT_TRANSLUCENT };
 
 enum { UI_BUTTON_PRIMARY = 1, UI_BUTTON_SECONDARY = 2, UI_BUTTON_MIDDLE = 4 };
 enum { UI_DEVICE_MOUSE, UI_DEVICE_TOUCH };

@@ -143,9 +143,8 @@ static bool gesture_pointer(ui_element *e, int kind, float x, float y)
 static int gesture_hit_behavior(const ui_element *e)
 {
     const ui_gesture_props *p = ui_props(e);
-    if (p->behavior == UI_HIT_DEFER_TO_CHILD && ui_element_child_count(e) == 0)
-        return UI_HIT_TRANSLUCENT; /* Flutter's default for a detector without a child */
-    return p->behavior;
+    if (p->behavior != UI_HIT_DEFAULT) return p->behavior;
+    return ui_element_child_count(e) ? UI_HIT_DEFER_TO_CHILD : UI_HIT_TRANSLUCENT;
 }
 
 /* Without a child it fills the constraints (0 where they are unbounded). */

@@ -201,23 +201,37 @@ static void double_tap_event(ui_recognizer *r, const ui_pointer_event *ev)
     }
 }
 
-/* ---- Long press: accepted when the pointer stays down 500 ms ---- */
+/* ---- Long press: accepted when the pointer stays down 500 ms ----
+ * Winning the arena early (alone in it) is not a long press yet: it fires
+ * at the deadline (down_sent: the deadline passed). */
+
+static void long_press_fire(ui_recognizer *r)
+{
+    r->state = REC_ACCEPTED;
+    emit(r, UI_G_LONG_PRESS, &(ui_drag_details){.x = r->x, .y = r->y});
+}
 
 static void long_press_timeout(rt_timer *timer, void *ctx)
 {
     (void)timer;
     ui_recognizer *r = ctx;
-    if (r->state == REC_POSSIBLE) resolve(r, r->pointer, true);
+    if (r->state != REC_POSSIBLE) return;
+    r->down_sent = true;
+    if (r->won)
+        long_press_fire(r);
+    else
+        resolve(r, r->pointer, true);
 }
 
 static void long_press_event(ui_recognizer *r, const ui_pointer_event *ev)
 {
     r->x = ev->x;
     r->y = ev->y;
-    if (ev->kind == UI_POINTER_MOVE && !r->won &&
+    if (ev->kind == UI_POINTER_MOVE && r->state == REC_POSSIBLE &&
         dist(r->x0, r->y0, ev->x, ev->y) > UI_TOUCH_SLOP) {
         resolve(r, r->pointer, false);
-    } else if (ev->kind == UI_POINTER_UP && r->won) {
+        reset(r);
+    } else if (ev->kind == UI_POINTER_UP && r->state == REC_ACCEPTED) {
         reset(r);
         emit(r, UI_G_LONG_PRESS_UP, &(ui_drag_details){.x = ev->x, .y = ev->y});
     } else if (ev->kind == UI_POINTER_UP || ev->kind == UI_POINTER_CANCEL) {
@@ -229,8 +243,7 @@ static void long_press_event(ui_recognizer *r, const ui_pointer_event *ev)
 static void long_press_accept(ui_recognizer *r)
 {
     r->won = true;
-    timer_stop(r);
-    emit(r, UI_G_LONG_PRESS, &(ui_drag_details){.x = r->x, .y = r->y});
+    if (r->down_sent && r->state == REC_POSSIBLE) long_press_fire(r);
 }
 
 /* ---- Drags: vertical, horizontal, pan ---- */
@@ -324,7 +337,7 @@ static void drag_event(ui_recognizer *r, const ui_pointer_event *ev)
     float lx = r->x, ly = r->y;
     r->x = ev->x;
     r->y = ev->y;
-    if (ev->kind != UI_POINTER_CANCEL) sample(r, ev->x, ev->y, ev->time_ns);
+    if (ev->kind == UI_POINTER_MOVE) sample(r, ev->x, ev->y, ev->time_ns);
     if (ev->kind == UI_POINTER_MOVE) {
         if (r->state == REC_ACCEPTED) {
             ui_drag_details d = drag_details(r, ev->x, ev->y, ev->x - lx, ev->y - ly);

@@ -84,7 +84,7 @@ bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns)
 {
     for (int64_t spent = 0; spent <= timeout_ns; spent += RT_MS(16)) {
         ui_tester_pump(t, RT_MS(16));
-        if (!ui_tree_needs_frame(t->tree)) return true;
+        if (!ui_tree_needs_frame(t->tree) && ui_anim_active() == 0) return true;
     }
     return false;
 }

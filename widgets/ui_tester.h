@@ -31,7 +31,8 @@ void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *c
 void ui_tester_pump(ui_tester *t, int64_t duration_ns);
 
 /* Pumps frames of 16 ms of (virtual) time until nothing is dirty or
- * animating; false if still busy after timeout_ns. */
+ * animating (no ticker runs: a list's fling ends); false if still busy
+ * after timeout_ns. */
 bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns);
 
 /* Real background work (compute, HTTP) in a test: waits in real time, up to

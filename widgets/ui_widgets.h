@@ -54,7 +54,7 @@ typedef struct ui_gesture_props {
     ui_drag_cb on_vertical_drag_start, on_vertical_drag_update, on_vertical_drag_end;
     ui_drag_cb on_horizontal_drag_start, on_horizontal_drag_update, on_horizontal_drag_end;
     ui_drag_cb on_pan_start, on_pan_update, on_pan_end;
-    int behavior; /* UI_HIT_*: defer to child by default */
+    int behavior; /* UI_HIT_*; UI_HIT_DEFAULT as Flutter's null */
 } ui_gesture_props;
 
 typedef struct ui_button_props {

@@ -564,6 +564,8 @@ static void print_ratios(void)
     }
 }
 
+static double bench_gesture_arena_100(void);
+
 int main(int argc, char **argv)
 {
     static const bench_case all[] = {
@@ -577,6 +579,7 @@ int main(int argc, char **argv)
         {"text_field_frame_4k", "us", bench_text_field_frame_4k, RUNS},
         {"reparent_1000", "us", bench_reparent_1000, RUNS},
         {"keyed_reorder_1000", "us", bench_keyed_reorder_1000, RUNS},
+        {"gesture_arena_100", "us", bench_gesture_arena_100, RUNS},
     };
     size_t n = sizeof all / sizeof all[0];
     /* A ratio's name runs the two cases it divides. */
@@ -595,4 +598,51 @@ int main(int argc, char **argv)
     int rc = bench_main("bench_widgets", argc, argv, all, n);
     print_ratios();
     return rc;
+}
+
+/* ---- A gesture through 100 nested detectors: hit test, 100 taps and 100
+ * vertical drags in one arena, a drag past the slop wins ---- */
+
+static int arena_updates;
+
+static void arena_tap(void *ctx)
+{
+    (void)ctx;
+}
+
+static void arena_drag(void *ctx, const ui_drag_details *d)
+{
+    (void)ctx;
+    (void)d;
+    arena_updates++;
+}
+
+static ui_widget *nested_detectors(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *w = ui_sized(b, -1, -1, NULL);
+    for (int i = 0; i < 100; i++) {
+        ui_gesture_props g = {.on_tap = arena_tap, .on_vertical_drag_update = arena_drag};
+        w = ui_gesture(b, &g, w);
+    }
+    return w;
+}
+
+static double bench_gesture_arena_100(void)
+{
+    ui_tree *t = ui_tree_new(400, 300, NULL);
+    ui_tree_set_root(t, nested_detectors, NULL);
+    ui_tree_frame(t);
+    enum { GESTURES = 200 };
+    int64_t t0 = rt_monotonic_ns();
+    for (int i = 0; i < GESTURES; i++) {
+        ui_tree_pointer_id(t, 1, UI_POINTER_DOWN, UI_DEVICE_TOUCH, 200, 100, UI_BUTTON_PRIMARY);
+        ui_tree_pointer_id(t, 1, UI_POINTER_MOVE, UI_DEVICE_TOUCH, 200, 140, UI_BUTTON_PRIMARY);
+        ui_tree_pointer_id(t, 1, UI_POINTER_UP, UI_DEVICE_TOUCH, 200, 140, UI_BUTTON_PRIMARY);
+    }
+    double us = (double)(rt_monotonic_ns() - t0) / 1e3 / GESTURES;
+    if (arena_updates < GESTURES) fprintf(stderr, "gesture_arena_100: no drag won\n");
+    ui_tree_free(t);
+    run_main();
+    return us;
 }

@@ -1,6 +1,9 @@
 /* ui_list.c: a lazily built scrolling list (Flutter's ListView.builder with
  * a fixed item extent): only the items in view exist; items are keyed by
- * index, so their state follows them. */
+ * index, so their state follows them. A vertical drag recognizer in the
+ * press's arena scrolls it (against its items' taps), and a fling goes on
+ * with friction on the frame clock. */
+#include "ui_anim.h"
 #include "ui_widgets.h"
 
 #include <math.h>
@@ -17,9 +20,17 @@ typedef struct list_state {
     float offset;   /* pixels scrolled */
     float viewport; /* height at the last layout */
     size_t first;   /* index of the first built item */
-    bool dragging;
-    float last_y;
+    ui_recognizer drag;
+    /* A fling: offset fling_x0 + v (d^t - 1) / ln d at t s, d = FRICTION. */
+    ui_anim *fling;
+    float fling_x0, fling_v;
+    int64_t fling_ns;
 } list_state;
+
+/* Flutter's FrictionSimulation drag coefficient for scrolling, and the
+ * speed (px/s) under which a fling stops. */
+#define FRICTION 0.135
+#define FLING_STOP 10.0
 
 static float list_max_offset(const list_props *p, const list_state *s)
 {
@@ -68,6 +79,38 @@ static const ui_widget_class viewport_class = {.name = "Viewport",
                                                .paint = viewport_paint,
                                                .paint_after = viewport_paint_after};
 
+static void fling_step(list_state *s, float max)
+{
+    if (!s->fling) return;
+    bool running = ui_anim_running(s->fling);
+    double t = (double)ui_anim_value(s->fling) * (double)s->fling_ns / 1e9;
+    s->offset = s->fling_x0 + (float)(s->fling_v * (pow(FRICTION, t) - 1) / log(FRICTION));
+    if (s->offset <= 0 || s->offset >= max) running = false; /* clamped at an end */
+    if (!running) {
+        ui_anim_free(s->fling);
+        s->fling = NULL;
+    }
+}
+
+static void fling_stop(list_state *s)
+{
+    ui_anim_free(s->fling);
+    s->fling = NULL;
+}
+
+/* v in px/s of offset; runs until the speed falls under FLING_STOP. */
+static void fling_start(ui_element *e, float v)
+{
+    list_state *s = ui_state(e);
+    fling_stop(s);
+    if (fabsf(v) <= FLING_STOP) return;
+    double secs = log(FLING_STOP / fabs(v)) / log(FRICTION);
+    s->fling_ns = (int64_t)(secs * 1e9);
+    s->fling_x0 = s->offset;
+    s->fling_v = v;
+    if ((s->fling = ui_anim_new(e, s->fling_ns, ui_curve_linear, false))) ui_anim_start(s->fling);
+}
+
 static ui_widget *list_build(ui_build *b, ui_element *e)
 {
     const list_props *p = ui_props(e);
@@ -78,6 +121,7 @@ static ui_widget *list_build(ui_build *b, ui_element *e)
         s->viewport = h;
     }
     float max = list_max_offset(p, s);
+    fling_step(s, max);
     if (s->offset > max) s->offset = max;
     if (s->offset < 0) s->offset = 0;
     size_t first = p->extent > 0 ? (size_t)(s->offset / p->extent) : 0;
@@ -105,6 +149,7 @@ void ui_list_scroll_by(ui_element *list, float dy)
 {
     const list_props *p = ui_props(list);
     list_state *s = ui_state(list);
+    fling_stop(s);
     float target = s->offset + dy, max = list_max_offset(p, s);
     if (target < 0) target = 0;
     if (target > max) target = max;
@@ -117,23 +162,32 @@ float ui_list_offset(const ui_element *list)
     return ((const list_state *)ui_state((ui_element *)list))->offset;
 }
 
-/* Dragging scrolls when nothing inside took the pointer. */
-static bool list_pointer(ui_element *e, int kind, float x, float y)
+static void list_emit(ui_recognizer *r, int what, const ui_drag_details *d)
 {
-    (void)x;
+    ui_element *e = r->owner;
     list_state *s = ui_state(e);
-    if (kind == UI_POINTER_DOWN) {
-        s->dragging = true;
-        s->last_y = y;
-        return true;
-    }
-    if (kind == UI_POINTER_MOVE && s->dragging) {
-        ui_list_scroll_by(e, s->last_y - y);
-        s->last_y = y;
-        return true;
-    }
-    s->dragging = false;
-    return false;
+    if (what == UI_G_DRAG_START) fling_stop(s);
+    if (what == UI_G_DRAG_UPDATE) ui_list_scroll_by(e, -d->dy);
+    if (what == UI_G_DRAG_END) fling_start(e, -d->vy);
+}
+
+static void list_init(ui_element *e)
+{
+    list_state *s = ui_state(e);
+    ui_recognizer_init(&s->drag, UI_REC_VERTICAL_DRAG, UI_BUTTON_PRIMARY, e, list_emit);
+}
+
+static void list_dispose(ui_element *e)
+{
+    list_state *s = ui_state(e);
+    ui_recognizer_dispose(&s->drag);
+    fling_stop(s);
+}
+
+static void list_gesture_down(ui_element *e, const ui_pointer_event *ev)
+{
+    list_state *s = ui_state(e);
+    ui_recognizer_add_pointer(&s->drag, ev);
 }
 
 static bool list_wheel(ui_element *e, float dy)
@@ -146,7 +200,9 @@ const ui_widget_class ui_list_class = {.name = "ListView",
                                        .props_size = sizeof(list_props),
                                        .state_size = sizeof(list_state),
                                        .build = list_build,
-                                       .pointer = list_pointer,
+                                       .init_state = list_init,
+                                       .dispose = list_dispose,
+                                       .gesture_down = list_gesture_down,
                                        .wheel = list_wheel};
 
 ui_widget *ui_list(ui_build *b, ui_key key, size_t count, float item_extent, ui_item_builder fn,

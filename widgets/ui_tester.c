@@ -6,6 +6,7 @@
 #include <SDL.h>
 
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -83,7 +84,7 @@ bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns)
 {
     for (int64_t spent = 0; spent <= timeout_ns; spent += RT_MS(16)) {
         ui_tester_pump(t, RT_MS(16));
-        if (!ui_tree_needs_frame(t->tree)) return true;
+        if (!ui_tree_needs_frame(t->tree) && ui_anim_active() == 0) return true;
     }
     return false;
 }
@@ -265,4 +266,58 @@ void ui_tester_scroll(ui_tester *t, ui_element *e, float dy)
     centre(e, &x, &y);
     ui_tree_scroll(t->tree, x, y, dy);
     ui_tester_pump(t, 0);
+}
+
+/* ---- Gestures with a finger, on virtual time ---- */
+
+#define TESTER_FINGER 1
+#define TESTER_STEP_NS 16000000LL
+
+static void finger(ui_tester *t, int kind, float x, float y)
+{
+    ui_tree_pointer_id(t->tree, TESTER_FINGER, kind, UI_DEVICE_TOUCH, x, y, UI_BUTTON_PRIMARY);
+}
+
+void ui_tester_double_tap(ui_tester *t, ui_element *e)
+{
+    float x, y;
+    centre(e, &x, &y);
+    finger(t, UI_POINTER_DOWN, x, y);
+    finger(t, UI_POINTER_UP, x, y);
+    ui_tester_pump(t, 50000000);
+    finger(t, UI_POINTER_DOWN, x, y);
+    finger(t, UI_POINTER_UP, x, y);
+    ui_tester_pump(t, 0);
+}
+
+void ui_tester_long_press(ui_tester *t, ui_element *e)
+{
+    float x, y;
+    centre(e, &x, &y);
+    finger(t, UI_POINTER_DOWN, x, y);
+    ui_tester_pump(t, UI_LONG_PRESS_TIMEOUT_NS + 10000000);
+    finger(t, UI_POINTER_UP, x, y);
+    ui_tester_pump(t, 0);
+}
+
+void ui_tester_drag_for(ui_tester *t, ui_element *e, float dx, float dy, int64_t duration_ns)
+{
+    float x, y;
+    centre(e, &x, &y);
+    int64_t steps = duration_ns / TESTER_STEP_NS;
+    if (steps < 1) steps = 1;
+    finger(t, UI_POINTER_DOWN, x, y);
+    for (int64_t i = 1; i <= steps; i++) {
+        ui_tester_pump(t, duration_ns / steps);
+        float f = (float)i / (float)steps;
+        finger(t, UI_POINTER_MOVE, x + dx * f, y + dy * f);
+    }
+    finger(t, UI_POINTER_UP, x + dx, y + dy);
+    ui_tester_pump(t, 0);
+}
+
+void ui_tester_fling(ui_tester *t, ui_element *e, float dx, float dy, float speed)
+{
+    double secs = speed > 0 ? hypot(dx, dy) / speed : 0;
+    ui_tester_drag_for(t, e, dx, dy, (int64_t)(secs * 1e9));
 }

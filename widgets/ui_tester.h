@@ -31,7 +31,8 @@ void ui_tester_pump_widget(ui_tester *t, ui_widget *(*root)(ui_build *b, void *c
 void ui_tester_pump(ui_tester *t, int64_t duration_ns);
 
 /* Pumps frames of 16 ms of (virtual) time until nothing is dirty or
- * animating; false if still busy after timeout_ns. */
+ * animating (no ticker runs: a list's fling ends); false if still busy
+ * after timeout_ns. */
 bool ui_tester_pump_and_settle(ui_tester *t, int64_t timeout_ns);
 
 /* Real background work (compute, HTTP) in a test: waits in real time, up to
@@ -69,5 +70,18 @@ bool ui_tester_key(ui_tester *t, int sdl_keycode, unsigned sdl_mod);
 bool ui_tester_type(ui_tester *t, const char *utf8);
 /* Presses at e's centre, moves by (dx, dy), releases, and pumps. */
 void ui_tester_drag(ui_tester *t, ui_element *e, float dx, float dy);
+
+/* Gestures on virtual time, with a finger (UI_DEVICE_TOUCH, id 1), as
+ * Flutter's WidgetTester. */
+/* Two taps 50 ms apart at e's centre, then a pump. */
+void ui_tester_double_tap(ui_tester *t, ui_element *e);
+/* Presses e's centre, pumps past UI_LONG_PRESS_TIMEOUT_NS, releases, pumps. */
+void ui_tester_long_press(ui_tester *t, ui_element *e);
+/* Presses e's centre and moves by (dx, dy) in steps of 16 ms over
+ * duration_ns (one step at least), releases and pumps: the speed at the end
+ * is the drag's velocity. */
+void ui_tester_drag_for(ui_tester *t, ui_element *e, float dx, float dy, int64_t duration_ns);
+/* A drag by (dx, dy) at `speed` px/s (Flutter's tester.fling). */
+void ui_tester_fling(ui_tester *t, ui_element *e, float dx, float dy, float speed);
 
 #endif

@@ -31,6 +31,7 @@ typedef struct ui_element ui_element;
 typedef struct ui_widget_class ui_widget_class;
 typedef struct ui_build ui_build;
 typedef struct ui_describer ui_describer;
+typedef struct ui_pointer_event ui_pointer_event; /* ui_gesture.h */
 
 typedef struct ui_size {
     float w, h;
@@ -161,6 +162,13 @@ struct ui_widget_class {
      * testing below e sees what is painted there. False: nothing is hit
      * (a transform that cannot be inverted). */
     bool (*hit_map)(ui_element *e, float *x, float *y);
+    /* Optional: how e is hit (UI_HIT_* of ui_gesture.h); without it, e is
+     * hit wherever the point is inside its box. */
+    int (*hit_behavior)(const ui_element *e);
+    /* Optional: a pointer went down on e (e is on the hit-test path): e
+     * enters its recognizers in the pointer's arena (ui_gesture.h). Tried
+     * before `pointer`, which then still sees the DOWN. */
+    void (*gesture_down)(ui_element *e, const ui_pointer_event *ev);
 };
 
 /* A widget: an immutable description. Made by ui_widget_new in a build's

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "ui_check.h"
+#include "ui_gesture_private.h"
 
 /* Element lifecycle (Flutter's _ElementLifecycle). A slot of the pool that
  * holds no element reads as UI_DEAD (all zero). */
@@ -146,6 +147,7 @@ struct ui_tree {
     size_t npath;
     ui_element *focus;
     ui_element *hovered;
+    ui__gestures gestures; /* pointers with ids, their arenas */
     ui_clipboard clipboard;
     char *clip;
     size_t clip_len;

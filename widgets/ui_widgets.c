@@ -358,7 +358,11 @@ static ui_widget *button_build(ui_build *b, ui_element *e)
     ui_widget *label = ui_text(b, p->label, 16, (ui_color){255, 255, 255, 255});
     ui_widget *look = ui_box(b, &box, label);
     if (!enabled) return look;
-    ui_gesture_props g = {button_tap, button_down, button_up, button_hover, e};
+    ui_gesture_props g = {.on_tap = button_tap,
+                          .on_tap_down = button_down,
+                          .on_tap_cancel = button_up,
+                          .on_hover = button_hover,
+                          .ctx = e};
     return ui_gesture(b, &g, look);
 }
 

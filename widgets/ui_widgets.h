@@ -6,6 +6,7 @@
 #define UI_WIDGETS_H
 
 #include "ui_canvas.h"
+#include "ui_gesture.h"
 #include "ui_tree.h"
 
 enum { UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN, UI_STRETCH };
@@ -43,6 +44,17 @@ typedef struct ui_gesture_props {
     void (*on_tap_cancel)(void *ctx);
     void (*on_hover)(void *ctx, bool inside); /* mouse over / gone */
     void *ctx;
+    /* With the gesture arena (ui_gesture.h): the detector enters a press's
+     * arena only with the recognizers it has callbacks for. */
+    void (*on_tap_up)(void *ctx);
+    void (*on_secondary_tap)(void *ctx); /* the secondary (right) button */
+    void (*on_double_tap)(void *ctx);
+    void (*on_long_press)(void *ctx);
+    void (*on_long_press_up)(void *ctx);
+    ui_drag_cb on_vertical_drag_start, on_vertical_drag_update, on_vertical_drag_end;
+    ui_drag_cb on_horizontal_drag_start, on_horizontal_drag_update, on_horizontal_drag_end;
+    ui_drag_cb on_pan_start, on_pan_update, on_pan_end;
+    int behavior; /* UI_HIT_*; UI_HIT_DEFAULT as Flutter's null */
 } ui_gesture_props;
 
 typedef struct ui_button_props {

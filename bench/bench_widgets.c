@@ -1,5 +1,6 @@
 /* bench_widgets: the widget layer. JSON lines, medians of 5 runs. */
 #include "bench_util.h"
+#include "ui_anim.h"
 #include "ui_tester.h"
 #include "ui_text_field.h"
 #include "ui_widgets.h"
@@ -565,6 +566,73 @@ static void print_ratios(void)
 }
 
 static double bench_gesture_arena_100(void);
+/* ---- Painting only what changed: a spinner among 1,000 widgets ---- */
+
+static ui_widget *spinner_screen(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *rows[41];
+    for (int r = 0; r < 40; r++) {
+        ui_widget *kids[25];
+        for (int k = 0; k < 25; k++) {
+            ui_box_props p = {.width = 40,
+                              .height = 16,
+                              .color = {(uint8_t)(r * 6), (uint8_t)(k * 10), 200, 255},
+                              .radius = 4};
+            kids[k] = ui_box(b, &p, NULL);
+        }
+        rows[r] = ui_row(b, NULL, kids, 25);
+    }
+    rows[40] = ui_spinner(b, UI_NO_KEY, 36, (ui_color){40, 100, 220, 255});
+    return ui_column(b, NULL, rows, 41);
+}
+
+static void find_spinner(ui_element *e, int depth, void *ctx)
+{
+    (void)depth;
+    if (ui_element_class(e) == &ui_spinner_class) *(ui_element **)ctx = e;
+}
+
+static void clear_rect(void *ctx, float x, float y, float w, float h)
+{
+    ui_canvas_fill_rect(ctx, (ui_rect){x, y, w, h}, UI_BACKGROUND);
+}
+
+/* us per frame with the spinner's angle the only change: partial repaint
+ * into pixels kept from the last frame, or everything repainted. */
+static double spinner_frames(bool partial)
+{
+    ui_canvas *c = ui_canvas_new_offscreen(1200, 800, 1);
+    ui_tree *t = ui_tree_new(1200, 800, c);
+    ui_tree_set_paint_hooks(t, clear_background, present, c);
+    if (partial) ui_tree_set_partial_paint(t, clear_rect);
+    ui_tree_set_root(t, spinner_screen, NULL);
+    ui_tree_frame(t);
+    ui_element *spin = NULL;
+    ui_tree_visit(t, find_spinner, &spin);
+    int frames = 0;
+    int64_t t0 = rt_monotonic_ns();
+    while (spin && !frames_done(frames, 2000, t0)) {
+        ui_mark_needs_paint(spin); /* what a tick does */
+        ui_tree_frame(t);
+        frames++;
+    }
+    double us = frames ? (double)(rt_monotonic_ns() - t0) / 1e3 / frames : -1;
+    ui_tree_free(t);
+    ui_canvas_free(c);
+    run_main();
+    return us;
+}
+
+static double bench_frame_spinner_1000(void)
+{
+    return spinner_frames(true);
+}
+
+static double bench_frame_full_1000(void)
+{
+    return spinner_frames(false);
+}
 
 int main(int argc, char **argv)
 {
@@ -580,6 +648,8 @@ int main(int argc, char **argv)
         {"reparent_1000", "us", bench_reparent_1000, RUNS},
         {"keyed_reorder_1000", "us", bench_keyed_reorder_1000, RUNS},
         {"gesture_arena_100", "us", bench_gesture_arena_100, RUNS},
+        {"frame_spinner_1000", "us", bench_frame_spinner_1000, RUNS},
+        {"frame_full_1000", "us", bench_frame_full_1000, RUNS},
     };
     size_t n = sizeof all / sizeof all[0];
     /* A ratio's name runs the two cases it divides. */

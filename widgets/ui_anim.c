@@ -9,7 +9,8 @@ struct ui_anim {
     int64_t duration, start;
     ui_curve curve;
     bool repeat, running;
-    float t; /* linear progress in [0, 1] */
+    bool paint_only; /* ticks repaint the owner, not rebuild it */
+    float t;         /* linear progress in [0, 1] */
     rt_timer *ticker;
 };
 
@@ -60,7 +61,10 @@ static void tick(rt_timer *tm, void *ctx)
         stop_ticker(a);
     }
     a->t = t;
-    ui_set_state(a->owner, NULL, NULL);
+    if (a->paint_only)
+        ui_mark_needs_paint(a->owner);
+    else
+        ui_set_state(a->owner, NULL, NULL);
 }
 
 ui_anim *ui_anim_new(ui_element *owner, int64_t duration_ns, ui_curve curve, bool repeat)
@@ -103,6 +107,11 @@ void ui_anim_stop(ui_anim *a)
     stop_ticker(a);
 }
 
+void ui_anim_set_paint_only(ui_anim *a, bool paint_only)
+{
+    a->paint_only = paint_only;
+}
+
 bool ui_anim_running(const ui_anim *a)
 {
     return a->running;
@@ -137,9 +146,11 @@ typedef struct spinner_state {
     ui_anim *anim;
 } spinner_state;
 
+/* The arc reads the controller when it paints, so a tick needs no build. */
 typedef struct arc_props {
-    float size, angle;
+    float size;
     ui_color color;
+    const ui_anim *anim;
 } arc_props;
 
 static ui_size arc_layout(ui_element *e, ui_constraints c)
@@ -151,8 +162,9 @@ static ui_size arc_layout(ui_element *e, ui_constraints c)
 static void arc_paint(ui_element *e, void *canvas, float x, float y)
 {
     const arc_props *p = ui_props(e);
-    float r = p->size / 2;
-    ui_canvas_arc(canvas, x + r, y + r, r - 3, 4, p->angle, p->angle + 4.7f, p->color);
+    float r = p->size / 2, angle = p->anim ? ui_anim_value(p->anim) * 6.2831853f : 0;
+    ui_canvas_arc_capped(canvas, x + r, y + r, r - 3, 4, angle, angle + 4.7f, UI_CAP_ROUND,
+                         p->color);
 }
 
 static const ui_widget_class arc_class = {.name = "SpinnerArc",
@@ -164,7 +176,9 @@ static void spinner_init(ui_element *e)
 {
     spinner_state *s = ui_state(e);
     s->anim = ui_anim_new(e, RT_SEC(1), ui_curve_linear, true);
-    if (s->anim) ui_anim_start(s->anim);
+    if (!s->anim) return;
+    ui_anim_set_paint_only(s->anim, true);
+    ui_anim_start(s->anim);
 }
 
 static void spinner_dispose(ui_element *e)
@@ -177,9 +191,8 @@ static ui_widget *spinner_build(ui_build *b, ui_element *e)
 {
     const spinner_props *p = ui_props(e);
     spinner_state *s = ui_state(e);
-    float v = s->anim ? ui_anim_value(s->anim) : 0;
-    arc_props a = {p->size, v * 6.2831853f, p->color};
-    return ui_widget_new(b, &arc_class, UI_NO_KEY, &a, NULL, 0);
+    arc_props a = {p->size, p->color, s->anim};
+    return ui_repaint_boundary(b, ui_widget_new(b, &arc_class, UI_NO_KEY, &a, NULL, 0));
 }
 
 const ui_widget_class ui_spinner_class = {.name = "Spinner",

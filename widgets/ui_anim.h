@@ -27,6 +27,10 @@ void ui_anim_free(ui_anim *a);
 void ui_anim_start(ui_anim *a);
 void ui_anim_stop(ui_anim *a);
 bool ui_anim_running(const ui_anim *a);
+/* Ticks mark the owner as needing paint only (ui_mark_needs_paint) instead
+ * of a rebuild: for an owner that reads the value when painting, not in
+ * build (the spinner). Off by default. */
+void ui_anim_set_paint_only(ui_anim *a, bool paint_only);
 /* The curved value in [0, 1]. */
 float ui_anim_value(const ui_anim *a);
 /* Tickers running in this isolate (a test that leaves one running is
@@ -35,7 +39,8 @@ size_t ui_anim_active(void);
 /* The widget class name of the i-th running ticker's owner, or NULL. */
 const char *ui_anim_active_owner(size_t i);
 
-/* An indeterminate spinner: an arc turning once a second. */
+/* An indeterminate spinner: an arc with round caps turning once a second,
+ * in a repaint boundary; each tick repaints only it (no rebuild). */
 ui_widget *ui_spinner(ui_build *b, ui_key key, float size, ui_color color);
 /* A progress bar; value in [0, 1]. */
 ui_widget *ui_progress_bar(ui_build *b, float value, float width, float height, ui_color color);

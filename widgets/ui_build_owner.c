@@ -16,7 +16,7 @@ static void frame_timer_cb(rt_timer *tm, void *ctx)
     ui_tree_frame(t);
 }
 
-static void schedule_frame(ui_tree *t)
+void ui__schedule_frame(ui_tree *t)
 {
     if (t->frame_timer || t->phase != UI_PHASE_IDLE) return; /* a running frame builds it */
     int64_t delay = 0;
@@ -63,7 +63,7 @@ void ui__mark_dirty(ui_element *e)
     if (t->phase == UI_PHASE_BUILD)
         t->dirty_resort = true;
     else
-        schedule_frame(t);
+        ui__schedule_frame(t);
 }
 
 void ui__forget(ui_tree *t, ui_element *e)
@@ -75,6 +75,7 @@ void ui__forget(ui_tree *t, ui_element *e)
         for (size_t i = 0; i < t->nrelayout; i++)
             if (t->relayout[i] == e) t->relayout[i] = NULL;
     e->in_dirty = e->in_relayout = false;
+    ui__paint_forget(e);
     ui__focus_forget(t, e);
     ui__pointer_forget(t, e);
 }
@@ -179,7 +180,7 @@ static void run_cbs(ui_frame_cb **arr, size_t *n, int64_t now)
 int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx)
 {
     int rc = add_cb(&t->before, &t->nbefore, &t->before_cap, fn, ctx);
-    if (!rc) schedule_frame(t);
+    if (!rc) ui__schedule_frame(t);
     return rc;
 }
 
@@ -249,7 +250,7 @@ bool ui_tree_frame(ui_tree *t)
         t->frame_timer = NULL;
     }
     if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
-    if (t->ndirty == 0) return false;
+    if (t->ndirty == 0 && !t->needs_paint) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
     for (size_t i = 0; i < t->nflows; i++)
         rt_trace_flow_end(t->flows[i], "rebuild");
@@ -293,7 +294,8 @@ bool ui_tree_frame(ui_tree *t)
         for (size_t i = 0; i < n; i++)
             if (has_listener(t, ls[i].fn, ls[i].ctx)) ls[i].fn(ls[i].ctx, &ft);
     }
-    if (t->ndirty) schedule_frame(t); /* marked while the frame could not take it */
+    if (t->ndirty || t->needs_paint)
+        ui__schedule_frame(t); /* marked while the frame could not take it */
     return true;
 }
 
@@ -394,7 +396,7 @@ void ui_tree_size(const ui_tree *t, float *w, float *h)
 
 bool ui_tree_needs_frame(const ui_tree *t)
 {
-    return t->ndirty > 0;
+    return t->ndirty > 0 || t->needs_paint;
 }
 
 size_t ui_tree_element_count(const ui_tree *t)

@@ -74,6 +74,8 @@ struct ui_canvas {
 
     SDL_Vertex *verts; /* triangles of the shape being built */
     int nverts, verts_cap;
+    SDL_Vertex *aa; /* its anti-aliased fringe, blended */
+    int naa, aa_cap;
     SDL_Color geo_color;
 
     /* Textures of versioned images (ui_canvas_image_cached), least recently
@@ -196,38 +198,110 @@ static void ui__tri(ui_canvas *c, float ax, float ay, float bx, float by, float 
     ui__vertex(c, cx, cy);
 }
 
-/* Segments keeping a polygon within a quarter pixel of a circle of radius r. */
-static int ui__segments(float r, float sweep)
+static bool ui__aa_reserve(ui_canvas *c, int more)
 {
-    if (!(r >= 1.0f)) return 2;
-    float step = 2.0f * acosf(1.0f - fminf(0.25f / r, 1.0f));
-    float n = ceilf(sweep / step);
-    return n < 2.0f ? 2 : n > 512.0f ? 512 : (int)n;
+    if (c->naa + more <= c->aa_cap) return true;
+    int cap = c->aa_cap ? c->aa_cap : 256;
+    while (cap < c->naa + more)
+        cap *= 2;
+    SDL_Vertex *v = realloc(c->aa, (size_t)cap * sizeof *v);
+    if (!v) return false;
+    c->aa = v;
+    c->aa_cap = cap;
+    return true;
 }
 
-/* Triangles covering the ring between radii ri and ro (ri <= 0: the pie)
- * around (cx, cy), points (cx + mx r cos t, cy + my r sin t) for t from t0 to t1. */
-static bool ui__ring(ui_canvas *c, float cx, float cy, float ri, float ro, float t0, float t1,
-                     float mx, float my)
+/* A quad covering device pixels [x0, x1) x [y0, y1) in colour k (room reserved). */
+static void ui__quad(SDL_Vertex *v, int x0, int y0, int x1, int y1, SDL_Color k)
 {
-    int n = ui__segments(ro, fabsf(t1 - t0));
-    if (!ui__geo_reserve(c, n * 6)) return false;
-    float pc = mx * cosf(t0), ps = my * sinf(t0);
-    for (int k = 1; k <= n; k++) {
-        float t = t0 + (t1 - t0) * (float)k / (float)n;
-        float qc = mx * cosf(t), qs = my * sinf(t);
-        if (ri > 0) {
-            ui__tri(c, cx + ri * pc, cy + ri * ps, cx + ro * pc, cy + ro * ps, cx + ro * qc,
-                    cy + ro * qs);
-            ui__tri(c, cx + ri * pc, cy + ri * ps, cx + ro * qc, cy + ro * qs, cx + ri * qc,
-                    cy + ri * qs);
-        } else {
-            ui__tri(c, cx, cy, cx + ro * pc, cy + ro * ps, cx + ro * qc, cy + ro * qs);
+    float a = (float)x0, b = (float)y0, c = (float)x1, d = (float)y1;
+    v[0] = (SDL_Vertex){{a, b}, k, {0, 0}};
+    v[1] = (SDL_Vertex){{c, b}, k, {0, 0}};
+    v[2] = (SDL_Vertex){{c, d}, k, {0, 0}};
+    v[3] = v[0];
+    v[4] = v[2];
+    v[5] = (SDL_Vertex){{a, d}, k, {0, 0}};
+}
+
+/* A curved shape, by the coverage of a pixel centre in [0, 1]: how far it is
+ * inside the edge, within half a pixel either side. SDL's software renderer
+ * interpolates vertex colours too roughly for one-pixel fringes, so curves
+ * are rasterised here: runs of covered pixels become quads in the shape's
+ * colour, edge pixels quads at their coverage (blended). */
+typedef struct ui__shape {
+    float cx, cy;    /* the centre */
+    float ri, ro;    /* the ring between (ri <= 0: the disc) */
+    float t0, t1;    /* the arc's angles, when `arc` */
+    bool arc, round; /* an arc, with round caps */
+} ui__shape;
+
+static float ui__clamp01(float v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+static float ui__cover(const ui__shape *sh, float px, float py)
+{
+    float dx = px - sh->cx, dy = py - sh->cy, d = sqrtf(dx * dx + dy * dy);
+    if (!sh->arc) return ui__clamp01(sh->ro - d + 0.5f) - ui__clamp01(sh->ri - d + 0.5f);
+    float rel = atan2f(dy, dx) - sh->t0, sweep = sh->t1 - sh->t0;
+    rel -= 2 * UI__PI * floorf(rel / (2 * UI__PI));
+    float rm = (sh->ri + sh->ro) / 2, h = (sh->ro - sh->ri) / 2;
+    if (rel <= sweep) return ui__clamp01(h - fabsf(d - rm) + 0.5f);
+    if (!sh->round) return 0;
+    /* Beyond the ends: by the distance to the nearer end of the centre line. */
+    float ex = sh->cx + rm * cosf(sh->t0) - px, ey = sh->cy + rm * sinf(sh->t0) - py;
+    float fx = sh->cx + rm * cosf(sh->t1) - px, fy = sh->cy + rm * sinf(sh->t1) - py;
+    float e = fminf(ex * ex + ey * ey, fx * fx + fy * fy);
+    return ui__clamp01(h - sqrtf(e) + 0.5f);
+}
+
+/* Rasterises sh over device pixels [x0, x1) x [y0, y1), cut to the clip. */
+static bool ui__raster(ui_canvas *c, const ui__shape *sh, int x0, int y0, int x1, int y1)
+{
+    if (c->cur.has_clip) {
+        const SDL_Rect *k = &c->cur.clip;
+        x0 = x0 > k->x ? x0 : k->x;
+        y0 = y0 > k->y ? y0 : k->y;
+        x1 = x1 < k->x + k->w ? x1 : k->x + k->w;
+        y1 = y1 < k->y + k->h ? y1 : k->y + k->h;
+    }
+    SDL_Color full = c->geo_color;
+    for (int y = y0; y < y1; y++) {
+        int run = -1;
+        if (!ui__geo_reserve(c, 6 * (x1 - x0 + 1)) || !ui__aa_reserve(c, 6 * (x1 - x0 + 1)))
+            return false;
+        for (int x = x0; x <= x1; x++) {
+            float k = x < x1 ? ui__cover(sh, (float)x + 0.5f, (float)y + 0.5f) : 0;
+            if (k >= 0.999f) {
+                if (run < 0) run = x;
+                continue;
+            }
+            if (run >= 0) {
+                ui__quad(c->verts + c->nverts, run, y, x, y + 1, full);
+                c->nverts += 6;
+                run = -1;
+            }
+            Uint8 a = (Uint8)lroundf((float)full.a * k);
+            if (a == 0) continue;
+            SDL_Color part = full;
+            part.a = a;
+            ui__quad(c->aa + c->naa, x, y, x + 1, y + 1, part);
+            c->naa += 6;
         }
-        pc = qc;
-        ps = qs;
     }
     return true;
+}
+
+/* The quarter ring between radii ri and ro (ri <= 0: the quarter disc)
+ * around (cx, cy), in the square of side ro from the centre towards
+ * (-sx, -sy), anti-aliased. */
+static bool ui__ring(ui_canvas *c, float cx, float cy, float ri, float ro, int sx, int sy)
+{
+    ui__shape sh = {cx, cy, ri, ro, 0, 0, false, false};
+    int r = (int)ro, ix = (int)cx, iy = (int)cy;
+    int x0 = sx > 0 ? ix - r : ix, y0 = sy > 0 ? iy - r : iy;
+    return ui__raster(c, &sh, x0, y0, x0 + r, y0 + r);
 }
 
 /* The corner square of a border bw thick with outer radius rad, at outer
@@ -235,9 +309,8 @@ static bool ui__ring(ui_canvas *c, float cx, float cy, float ri, float ro, float
 static bool ui__corner(ui_canvas *c, ui__rects *rs, int ox, int oy, int sx, int sy, int rad, int bw)
 {
     float cx = (float)(ox + sx * rad), cy = (float)(oy + sy * rad);
-    if (rad > bw)
-        return ui__ring(c, cx, cy, (float)(rad - bw), (float)rad, 0, UI__PI / 2, -sx, -sy);
-    if (rad > 0 && !ui__ring(c, cx, cy, 0, (float)rad, 0, UI__PI / 2, -sx, -sy)) return false;
+    if (rad > bw) return ui__ring(c, cx, cy, (float)(rad - bw), (float)rad, sx, sy);
+    if (rad > 0 && !ui__ring(c, cx, cy, 0, (float)rad, sx, sy)) return false;
     ui__add_rect(rs, ox + sx * rad, oy, ox + sx * bw, oy + sy * rad);
     ui__add_rect(rs, ox, oy + sy * rad, ox + sx * bw, oy + sy * bw);
     return true;
@@ -249,8 +322,12 @@ static void ui__shape_draw(ui_canvas *c, const ui__rects *rs, bool ok)
     if (ok) {
         if (rs->n) SDL_RenderFillRects(c->r, rs->r, rs->n);
         if (c->nverts) SDL_RenderGeometry(c->r, NULL, c->verts, c->nverts, NULL, 0);
+        if (c->naa) {
+            SDL_SetRenderDrawBlendMode(c->r, SDL_BLENDMODE_BLEND);
+            SDL_RenderGeometry(c->r, NULL, c->aa, c->naa, NULL, 0);
+        }
     }
-    c->nverts = 0;
+    c->nverts = c->naa = 0;
 }
 
 /* The four corners of d, radius rad, width w (w == rad: filled). */
@@ -347,22 +424,30 @@ void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_col
     ui__shape_draw(c, &none, true);
 }
 
-void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness, float start_rad,
-                   float end_rad, ui_color color)
+void ui_canvas_arc_capped(ui_canvas *c, float cx, float cy, float radius, float thickness,
+                          float start_rad, float end_rad, int cap, ui_color color)
 {
     if (!ui__on(c) || color.a == 0 || !(thickness > 0) || !(radius >= 0)) return;
     float t0 = start_rad < end_rad ? start_rad : end_rad;
     float t1 = start_rad < end_rad ? end_rad : start_rad;
     if (!isfinite(t0) || !isfinite(t1) || t1 == t0) return;
-    if (t1 - t0 > 2 * UI__PI) t1 = t0 + 2 * UI__PI;
+    bool whole = t1 - t0 >= 2 * UI__PI;
     float s = c->scale;
     float ro = (radius + thickness / 2) * s, ri = (radius - thickness / 2) * s;
-    if (!(ro <= UI__COORD_MAX)) return;
+    if (!(ro <= 16384)) return;
     ui__use_color(c, color);
+    float x = (cx + c->cur.tx) * s, y = (cy + c->cur.ty) * s;
+    ui__shape sh = {x, y, ri, ro, t0, t1, !whole, cap == UI_CAP_ROUND};
+    int e = (int)ceilf(ro) + 1, ix = (int)floorf(x), iy = (int)floorf(y);
     ui__rects none = {.n = 0};
-    bool ok =
-        ui__ring(c, (cx + c->cur.tx) * s, (cy + c->cur.ty) * s, ri > 0 ? ri : 0, ro, t0, t1, 1, 1);
+    bool ok = ui__raster(c, &sh, ix - e, iy - e, ix + e + 1, iy + e + 1);
     ui__shape_draw(c, &none, ok);
+}
+
+void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness, float start_rad,
+                   float end_rad, ui_color color)
+{
+    ui_canvas_arc_capped(c, cx, cy, radius, thickness, start_rad, end_rad, UI_CAP_BUTT, color);
 }
 
 /* ---- Clip and translation ---- */
@@ -737,6 +822,146 @@ void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, ui
     ui__image_draw(c, slot->tex, w, h, &d);
 }
 
+/* ---- Layers ---- */
+
+struct ui_canvas_layer {
+    SDL_Texture *tex;
+    int w, h;          /* device pixels */
+    float fx, fy;      /* where r began within its first device pixel */
+    bool premul;       /* composited premultiplied, else un-premultiplied at the end */
+    SDL_Texture *prev; /* the target while painting it */
+    ui__state saved;   /* the canvas state outside it */
+};
+
+/* Where r (translated) starts in device pixels: the whole pixel and the rest. */
+static void ui__layer_origin(const ui_canvas *c, ui_rect r, int *ox, int *oy, float *fx, float *fy)
+{
+    float dx = (r.x + c->cur.tx) * c->scale, dy = (r.y + c->cur.ty) * c->scale;
+    float fox = floorf(dx), foy = floorf(dy);
+    *ox = (int)fox;
+    *oy = (int)foy;
+    *fx = dx - fox;
+    *fy = dy - foy;
+}
+
+static void ui__layer_size(const ui_canvas *c, ui_rect r, float fx, float fy, int *w, int *h)
+{
+    *w = (int)ceilf(fx + r.w * c->scale);
+    *h = (int)ceilf(fy + r.h * c->scale);
+}
+
+bool ui_canvas_layer_fits(const ui_canvas *c, const ui_canvas_layer *l, ui_rect r)
+{
+    if (!l || !l->tex) return false;
+    int ox, oy, w, h;
+    float fx, fy;
+    ui__layer_origin(c, r, &ox, &oy, &fx, &fy);
+    ui__layer_size(c, r, fx, fy, &w, &h);
+    return w == l->w && h == l->h && fabsf(fx - l->fx) < 1e-3f && fabsf(fy - l->fy) < 1e-3f;
+}
+
+/* Drawing into a transparent texture leaves premultiplied colours; a blend
+ * mode for them where the renderer has one (not the software renderer). */
+static SDL_BlendMode ui__premultiplied(void)
+{
+    return SDL_ComposeCustomBlendMode(SDL_BLENDFACTOR_ONE, SDL_BLENDFACTOR_ONE_MINUS_SRC_ALPHA,
+                                      SDL_BLENDOPERATION_ADD, SDL_BLENDFACTOR_ONE,
+                                      SDL_BLENDFACTOR_ONE_MINUS_SRC_ALPHA, SDL_BLENDOPERATION_ADD);
+}
+
+static bool ui__layer_texture(ui_canvas *c, ui_canvas_layer *l, int w, int h)
+{
+    if (l->tex && l->w == w && l->h == h) return true;
+    if (l->tex) SDL_DestroyTexture(l->tex);
+    l->tex = SDL_CreateTexture(c->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+    if (!l->tex) return false;
+    l->w = w;
+    l->h = h;
+    l->premul = SDL_SetTextureBlendMode(l->tex, ui__premultiplied()) == 0;
+    if (!l->premul) SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_BLEND);
+    return true;
+}
+
+bool ui_canvas_layer_begin(ui_canvas *c, ui_canvas_layer **lp, ui_rect r)
+{
+    if (!(r.w > 0) || !(r.h > 0) || r.w * c->scale > 16384 || r.h * c->scale > 16384) return false;
+    ui_canvas_layer *l = *lp ? *lp : calloc(1, sizeof *l);
+    if (!l) return false;
+    *lp = l;
+    int ox, oy, w, h;
+    float fx, fy;
+    ui__layer_origin(c, r, &ox, &oy, &fx, &fy);
+    ui__layer_size(c, r, fx, fy, &w, &h);
+    SDL_Texture *prev = SDL_GetRenderTarget(c->r);
+    if (!ui__layer_texture(c, l, w, h) || SDL_SetRenderTarget(c->r, l->tex) != 0) return false;
+    l->prev = prev;
+    l->fx = fx;
+    l->fy = fy;
+    l->saved = c->cur;
+    c->cur.tx = fx / c->scale - r.x;
+    c->cur.ty = fy / c->scale - r.y;
+    c->cur.has_clip = c->cur.clip_empty = false;
+    SDL_RenderSetClipRect(c->r, NULL);
+    SDL_SetRenderDrawBlendMode(c->r, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(c->r, 0, 0, 0, 0);
+    SDL_RenderClear(c->r);
+    c->stats.layer_paints++;
+    return true;
+}
+
+/* Straight alpha again, for a renderer without a premultiplied blend mode. */
+static void ui__unpremultiply(ui_canvas *c, ui_canvas_layer *l)
+{
+    int pitch = l->w * 4;
+    uint32_t *px = malloc((size_t)pitch * (size_t)l->h);
+    if (!px) return;
+    if (SDL_RenderReadPixels(c->r, NULL, SDL_PIXELFORMAT_ARGB8888, px, pitch) == 0) {
+        for (size_t i = 0, n = (size_t)l->w * (size_t)l->h; i < n; i++) {
+            uint32_t p = px[i], a = p >> 24;
+            if (a == 0 || a == 255) continue;
+            uint32_t out = a << 24;
+            for (int sh = 0; sh < 24; sh += 8) {
+                uint32_t v = (((p >> sh) & 255) * 255 + a / 2) / a;
+                out |= (v > 255 ? 255 : v) << sh;
+            }
+            px[i] = out;
+        }
+        SDL_SetRenderTarget(c->r, l->prev);
+        SDL_UpdateTexture(l->tex, NULL, px, pitch);
+    }
+    free(px);
+}
+
+void ui_canvas_layer_end(ui_canvas *c, ui_canvas_layer *l)
+{
+    if (!l->premul) ui__unpremultiply(c, l);
+    SDL_SetRenderTarget(c->r, l->prev);
+    c->cur = l->saved;
+    if (c->cur.has_clip && c->cur.clip_empty)
+        SDL_RenderSetClipRect(c->r, &(SDL_Rect){0, 0, 0, 0});
+    else
+        ui__apply_clip(c);
+}
+
+void ui_canvas_layer_draw(ui_canvas *c, const ui_canvas_layer *l, ui_rect r)
+{
+    if (!ui__on(c) || !l || !l->tex) return;
+    int ox, oy;
+    float fx, fy;
+    ui__layer_origin(c, r, &ox, &oy, &fx, &fy);
+    SDL_Rect d = {ox, oy, l->w, l->h};
+    SDL_SetTextureScaleMode(l->tex, SDL_ScaleModeNearest);
+    SDL_RenderCopy(c->r, l->tex, NULL, &d);
+    c->stats.layer_draws++;
+}
+
+void ui_canvas_layer_free(ui_canvas_layer *l)
+{
+    if (!l) return;
+    if (l->tex) SDL_DestroyTexture(l->tex);
+    free(l);
+}
+
 /* ---- Creating and freeing ---- */
 
 static ui_canvas *ui__new(float scale)
@@ -803,6 +1028,7 @@ void ui_canvas_free(ui_canvas *c)
     free(c->stack);
     free(c->scratch);
     free(c->verts);
+    free(c->aa);
     free(c);
     ui__libs_release();
 }

@@ -66,7 +66,9 @@ void ui_canvas_size(ui_canvas *c, float *w, float *h);
 void ui_canvas_clear(ui_canvas *c, ui_color color);
 void ui_canvas_fill_rect(ui_canvas *c, ui_rect r, ui_color color);
 /* A rectangle with quarter-circle corners of `radius` (capped at half the
- * shorter side), drawn as SDL_RenderGeometry triangles. */
+ * shorter side), drawn as SDL_RenderGeometry triangles; the curved edges
+ * (of arcs and circles too) are anti-aliased, the straight ones stay sharp
+ * on whole device pixels. */
 void ui_canvas_fill_rounded_rect(ui_canvas *c, ui_rect r, float radius, ui_color color);
 /* A border `width` thick inside r, with outer corner radius `radius` (0 for
  * square corners) and inner radius radius - width. */
@@ -80,6 +82,11 @@ void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_col
  * or more is a full ring). Drawn with SDL_RenderGeometry. */
 void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness, float start_rad,
                    float end_rad, ui_color color);
+/* The same with caps on the ends: UI_CAP_BUTT (square, as ui_canvas_arc) or
+ * UI_CAP_ROUND (a half disc beyond each end, as Flutter's StrokeCap.round). */
+enum { UI_CAP_BUTT, UI_CAP_ROUND };
+void ui_canvas_arc_capped(ui_canvas *c, float cx, float cy, float radius, float thickness,
+                          float start_rad, float end_rad, int cap, ui_color color);
 
 /* ---- Clip and translation ---------------------------------------------
  * State is a stack. push_clip saves the translation and clip, then clips to
@@ -124,6 +131,28 @@ void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect d
 void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, uint64_t version,
                             ui_rect dst);
 
+/* ---- Layers --------------------------------------------------------------
+ * A layer is a cached picture of part of a frame (a repaint boundary's
+ * subtree): a target texture at device pixels, painted between
+ * ui_canvas_layer_begin and ui_canvas_layer_end (which may nest), then
+ * composited with ui_canvas_layer_draw as often as wanted. Translucent
+ * pixels composite as if they had been drawn directly. The caller owns the
+ * layer (ui_canvas_layer_free), and frees it before the canvas. */
+typedef struct ui_canvas_layer ui_canvas_layer;
+/* Whether *l can be drawn at r (translated) unchanged: same device size and
+ * the same offset within a device pixel. False for NULL. */
+bool ui_canvas_layer_fits(const ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
+/* Starts painting the layer for r (translated): *l is made or resized as
+ * needed, cleared to transparent, and becomes the target, with drawing at
+ * r's coordinates landing in it unclipped. False (nothing changed) when a
+ * texture cannot be made: paint directly instead. */
+bool ui_canvas_layer_begin(ui_canvas *c, ui_canvas_layer **l, ui_rect r);
+/* Ends painting l: the previous target, translation and clip come back. */
+void ui_canvas_layer_end(ui_canvas *c, ui_canvas_layer *l);
+/* Composites l at r (translated, clipped); l must fit r. */
+void ui_canvas_layer_draw(ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
+void ui_canvas_layer_free(ui_canvas_layer *l);
+
 /* ---- Stats, pixels, presenting ----------------------------------------- */
 
 typedef struct ui_canvas_stats {
@@ -131,6 +160,8 @@ typedef struct ui_canvas_stats {
     unsigned long text_hits;     /* strings drawn from the cache since creation */
     unsigned long text_entries;  /* strings in the cache now */
     unsigned long image_uploads; /* textures made by ui_canvas_image_cached */
+    unsigned long layer_paints;  /* ui_canvas_layer_begin calls since creation */
+    unsigned long layer_draws;   /* ui_canvas_layer_draw calls since creation */
 } ui_canvas_stats;
 void ui_canvas_get_stats(const ui_canvas *c, ui_canvas_stats *out);
 

@@ -147,6 +147,7 @@ void ui__layout_frame(ui_tree *t)
     if (r && (full || t->root->needs_layout || r->needs_layout)) {
         t->root->needs_layout = false;
         t->damage_all = true;
+        t->layout_epoch++; /* what moved is not noted: layers paint again */
         ui_layout_child(r, ui_tight(t->w, t->h));
         r->x = r->y = 0;
     }

@@ -12,9 +12,17 @@
 
 #include <math.h>
 
+/* The layers of the repaint boundaries around e (and its own) are stale. */
+static void layers_stale(ui_element *e)
+{
+    for (; e; e = e->parent)
+        if (e->layer) e->layer_dirty = true;
+}
+
 void ui__damage_element(ui_element *e)
 {
     ui_tree *t = e->tree;
+    layers_stale(e);
     if (t->damage_all || !t->paint_clear) return;
     float x, y, w, h;
     ui_element_rect(e, &x, &y, &w, &h);
@@ -77,10 +85,14 @@ static size_t first_in_band(const ui_element *e, bool down, float origin, float 
     return a;
 }
 
+static bool paint_layer(ui_tree *t, ui_element *e, void *canvas, float x, float y);
+
 /* Paints e at (x, y); children that miss the damage d (if any) are skipped
- * before the call, the walk's hot path. */
+ * before the call, the walk's hot path. A repaint boundary composites its
+ * layer instead. */
 static void paint(ui_tree *t, ui_element *e, void *canvas, float x, float y, const float *d)
 {
+    if (e->cls->repaint_boundary && paint_layer(t, e, canvas, x, y)) return;
     t->painted++;
     if (e->cls->paint) e->cls->paint(e, canvas, x, y);
     size_t i = 0;
@@ -96,10 +108,60 @@ static void paint(ui_tree *t, ui_element *e, void *canvas, float x, float y, con
     if (e->cls->paint_after) e->cls->paint_after(e, canvas);
 }
 
+/* A repaint boundary: its subtree painted into its layer when that is
+ * stale (Flutter's PaintingContext.repaintCompositedChild), then the layer
+ * composited. False when there is no layer to be had: paint directly. */
+static bool paint_layer(ui_tree *t, ui_element *e, void *canvas, float x, float y)
+{
+    ui_rect r = {x, y, e->w, e->h};
+    ui_canvas_layer **l = (ui_canvas_layer **)&e->layer;
+    if (e->layer_dirty || e->layer_epoch != t->layout_epoch ||
+        !ui_canvas_layer_fits(canvas, *l, r)) {
+        if (!ui_canvas_layer_begin(canvas, l, r)) return false;
+        e->layer_dirty = false;
+        e->layer_epoch = t->layout_epoch;
+        const ui_widget_class *c = e->cls;
+        if (c->paint) c->paint(e, canvas, x, y);
+        t->painted++;
+        for (size_t i = 0; i < e->nkids; i++)
+            paint(t, e->kids[i], canvas, x + e->kids[i]->x, y + e->kids[i]->y, NULL);
+        if (c->paint_after) c->paint_after(e, canvas);
+        ui_canvas_layer_end(canvas, *l);
+    }
+    ui_canvas_layer_draw(canvas, *l, r);
+    return true;
+}
+
+void ui__paint_forget(ui_element *e)
+{
+    ui_canvas_layer_free(e->layer);
+    e->layer = NULL;
+}
+
+static void subtree_layers_stale(ui_element *e)
+{
+    if (e->layer) e->layer_dirty = true;
+    for (size_t i = 0; i < e->nkids; i++)
+        subtree_layers_stale(e->kids[i]);
+}
+
+void ui_mark_needs_paint(ui_element *e)
+{
+    if (e->life != UI_ACTIVE || !e->laid_out) return;
+    ui_tree *t = e->tree;
+    UI_CHECK(t->phase != UI_PHASE_LAYOUT && t->phase != UI_PHASE_PAINT,
+             "called on '%s' during layout or paint", e->cls->name);
+    subtree_layers_stale(e);
+    ui__damage_element(e);
+    t->needs_paint = true;
+    ui__schedule_frame(t);
+}
+
 void ui__paint_frame(ui_tree *t)
 {
     ui_element *r = ui_tree_root(t);
     t->painted = 0;
+    t->needs_paint = false;
     bool full = t->damage_all || !t->paint_clear;
     if (full) {
         if (t->paint_begin) t->paint_begin(t->paint_ctx);
@@ -117,4 +179,14 @@ void ui__paint_frame(ui_tree *t)
     }
     t->damage_all = false;
     t->ndamage = 0;
+}
+
+/* ---- RepaintBoundary ---- */
+
+const ui_widget_class ui_repaint_boundary_class = {.name = "RepaintBoundary",
+                                                   .repaint_boundary = true};
+
+ui_widget *ui_repaint_boundary(ui_build *b, ui_widget *child)
+{
+    return ui_widget_new(b, &ui_repaint_boundary_class, UI_NO_KEY, NULL, &child, child ? 1 : 0);
 }

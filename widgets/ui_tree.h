@@ -169,6 +169,10 @@ struct ui_widget_class {
      * enters its recognizers in the pointer's arena (ui_gesture.h). Tried
      * before `pointer`, which then still sees the DOWN. */
     void (*gesture_down)(ui_element *e, const ui_pointer_event *ev);
+    /* A repaint boundary (Flutter's isRepaintBoundary): e's subtree is painted
+     * into a cached texture of its own, composited each frame, and painted
+     * again only when something inside it changed. */
+    bool repaint_boundary;
 };
 
 /* A widget: an immutable description. Made by ui_widget_new in a build's
@@ -377,6 +381,18 @@ void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(v
  * a relayout from the root repaint everything (with begin). */
 void ui_tree_set_partial_paint(ui_tree *t,
                                void (*clear)(void *ctx, float x, float y, float w, float h));
+/* Marks e as needing paint only (Flutter's markNeedsPaint): the next frame
+ * (scheduled) repaints e's box, building and laying out nothing, for a
+ * change that only affects pixels (an angle, a hover colour, a caret);
+ * the repaint boundaries in e's subtree and around it paint again.
+ * Ignored for an element not mounted or never laid out. Not during the
+ * layout or paint phase (checked). */
+void ui_mark_needs_paint(ui_element *e);
+/* A repaint boundary (Flutter's RepaintBoundary) around child: child's
+ * subtree is painted into a cached layer and repainted only when something
+ * in it changed; as big as child. */
+ui_widget *ui_repaint_boundary(ui_build *b, ui_widget *child);
+extern const ui_widget_class ui_repaint_boundary_class;
 /* A new size (a resized window): lays everything out again. */
 void ui_tree_set_size(ui_tree *t, float w, float h);
 

@@ -44,6 +44,12 @@ struct ui_element {
      * binary search. */
     bool kids_down, kids_across;
     bool unsatisfied; /* looked for inherited data that was not there */
+    /* Repaint boundaries: the cached picture of the subtree (a
+     * ui_canvas_layer), stale when something inside was damaged or the tree
+     * was laid out from the root since (layer_epoch). */
+    bool layer_dirty;
+    unsigned layer_epoch;
+    void *layer;
     ui_key key;
     void *props;
     void *state;
@@ -162,7 +168,9 @@ struct ui_tree {
         float r[4]; /* x0, y0, x1, y1 */
     } * damage;
     size_t ndamage, damage_cap;
-    unsigned painted; /* elements painted this frame */
+    unsigned painted;      /* elements painted this frame */
+    bool needs_paint;      /* ui_mark_needs_paint since the last paint */
+    unsigned layout_epoch; /* full layouts so far: older layers are stale */
     ui_element **relayout;
     size_t nrelayout, relayout_cap;
     ui_frame_cb *before, *after;
@@ -210,6 +218,7 @@ void ui__dependents_release(ui_element *e);
 
 /* ---- ui_build_owner.c ---- */
 void ui__mark_dirty(ui_element *e);
+void ui__schedule_frame(ui_tree *t);
 void ui__forget(ui_tree *t, ui_element *e);
 
 /* ---- ui_layout.c ---- */
@@ -220,6 +229,8 @@ void ui__layout_frame(ui_tree *t);
 void ui__paint_frame(ui_tree *t);
 /* The area of e (old or new place) must be painted again. */
 void ui__damage_element(ui_element *e);
+/* e is unmounting: its layer (if any) is freed. */
+void ui__paint_forget(ui_element *e);
 void ui__pointer_forget(ui_tree *t, ui_element *e);
 void ui__focus_forget(ui_tree *t, ui_element *e);
 void ui__clipboard_init(ui_tree *t);

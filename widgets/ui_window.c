@@ -24,6 +24,8 @@ typedef struct win {
     SDL_Renderer *renderer;
     SDL_Surface *surface; /* headless */
     ui_canvas *canvas;
+    SDL_Texture *back; /* the retained back buffer the frames paint into */
+    int back_w, back_h;
     ui_tree *tree;
     sdl_waiter waiter;
     rt_receive_port *alive; /* keeps the main isolate running until quit */
@@ -422,16 +424,55 @@ static void clip_set(void *ctx, const char *utf8, size_t len)
     rt_free(s);
 }
 
+/* The back buffer, as big as the output: a frame repaints only what changed
+ * in it, then it is copied to the screen (whose own buffer keeps nothing
+ * after a present). Without one, every frame paints everything. */
+static void back_buffer(win *w)
+{
+    if (!w->renderer || w->gone) return;
+    int pw, ph;
+    SDL_SetRenderTarget(w->renderer, NULL);
+    SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
+    if (!w->back || pw != w->back_w || ph != w->back_h) {
+        if (w->back) SDL_DestroyTexture(w->back);
+        w->back = SDL_CreateTexture(w->renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,
+                                    pw, ph);
+        w->back_w = pw;
+        w->back_h = ph;
+    }
+    if (w->back && SDL_SetRenderTarget(w->renderer, w->back) != 0) {
+        SDL_DestroyTexture(w->back);
+        w->back = NULL;
+    }
+    if (!w->back) ui_tree_set_partial_paint(w->tree, NULL);
+}
+
 static void paint_begin(void *ctx)
 {
     win *w = ctx;
+    back_buffer(w);
     ui_canvas_clear(w->canvas, UI_BACKGROUND);
+}
+
+/* Partial repaint: the damaged rectangle (the canvas is clipped to it). */
+static void paint_clear(void *ctx, float x, float y, float width, float height)
+{
+    win *w = ctx;
+    ui_canvas_fill_rect(w->canvas, (ui_rect){x, y, width, height}, UI_BACKGROUND);
 }
 
 static void paint_end(void *ctx)
 {
     win *w = ctx;
-    if (!w->hidden && !w->gone) ui_canvas_present(w->canvas);
+    if (w->hidden || w->gone) return;
+    if (w->back) {
+        SDL_SetRenderTarget(w->renderer, NULL);
+        SDL_RenderSetClipRect(w->renderer, NULL);
+        SDL_SetTextureBlendMode(w->back, SDL_BLENDMODE_NONE);
+        SDL_RenderCopy(w->renderer, w->back, NULL, NULL);
+    }
+    ui_canvas_present(w->canvas);
+    if (w->back) SDL_SetRenderTarget(w->renderer, w->back);
 }
 
 static void on_alive(rt_receive_port *p, rt_value *v, void *ctx)
@@ -499,6 +540,7 @@ static void close_sdl(win *w)
     if (w->arrow) SDL_FreeCursor(w->arrow);
     if (w->ibeam) SDL_FreeCursor(w->ibeam);
     ui_canvas_free(w->canvas);
+    if (w->back) SDL_DestroyTexture(w->back);
     if (w->renderer) SDL_DestroyRenderer(w->renderer);
     if (w->window) SDL_DestroyWindow(w->window);
     if (!w->o->headless) SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
@@ -573,6 +615,7 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     g_win = &w;
     w.tree = ui_tree_new((float)o->width, (float)o->height, w.canvas);
     ui_tree_set_paint_hooks(w.tree, paint_begin, paint_end, &w);
+    ui_tree_set_partial_paint(w.tree, paint_clear); /* the back buffer keeps the pixels */
     w.interval = frame_interval(&w);
     ui_tree_set_frame_interval(w.tree, w.interval);
     if (!o->headless) {

@@ -1,0 +1,195 @@
+/* test_repaint.c: needs-paint apart from build and layout, repaint
+ * boundaries and their cached layers, anti-aliased edges. The idea of
+ * Flutter's packages/flutter/test/widgets/repaint_boundary_test.dart (a
+ * boundary's picture is kept while nothing in it changes), on spinners. */
+#include "test_support.h"
+#include "ui_anim.h"
+#include "ui_tester.h"
+
+#include <string.h>
+
+#define CELLS 100
+
+static rt_virtual_clock vclock;
+
+/* A hundred boxes, a static box in a repaint boundary, and a spinner. */
+static ui_widget *screen(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[CELLS + 2];
+    for (int i = 0; i < CELLS; i++) {
+        ui_box_props p = {.width = 180, .height = 1, .color = {(uint8_t)i, 90, 200, 255}};
+        kids[i] = ui_box(b, &p, NULL);
+    }
+    ui_box_props q = {.width = 30, .height = 30, .color = {200, 40, 40, 128}, .radius = 8};
+    kids[CELLS] = ui_repaint_boundary(b, ui_box(b, &q, NULL));
+    kids[CELLS + 1] = ui_spinner(b, UI_NO_KEY, 36, (ui_color){40, 100, 220, 255});
+    ui_flex_props f = {.horizontal = false};
+    return ui_column(b, &f, kids, CELLS + 2);
+}
+
+static ui_frame_timing last_frame(ui_tester *t)
+{
+    ui_frame_timing ft;
+    assert_int_equal(ui_tree_timings(ui_tester_tree(t), &ft, 1), 1);
+    return ft;
+}
+
+static ui_canvas_stats stats(ui_tester *t)
+{
+    ui_canvas_stats s;
+    ui_canvas_get_stats(ui_tester_canvas(t), &s);
+    return s;
+}
+
+static ui_tester *start(void)
+{
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(200, 200, &vclock);
+    ui_tester_pump_widget(t, screen, NULL);
+    return t;
+}
+
+static void finish(ui_tester *t)
+{
+    ui_tester_pump_widget(t, NULL, NULL); /* the spinner's ticker goes with it */
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
+/* A tick of the spinner rebuilds nothing and paints only around it. */
+static void test_spinner_tick_paints_only_its_boundary(void **state)
+{
+    (void)state;
+    ui_tester *t = start();
+    unsigned all = last_frame(t).painted;
+    assert_true(all > CELLS);
+    uint64_t n = last_frame(t).number;
+    ui_tester_pump(t, UI_FRAME_NS);
+    ui_frame_timing ft = last_frame(t);
+    assert_true(ft.number > n); /* a frame happened */
+    assert_int_equal(ft.built, 0);
+    assert_true(ft.painted <= 6); /* root, column, spinner, boundary, arc */
+    finish(t);
+}
+
+static SDL_Surface *snapshot(ui_tester *t)
+{
+    SDL_Surface *s = ui_canvas_surface(ui_tester_canvas(t));
+    return SDL_ConvertSurface(s, s->format, 0);
+}
+
+static long differing_rows(SDL_Surface *a, SDL_Surface *b)
+{
+    long differ = 0;
+    for (int y = 0; y < a->h; y++)
+        differ += memcmp((char *)a->pixels + y * a->pitch, (char *)b->pixels + y * b->pitch,
+                         (size_t)a->w * 4) != 0;
+    return differ;
+}
+
+/* Full repaint of the same state, for comparison: a frame for a box with
+ * no layer in it, and partial paint off. */
+static void repaint_all(ui_tester *t)
+{
+    ui_tree *tree = ui_tester_tree(t);
+    ui_tree_set_partial_paint(tree, NULL);
+    ui_mark_needs_paint(ui_find_class(t, &ui_box_class));
+    ui_tester_pump(t, 0);
+}
+
+/* The pixels after a few partial repaints are those of a full repaint. */
+static void test_partial_repaint_equals_full(void **state)
+{
+    (void)state;
+    ui_tester *t = start();
+    SDL_Surface *first = snapshot(t);
+    for (int i = 0; i < 7; i++)
+        ui_tester_pump(t, UI_FRAME_NS);
+    SDL_Surface *partial = snapshot(t);
+    assert_true(differing_rows(first, partial) > 0); /* the spinner turned */
+    repaint_all(t);
+    SDL_Surface *full = snapshot(t);
+    assert_int_equal(differing_rows(partial, full), 0);
+    SDL_FreeSurface(first);
+    SDL_FreeSurface(partial);
+    SDL_FreeSurface(full);
+    finish(t);
+}
+
+/* A boundary whose content did not change keeps its layer: a tick repaints
+ * only the spinner's, and a full repaint composites both without painting. */
+static void test_unchanged_boundary_reuses_its_layer(void **state)
+{
+    (void)state;
+    ui_tester *t = start();
+    ui_canvas_stats s0 = stats(t);
+    assert_int_equal(s0.layer_paints, 2);
+    ui_tester_pump(t, UI_FRAME_NS);
+    ui_canvas_stats s1 = stats(t);
+    assert_int_equal(s1.layer_paints - s0.layer_paints, 1);
+    repaint_all(t);
+    ui_canvas_stats s2 = stats(t);
+    assert_int_equal(s2.layer_paints - s1.layer_paints, 0);
+    assert_int_equal(s2.layer_draws - s1.layer_draws, 2);
+    finish(t);
+}
+
+/* ui_mark_needs_paint schedules a frame that builds and lays out nothing. */
+static void test_mark_needs_paint_does_not_rebuild(void **state)
+{
+    (void)state;
+    ui_tester *t = start();
+    ui_element *spin = ui_find_class(t, &ui_spinner_class);
+    ui_element *box = ui_find_class(t, &ui_repaint_boundary_class);
+    assert_non_null(box);
+    assert_non_null(spin);
+    ui_mark_needs_paint(box);
+    assert_true(ui_tree_needs_frame(ui_tester_tree(t)));
+    ui_tester_pump(t, 0);
+    ui_frame_timing ft = last_frame(t);
+    assert_int_equal(ft.built, 0);
+    assert_true(ft.painted < 10);
+    finish(t);
+}
+
+/* Anti-aliasing: the curved edge of a rounded rectangle on a transparent
+ * canvas has pixels of intermediate alpha; a straight edge has none. */
+static void test_rounded_rect_edges_are_antialiased(void **state)
+{
+    (void)state;
+    ui_canvas *c = ui_canvas_new_offscreen(40, 40, 1);
+    assert_non_null(c);
+    ui_canvas_fill_rounded_rect(c, (ui_rect){5, 5, 30, 30}, 10, (ui_color){0, 0, 0, 255});
+    int partial = 0;
+    for (int y = 0; y < 40; y++)
+        for (int x = 0; x < 40; x++) {
+            ui_color k = ui_canvas_pixel(c, x, y);
+            partial += k.a > 0 && k.a < 255;
+        }
+    assert_true(partial >= 16); /* four corners, several edge pixels each */
+    assert_int_equal(ui_canvas_pixel(c, 20, 5).a, 255);
+    assert_int_equal(ui_canvas_pixel(c, 20, 4).a, 0);
+    /* Round caps reach beyond the arc's ends; butt caps do not. */
+    ui_canvas_clear(c, (ui_color){0, 0, 0, 0});
+    ui_canvas_arc_capped(c, 20, 20, 10, 4, 0, 1.5f, UI_CAP_BUTT, (ui_color){0, 0, 0, 255});
+    ui_color below = ui_canvas_pixel(c, 30, 18); /* just before angle 0 */
+    ui_canvas_clear(c, (ui_color){0, 0, 0, 0});
+    ui_canvas_arc_capped(c, 20, 20, 10, 4, 0, 1.5f, UI_CAP_ROUND, (ui_color){0, 0, 0, 255});
+    ui_color capped = ui_canvas_pixel(c, 30, 18);
+    assert_int_equal(below.a, 0);
+    assert_true(capped.a > 128);
+    ui_canvas_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spinner_tick_paints_only_its_boundary),
+        cmocka_unit_test(test_partial_repaint_equals_full),
+        cmocka_unit_test(test_unchanged_boundary_reuses_its_layer),
+        cmocka_unit_test(test_mark_needs_paint_does_not_rebuild),
+        cmocka_unit_test(test_rounded_rect_edges_are_antialiased),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

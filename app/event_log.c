@@ -19,6 +19,7 @@
 #include <time.h>
 
 #define ROW_H 18
+#define RIDE_NS RT_MS(250) /* while animations run: refreshes at most this often */
 
 /* A row's tap: which panel, which row (by id: rows move as events come). */
 typedef struct row_tap {
@@ -32,6 +33,7 @@ typedef struct log_state {
     uint64_t selected; /* the id of the row shown in full below the list, or 0 */
     bool built;        /* built in the frame now running */
     bool rode;         /* ... because a frame was coming anyway */
+    int64_t rode_at;   /* when it last did (monotonic) */
     bool observing;
     int64_t wall_offset; /* CLOCK_REALTIME - monotonic, for times of day */
     ui_ref *self;        /* the observer's and listener's context */
@@ -47,8 +49,12 @@ static void on_event(void *ctx, const rt_event_info *ev)
     if (!e) return;
     log_state *s = ui_state(e);
     event_rows_add(&s->log, ev);
-    if (ui_anim_active() && ui_tree_needs_frame(ui_element_tree(e))) {
+    /* Four times a second is enough to read; every frame would repaint the
+     * whole list 60 times a second for one spinner. */
+    if (ui_anim_active() && ui_tree_needs_frame(ui_element_tree(e)) &&
+        rt_now() - s->rode_at >= RIDE_NS) {
         s->rode = true;
+        s->rode_at = rt_now();
         ui_set_state(e, NULL, NULL);
     }
 }

@@ -229,10 +229,11 @@ static void ui__quad(SDL_Vertex *v, int x0, int y0, int x1, int y1, SDL_Color k)
  * are rasterised here: runs of covered pixels become quads in the shape's
  * colour, edge pixels quads at their coverage (blended). */
 typedef struct ui__shape {
-    float cx, cy;    /* the centre */
-    float ri, ro;    /* the ring between (ri <= 0: the disc) */
-    float t0, t1;    /* the arc's angles, when `arc` */
-    bool arc, round; /* an arc, with round caps */
+    float cx, cy;             /* the centre */
+    float ri, ro;             /* the ring between (ri <= 0: the disc) */
+    float t0, t1;             /* the arc's angles, when `arc` */
+    bool arc, round;          /* an arc, with round caps */
+    float e0x, e0y, e1x, e1y; /* round caps: the ends of the centre line */
 } ui__shape;
 
 static float ui__clamp01(float v)
@@ -244,14 +245,15 @@ static float ui__cover(const ui__shape *sh, float px, float py)
 {
     float dx = px - sh->cx, dy = py - sh->cy, d = sqrtf(dx * dx + dy * dy);
     if (!sh->arc) return ui__clamp01(sh->ro - d + 0.5f) - ui__clamp01(sh->ri - d + 0.5f);
+    float rm = (sh->ri + sh->ro) / 2, h = (sh->ro - sh->ri) / 2;
+    /* Off the ring (caps included, they stay within it): no angle needed. */
+    if (fabsf(d - rm) >= h + 0.5f) return 0;
     float rel = atan2f(dy, dx) - sh->t0, sweep = sh->t1 - sh->t0;
     rel -= 2 * UI__PI * floorf(rel / (2 * UI__PI));
-    float rm = (sh->ri + sh->ro) / 2, h = (sh->ro - sh->ri) / 2;
     if (rel <= sweep) return ui__clamp01(h - fabsf(d - rm) + 0.5f);
     if (!sh->round) return 0;
     /* Beyond the ends: by the distance to the nearer end of the centre line. */
-    float ex = sh->cx + rm * cosf(sh->t0) - px, ey = sh->cy + rm * sinf(sh->t0) - py;
-    float fx = sh->cx + rm * cosf(sh->t1) - px, fy = sh->cy + rm * sinf(sh->t1) - py;
+    float ex = sh->e0x - px, ey = sh->e0y - py, fx = sh->e1x - px, fy = sh->e1y - py;
     float e = fminf(ex * ex + ey * ey, fx * fx + fy * fy);
     return ui__clamp01(h - sqrtf(e) + 0.5f);
 }
@@ -298,7 +300,7 @@ static bool ui__raster(ui_canvas *c, const ui__shape *sh, int x0, int y0, int x1
  * (-sx, -sy), anti-aliased. */
 static bool ui__ring(ui_canvas *c, float cx, float cy, float ri, float ro, int sx, int sy)
 {
-    ui__shape sh = {cx, cy, ri, ro, 0, 0, false, false};
+    ui__shape sh = {.cx = cx, .cy = cy, .ri = ri, .ro = ro};
     int r = (int)ro, ix = (int)cx, iy = (int)cy;
     int x0 = sx > 0 ? ix - r : ix, y0 = sy > 0 ? iy - r : iy;
     return ui__raster(c, &sh, x0, y0, x0 + r, y0 + r);
@@ -437,7 +439,19 @@ void ui_canvas_arc_capped(ui_canvas *c, float cx, float cy, float radius, float 
     if (!(ro <= 16384)) return;
     ui__use_color(c, color);
     float x = (cx + c->cur.tx) * s, y = (cy + c->cur.ty) * s;
-    ui__shape sh = {x, y, ri, ro, t0, t1, !whole, cap == UI_CAP_ROUND};
+    float rm = (ri + ro) / 2;
+    ui__shape sh = {x,
+                    y,
+                    ri,
+                    ro,
+                    t0,
+                    t1,
+                    !whole,
+                    cap == UI_CAP_ROUND,
+                    x + rm * cosf(t0),
+                    y + rm * sinf(t0),
+                    x + rm * cosf(t1),
+                    y + rm * sinf(t1)};
     int e = (int)ceilf(ro) + 1, ix = (int)floorf(x), iy = (int)floorf(y);
     ui__rects none = {.n = 0};
     bool ok = ui__raster(c, &sh, ix - e, iy - e, ix + e + 1, iy + e + 1);

@@ -6,6 +6,8 @@
 #include <SDL.h>
 #include <dlfcn.h>
 #include <stdatomic.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,11 @@ typedef struct win {
     ui_canvas *canvas;
     SDL_Texture *back; /* the retained back buffer the frames paint into */
     int back_w, back_h;
+    /* A software rasterizer: paint into the window's own surface (it keeps
+     * its pixels) and send only the damaged rectangles to the screen. */
+    bool surface_mode;
+    SDL_Rect damage[8];
+    int ndamage; /* -1: the whole window */
     ui_tree *tree;
     sdl_waiter waiter;
     rt_receive_port *alive; /* keeps the main isolate running until quit */
@@ -429,7 +436,7 @@ static void clip_set(void *ctx, const char *utf8, size_t len)
  * after a present). Without one, every frame paints everything. */
 static void back_buffer(win *w)
 {
-    if (!w->renderer || w->gone) return;
+    if (!w->renderer || w->gone || w->surface_mode) return;
     int pw, ph;
     SDL_SetRenderTarget(w->renderer, NULL);
     SDL_GetRendererOutputSize(w->renderer, &pw, &ph);
@@ -451,6 +458,7 @@ static void paint_begin(void *ctx)
 {
     win *w = ctx;
     back_buffer(w);
+    w->ndamage = -1;
     ui_canvas_clear(w->canvas, UI_BACKGROUND);
 }
 
@@ -459,12 +467,36 @@ static void paint_clear(void *ctx, float x, float y, float width, float height)
 {
     win *w = ctx;
     ui_canvas_fill_rect(w->canvas, (ui_rect){x, y, width, height}, UI_BACKGROUND);
+    if (w->ndamage < 0) return;
+    if (w->ndamage == (int)(sizeof w->damage / sizeof w->damage[0])) {
+        w->ndamage = -1;
+        return;
+    }
+    float sc = w->scale; /* device pixels, rounded outwards */
+    int x0 = (int)floorf(x * sc), y0 = (int)floorf(y * sc);
+    w->damage[w->ndamage++] =
+        (SDL_Rect){x0, y0, (int)ceilf((x + width) * sc) - x0, (int)ceilf((y + height) * sc) - y0};
+}
+
+/* Surface mode: only what was painted goes to the screen. */
+static void present_surface(win *w)
+{
+    SDL_RenderFlush(w->renderer);
+    if (w->ndamage < 0)
+        SDL_UpdateWindowSurface(w->window);
+    else if (w->ndamage > 0)
+        SDL_UpdateWindowSurfaceRects(w->window, w->damage, w->ndamage);
+    w->ndamage = 0;
 }
 
 static void paint_end(void *ctx)
 {
     win *w = ctx;
     if (w->hidden || w->gone) return;
+    if (w->surface_mode) {
+        present_surface(w);
+        return;
+    }
     if (w->back) {
         SDL_SetRenderTarget(w->renderer, NULL);
         SDL_RenderSetClipRect(w->renderer, NULL);
@@ -480,6 +512,44 @@ static void on_alive(rt_receive_port *p, rt_value *v, void *ctx)
     (void)p;
     (void)ctx;
     rt_value_free(v);
+}
+
+/* Whether the accelerated renderer is OpenGL on a software rasterizer
+ * (Mesa's llvmpipe under Xvfb or without a GPU): there, copying a back
+ * buffer texture to the screen every frame costs more than the frame. */
+static bool software_gl(SDL_Renderer *r)
+{
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(r, &info) != 0 || strncmp(info.name, "opengl", 6) != 0) return false;
+    const unsigned char *(*get_string)(unsigned) =
+        (const unsigned char *(*)(unsigned))(uintptr_t)SDL_GL_GetProcAddress("glGetString");
+    const char *name = get_string ? (const char *)get_string(0x1F01 /* GL_RENDERER */) : NULL;
+    return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") ||
+                    strstr(name, "Software Rasterizer"));
+}
+
+/* The renderer: the GPU's with a back buffer texture; or, with no GPU (or
+ * ISLET_RENDERER=software), SDL's software renderer on the window's
+ * surface, which keeps its pixels, so only damaged rectangles are painted
+ * and sent to the screen. ISLET_RENDERER=gpu keeps the accelerated one. */
+static void open_renderer(win *w)
+{
+    const char *want = getenv("ISLET_RENDERER");
+    bool force_sw = want && !strcmp(want, "software"), force_gpu = want && !strcmp(want, "gpu");
+    if (!force_sw)
+        w->renderer =
+            SDL_CreateRenderer(w->window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (w->renderer && !force_gpu && software_gl(w->renderer)) {
+        SDL_DestroyRenderer(w->renderer);
+        w->renderer = NULL;
+    }
+    if (!w->renderer) {
+        /* The window's own X framebuffer (XShm), not a texture that SDL
+         * would draw with OpenGL again. */
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+        w->renderer = SDL_CreateRenderer(w->window, -1, SDL_RENDERER_SOFTWARE);
+        w->surface_mode = w->renderer != NULL;
+    }
 }
 
 static int open_sdl(win *w, const ui_window_options *o)
@@ -517,9 +587,7 @@ static int open_sdl(win *w, const ui_window_options *o)
         return -1;
     }
     SDL_SetWindowMinimumSize(w->window, 480, 360);
-    w->renderer =
-        SDL_CreateRenderer(w->window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!w->renderer) w->renderer = SDL_CreateRenderer(w->window, -1, SDL_RENDERER_SOFTWARE);
+    open_renderer(w);
     if (!w->renderer) {
         fprintf(stderr, "islet: cannot create a renderer: %s\n", SDL_GetError());
         return -1;

@@ -8,7 +8,22 @@
 #include "ui_canvas.h"
 #include "ui_tree.h"
 
-enum { UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN, UI_STRETCH };
+/* Alignments. Along a flex's main axis: start, center, end and the three
+ * spacings (Flutter's MainAxisAlignment); across it: start, center, end,
+ * stretch. */
+enum {
+    UI_START,
+    UI_CENTER,
+    UI_END,
+    UI_SPACE_BETWEEN,
+    UI_STRETCH,
+    UI_SPACE_AROUND,
+    UI_SPACE_EVENLY
+};
+/* A flex's size along its main axis (Flutter's MainAxisSize): as big as the
+ * constraints allow when they are bounded (the default), or as small as its
+ * children. */
+enum { UI_MAIN_MAX, UI_MAIN_MIN };
 
 typedef struct ui_text_props {
     const char *text; /* copied by the element */
@@ -32,9 +47,10 @@ typedef struct ui_box_props {
 
 typedef struct ui_flex_props {
     bool horizontal; /* row, else column */
-    int main_align;  /* UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN */
+    int main_align;  /* UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN/AROUND/EVENLY */
     int cross_align; /* UI_START, UI_CENTER, UI_END, UI_STRETCH */
-    float spacing;
+    float spacing;   /* between children, besides main_align's */
+    int main_size;   /* UI_MAIN_MAX (0, the default) or UI_MAIN_MIN */
 } ui_flex_props;
 
 typedef struct ui_gesture_props {
@@ -81,6 +97,11 @@ ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, siz
 ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
 /* The same share as an upper bound: the child may be smaller (Flexible). */
 ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child);
+/* After layout: how many main-axis pixels a row or column's children
+ * overflowed it by (0 when they fit, or when flex is not a row/column). In
+ * builds with RT_CHECKS an overflow paints Flutter's yellow-and-black band
+ * on the overflowing edge and is reported once on stderr. */
+float ui_flex_overflow(const ui_element *flex);
 ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
 ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
                      void *ctx);

@@ -173,17 +173,15 @@ static void place(const ui_flex_props *p, ui_element *e, size_t n, ui_size me, f
 
 /* Flutter's "A RenderFlex overflowed by 42 pixels on the right.", once. */
 #ifdef RT_CHECKS
-static void report_overflow(ui_element *e, flex_state *st, bool hz)
+static void report_overflow(ui_element *e, flex_state *st, bool hz, ui_size me)
 {
     if (st->overflow <= 0 || st->reported) return;
     st->reported = true;
     const char *key = ui_key_name(ui_element_key(e));
-    float x, y, w, h;
-    ui_element_rect(e, &x, &y, &w, &h);
     fprintf(stderr,
-            "islet: A RenderFlex (%s%s%s at %.0f,%.0f, %.0fx%.0f) overflowed by %.0f pixels on "
+            "islet: A RenderFlex (%s%s%s, %.0fx%.0f) overflowed by %.0f pixels on "
             "the %s.\n",
-            hz ? "Row" : "Column", key ? " " : "", key ? key : "", x, y, w, h, ceilf(st->overflow),
+            hz ? "Row" : "Column", key ? " " : "", key ? key : "", me.w, me.h, ceilf(st->overflow),
             hz ? "right" : "bottom");
 }
 #endif
@@ -208,7 +206,7 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
     st->overflow = fmaxf(r.used - main_of(hz, me), 0);
     if (st->overflow < 1e-3f) st->overflow = 0; /* float sums, not an overflow */
 #ifdef RT_CHECKS
-    report_overflow(e, st, hz);
+    report_overflow(e, st, hz, me);
 #endif
     return me;
 }

@@ -130,10 +130,40 @@ ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child);
  * e rebuilds when it changes. Call from e's build. */
 const ui_theme_props *ui_theme_of(ui_element *e);
 
-/* A stack: children painted in order, each at its ui_positioned offset (or
- * top-left); the stack is as big as the constraints allow. */
+/* A stack (Flutter's Stack): children painted in order. It is as big as its
+ * biggest non-positioned child within its constraints (as big as allowed
+ * when all are positioned), and places those by align_x/align_y (0 start,
+ * 0.5 centre, 1 end; the default is the top-left). fit says what
+ * non-positioned children get: the constraints loosened (the default),
+ * tight to the biggest size (expand), or unchanged (passthrough). */
+enum { UI_STACK_LOOSE, UI_STACK_EXPAND, UI_STACK_PASSTHROUGH };
+typedef struct ui_stack_props {
+    float align_x, align_y;
+    int fit;
+} ui_stack_props;
 ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n);
+ui_widget *ui_stack_ex(ui_build *b, const ui_stack_props *p, ui_widget **children, size_t n);
+/* A child of a stack placed by edges (Flutter's Positioned). Only the fields
+ * named in `set` count: an edge places the child at that distance from the
+ * stack's edge; two opposite edges, or an edge and a size, fix its size on
+ * that axis; an axis with nothing set follows the stack's alignment. */
+enum {
+    UI_POS_LEFT = 1,
+    UI_POS_TOP = 2,
+    UI_POS_RIGHT = 4,
+    UI_POS_BOTTOM = 8,
+    UI_POS_WIDTH = 16,
+    UI_POS_HEIGHT = 32
+};
+typedef struct ui_positioned_props {
+    float left, top, right, bottom, width, height;
+    unsigned set; /* UI_POS_* bits */
+} ui_positioned_props;
+/* At (left, top), sized by the child. */
 ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child);
+ui_widget *ui_positioned_ex(ui_build *b, const ui_positioned_props *p, ui_widget *child);
+/* All four edges at 0: the child fills the stack (Positioned.fill). */
+ui_widget *ui_positioned_fill(ui_build *b, ui_widget *child);
 extern const ui_widget_class ui_stack_class, ui_positioned_class;
 
 /* An image from RGBA pixels (0xRRGGBBAA), drawn at w x h logical pixels. The

@@ -42,7 +42,8 @@ struct ui_element {
      * across) without overlapping, so paint finds those in a band by
      * binary search. */
     bool kids_down, kids_across;
-    bool unsatisfied; /* looked for inherited data that was not there */
+    bool unsatisfied;    /* looked for inherited data that was not there */
+    bool layout_rebuild; /* build_in_layout class: a rebuild waits for its layout */
     ui_key key;
     void *props;
     void *state;
@@ -101,8 +102,9 @@ struct ui_tree {
     ui_element *root;
     ui_pool *pool;
     int phase;
-    ui_element *target;  /* the element whose build (or update) is running */
-    ui_element *initing; /* the element whose init_state is running */
+    ui_element *target;          /* the element whose build (or update) is running */
+    ui_element *initing;         /* the element whose init_state is running */
+    ui_element *layout_building; /* the build_in_layout element building in layout */
     /* BuildOwner: the dirty list, and the inactive elements of this frame. */
     ui_element **dirty;
     size_t ndirty, dcap;

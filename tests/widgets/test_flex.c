@@ -260,8 +260,9 @@ static void test_column_main_size_min(void **state)
     done(t);
 }
 
-/* Issue 13: six Expanded in a 400 px column end exactly at 400 (Flutter
- * shares free space as doubles; floored shares ended at 396). */
+/* flex_test.dart: "Doesn't overflow because of floating point accumulated
+ * error" (six Expanded in a 400 px column end exactly at 400; floored
+ * shares ended at 396, issue 13) */
 static void test_six_expanded_lose_no_pixel(void **state)
 {
     (void)state;
@@ -390,6 +391,44 @@ static void test_overflow_band_and_report_once(void **state)
     done(t);
 }
 
+static bool did_tap;
+static void on_tap(void *ctx)
+{
+    (void)ctx;
+    did_tap = true;
+}
+
+static ui_widget *flex_in_stack(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_gesture_props g = {.on_tap = on_tap};
+    ui_box_props blue = {.width = 100, .height = 100, .color = {0, 0, 255, 255}};
+    ui_widget *x = ui_text(b, "X", 14, (ui_color){0, 0, 0, 255});
+    ui_widget *col[] = {ui_gesture(b, &g, ui_box(b, &blue, ui_center(b, x)))};
+    ui_widget *kids[] = {ui_positioned(b, 10, 10, ui_column(b, NULL, col, 1))};
+    return ui_stack(b, kids, 1);
+}
+
+/* flex_test.dart: 'Can hit test flex children of stacks' (a column in a
+ * Positioned: unbounded height, so it shrink-wraps, and its child is hit) */
+static void test_hit_flex_children_of_stacks(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(800, 600, &vclock);
+    did_tap = false;
+    ui_tester_pump_widget(t, flex_in_stack, NULL);
+    ui_element *x = ui_find_text(t, "X");
+    assert_non_null(x);
+    ui_tester_tap(t, x);
+    assert_true(did_tap);
+    ui_element *col = ui_find_class(t, &ui_flex_class);
+    float cx, cy, cw, ch;
+    ui_element_rect(col, &cx, &cy, &cw, &ch);
+    assert_true(cx == 10 && cy == 10 && cw == 100 && ch == 100);
+    done(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_cross_stretch),
         cmocka_unit_test(test_flex_factors_and_cross_alignment),
         cmocka_unit_test(test_overflow_band_and_report_once),
+        cmocka_unit_test(test_hit_flex_children_of_stacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -326,6 +326,46 @@ static void test_layout_builder_drops_child(void **state)
     done(t);
 }
 
+static int inner_builds;
+
+static ui_widget *inner(ui_build *b, ui_element *e, ui_constraints c, void *ctx)
+{
+    (void)e, (void)ctx;
+    inner_builds++;
+    built_with = c;
+    return ui_sized(b, c.max_w, c.max_h, NULL);
+}
+
+static ui_widget *outer_builder(ui_build *b, ui_element *e, ui_constraints c, void *ctx)
+{
+    (void)e, (void)ctx;
+    builds++;
+    return ui_center(b, ui_sized(b, c.max_w / 4, c.max_h / 4, ui_layout_builder(b, inner, NULL)));
+}
+
+static ui_widget *nested_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_sized(b, parent_w, parent_h, ui_layout_builder(b, outer_builder, NULL));
+}
+
+/* layout_builder_test.dart: 'Nested LayoutBuilders' style: a builder made
+ * in another's layout builds in its own layout, with its own constraints */
+static void test_layout_builder_nested(void **state)
+{
+    (void)state;
+    builds = inner_builds = 0;
+    parent_w = 800;
+    parent_h = 600;
+    ui_tester *t = start(nested_root, NULL);
+    assert_int_equal(builds, 1);
+    assert_int_equal(inner_builds, 1);
+    assert_true(built_with.max_w == 200 && built_with.max_h == 150);
+    parent_w = 100;
+    parent_h = 200;
+    done(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_layout_builder_parent_size),
         cmocka_unit_test(test_layout_builder_rebuilds_on_new_constraints),
         cmocka_unit_test(test_layout_builder_drops_child),
+        cmocka_unit_test(test_layout_builder_nested),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

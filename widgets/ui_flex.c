@@ -213,6 +213,8 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
 
 /* ---- The overflow band (debug builds) ---- */
 
+#ifdef RT_CHECKS
+
 /* Flutter's DebugOverflowIndicatorMixin colours: translucent black and yellow. */
 #define BAND_BLACK ((ui_color){0, 0, 0, 191})
 #define BAND_YELLOW ((ui_color){255, 255, 0, 191})
@@ -235,7 +237,6 @@ static void paint_band(ui_canvas *cv, ui_rect band)
 
 static void flex_paint_after(ui_element *e, void *canvas)
 {
-#ifdef RT_CHECKS
     const flex_state *st = ui_state(e);
     if (!canvas || st->overflow <= 0) return;
     const ui_flex_props *p = ui_props(e);
@@ -244,10 +245,11 @@ static void flex_paint_after(ui_element *e, void *canvas)
     float t = fminf(BAND_MAX, p->horizontal ? w : h);
     ui_rect band = p->horizontal ? (ui_rect){x + w - t, y, t, h} : (ui_rect){x, y + h - t, w, t};
     paint_band(canvas, band);
-#else
-    (void)e, (void)canvas;
-#endif
 }
+#define FLEX_PAINT_AFTER flex_paint_after
+#else
+#define FLEX_PAINT_AFTER NULL
+#endif
 
 float ui_flex_overflow(const ui_element *flex)
 {
@@ -259,7 +261,7 @@ const ui_widget_class ui_flex_class = {.name = "Flex",
                                        .props_size = sizeof(ui_flex_props),
                                        .state_size = sizeof(flex_state),
                                        .layout = flex_layout,
-                                       .paint_after = flex_paint_after};
+                                       .paint_after = FLEX_PAINT_AFTER};
 
 static ui_widget *flex(ui_build *b, const ui_flex_props *p, bool hz, ui_widget **kids, size_t n)
 {

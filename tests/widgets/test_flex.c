@@ -5,6 +5,7 @@
  * ui_center; Flutter's rows centre across by default, ours start, which the
  * 100-high children of these tests do not see. */
 #include "test_support.h"
+#include "ui_layout_widgets.h"
 #include "ui_tester.h"
 
 #include <math.h>
@@ -391,6 +392,39 @@ static void test_overflow_band_and_report_once(void **state)
     done(t);
 }
 
+static bool vertical_overflow;
+
+static ui_widget *overflow_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *fixed = vertical_overflow ? ui_sized(b, -1, 200, NULL) : ui_sized(b, 200, -1, NULL);
+    ui_widget *kids[] = {
+        fixed, ui_expanded(b, 1, ui_keyed(ui_sized(b, -1, -1, NULL), ui_key_str("flexible")))};
+    ui_widget *f = vertical_overflow ? ui_column(b, NULL, kids, 2) : ui_row(b, NULL, kids, 2);
+    ui_constraints viewport = {0, 100, 0, 100};
+    return ui_align(b, 0, 0, ui_constrained_box(b, viewport, ui_keyed(f, ui_key_str("flex"))));
+}
+
+/* rendering/flex_test.dart: 'Vertical Overflow' and 'Horizontal Overflow'
+ * (a 200 px child in a 100 px viewport: the flexible one gets nothing, the
+ * flex stays in the viewport and overflows by 100) */
+static void test_vertical_and_horizontal_overflow(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 2; v++) {
+        vertical_overflow = v;
+        ts_main_enter_virtual(&vclock);
+        ui_tester *t = ui_tester_new(800, 600, &vclock);
+        ui_tester_pump_widget(t, overflow_root, NULL);
+        rect k = rect_of(t, ui_key_str("flexible"));
+        assert_true((v ? k.h : k.w) == 0);
+        rect f = rect_of(t, ui_key_str("flex"));
+        assert_true((v ? f.h : f.w) == 100);
+        assert_true(ui_flex_overflow(ui_find_key(t, ui_key_str("flex"))) == 100);
+        done(t);
+    }
+}
+
 static bool did_tap;
 static void on_tap(void *ctx)
 {
@@ -451,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_flex_factors_and_cross_alignment),
         cmocka_unit_test(test_overflow_band_and_report_once),
         cmocka_unit_test(test_hit_flex_children_of_stacks),
+        cmocka_unit_test(test_vertical_and_horizontal_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

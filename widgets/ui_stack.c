@@ -133,8 +133,23 @@ static ui_size stack_layout(ui_element *e, ui_constraints c)
     return me;
 }
 
-const ui_widget_class ui_stack_class = {
-    .name = "Stack", .props_size = sizeof(ui_stack_props), .layout = stack_layout};
+/* Flutter's Clip.hardEdge, a Stack's default: children are cut to its box. */
+static void stack_paint(ui_element *e, void *canvas, float x, float y)
+{
+    ui_size s = ui_element_size(e);
+    if (!props_of(e)->no_clip) ui_canvas_push_clip(canvas, (ui_rect){x, y, s.w, s.h});
+}
+
+static void stack_paint_after(ui_element *e, void *canvas)
+{
+    if (!props_of(e)->no_clip) ui_canvas_pop_clip(canvas);
+}
+
+const ui_widget_class ui_stack_class = {.name = "Stack",
+                                        .props_size = sizeof(ui_stack_props),
+                                        .layout = stack_layout,
+                                        .paint = stack_paint,
+                                        .paint_after = stack_paint_after};
 
 ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n)
 {

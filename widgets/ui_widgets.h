@@ -93,7 +93,9 @@ ui_widget *ui_center(ui_build *b, ui_widget *child);
 ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child);
 ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
 ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
-/* In a row or column: takes a share `flex` of the remaining main-axis space. */
+/* In a row or column: takes a share `flex` of the remaining main-axis space.
+ * Where the main axis is unbounded (a row in a row) there is nothing to
+ * share: it is laid out like an inflexible child (Flutter reports an error). */
 ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
 /* The same share as an upper bound: the child may be smaller (Flexible). */
 ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child);
@@ -140,6 +142,8 @@ enum { UI_STACK_LOOSE, UI_STACK_EXPAND, UI_STACK_PASSTHROUGH };
 typedef struct ui_stack_props {
     float align_x, align_y;
     int fit;
+    bool no_clip; /* children may paint outside the stack (Flutter's Clip.none);
+                     by default they are cut to it (Clip.hardEdge) */
 } ui_stack_props;
 ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n);
 ui_widget *ui_stack_ex(ui_build *b, const ui_stack_props *p, ui_widget **children, size_t n);

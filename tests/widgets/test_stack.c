@@ -204,6 +204,33 @@ static void test_empty_stack(void **state)
     done(t);
 }
 
+static bool no_clip;
+static ui_widget *overflowing_child(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_box_props red = {.width = 40, .height = 40, .color = {255, 0, 0, 255}};
+    ui_widget *kids[] = {ui_sized(b, 20, 20, NULL),
+                         ui_positioned(b, 10, 10, ui_box(b, &red, NULL))};
+    ui_stack_props p = {.no_clip = no_clip};
+    return ui_align(b, 0, 0, ui_stack_ex(b, &p, kids, 2));
+}
+
+/* stack_test.dart: 'Stack clip test' (Clip.hardEdge by default: a child
+ * beyond the stack is cut; with Clip.none it shows) */
+static void test_clip(void **state)
+{
+    (void)state;
+    no_clip = false;
+    ui_tester *t = start(overflowing_child, NULL);
+    assert_int_equal(ui_canvas_pixel(ui_tester_canvas(t), 15, 15).r, 255);
+    assert_int_not_equal(ui_canvas_pixel(ui_tester_canvas(t), 30, 30).g, 0);
+    no_clip = true;
+    ui_tester_pump_widget(t, overflowing_child, NULL);
+    ui_color c = ui_canvas_pixel(ui_tester_canvas(t), 30, 30);
+    assert_true(c.r == 255 && c.g == 0);
+    done(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_sizing_default_loose),
         cmocka_unit_test(test_sizing_explicit),
         cmocka_unit_test(test_empty_stack),
+        cmocka_unit_test(test_clip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,6 +268,27 @@ static void test_layout_builder_rebuilds_on_new_constraints(void **state)
     done(t);
 }
 
+/* layout_builder_test.dart: 'LayoutBuilder stateful child': ui_set_state
+ * on the builder (no new constraints) builds it again in the next frame's
+ * layout, and only that */
+static void test_layout_builder_set_state(void **state)
+{
+    (void)state;
+    builds = 0;
+    ui_tester *t = start(builder_root, NULL);
+    ui_element *lb = ui_find_class(t, &ui_layout_builder_class);
+    assert_non_null(lb);
+    ui_set_state(lb, NULL, NULL);
+    ui_tester_pump(t, 0);
+    assert_int_equal(builds, 2);
+    float r[4];
+    rect_of(t, ui_key_int(7), r);
+    assert_true(r[2] == 50 && r[3] == 100);
+    ui_tester_pump(t, 0);
+    assert_int_equal(builds, 2);
+    done(t);
+}
+
 static bool show_child = true;
 
 static ui_widget *maybe(ui_build *b, ui_element *e, ui_constraints c, void *ctx)
@@ -378,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_wrap_vertical),
         cmocka_unit_test(test_layout_builder_parent_size),
         cmocka_unit_test(test_layout_builder_rebuilds_on_new_constraints),
+        cmocka_unit_test(test_layout_builder_set_state),
         cmocka_unit_test(test_layout_builder_drops_child),
         cmocka_unit_test(test_layout_builder_nested),
     };

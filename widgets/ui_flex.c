@@ -215,24 +215,46 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
 
 #ifdef RT_CHECKS
 
-/* Flutter's DebugOverflowIndicatorMixin colours: translucent black and yellow. */
+/* Flutter's DebugOverflowIndicatorMixin: a band a tenth of the flex deep
+ * on the overflowing edge, translucent black and yellow stripes repeating
+ * every 20 pixels of x + y, and a label on white. */
 #define BAND_BLACK ((ui_color){0, 0, 0, 191})
 #define BAND_YELLOW ((ui_color){255, 255, 0, 191})
-#define BAND_STRIPE 6 /* stripe width along the band, logical pixels */
-#define BAND_MAX 10   /* band thickness at most, logical pixels */
+#define BAND_FRACTION 0.1f
+#define LABEL_SIZE 7.5f
+#define LABEL_PAD 5.0f
+#define LABEL_COLOR ((ui_color){0x90, 0, 0, 255})
 
-/* 45-degree stripes: one-pixel diagonal lines, each pixel on exactly one. */
+/* Diagonal one-pixel lines of constant x + y: each pixel on exactly one. */
 static void paint_band(ui_canvas *cv, ui_rect band)
 {
     ui_canvas_push_clip(cv, band);
-    int span = (int)ceilf(band.w + band.h);
-    for (int k = -(int)ceilf(band.h); k < span; k++) {
-        float x0 = band.x + (float)k;
-        int stripe = (k + 4 * BAND_STRIPE) / BAND_STRIPE;
-        ui_canvas_line(cv, x0, band.y, x0 + band.h, band.y + band.h,
-                       stripe % 2 ? BAND_YELLOW : BAND_BLACK);
+    float k0 = floorf(band.x + band.y), k1 = ceilf(band.x + band.w + band.y + band.h);
+    for (float k = k0; k <= k1; k++) {
+        float u = fmodf(k, 20);
+        ui_color c = u >= 5 && u < 15 ? BAND_YELLOW : BAND_BLACK;
+        ui_canvas_line(cv, k - band.y, band.y, k - band.y - band.h, band.y + band.h, c);
     }
     ui_canvas_pop_clip(cv);
+}
+
+/* "RIGHT OVERFLOWED BY 42 PIXELS": centred at the bottom, or turned a
+ * quarter anticlockwise along the right edge (a layer does the turn). */
+static void paint_label(ui_canvas *cv, bool hz, float overflow, float x, float y, float w, float h)
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "%s OVERFLOWED BY %.0f PIXELS", hz ? "RIGHT" : "BOTTOM",
+                     ceilf(overflow));
+    float tw, th;
+    ui_text_measure(cv, text, (size_t)n, LABEL_SIZE, true, &tw, &th);
+    float px = hz ? x + w - LABEL_SIZE - LABEL_PAD : x + w / 2;
+    float py = hz ? y + h / 2 : y + h - LABEL_SIZE - LABEL_PAD;
+    if (hz) ui_canvas_push_layer(cv);
+    ui_canvas_fill_rect(cv, (ui_rect){px - tw / 2, py, tw, th}, (ui_color){255, 255, 255, 255});
+    ui_canvas_text(cv, text, (size_t)n, LABEL_SIZE, true, LABEL_COLOR, px - tw / 2, py);
+    ui_canvas_layer turn = {
+        .alpha = 1, .ox = px, .oy = py, .sx = 1, .sy = 1, .angle_rad = -1.5707963f};
+    if (hz) ui_canvas_pop_layer(cv, &turn);
 }
 
 static void flex_paint_after(ui_element *e, void *canvas)
@@ -240,11 +262,13 @@ static void flex_paint_after(ui_element *e, void *canvas)
     const flex_state *st = ui_state(e);
     if (!canvas || st->overflow <= 0) return;
     const ui_flex_props *p = ui_props(e);
+    bool hz = p->horizontal;
     float x, y, w, h;
     ui_element_rect(e, &x, &y, &w, &h);
-    float t = fminf(BAND_MAX, p->horizontal ? w : h);
-    ui_rect band = p->horizontal ? (ui_rect){x + w - t, y, t, h} : (ui_rect){x, y + h - t, w, t};
+    float t = (hz ? w : h) * BAND_FRACTION;
+    ui_rect band = hz ? (ui_rect){x + w - t, y, t, h} : (ui_rect){x, y + h - t, w, t};
     paint_band(canvas, band);
+    paint_label(canvas, hz, st->overflow, x, y, w, h);
 }
 #define FLEX_PAINT_AFTER flex_paint_after
 #else

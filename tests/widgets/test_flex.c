@@ -364,12 +364,12 @@ static void overflow_pump(void *ctx)
 static void test_overflow_band_and_report_once(void **state)
 {
     (void)state;
-    overflowing = boxes(false, 1, 142, 20);
+    overflowing = boxes(false, 1, 142, 200);
     overflowing.center = false;
     overflowing.outer_w = 100;
-    overflowing.outer_h = 20;
+    overflowing.outer_h = 200;
     ts_main_enter_virtual(&vclock);
-    ui_tester *t = ui_tester_new(200, 50, &vclock);
+    ui_tester *t = ui_tester_new(200, 200, &vclock);
     char err[1024];
     capture_stderr(overflow_pump, t, err, sizeof err);
     ui_element *f = ui_find_key(t, ui_key_str("flex"));
@@ -378,12 +378,20 @@ static void test_overflow_band_and_report_once(void **state)
     const char *first = strstr(err, "overflowed by 42 pixels on the right");
     assert_non_null(first);
     assert_null(strstr(first + 1, "overflowed")); /* once */
-    /* The band's stripes at the right edge: yellow or black over the box's
-     * (transparent) pixels, not the background. */
-    ui_color c = ui_canvas_pixel(ui_tester_canvas(t), 95, 10);
-    ui_color d = ui_canvas_pixel(ui_tester_canvas(t), 89, 10);
+    /* The band's stripes at the right edge, a tenth of the row deep:
+     * yellow or black over the box's (transparent) pixels, not the
+     * background; the label along the edge in the middle. */
+    ui_canvas *cv = ui_tester_canvas(t);
+    ui_color c = ui_canvas_pixel(cv, 95, 2), d = ui_canvas_pixel(cv, 89, 2);
     assert_true((c.r > 200 && c.g > 200 && c.b < 100) || (c.r < 80 && c.g < 80 && c.b < 80));
     assert_true(d.b > 200); /* left of the band: the background */
+    int dark_red = 0;       /* label text pixels */
+    for (int yy = 40; yy < 160; yy++)
+        for (int xx = 80; xx < 100; xx++) {
+            ui_color k = ui_canvas_pixel(cv, xx, yy);
+            dark_red += k.r > 100 && k.r < 200 && k.g < 60 && k.b < 60;
+        }
+    assert_true(dark_red > 20);
 #endif
     /* A flex that fits has no overflow. */
     overflowing.w[0] = 100;

@@ -173,7 +173,8 @@ const ui_widget_class ui_transform_class = {.name = "Transform",
 
 ui_widget *ui_transform(ui_build *b, const ui_transform_props *p, ui_widget *child)
 {
-    return ui__one(b, &ui_transform_class, UI_NO_KEY, p, child);
+    ui_transform_props identity = {0}; /* NULL: painted as laid out */
+    return ui__one(b, &ui_transform_class, UI_NO_KEY, p ? p : &identity, child);
 }
 
 ui_widget *ui_translate(ui_build *b, float dx, float dy, ui_widget *child)

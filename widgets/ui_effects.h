@@ -27,6 +27,7 @@ typedef struct ui_transform_props {
     float angle_rad;
     float align_x, align_y;
 } ui_transform_props;
+/* p NULL: the identity. */
 ui_widget *ui_transform(ui_build *b, const ui_transform_props *p, ui_widget *child);
 ui_widget *ui_translate(ui_build *b, float dx, float dy, ui_widget *child);
 /* Scaled about, or rotated around, the centre (Transform.scale/rotate). */

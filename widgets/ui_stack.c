@@ -24,7 +24,8 @@ ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child)
 
 ui_widget *ui_positioned_ex(ui_build *b, const ui_positioned_props *p, ui_widget *child)
 {
-    return ui__one(b, &ui_positioned_class, UI_NO_KEY, p, child);
+    ui_positioned_props none = {0}; /* NULL: placed by the stack's alignment */
+    return ui__one(b, &ui_positioned_class, UI_NO_KEY, p ? p : &none, child);
 }
 
 ui_widget *ui_positioned_fill(ui_build *b, ui_widget *child)

@@ -165,6 +165,7 @@ typedef struct ui_positioned_props {
 } ui_positioned_props;
 /* At (left, top), sized by the child. */
 ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child);
+/* p NULL: nothing set (placed by the stack's alignment). */
 ui_widget *ui_positioned_ex(ui_build *b, const ui_positioned_props *p, ui_widget *child);
 /* All four edges at 0: the child fills the stack (Positioned.fill). */
 ui_widget *ui_positioned_fill(ui_build *b, ui_widget *child);

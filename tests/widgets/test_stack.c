@@ -204,6 +204,42 @@ static void test_empty_stack(void **state)
     done(t);
 }
 
+static ui_widget *edge(ui_build *b, const char *key, unsigned set)
+{
+    ui_positioned_props p = {.set = set}; /* that edge at 0 */
+    return ui_positioned_ex(b, &p, box(b, key, 10, 10));
+}
+
+static ui_widget *partially_positioned(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[] = {box(b, "big", 100, 100),
+                         edge(b, "l", UI_POS_LEFT),
+                         edge(b, "t", UI_POS_TOP),
+                         edge(b, "r", UI_POS_RIGHT),
+                         edge(b, "b", UI_POS_BOTTOM),
+                         edge(b, "lt", UI_POS_LEFT | UI_POS_TOP),
+                         edge(b, "rb", UI_POS_RIGHT | UI_POS_BOTTOM)};
+    ui_stack_props p = {.align_x = 0.5f, .align_y = 0.5f};
+    return ui_stack_ex(b, &p, kids, 7);
+}
+
+/* stack_test.dart: 'Alignment with partially-positioned children' (an axis
+ * with no edge set follows the stack's alignment) */
+static void test_partially_positioned(void **state)
+{
+    (void)state;
+    ui_tester *t = start(partially_positioned, NULL);
+    assert_rect(t, ui_key_str("big"), 350, 250, 100, 100);
+    assert_rect(t, ui_key_str("l"), 0, 295, 10, 10);
+    assert_rect(t, ui_key_str("t"), 395, 0, 10, 10);
+    assert_rect(t, ui_key_str("r"), 790, 295, 10, 10);
+    assert_rect(t, ui_key_str("b"), 395, 590, 10, 10);
+    assert_rect(t, ui_key_str("lt"), 0, 0, 10, 10);
+    assert_rect(t, ui_key_str("rb"), 790, 590, 10, 10);
+    done(t);
+}
+
 static bool no_clip;
 static ui_widget *overflowing_child(ui_build *b, void *ctx)
 {
@@ -243,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_sizing_explicit),
         cmocka_unit_test(test_empty_stack),
         cmocka_unit_test(test_clip),
+        cmocka_unit_test(test_partially_positioned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,12 +237,61 @@ static void test_transform_rotate(void **state)
     done(t);
 }
 
+typedef struct mover_state {
+    float dx;
+} mover_state;
+
+static ui_element *mover;
+
+static ui_widget *mover_build(ui_build *b, ui_element *e)
+{
+    mover = e;
+    const mover_state *st = ui_state(e);
+    return ui_translate(b, st->dx, 0, red_box(b, 20, 20));
+}
+
+static const ui_widget_class mover_class = {
+    .name = "Mover", .state_size = sizeof(mover_state), .build = mover_build};
+
+static ui_widget *mover_root(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[] = {ui_widget_new(b, &mover_class, UI_NO_KEY, NULL, NULL, 0)};
+    return ui_stack(b, kids, 1);
+}
+
+static void move_far(void *st, void *ctx)
+{
+    (void)ctx;
+    ((mover_state *)st)->dx = 100;
+}
+
+/* A transform that changes repaints where its subtree was painted, not only
+ * its (untransformed) box: the tester paints only what changed. */
+static void test_transform_change_repaints(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(200, 200, &vclock);
+    ui_tester_pump_widget(t, mover_root, NULL);
+    assert_true(is_red(px(t, 10, 10)));
+    ui_set_state(mover, move_far, NULL);
+    ui_tester_pump(t, 0);
+    assert_true(is_red(px(t, 110, 10)));
+    assert_true(is_background(px(t, 10, 10)));
+    done(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_opacity),         cmocka_unit_test(test_clip_rect),
-        cmocka_unit_test(test_clip_rrect),      cmocka_unit_test(test_transform_translate),
-        cmocka_unit_test(test_transform_scale), cmocka_unit_test(test_transform_rotate),
+        cmocka_unit_test(test_opacity),
+        cmocka_unit_test(test_clip_rect),
+        cmocka_unit_test(test_clip_rrect),
+        cmocka_unit_test(test_transform_translate),
+        cmocka_unit_test(test_transform_scale),
+        cmocka_unit_test(test_transform_rotate),
+        cmocka_unit_test(test_transform_change_repaints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

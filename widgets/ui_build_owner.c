@@ -265,6 +265,8 @@ bool ui_tree_frame(ui_tree *t)
     int64_t t1 = rt_monotonic_ns();
     t->phase = UI_PHASE_LAYOUT;
     ui__layout_frame(t);
+    /* Builds in layout (LayoutBuilder) may have removed elements. */
+    if (t->ninactive || t->nrobbed) ui__finalize(t);
     int64_t t2 = rt_monotonic_ns();
     t->phase = UI_PHASE_PAINT;
     ui__paint_frame(t);

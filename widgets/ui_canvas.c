@@ -20,7 +20,7 @@
 #define UI__FONT_PX_MAX 1024
 #define UI__COORD_MAX 16777216.0f /* device coordinates are clamped to +-2^24 */
 
-enum { UI__SAVE = 1, UI__CLIP = 2 };
+enum { UI__SAVE = 1, UI__CLIP = 2, UI__LAYER = 4 };
 
 typedef struct ui__state {
     float tx, ty;    /* translation, logical units */
@@ -88,6 +88,13 @@ struct ui_canvas {
         unsigned long used;
     } images[UI_CANVAS_IMAGES_MAX];
     unsigned long image_clock;
+
+    /* Open layers (ui_canvas_push_layer): the texture drawn into and the
+     * target it replaced; tex NULL when drawing went on directly. */
+    struct ui__layer {
+        SDL_Texture *tex, *prev;
+    } layers[UI_CANVAS_LAYERS_MAX];
+    int nlayers, lost_layers;
 };
 
 /* ---- SDL and SDL_ttf, shared by all canvases (one thread) ---- */
@@ -505,8 +512,10 @@ static void ui__pop(ui_canvas *c, int kind, const char *func)
         return;
     }
     if (c->stack[c->depth - 1].kind != kind) {
-        misuse(func, kind == UI__CLIP ? "the latest push is a ui_canvas_save"
-                                      : "the latest push is a ui_canvas_push_clip");
+        int top = c->stack[c->depth - 1].kind;
+        misuse(func, top == UI__SAVE   ? "the latest push is a ui_canvas_save"
+                     : top == UI__CLIP ? "the latest push is a ui_canvas_push_clip"
+                                       : "the latest push is a ui_canvas_push_layer");
         return;
     }
     c->cur = c->stack[--c->depth];
@@ -1039,6 +1048,8 @@ void ui_canvas_free(ui_canvas *c)
     }
     for (int i = 0; i < UI_CANVAS_IMAGES_MAX; i++)
         if (c->images[i].tex) SDL_DestroyTexture(c->images[i].tex);
+    for (int i = 0; i < c->nlayers; i++)
+        if (c->layers[i].tex) SDL_DestroyTexture(c->layers[i].tex);
     free(c->stack);
     free(c->scratch);
     free(c->verts);
@@ -1101,4 +1112,91 @@ void ui_canvas_present(ui_canvas *c)
         SDL_RenderFlush(c->r);
     else
         SDL_RenderPresent(c->r);
+}
+
+/* ---- Layers: opacity, rounded clips and transforms ----
+ * A layer is a target texture as big as the output, cleared transparent;
+ * drawing goes there until the pop, which composites it with SDL_RenderCopyExF
+ * (alpha modulation, a scaled and rotated destination). Content drawn
+ * translucent into a layer blends with its transparent black, so it comes
+ * out slightly darker than drawn directly (SDL's software renderer has no
+ * premultiplied blending). */
+
+void ui_canvas_push_layer(ui_canvas *c)
+{
+    if (!ui__push(c, UI__LAYER)) return;
+    if (c->nlayers == UI_CANVAS_LAYERS_MAX) {
+        c->lost_layers++;
+        return;
+    }
+    struct ui__layer *l = &c->layers[c->nlayers++];
+    int w, h;
+    ui__output_size(c, &w, &h);
+    l->prev = SDL_GetRenderTarget(c->r);
+    l->tex = SDL_RenderTargetSupported(c->r) && w > 0 && h > 0
+                 ? SDL_CreateTexture(c->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h)
+                 : NULL;
+    if (!l->tex || SDL_SetRenderTarget(c->r, l->tex) != 0) {
+        if (l->tex) SDL_DestroyTexture(l->tex);
+        l->tex = NULL; /* no layer: drawing goes on directly, unmodified */
+        return;
+    }
+    SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawBlendMode(c->r, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(c->r, 0, 0, 0, 0);
+    SDL_RenderClear(c->r);
+    ui__apply_clip(c);
+}
+
+/* Makes the layer transparent outside the rounded rectangle r (whole
+ * rows of pixels cut at each corner, no anti-aliasing). */
+static void ui__layer_round(ui_canvas *c, ui_rect r, float radius)
+{
+    SDL_Rect d;
+    if (!ui__dev_rect(c, r, &d)) return;
+    int rad = ui__radius(c, d, radius);
+    SDL_RenderSetClipRect(c->r, NULL);
+    SDL_SetRenderDrawBlendMode(c->r, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(c->r, 0, 0, 0, 0);
+    for (int j = 0; j < rad; j++) {
+        float dy = (float)rad - (float)j - 0.5f;
+        int cut = (int)lroundf((float)rad - sqrtf((float)(rad * rad) - dy * dy));
+        if (cut <= 0) continue;
+        SDL_Rect rows[4] = {{d.x, d.y + j, cut, 1},
+                            {d.x + d.w - cut, d.y + j, cut, 1},
+                            {d.x, d.y + d.h - 1 - j, cut, 1},
+                            {d.x + d.w - cut, d.y + d.h - 1 - j, cut, 1}};
+        SDL_RenderFillRects(c->r, rows, 4);
+    }
+}
+
+void ui_canvas_pop_layer(ui_canvas *c, const ui_canvas_effect *how)
+{
+    bool lost = c->lost > 0, over = !lost && c->lost_layers > 0;
+    if (over) c->lost_layers--;
+    struct ui__layer l = {NULL, NULL};
+    if (!lost && !over && c->depth && c->stack[c->depth - 1].kind == UI__LAYER && c->nlayers)
+        l = c->layers[--c->nlayers];
+    if (l.tex && how && how->radius > 0) ui__layer_round(c, how->rrect, how->radius);
+    ui__pop(c, UI__LAYER, __func__);
+    if (!l.tex) return;
+    SDL_SetRenderTarget(c->r, l.prev);
+    ui__apply_clip(c);
+    ui_canvas_effect id = {.alpha = 1, .sx = 1, .sy = 1};
+    const ui_canvas_effect *k = how ? how : &id;
+    float alpha = k->alpha < 0 ? 0 : k->alpha > 1 ? 1 : k->alpha;
+    if (ui__on(c) && alpha > 0 && k->sx > 0 && k->sy > 0) {
+        int w, h;
+        SDL_QueryTexture(l.tex, NULL, NULL, &w, &h);
+        float s = c->scale, ox = (k->ox + c->cur.tx) * s, oy = (k->oy + c->cur.ty) * s;
+        SDL_FRect dst = {ox - k->sx * ox + k->tx * s, oy - k->sy * oy + k->ty * s, k->sx * (float)w,
+                         k->sy * (float)h};
+        SDL_FPoint centre = {k->sx * ox, k->sy * oy};
+        SDL_SetTextureAlphaMod(l.tex, (Uint8)lroundf(alpha * 255));
+        bool moved = k->angle_rad != 0 || k->sx != 1 || k->sy != 1;
+        SDL_SetTextureScaleMode(l.tex, moved ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
+        SDL_RenderCopyExF(c->r, l.tex, NULL, &dst, (double)k->angle_rad * 180.0 / UI__PI, &centre,
+                          SDL_FLIP_NONE);
+    }
+    SDL_DestroyTexture(l.tex);
 }

@@ -152,6 +152,27 @@ void ui_canvas_layer_end(ui_canvas *c, ui_canvas_layer *l);
 /* Composites l at r (translated, clipped); l must fit r. */
 void ui_canvas_layer_draw(ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
 void ui_canvas_layer_free(ui_canvas_layer *l);
+/* ---- Effect layers --------------------------------------------------------
+ * Drawing between push_layer and pop_layer goes to a layer (a texture the
+ * size of the output), which pop_layer composites: with its opacity, cut
+ * to a rounded rectangle, scaled about and rotated around a point, and
+ * moved. A layer is a state push like push_clip (popped by pop_layer
+ * only). At most UI_CANVAS_LAYERS_MAX are open at once; deeper ones, and
+ * any on a renderer without target textures, draw directly, unmodified. */
+#define UI_CANVAS_LAYERS_MAX 8
+typedef struct ui_canvas_effect {
+    float alpha;   /* 0 (invisible) to 1 (as drawn) */
+    ui_rect rrect; /* with radius > 0: only what is inside it shows */
+    float radius;
+    /* A point p of the layer lands at o + t + R(angle) S (p - o), with o
+     * (ox, oy), t (tx, ty), S the scales (> 0; else nothing is drawn) and R
+     * the rotation, clockwise on screen; logical units, translated like
+     * shapes. The identity: sx = sy = 1, the rest 0. */
+    float ox, oy, tx, ty, sx, sy, angle_rad;
+} ui_canvas_effect;
+void ui_canvas_push_layer(ui_canvas *c);
+/* how NULL: composited as drawn. */
+void ui_canvas_pop_layer(ui_canvas *c, const ui_canvas_effect *how);
 
 /* ---- Stats, pixels, presenting ----------------------------------------- */
 

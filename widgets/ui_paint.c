@@ -24,6 +24,13 @@ void ui__damage_element(ui_element *e)
     ui_tree *t = e->tree;
     layers_stale(e);
     if (t->damage_all || !t->paint_clear) return;
+    /* Under a transform (a class with hit_map) it is painted elsewhere than
+     * its box says: all of it is painted again. */
+    for (const ui_element *a = e; a; a = a->parent)
+        if (a->cls->hit_map) {
+            t->damage_all = true;
+            return;
+        }
     float x, y, w, h;
     ui_element_rect(e, &x, &y, &w, &h);
     if (w <= 0 || h <= 0) return;

@@ -396,6 +396,13 @@ void ui__rebuild(ui_element *e, const ui_widget *w)
 {
     ui_tree *t = e->tree;
     const ui_widget_class *c = e->cls;
+    if (c->build_in_layout && t->layout_building != e) {
+        /* Its build needs the constraints: its layout runs it. */
+        e->dirty = false;
+        e->layout_rebuild = true;
+        ui__mark_needs_layout(e);
+        return;
+    }
     e->dirty = true; /* set_state from here on asks for nothing more */
     if (e->deps_changed) {
         e->deps_changed = false;
@@ -574,4 +581,25 @@ void ui__unmount_all(ui_tree *t)
         unmount_tree(t->inactive[i]);
     t->ninactive = 0;
     t->phase = UI_PHASE_IDLE;
+}
+
+/* Flutter's invokeLayoutCallback with BuildOwner.buildScope: a build inside
+ * layout, under the build phase's rules, scoped to e. */
+bool ui_build_in_layout(ui_element *e, bool force)
+{
+    ui_tree *t = e->tree;
+    UI_CHECK(e->cls->build_in_layout && t->phase == UI_PHASE_LAYOUT,
+             "'%s' is not a build_in_layout class in its layout", e->cls->name);
+    if (!force && !e->layout_rebuild) return false;
+    e->layout_rebuild = false;
+    int phase = t->phase;
+    ui_element *saved = t->layout_building;
+    t->phase = UI_PHASE_BUILD;
+    t->layout_building = e;
+    ui__rebuild(e, NULL);
+    t->layout_building = saved;
+    t->phase = phase;
+    /* It is being laid out now: what the build marked is done by its hook. */
+    e->needs_layout = false;
+    return true;
 }

@@ -173,6 +173,11 @@ struct ui_widget_class {
      * into a cached texture of its own, composited each frame, and painted
      * again only when something inside it changed. */
     bool repaint_boundary;
+    /* For a class with build and layout (Flutter's LayoutBuilder): build
+     * runs inside its layout, once the constraints are known, when the
+     * layout hook calls ui_build_in_layout; a rebuild asked for outside
+     * layout (a new widget, ui_set_state) only marks it for layout. */
+    bool build_in_layout;
 };
 
 /* A widget: an immutable description. Made by ui_widget_new in a build's
@@ -291,6 +296,12 @@ ui_binding *ui_bind_stream(ui_element *e, rt_stream *s, const ui_stream_cbs *cbs
 void ui_unbind(ui_binding *b);
 
 /* ---- Layout helpers for render classes ---- */
+
+/* From the layout hook of a build_in_layout class: runs e's build now (its
+ * ui_set_state rules are those of a build; e and its descendants may be
+ * marked), updating its child, if e was marked for a rebuild or `force`.
+ * Returns whether it built. The child then needs laying out by the hook. */
+bool ui_build_in_layout(ui_element *e, bool force);
 
 ui_size ui_layout_child(ui_element *child, ui_constraints c);
 void ui_position_child(ui_element *child, float x, float y);

@@ -50,6 +50,7 @@ struct ui_element {
     bool layer_dirty;
     unsigned layer_epoch;
     void *layer;
+    bool layout_rebuild; /* build_in_layout class: a rebuild waits for its layout */
     ui_key key;
     void *props;
     void *state;
@@ -108,8 +109,9 @@ struct ui_tree {
     ui_element *root;
     ui_pool *pool;
     int phase;
-    ui_element *target;  /* the element whose build (or update) is running */
-    ui_element *initing; /* the element whose init_state is running */
+    ui_element *target;          /* the element whose build (or update) is running */
+    ui_element *initing;         /* the element whose init_state is running */
+    ui_element *layout_building; /* the build_in_layout element building in layout */
     /* BuildOwner: the dirty list, and the inactive elements of this frame. */
     ui_element **dirty;
     size_t ndirty, dcap;

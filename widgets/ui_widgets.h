@@ -9,7 +9,22 @@
 #include "ui_gesture.h"
 #include "ui_tree.h"
 
-enum { UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN, UI_STRETCH };
+/* Alignments. Along a flex's main axis: start, center, end and the three
+ * spacings (Flutter's MainAxisAlignment); across it: start, center, end,
+ * stretch. */
+enum {
+    UI_START,
+    UI_CENTER,
+    UI_END,
+    UI_SPACE_BETWEEN,
+    UI_STRETCH,
+    UI_SPACE_AROUND,
+    UI_SPACE_EVENLY
+};
+/* A flex's size along its main axis (Flutter's MainAxisSize): as big as the
+ * constraints allow when they are bounded (the default), or as small as its
+ * children. */
+enum { UI_MAIN_MAX, UI_MAIN_MIN };
 
 typedef struct ui_text_props {
     const char *text; /* copied by the element */
@@ -33,9 +48,10 @@ typedef struct ui_box_props {
 
 typedef struct ui_flex_props {
     bool horizontal; /* row, else column */
-    int main_align;  /* UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN */
+    int main_align;  /* UI_START, UI_CENTER, UI_END, UI_SPACE_BETWEEN/AROUND/EVENLY */
     int cross_align; /* UI_START, UI_CENTER, UI_END, UI_STRETCH */
-    float spacing;
+    float spacing;   /* between children, besides main_align's */
+    int main_size;   /* UI_MAIN_MAX (0, the default) or UI_MAIN_MIN */
 } ui_flex_props;
 
 typedef struct ui_gesture_props {
@@ -89,10 +105,17 @@ ui_widget *ui_center(ui_build *b, ui_widget *child);
 ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child);
 ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
 ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
-/* In a row or column: takes a share `flex` of the remaining main-axis space. */
+/* In a row or column: takes a share `flex` of the remaining main-axis space.
+ * Where the main axis is unbounded (a row in a row) there is nothing to
+ * share: it is laid out like an inflexible child (Flutter reports an error). */
 ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
 /* The same share as an upper bound: the child may be smaller (Flexible). */
 ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child);
+/* After layout: how many main-axis pixels a row or column's children
+ * overflowed it by (0 when they fit, or when flex is not a row/column). In
+ * builds with RT_CHECKS an overflow paints Flutter's yellow-and-black band
+ * on the overflowing edge and is reported once on stderr. */
+float ui_flex_overflow(const ui_element *flex);
 ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
 ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
                      void *ctx);
@@ -121,10 +144,43 @@ ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child);
  * e rebuilds when it changes. Call from e's build. */
 const ui_theme_props *ui_theme_of(ui_element *e);
 
-/* A stack: children painted in order, each at its ui_positioned offset (or
- * top-left); the stack is as big as the constraints allow. */
+/* A stack (Flutter's Stack): children painted in order. It is as big as its
+ * biggest non-positioned child within its constraints (as big as allowed
+ * when all are positioned), and places those by align_x/align_y (0 start,
+ * 0.5 centre, 1 end; the default is the top-left). fit says what
+ * non-positioned children get: the constraints loosened (the default),
+ * tight to the biggest size (expand), or unchanged (passthrough). */
+enum { UI_STACK_LOOSE, UI_STACK_EXPAND, UI_STACK_PASSTHROUGH };
+typedef struct ui_stack_props {
+    float align_x, align_y;
+    int fit;
+    bool no_clip; /* children may paint outside the stack (Flutter's Clip.none);
+                     by default they are cut to it (Clip.hardEdge) */
+} ui_stack_props;
 ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n);
+ui_widget *ui_stack_ex(ui_build *b, const ui_stack_props *p, ui_widget **children, size_t n);
+/* A child of a stack placed by edges (Flutter's Positioned). Only the fields
+ * named in `set` count: an edge places the child at that distance from the
+ * stack's edge; two opposite edges, or an edge and a size, fix its size on
+ * that axis; an axis with nothing set follows the stack's alignment. */
+enum {
+    UI_POS_LEFT = 1,
+    UI_POS_TOP = 2,
+    UI_POS_RIGHT = 4,
+    UI_POS_BOTTOM = 8,
+    UI_POS_WIDTH = 16,
+    UI_POS_HEIGHT = 32
+};
+typedef struct ui_positioned_props {
+    float left, top, right, bottom, width, height;
+    unsigned set; /* UI_POS_* bits */
+} ui_positioned_props;
+/* At (left, top), sized by the child. */
 ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child);
+/* p NULL: nothing set (placed by the stack's alignment). */
+ui_widget *ui_positioned_ex(ui_build *b, const ui_positioned_props *p, ui_widget *child);
+/* All four edges at 0: the child fills the stack (Positioned.fill). */
+ui_widget *ui_positioned_fill(ui_build *b, ui_widget *child);
 extern const ui_widget_class ui_stack_class, ui_positioned_class;
 
 /* An image from RGBA pixels (0xRRGGBBAA), drawn at w x h logical pixels. The

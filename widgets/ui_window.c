@@ -1,6 +1,7 @@
 /* ui_window.c: SDL window, SDL waiter, input to queue events, present. */
 #include "ui_window.h"
 
+#include "ui_gesture.h"
 #include "ui_golden.h"
 
 #include <SDL.h>
@@ -299,15 +300,38 @@ bool ui_window_input(ui_tree *t, const SDL_Event *e)
 {
     switch (e->type) {
     case SDL_MOUSEBUTTONDOWN:
-    case SDL_MOUSEBUTTONUP:
-        if (e->button.button != SDL_BUTTON_LEFT) return false;
-        ui_tree_pointer(t, e->type == SDL_MOUSEBUTTONDOWN ? UI_POINTER_DOWN : UI_POINTER_UP,
-                        (float)e->button.x, (float)e->button.y);
+    case SDL_MOUSEBUTTONUP: {
+        if (e->button.which == SDL_TOUCH_MOUSEID) return true; /* the finger events have it */
+        int b = e->button.button == SDL_BUTTON_LEFT     ? UI_BUTTON_PRIMARY
+                : e->button.button == SDL_BUTTON_RIGHT  ? UI_BUTTON_SECONDARY
+                : e->button.button == SDL_BUTTON_MIDDLE ? UI_BUTTON_MIDDLE
+                                                        : 0;
+        if (!b) return false;
+        ui_tree_pointer_id(t, 0, e->type == SDL_MOUSEBUTTONDOWN ? UI_POINTER_DOWN : UI_POINTER_UP,
+                           UI_DEVICE_MOUSE, (float)e->button.x, (float)e->button.y, b);
         return true;
-    case SDL_MOUSEMOTION:
-        ui_tree_pointer(t, e->motion.state & SDL_BUTTON_LMASK ? UI_POINTER_MOVE : UI_POINTER_HOVER,
-                        (float)e->motion.x, (float)e->motion.y);
+    }
+    case SDL_MOUSEMOTION: {
+        if (e->motion.which == SDL_TOUCH_MOUSEID) return true;
+        bool held = e->motion.state & (SDL_BUTTON_LMASK | SDL_BUTTON_RMASK | SDL_BUTTON_MMASK);
+        ui_tree_pointer(t, held ? UI_POINTER_MOVE : UI_POINTER_HOVER, (float)e->motion.x,
+                        (float)e->motion.y);
         return true;
+    }
+    case SDL_FINGERDOWN:
+    case SDL_FINGERMOTION:
+    case SDL_FINGERUP: {
+        /* Each finger is a pointer of its own, with its own arena; ids
+         * from 1 (0 is the mouse). SDL gives positions in [0, 1]. */
+        float w, h;
+        ui_tree_size(t, &w, &h);
+        int kind = e->type == SDL_FINGERDOWN     ? UI_POINTER_DOWN
+                   : e->type == SDL_FINGERMOTION ? UI_POINTER_MOVE
+                                                 : UI_POINTER_UP;
+        ui_tree_pointer_id(t, 1 + (int)(e->tfinger.fingerId & 0x3fffffff), kind, UI_DEVICE_TOUCH,
+                           e->tfinger.x * w, e->tfinger.y * h, UI_BUTTON_PRIMARY);
+        return true;
+    }
     case SDL_MOUSEWHEEL: {
         int x, y;
         SDL_GetMouseState(&x, &y);

@@ -3,6 +3,7 @@
  * expressed (each names its source file and test). */
 #include "test_support.h"
 #include "ui_tester.h"
+#include "ui_window.h"
 
 #include <math.h>
 #include <string.h>
@@ -573,6 +574,41 @@ static void test_two_pointers_two_arenas(void **state)
     finish(t);
 }
 
+/* SDL's finger events, as the window gets them: positions in [0, 1], one
+ * pointer per finger; the mouse events SDL makes from touches are not a
+ * second pointer. */
+static void sdl_finger(ui_tester *t, Uint32 type, SDL_FingerID id, float x, float y)
+{
+    SDL_Event e = {.type = type};
+    e.tfinger.fingerId = id;
+    e.tfinger.x = x / 400; /* the tester is 400 x 300 */
+    e.tfinger.y = y / 300;
+    assert_true(ui_window_input(ui_tester_tree(t), &e));
+}
+
+static void test_sdl_fingers_are_pointers_of_their_own(void **state)
+{
+    (void)state;
+    ui_tester *t = start(two_app, NULL);
+    sdl_finger(t, SDL_FINGERDOWN, 0, 50, 50); /* finger 0 is not the mouse */
+    sdl_finger(t, SDL_FINGERDOWN, 7, 150, 50);
+    assert_int_equal(ui_tree_pointers_down(ui_tester_tree(t)), 2);
+    SDL_Event m = {.type = SDL_MOUSEBUTTONDOWN};
+    m.button.which = SDL_TOUCH_MOUSEID;
+    m.button.button = SDL_BUTTON_LEFT;
+    m.button.x = 50;
+    m.button.y = 50;
+    assert_true(ui_window_input(ui_tester_tree(t), &m)); /* taken, and dropped */
+    assert_int_equal(ui_tree_pointers_down(ui_tester_tree(t)), 2);
+    sdl_finger(t, SDL_FINGERUP, 7, 150, 50);
+    assert_int_equal(c2.tap, 1);
+    assert_int_equal(c.tap, 0);
+    sdl_finger(t, SDL_FINGERUP, 0, 50, 50);
+    assert_int_equal(c.tap, 1);
+    ui_tester_pump(t, RT_MS(16));
+    finish(t);
+}
+
 /* ---- The list: drags against its items' taps ---- */
 
 static int tapped_index = -1, item_cancels;
@@ -663,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_long_press),
         cmocka_unit_test(test_detector_removed_mid_gesture),
         cmocka_unit_test(test_two_pointers_two_arenas),
+        cmocka_unit_test(test_sdl_fingers_are_pointers_of_their_own),
         cmocka_unit_test(test_list_tap_versus_drag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,7 +116,16 @@ static void tap_event(ui_recognizer *r, const ui_pointer_event *ev)
         ui__route_remove(tree_of(r), r->pointer, r);
         if (r->won) tap_finish(r);
     } else if (ev->kind == UI_POINTER_CANCEL) {
+        /* Rejected in its arena, or, when it had already won there (the
+         * only member of a closed arena), cancelled and back to ready all
+         * the same, as Flutter's BaseTapGestureRecognizer does: else it
+         * would follow the cancelled pointer forever and take no other. */
+        bool sent = r->down_sent;
         resolve(r, r->pointer, false);
+        if (r->state != REC_READY) {
+            reset(r);
+            if (sent) emit(r, UI_G_TAP_CANCEL, NULL);
+        }
     }
 }
 

@@ -574,6 +574,48 @@ static void test_two_pointers_two_arenas(void **state)
     finish(t);
 }
 
+/* ---- gesture_disambiguation_test.dart ---- */
+
+static int detector1_taps, detector2_taps;
+
+static void count_tap(void *ctx)
+{
+    ++*(int *)ctx;
+}
+
+static ui_widget *disambiguation_app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_gesture_props d1 = {.on_tap = count_tap, .ctx = &detector1_taps, .behavior = UI_HIT_OPAQUE};
+    ui_gesture_props d2 = {.on_tap = count_tap, .ctx = &detector2_taps, .behavior = UI_HIT_OPAQUE};
+    ui_widget *kids[] = {ui_gesture(b, &d1, ui_sized(b, 200, 200, NULL)),
+                         ui_gesture(b, &d2, ui_sized(b, 200, 200, NULL))};
+    ui_flex_props col = {.main_align = UI_START, .cross_align = UI_CENTER}; /* Flutter's default */
+    return ui_gesture(b, &(ui_gesture_props){0}, ui_column(b, &col, kids, 2));
+}
+
+/* Flutter: packages/flutter/test/widgets/gesture_disambiguation_test.dart,
+ * 'onTap detection with canceled pointer and a drag listener' (flutter#12470:
+ * this sequence once tapped the second detector twice). */
+static void test_tap_with_a_cancelled_pointer(void **state)
+{
+    (void)state;
+    detector1_taps = detector2_taps = 0;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(800, 600, &vclock);
+    ui_tester_pump_widget(t, disambiguation_app, NULL);
+    finger(t, 1, UI_POINTER_DOWN, 400, 10);  /* gesture1 */
+    finger(t, 2, UI_POINTER_DOWN, 400, 210); /* gesture2 */
+    finger(t, 1, UI_POINTER_UP, 400, 10);
+    finger(t, 2, UI_POINTER_CANCEL, 400, 210);
+    finger(t, 3, UI_POINTER_DOWN, 400, 250); /* gesture3 */
+    finger(t, 3, UI_POINTER_UP, 400, 250);
+    ui_tester_pump(t, RT_MS(16));
+    assert_int_equal(detector1_taps, 1);
+    assert_int_equal(detector2_taps, 1);
+    finish(t);
+}
+
 /* SDL's finger events, as the window gets them: positions in [0, 1], one
  * pointer per finger; the mouse events SDL makes from touches are not a
  * second pointer. */
@@ -700,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_detector_removed_mid_gesture),
         cmocka_unit_test(test_two_pointers_two_arenas),
         cmocka_unit_test(test_sdl_fingers_are_pointers_of_their_own),
+        cmocka_unit_test(test_tap_with_a_cancelled_pointer),
         cmocka_unit_test(test_list_tap_versus_drag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

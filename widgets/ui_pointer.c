@@ -144,8 +144,24 @@ static ui__pointer_slot *slot_new(ui_tree *t, int id)
     return NULL;
 }
 
+/* The event log's and the trace's name for the event that brings it. */
+static void label_pointer(int kind, int device)
+{
+    static const char *const mouse[] = {
+        [UI_POINTER_DOWN] = "pointer down",   [UI_POINTER_MOVE] = "pointer move",
+        [UI_POINTER_UP] = "pointer up",       [UI_POINTER_CANCEL] = "pointer cancel",
+        [UI_POINTER_HOVER] = "pointer hover", [UI_POINTER_EXIT] = "pointer exit"};
+    static const char *const touch[] = {[UI_POINTER_DOWN] = "finger down",
+                                        [UI_POINTER_MOVE] = "finger move",
+                                        [UI_POINTER_UP] = "finger up",
+                                        [UI_POINTER_CANCEL] = "finger cancel"};
+    const char *const *names = device == UI_DEVICE_TOUCH ? touch : mouse;
+    if (kind >= 0 && kind <= UI_POINTER_EXIT && names[kind]) rt_event_label(names[kind]);
+}
+
 void ui_tree_pointer_id(ui_tree *t, int id, int kind, int device, float x, float y, int buttons)
 {
+    label_pointer(kind, device);
     ui__pointer_slot *s;
     if (kind == UI_POINTER_DOWN) {
         if (!(s = slot_new(t, id))) return; /* more fingers than we follow */
@@ -178,11 +194,7 @@ size_t ui_tree_pointers_down(const ui_tree *t)
 
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
 {
-    static const char *const labels[] = {
-        [UI_POINTER_DOWN] = "pointer down",   [UI_POINTER_MOVE] = "pointer move",
-        [UI_POINTER_UP] = "pointer up",       [UI_POINTER_CANCEL] = "pointer cancel",
-        [UI_POINTER_HOVER] = "pointer hover", [UI_POINTER_EXIT] = "pointer exit"};
-    if (kind >= 0 && kind <= UI_POINTER_EXIT && labels[kind]) rt_event_label(labels[kind]);
+    label_pointer(kind, UI_DEVICE_MOUSE);
     if (kind == UI_POINTER_HOVER) {
         hover(t, x, y);
         return;

@@ -122,8 +122,7 @@ static void lay_flexible(flex_run *r, ui_element *e, size_t n)
     }
 }
 
-/* Leading space and the space between children (Flutter's MainAxisAlignment). */
-static void main_spacing(int align, float free_space, size_t n, float *lead, float *between)
+void ui__main_spacing(int align, float free_space, size_t n, float *lead, float *between)
 {
     *lead = *between = 0;
     switch (align) {
@@ -153,7 +152,7 @@ static void place(const ui_flex_props *p, ui_element *e, size_t n, ui_size me, f
 {
     bool hz = p->horizontal;
     float lead, between, free_space = fmaxf(main_of(hz, me) - used, 0);
-    main_spacing(p->main_align, free_space, n, &lead, &between);
+    ui__main_spacing(p->main_align, free_space, n, &lead, &between);
     float pos = lead;
     for (size_t i = 0; i < n; i++) {
         ui_element *k = ui_element_child(e, i);

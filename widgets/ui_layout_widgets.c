@@ -99,29 +99,7 @@ static float wcross(bool hz, ui_size s)
 /* Leading space and the space between (the flex's main alignments). */
 static void spread(int align, float free_space, size_t n, float *lead, float *between)
 {
-    *lead = *between = 0;
-    if (free_space < 0) free_space = 0;
-    switch (align) {
-    case UI_CENTER:
-        *lead = free_space / 2;
-        break;
-    case UI_END:
-        *lead = free_space;
-        break;
-    case UI_SPACE_BETWEEN:
-        *between = n > 1 ? free_space / (float)(n - 1) : 0;
-        break;
-    case UI_SPACE_AROUND:
-        *between = n ? free_space / (float)n : 0;
-        *lead = *between / 2;
-        break;
-    case UI_SPACE_EVENLY:
-        *between = free_space / (float)(n + 1);
-        *lead = *between;
-        break;
-    default:
-        break;
-    }
+    ui__main_spacing(align, free_space < 0 ? 0 : free_space, n, lead, between);
 }
 
 /* A run: children [first, end), its main and cross extents. */

@@ -8,4 +8,8 @@
 ui_widget *ui__one(ui_build *b, const ui_widget_class *c, ui_key k, const void *p,
                    ui_widget *child);
 
+/* The leading space and the space between n children for a main-axis
+ * alignment (Flutter's MainAxisAlignment), rows, columns and wraps alike. */
+void ui__main_spacing(int align, float free_space, size_t n, float *lead, float *between);
+
 #endif

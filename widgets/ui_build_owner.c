@@ -250,7 +250,7 @@ bool ui_tree_frame(ui_tree *t)
         t->frame_timer = NULL;
     }
     if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
-    if (t->ndirty == 0 && !t->needs_paint) return false;
+    if (t->ndirty == 0 && !t->needs_paint && t->nrelayout == 0) return false;
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
     for (size_t i = 0; i < t->nflows; i++)
         rt_trace_flow_end(t->flows[i], "rebuild");
@@ -296,7 +296,7 @@ bool ui_tree_frame(ui_tree *t)
         for (size_t i = 0; i < n; i++)
             if (has_listener(t, ls[i].fn, ls[i].ctx)) ls[i].fn(ls[i].ctx, &ft);
     }
-    if (t->ndirty || t->needs_paint)
+    if (t->ndirty || t->needs_paint || t->nrelayout)
         ui__schedule_frame(t); /* marked while the frame could not take it */
     return true;
 }
@@ -398,7 +398,7 @@ void ui_tree_size(const ui_tree *t, float *w, float *h)
 
 bool ui_tree_needs_frame(const ui_tree *t)
 {
-    return t->ndirty > 0 || t->needs_paint;
+    return t->ndirty > 0 || t->needs_paint || t->nrelayout > 0;
 }
 
 size_t ui_tree_element_count(const ui_tree *t)

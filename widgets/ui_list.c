@@ -4,6 +4,7 @@
  * press's arena scrolls it (against its items' taps), and a fling goes on
  * with friction on the frame clock. */
 #include "ui_anim.h"
+#include "ui_tree_private.h"
 #include "ui_widgets.h"
 
 #include <math.h>
@@ -48,15 +49,17 @@ typedef struct viewport_props {
 static ui_size viewport_layout(ui_element *e, ui_constraints c)
 {
     const viewport_props *p = ui_props(e);
+    ui_element *list = ui_element_parent(e);
+    list_state *s = ui_state(list);
     ui_size me = ui_constrain(c, (ui_size){c.max_w, c.max_h});
+    /* The list's offset, not the one it was built with: a scroll within the
+     * items it has only lays them out again (their pictures are kept). */
     for (size_t i = 0; i < ui_element_child_count(e); i++) {
         ui_element *k = ui_element_child(e, i);
         ui_layout_child(k, ui_tight(me.w, p->extent));
-        ui_position_child(k, 0, roundf((float)(p->first + i) * p->extent - p->offset));
+        ui_position_child(k, 0, roundf((float)(p->first + i) * p->extent - s->offset));
     }
     /* Remember the viewport height for the next build of the list. */
-    ui_element *list = ui_element_parent(e);
-    list_state *s = ui_state(list);
     s->viewport = me.h;
     return me;
 }
@@ -131,7 +134,10 @@ static ui_widget *list_build(ui_build *b, ui_element *e)
     size_t n = last - first;
     ui_widget **kids = n ? ui_alloc(b, n * sizeof *kids) : NULL;
     for (size_t i = 0; i < n; i++) {
-        kids[i] = p->fn(b, first + i, p->ctx);
+        /* Each item is a repaint boundary (Flutter's ListView adds one per
+         * item): scrolling composites the pictures it has. */
+        ui_widget *item = p->fn(b, first + i, p->ctx);
+        kids[i] = item ? ui_repaint_boundary(b, item) : NULL;
         if (kids[i]) kids[i]->key = ui_key_int((int64_t)(first + i));
     }
     s->first = first;
@@ -154,7 +160,22 @@ void ui_list_scroll_by(ui_element *list, float dy)
     if (target < 0) target = 0;
     if (target > max) target = max;
     float delta = target - s->offset;
-    if (delta != 0) ui_set_state(list, scroll_to, &delta);
+    if (delta == 0) return;
+    /* The same items in view: move them (a relayout), build nothing. */
+    ui_element *vp = ui_element_child_count(list) ? ui_element_child(list, 0) : NULL;
+    size_t built = vp ? ui_element_child_count(vp) : 0;
+    if (vp && p->extent > 0 && !s->fling) {
+        size_t first = (size_t)(target / p->extent);
+        size_t last = (size_t)((target + s->viewport) / p->extent) + 1;
+        if (last > p->count) last = p->count;
+        if (first == s->first && last - first == built) {
+            s->offset = target;
+            ui__mark_needs_layout(vp);
+            ui__schedule_frame(ui_element_tree(list));
+            return;
+        }
+    }
+    ui_set_state(list, scroll_to, &delta);
 }
 
 float ui_list_offset(const ui_element *list)

@@ -70,7 +70,7 @@ static void test_hundred_thousand_items(void **state)
     /* Scroll by 30 px: items 1..6 are built; item 1..5 keep their state. */
     ui_element *second = NULL;
     for (size_t i = 0; i < ui_element_child_count(ui_element_child(list, 0)); i++) {
-        ui_element *k = ui_element_child(ui_element_child(list, 0), i);
+        ui_element *k = ui_element_child(ui_element_child(ui_element_child(list, 0), i), 0);
         if (((const item_props *)ui_props(k))->index == 1) second = k;
     }
     int born = ((item_state *)ui_state(second))->born;

@@ -6,6 +6,7 @@
 #include "ui_anim.h"
 #include "ui_tester.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define CELLS 100
@@ -182,6 +183,44 @@ static void test_rounded_rect_edges_are_antialiased(void **state)
     ui_canvas_free(c);
 }
 
+/* ---- List items are repaint boundaries ---- */
+
+static ui_widget *label_item(ui_build *b, size_t i, void *ctx)
+{
+    (void)ctx;
+    char s[32];
+    snprintf(s, sizeof s, "item %zu", i);
+    return ui_text(b, ui_strdup(b, s), 12, (ui_color){0, 0, 0, 255});
+}
+
+static ui_widget *list_screen(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_list(b, ui_key_str("list"), 1000, 20, label_item, NULL);
+}
+
+/* Scrolling composites the pictures the items have: only an item scrolled
+ * into view paints its layer, and what is shown equals a full repaint. */
+static void test_scrolling_a_list_reuses_its_items_pictures(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(200, 200, &vclock);
+    ui_tester_pump_widget(t, list_screen, NULL);
+    ui_canvas_stats s0 = stats(t);
+    assert_true(s0.layer_paints >= 10); /* one per visible item */
+    ui_element *list = ui_find_key(t, ui_key_str("list"));
+    ui_list_scroll_by(list, 7);
+    ui_tester_pump(t, RT_MS(16));
+    ui_canvas_stats s1 = stats(t);
+    assert_true(s1.layer_paints - s0.layer_paints <= 1); /* the item coming in */
+    assert_true(s1.layer_draws - s0.layer_draws >= 10);
+    assert_non_null(ui_find_text(t, "item 0"));
+    ui_tester_pump_widget(t, NULL, NULL);
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_unchanged_boundary_reuses_its_layer),
         cmocka_unit_test(test_mark_needs_paint_does_not_rebuild),
         cmocka_unit_test(test_rounded_rect_edges_are_antialiased),
+        cmocka_unit_test(test_scrolling_a_list_reuses_its_items_pictures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
 /* test_repaint.c: needs-paint apart from build and layout, repaint
- * boundaries and their cached layers, anti-aliased edges. The idea of
- * Flutter's packages/flutter/test/widgets/repaint_boundary_test.dart (a
- * boundary's picture is kept while nothing in it changes), on spinners. */
+ * boundaries and their cached layers, anti-aliased edges; Flutter's
+ * packages/flutter/test/rendering/repaint_boundary_test.dart where it can
+ * be expressed (its two tests of render objects that make layers of their
+ * own cannot: an Islet class never sets its layer). */
 #include "test_support.h"
 #include "ui_anim.h"
+#include "ui_effects.h"
 #include "ui_tester.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CELLS 100
@@ -221,6 +224,116 @@ static void test_scrolling_a_list_reuses_its_items_pictures(void **state)
     ts_main_leave();
 }
 
+/* ---- Flutter's packages/flutter/test/rendering/repaint_boundary_test.dart ---- */
+
+static float op_a = 1, op_b = 1, op_c = 1;
+static int nest_step;
+
+/* opacity a > boundary > opacity b > boundary > opacity c > a red box. */
+static ui_widget *nested(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_box_props red = {.width = 40, .height = 40, .color = {220, 30, 30, 255}};
+    ui_widget *inner = ui_opacity(b, op_c, ui_box(b, &red, NULL));
+    ui_widget *mid = ui_opacity(b, op_b, ui_repaint_boundary(b, inner));
+    return ui_align(b, 0, 0, ui_opacity(b, op_a, ui_repaint_boundary(b, mid)));
+}
+
+/* The centre pixel of the box, drawn by this tester or by a fresh one. */
+static ui_color box_pixel(ui_tester *t)
+{
+    return ui_canvas_pixel(ui_tester_canvas(t), 20, 20);
+}
+
+static ui_color fresh_pixel(void)
+{
+    ui_tester *f = ui_tester_new(100, 100, &vclock);
+    ui_tester_pump_widget(f, nested, NULL);
+    ui_color c = box_pixel(f);
+    assert_true(ui_tester_free(f));
+    return c;
+}
+
+static bool near(ui_color x, ui_color y)
+{
+    return abs(x.r - y.r) <= 2 && abs(x.g - y.g) <= 2 && abs(x.b - y.b) <= 2;
+}
+
+/* 'nested repaint boundaries - smoke test': opacities inside and around
+ * nested boundaries change frame after frame; each frame shows what a
+ * fresh paint shows (no stale picture). */
+static void test_nested_repaint_boundaries_smoke(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    op_a = op_b = op_c = 1;
+    ui_tester *t = ui_tester_new(100, 100, &vclock);
+    ui_tester_pump_widget(t, nested, NULL);
+    const float steps[][3] = {{1, 1, 0.9f}, {0.8f, 1, 0.8f}, {0.7f, 0.7f, 0.7f}};
+    for (int i = 0; i < 3; i++) {
+        op_a = steps[i][0], op_b = steps[i][1], op_c = steps[i][2];
+        ui_tester_pump_widget(t, nested, NULL);
+        ui_color got = box_pixel(t), want = fresh_pixel();
+        assert_true(near(got, want));
+    }
+    assert_true(box_pixel(t).g > 30); /* translucent: the background shows */
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
+static ui_widget *moving_boundary(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_box_props blue = {.width = 20, .height = 20, .color = {30, 30, 220, 255}};
+    ui_widget *rb = ui_keyed(ui_repaint_boundary(b, ui_box(b, &blue, NULL)), ui_key_global("rb"));
+    return ui_align(b, 0, 0, nest_step ? ui_padding(b, 50, rb) : rb);
+}
+
+/* 'Repaint boundary can get new parent after markNeedsCompositingBitsUpdate'
+ * (flutter#24029): a boundary moves under a new parent (a padding of 50)
+ * and is painted there, and nowhere else. */
+static void test_repaint_boundary_gets_a_new_parent(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    nest_step = 0;
+    ui_tester *t = ui_tester_new(200, 200, &vclock); /* room for the padding */
+    ui_tester_pump_widget(t, moving_boundary, NULL);
+    assert_int_equal(ui_canvas_pixel(ui_tester_canvas(t), 10, 10).b, 220);
+    nest_step = 1;
+    ui_tester_pump_widget(t, moving_boundary, NULL);
+    assert_int_equal(ui_canvas_pixel(ui_tester_canvas(t), 60, 60).b, 220);
+    assert_int_not_equal(ui_canvas_pixel(ui_tester_canvas(t), 10, 10).b, 220);
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
+static ui_widget *under_opacity(ui_build *b, void *ctx)
+{
+    ui_box_props box = {.width = 20, .height = 20, .color = {30, 160, 30, 255}};
+    ui_widget *w = ui_box(b, &box, NULL);
+    return ui_align(b, 0, 0, ui_opacity(b, 1, ctx ? ui_repaint_boundary(b, w) : w));
+}
+
+/* 'Framework creates an OffsetLayer for a repaint boundary' and 'Framework
+ * does not create an OffsetLayer for a non-repaint boundary': a boundary
+ * gets a picture of its own (a layer painted), a plain box does not. */
+static void test_only_a_repaint_boundary_gets_a_layer(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(100, 100, &vclock);
+    ui_tester_pump_widget(t, under_opacity, NULL);
+    assert_int_equal(stats(t).layer_paints, 0);
+    assert_true(ui_tester_free(t));
+    t = ui_tester_new(100, 100, &vclock);
+    ui_tester_pump_widget(t, under_opacity, (void *)1);
+    assert_int_equal(stats(t).layer_paints, 1);
+    assert_int_equal(stats(t).layer_draws, 1);
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +343,9 @@ int main(void)
         cmocka_unit_test(test_mark_needs_paint_does_not_rebuild),
         cmocka_unit_test(test_rounded_rect_edges_are_antialiased),
         cmocka_unit_test(test_scrolling_a_list_reuses_its_items_pictures),
+        cmocka_unit_test(test_nested_repaint_boundaries_smoke),
+        cmocka_unit_test(test_repaint_boundary_gets_a_new_parent),
+        cmocka_unit_test(test_only_a_repaint_boundary_gets_a_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,14 @@ struct ui_canvas {
     SDL_Vertex *aa; /* its anti-aliased fringe, blended */
     int naa, aa_cap;
     SDL_Color geo_color;
+    /* On a software renderer a curved shape is rasterised into pixels and
+     * blitted once: a fringe of one-pixel quads costs two triangle set-ups
+     * a pixel there. */
+    bool blit_shapes;
+    uint32_t *mask;
+    size_t mask_cap;
+    SDL_Texture *mask_tex;
+    int mask_w, mask_h;
 
     /* Textures of versioned images (ui_canvas_image_cached), least recently
      * drawn replaced first. */
@@ -265,6 +273,46 @@ static float ui__cover(const ui__shape *sh, float px, float py)
     return ui__clamp01(h - sqrtf(e) + 0.5f);
 }
 
+#define UI__MASK_MAX 512 /* a side of the blitted shapes; larger ones are quads */
+
+/* The shape's pixels at their coverage, straight alpha, blitted with
+ * blending: what the quads would draw. False when it cannot be done this
+ * way (too big, no memory, no texture): draw quads. */
+static bool ui__raster_blit(ui_canvas *c, const ui__shape *sh, int x0, int y0, int w, int h)
+{
+    if (w > UI__MASK_MAX || h > UI__MASK_MAX) return false;
+    size_t need = (size_t)w * (size_t)h;
+    if (need > c->mask_cap) {
+        uint32_t *m = realloc(c->mask, need * sizeof *m);
+        if (!m) return false;
+        c->mask = m;
+        c->mask_cap = need;
+    }
+    if (!c->mask_tex || c->mask_w < w || c->mask_h < h) {
+        int tw = w > c->mask_w ? w : c->mask_w, th = h > c->mask_h ? h : c->mask_h;
+        if (c->mask_tex) SDL_DestroyTexture(c->mask_tex);
+        c->mask_tex =
+            SDL_CreateTexture(c->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, tw, th);
+        c->mask_w = c->mask_tex ? tw : 0;
+        c->mask_h = c->mask_tex ? th : 0;
+        if (!c->mask_tex) return false;
+        SDL_SetTextureBlendMode(c->mask_tex, SDL_BLENDMODE_BLEND);
+    }
+    SDL_Color k = c->geo_color;
+    uint32_t rgb = (uint32_t)k.r << 16 | (uint32_t)k.g << 8 | k.b;
+    for (int y = 0; y < h; y++) {
+        uint32_t *row = c->mask + (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++) {
+            float cov = ui__cover(sh, (float)(x0 + x) + 0.5f, (float)(y0 + y) + 0.5f);
+            uint32_t a = cov >= 0.999f ? k.a : (uint32_t)lroundf((float)k.a * cov);
+            row[x] = a << 24 | rgb;
+        }
+    }
+    SDL_Rect src = {0, 0, w, h}, dst = {x0, y0, w, h};
+    return SDL_UpdateTexture(c->mask_tex, &src, c->mask, w * 4) == 0 &&
+           SDL_RenderCopy(c->r, c->mask_tex, &src, &dst) == 0;
+}
+
 /* Rasterises sh over device pixels [x0, x1) x [y0, y1), cut to the clip. */
 static bool ui__raster(ui_canvas *c, const ui__shape *sh, int x0, int y0, int x1, int y1)
 {
@@ -275,6 +323,8 @@ static bool ui__raster(ui_canvas *c, const ui__shape *sh, int x0, int y0, int x1
         x1 = x1 < k->x + k->w ? x1 : k->x + k->w;
         y1 = y1 < k->y + k->h ? y1 : k->y + k->h;
     }
+    if (x1 <= x0 || y1 <= y0) return true;
+    if (c->blit_shapes && ui__raster_blit(c, sh, x0, y0, x1 - x0, y1 - y0)) return true;
     SDL_Color full = c->geo_color;
     for (int y = y0; y < y1; y++) {
         int run = -1;
@@ -1018,6 +1068,7 @@ ui_canvas *ui_canvas_new_offscreen(int width, int height, float scale)
         ui_canvas_free(c);
         return NULL;
     }
+    c->blit_shapes = true;
     return c;
 }
 
@@ -1028,13 +1079,17 @@ ui_canvas *ui_canvas_new_for_renderer(SDL_Renderer *r, float scale)
         return NULL;
     }
     ui_canvas *c = ui__new(scale);
-    if (c) c->r = r;
+    if (!c) return NULL;
+    c->r = r;
+    SDL_RendererInfo info;
+    c->blit_shapes = SDL_GetRendererInfo(r, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE);
     return c;
 }
 
 void ui_canvas_free(ui_canvas *c)
 {
     if (!c) return;
+    if (c->mask_tex) SDL_DestroyTexture(c->mask_tex); /* before its renderer goes */
     while (c->lru_head)
         ui__text_evict(c, c->lru_head);
     free(c->buckets);
@@ -1052,6 +1107,7 @@ void ui_canvas_free(ui_canvas *c)
         if (c->layers[i].tex) SDL_DestroyTexture(c->layers[i].tex);
     free(c->stack);
     free(c->scratch);
+    free(c->mask);
     free(c->verts);
     free(c->aa);
     free(c);

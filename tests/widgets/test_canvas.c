@@ -145,7 +145,8 @@ static void test_rounded_rect_corners(void **state)
     assert_pixel(c, 0, 0, WHITE);
     /* The circle's edge is anti-aliased: nearly red where it meets the box. */
     ui_color edge = ui_canvas_pixel(c, 0, 10);
-    assert_true(edge.r == 255 && edge.g < 8 && edge.b < 8);
+    /* (SDL's software blit rounds its blend down by up to 2.) */
+    assert_true(edge.r >= 250 && edge.g < 8 && edge.b < 8);
     assert_int_equal(count_not(c, 20, 0, W, H, WHITE), 0);
 }
 

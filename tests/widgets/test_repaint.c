@@ -27,7 +27,9 @@ static ui_widget *screen(ui_build *b, void *ctx)
     }
     ui_box_props q = {.width = 30, .height = 30, .color = {200, 40, 40, 128}, .radius = 8};
     kids[CELLS] = ui_repaint_boundary(b, ui_box(b, &q, NULL));
-    kids[CELLS + 1] = ui_spinner(b, UI_NO_KEY, 36, (ui_color){40, 100, 220, 255});
+    /* A spinner in a boundary of its own: a picture that changes every tick. */
+    kids[CELLS + 1] =
+        ui_repaint_boundary(b, ui_spinner(b, UI_NO_KEY, 36, (ui_color){40, 100, 220, 255}));
     ui_flex_props f = {.horizontal = false};
     return ui_column(b, &f, kids, CELLS + 2);
 }

@@ -265,8 +265,15 @@ static float ui__cover(const ui__shape *sh, float px, float py)
     if (fabsf(d - rm) >= h + 0.5f) return 0;
     float rel = atan2f(dy, dx) - sh->t0, sweep = sh->t1 - sh->t0;
     rel -= 2 * UI__PI * floorf(rel / (2 * UI__PI));
-    if (rel <= sweep) return ui__clamp01(h - fabsf(d - rm) + 0.5f);
-    if (!sh->round) return 0;
+    float radial = ui__clamp01(h - fabsf(d - rm) + 0.5f);
+    if (!sh->round) {
+        /* Butt ends: by the distance along the ring to the nearer end,
+         * inside (+) or beyond (-), within half a pixel either side. */
+        float along =
+            rel <= sweep ? fminf(rel, sweep - rel) : -fminf(rel - sweep, 2 * UI__PI - rel);
+        return radial * ui__clamp01(along * d + 0.5f);
+    }
+    if (rel <= sweep) return radial;
     /* Beyond the ends: by the distance to the nearer end of the centre line. */
     float ex = sh->e0x - px, ey = sh->e0y - py, fx = sh->e1x - px, fy = sh->e1y - py;
     float e = fminf(ex * ex + ey * ey, fx * fx + fy * fy);

@@ -8,6 +8,7 @@
 #include "ui_effects.h"
 #include "ui_tester.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,13 @@ static void test_rounded_rect_edges_are_antialiased(void **state)
     ui_color capped = ui_canvas_pixel(c, 30, 18);
     assert_int_equal(below.a, 0);
     assert_true(capped.a > 128);
+    /* A butt end is anti-aliased too: a pixel whose centre lies on the end
+     * line (angle atan2(1.5, 9.5) from the centre) is half covered. */
+    ui_canvas_clear(c, (ui_color){0, 0, 0, 0});
+    ui_canvas_arc_capped(c, 20, 20, 10, 4, atan2f(1.5f, 9.5f), 1.5f, UI_CAP_BUTT,
+                         (ui_color){0, 0, 0, 255});
+    ui_color half = ui_canvas_pixel(c, 29, 21);
+    assert_true(half.a > 60 && half.a < 200);
     ui_canvas_free(c);
 }
 

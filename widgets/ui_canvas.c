@@ -1213,24 +1213,35 @@ void ui_canvas_push_layer(ui_canvas *c)
 
 /* Makes the layer transparent outside the rounded rectangle r (whole
  * rows of pixels cut at each corner, no anti-aliasing). */
-static void ui__layer_round(ui_canvas *c, ui_rect r, float radius)
+/* Cuts the corners of r out of the layer being drawn (the target), round
+ * and anti-aliased: each corner square is read back, its pixels scaled by
+ * how much of them lies inside the corner's circle, and written back. */
+static void ui__layer_round(ui_canvas *c, SDL_Texture *tex, ui_rect r, float radius)
 {
     SDL_Rect d;
     if (!ui__dev_rect(c, r, &d)) return;
     int rad = ui__radius(c, d, radius);
+    if (rad <= 0) return;
+    uint32_t *px = malloc((size_t)rad * (size_t)rad * sizeof *px);
+    if (!px) return; /* square corners rather than none at all */
     SDL_RenderSetClipRect(c->r, NULL);
-    SDL_SetRenderDrawBlendMode(c->r, SDL_BLENDMODE_NONE);
-    SDL_SetRenderDrawColor(c->r, 0, 0, 0, 0);
-    for (int j = 0; j < rad; j++) {
-        float dy = (float)rad - (float)j - 0.5f;
-        int cut = (int)lroundf((float)rad - sqrtf((float)(rad * rad) - dy * dy));
-        if (cut <= 0) continue;
-        SDL_Rect rows[4] = {{d.x, d.y + j, cut, 1},
-                            {d.x + d.w - cut, d.y + j, cut, 1},
-                            {d.x, d.y + d.h - 1 - j, cut, 1},
-                            {d.x + d.w - cut, d.y + d.h - 1 - j, cut, 1}};
-        SDL_RenderFillRects(c->r, rows, 4);
+    const int sx[4] = {0, 1, 0, 1}, sy[4] = {0, 0, 1, 1};
+    for (int k = 0; k < 4; k++) {
+        SDL_Rect q = {sx[k] ? d.x + d.w - rad : d.x, sy[k] ? d.y + d.h - rad : d.y, rad, rad};
+        float cx = (float)(sx[k] ? q.x : q.x + rad), cy = (float)(sy[k] ? q.y : q.y + rad);
+        if (SDL_RenderReadPixels(c->r, &q, SDL_PIXELFORMAT_ARGB8888, px, rad * 4) != 0) continue;
+        for (int j = 0; j < rad; j++)
+            for (int i = 0; i < rad; i++) {
+                float dx = (float)(q.x + i) + 0.5f - cx, dy = (float)(q.y + j) + 0.5f - cy;
+                float cov = ui__clamp01((float)rad - sqrtf(dx * dx + dy * dy) + 0.5f);
+                uint32_t v = px[j * rad + i], out = 0;
+                for (int b = 0; b < 32; b += 8)
+                    out |= (uint32_t)lroundf((float)(v >> b & 0xff) * cov) << b;
+                px[j * rad + i] = out;
+            }
+        SDL_UpdateTexture(tex, &q, px, rad * 4);
     }
+    free(px);
 }
 
 void ui_canvas_pop_layer(ui_canvas *c, const ui_canvas_effect *how)
@@ -1240,7 +1251,7 @@ void ui_canvas_pop_layer(ui_canvas *c, const ui_canvas_effect *how)
     struct ui__layer l = {NULL, NULL};
     if (!lost && !over && c->depth && c->stack[c->depth - 1].kind == UI__LAYER && c->nlayers)
         l = c->layers[--c->nlayers];
-    if (l.tex && how && how->radius > 0) ui__layer_round(c, how->rrect, how->radius);
+    if (l.tex && how && how->radius > 0) ui__layer_round(c, l.tex, how->rrect, how->radius);
     ui__pop(c, UI__LAYER, __func__);
     if (!l.tex) return;
     SDL_SetRenderTarget(c->r, l.prev);

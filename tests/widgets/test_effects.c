@@ -146,7 +146,8 @@ static ui_widget *rrect(ui_build *b, ui_widget *child)
     return ui_clip_rrect(b, radius, child);
 }
 
-/* clip_test.dart: 'ClipRRect' (corners cut round, edges and middle kept) */
+/* clip_test.dart: 'ClipRRect' (corners cut round, edges and middle kept;
+ * the anti-aliased edge is Islet's) */
 static void test_clip_rrect(void **state)
 {
     (void)state;
@@ -162,6 +163,11 @@ static void test_clip_rrect(void **state)
     assert_true(is_red(px(t, 10, 30)));
     assert_true(is_red(px(t, 30, 30)));
     assert_true(is_red(px(t, 14, 14))); /* inside the arc */
+    /* On the arc the edge is anti-aliased: (12, 13) is about half inside
+     * the corner's circle (centre 20,20, radius 10), neither red nor the
+     * background. */
+    ui_color edge = px(t, 12, 13);
+    assert_true(!is_red(edge) && !is_background(edge) && edge.r > edge.g);
     box_w = box_h = 20;
     done(t);
 }

@@ -55,7 +55,8 @@ int rt_timer_start(rt_timer **out, int64_t delay_ns, int64_t period_ns, rt_timer
                    rt_destroy_fn destroy);
 /* Stops the timer if pending. Safe inside its own callback. */
 void rt_timer_cancel(rt_timer *t);
-/* True until a one-shot timer has fired or any timer is cancelled. */
+/* True until a one-shot timer fires (false already inside its callback, as
+ * Dart's Timer.isActive) or any timer is cancelled. */
 bool rt_timer_is_active(const rt_timer *t);
 /* Number of periods elapsed at the last firing (skipped ticks included);
  * 1 after a one-shot timer fired. */

@@ -160,7 +160,8 @@ void rt_timer_cancel(rt_timer *t)
 bool rt_timer_is_active(const rt_timer *t)
 {
     check_timer(t, __func__);
-    return !t->cancelled;
+    /* A one-shot is done once its callback starts (Dart's isActive). */
+    return !t->cancelled && !(t->period <= 0 && t->state == RT_TIMER_FIRING);
 }
 
 uint64_t rt_timer_tick(const rt_timer *t)

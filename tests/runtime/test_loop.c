@@ -595,12 +595,104 @@ static void test_trace_sink_sees_events(void **state)
     assert_int_equal(log.main_timers, 3);
 }
 
+/* ---- Dart SDK: tests/lib/async/timer_isActive_test.dart ---- */
+
+static rt_timer *dart_t;
+static int dart_calls;
+static bool dart_active_inside;
+
+static void one_shot_checks(rt_timer *t, void *ctx)
+{
+    (void)ctx;
+    dart_calls++;
+    dart_active_inside = rt_timer_is_active(t);
+}
+
+/* "timer isActive test": active until it fires, inactive inside its own
+ * callback (Dart marks a one-shot timer done before calling it). */
+static void test_dart_timer_is_active(void **state)
+{
+    (void)state;
+    enter_virtual();
+    dart_calls = 0;
+    dart_active_inside = true;
+    assert_int_equal(rt_timer_start(&dart_t, RT_SEC(1), 0, one_shot_checks, NULL, NULL), 0);
+    assert_true(rt_timer_is_active(dart_t));
+    ts_run_main();
+    assert_int_equal(dart_calls, 1);
+    assert_false(dart_active_inside);
+    assert_false(rt_timer_is_active(dart_t));
+    rt_timer_free(dart_t);
+    ts_main_leave();
+}
+
+static void periodic_checks(rt_timer *t, void *ctx)
+{
+    (void)ctx;
+    assert_true(rt_timer_is_active(t));
+    if (dart_calls == 2) {
+        rt_timer_cancel(t);
+        assert_false(rt_timer_is_active(t));
+    }
+    dart_calls++;
+}
+
+/* "periodic timer cancel test": a periodic timer is active in each of its
+ * callbacks until one cancels it; it then runs no more (3 calls). */
+static void test_dart_periodic_timer_cancel(void **state)
+{
+    (void)state;
+    enter_virtual();
+    dart_calls = 0;
+    assert_int_equal(rt_timer_start(&dart_t, RT_MS(1), RT_MS(1), periodic_checks, NULL, NULL), 0);
+    assert_true(rt_timer_is_active(dart_t));
+    ts_run_main();
+    assert_int_equal(dart_calls, 3);
+    rt_timer_free(dart_t);
+    ts_main_leave();
+}
+
+static void never_reached(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    fail_msg("Should not be reached.");
+}
+
+static void cancel_other(rt_timer *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    assert_true(rt_timer_is_active(dart_t));
+    rt_timer_cancel(dart_t);
+    assert_false(rt_timer_is_active(dart_t));
+    dart_calls++;
+}
+
+/* "timer cancel test": Timer.run (a zero-delay timer) cancels a pending
+ * one-second timer, which then never fires. */
+static void test_dart_timer_cancel(void **state)
+{
+    (void)state;
+    enter_virtual();
+    dart_calls = 0;
+    assert_int_equal(rt_timer_start(&dart_t, RT_SEC(1), 0, never_reached, NULL, NULL), 0);
+    assert_int_equal(rt_timer_start(NULL, 0, 0, cancel_other, NULL, NULL), 0);
+    ts_run_main();
+    assert_int_equal(dart_calls, 1);
+    rt_timer_free(dart_t);
+    ts_main_leave();
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dart_classic_order),
+        cmocka_unit_test(test_dart_timer_is_active),
+        cmocka_unit_test(test_dart_periodic_timer_cancel),
+        cmocka_unit_test(test_dart_timer_cancel),
         cmocka_unit_test(test_trace_sink_sees_events),
         cmocka_unit_test(test_zero_timer_behind_queued_messages),
         cmocka_unit_test(test_timer_deadline_order),

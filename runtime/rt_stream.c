@@ -175,12 +175,14 @@ static void dispatch(rt_subscription *sub, sevent *e)
         if (h->on_data) h->on_data(sub, e->value, h->ctx);
         break;
     case EV_ERROR:
+        /* cancelOnError cancels first, as Dart does: onCancel runs before
+         * onError (the delivery holds its own reference to sub). */
+        if (h->cancel_on_error) sub_end(sub, true);
         if (h->on_error)
             h->on_error(sub, &e->error, h->ctx);
         else
             rt_report_error(e->error.code, "unhandled stream error (%s): %s", e->error.domain,
                             e->error.message);
-        if (h->cancel_on_error && !sub->ended) rt_future_release(rt_subscription_cancel(sub));
         break;
     case EV_DONE:
         if (h->on_done) h->on_done(sub, h->ctx);

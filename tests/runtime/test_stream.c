@@ -345,6 +345,135 @@ static const ts_child_case cases[] = {
     {NULL, NULL},
 };
 
+/* ---- Dart SDK: tests/lib/async/stream_subscription_cancel_test.dart ---- */
+
+static bool cancel_called;
+static int cancel_calls, errors_seen;
+static rt_subscription *dart_sub;
+
+static void count_cancel(rt_stream_controller *c, void *ctx)
+{
+    (void)c;
+    (void)ctx;
+    cancel_called = true;
+    cancel_calls++;
+}
+
+static void error_sees_cancel(rt_subscription *sub, const rt_error *e, void *ctx)
+{
+    (void)sub;
+    (void)e;
+    (void)ctx;
+    assert_true(cancel_called); /* onCancel ran first */
+    errors_seen++;
+}
+
+static void error_cancels_again(rt_subscription *sub, const rt_error *e, void *ctx)
+{
+    (void)e;
+    (void)ctx;
+    assert_true(cancel_called);
+    rt_future_release(rt_subscription_cancel(sub)); /* already cancelled: nothing */
+    errors_seen++;
+}
+
+static void error_unexpected(rt_subscription *sub, const rt_error *e, void *ctx)
+{
+    (void)sub;
+    (void)e;
+    (void)ctx;
+    fail_msg("onError is unexpected");
+}
+
+static void done_unexpected(rt_subscription *sub, void *ctx)
+{
+    (void)sub;
+    (void)ctx;
+    fail_msg("onDone is unexpected");
+}
+
+static rt_stream_controller *cancel_counting_controller(void)
+{
+    cancel_called = false;
+    cancel_calls = errors_seen = 0;
+    rt_stream_controller *c =
+        rt_stream_controller_new(&(rt_stream_options){.on_cancel = count_cancel});
+    assert_non_null(c);
+    return c;
+}
+
+/* 'subscription.cancel after error (cancelOnError)': with cancelOnError the
+ * subscription is cancelled (onCancel runs) before onError is called. */
+static void test_dart_cancel_on_error_cancels_before_on_error(void **state)
+{
+    (void)state;
+    enter();
+    rt_stream_controller *c = cancel_counting_controller();
+    assert_int_equal(rt_stream_add_error(c, RT_EUSER, "test", "error"), RT_OK);
+    rt_stream *s = rt_stream_controller_stream(c);
+    dart_sub = rt_stream_listen(
+        s, &(rt_stream_handlers){.on_error = error_sees_cancel, .cancel_on_error = true});
+    assert_non_null(dart_sub);
+    ts_run_main();
+    assert_int_equal(errors_seen, 1);
+    assert_int_equal(cancel_calls, 1);
+    rt_stream_release(s);
+    rt_future_release(rt_stream_close(c));
+    rt_stream_release((rt_stream *)c);
+    ts_main_leave();
+}
+
+/* 'subscription.cancel on error (cancelOnError)': onCancel runs once, before
+ * onError; cancelling again inside onError does nothing more. */
+static void test_dart_cancel_inside_on_error_after_cancel_on_error(void **state)
+{
+    (void)state;
+    enter();
+    rt_stream_controller *c = cancel_counting_controller();
+    assert_int_equal(rt_stream_add_error(c, RT_EUSER, "test", "error"), RT_OK);
+    rt_stream *s = rt_stream_controller_stream(c);
+    dart_sub = rt_stream_listen(
+        s, &(rt_stream_handlers){.on_error = error_cancels_again, .cancel_on_error = true});
+    ts_run_main();
+    assert_int_equal(errors_seen, 1);
+    assert_int_equal(cancel_calls, 1);
+    rt_stream_release(s);
+    rt_future_release(rt_stream_close(c));
+    rt_stream_release((rt_stream *)c);
+    ts_main_leave();
+}
+
+/* 'subscription.cancel before error (cancelOnError)' and 'subscription.cancel
+ * before done': cancelled before the buffered event is delivered, the
+ * subscription never sees it, and onCancel runs. */
+static void test_dart_cancel_before_error_and_before_done(void **state)
+{
+    (void)state;
+    enter();
+    rt_stream_controller *c = cancel_counting_controller();
+    assert_int_equal(rt_stream_add_error(c, RT_EUSER, "test", "error"), RT_OK);
+    rt_stream *s = rt_stream_controller_stream(c);
+    rt_subscription *sub = rt_stream_listen(
+        s, &(rt_stream_handlers){.on_error = error_unexpected, .cancel_on_error = true});
+    rt_future_release(rt_subscription_cancel(sub));
+    ts_run_main();
+    assert_int_equal(cancel_calls, 1);
+    rt_stream_release(s);
+    rt_future_release(rt_stream_close(c));
+    rt_stream_release((rt_stream *)c);
+
+    c = cancel_counting_controller();
+    rt_future_release(rt_stream_close(c));
+    s = rt_stream_controller_stream(c);
+    sub = rt_stream_listen(s, &(rt_stream_handlers){.on_done = done_unexpected});
+    rt_future_release(rt_subscription_cancel(sub));
+    ts_run_main();
+    assert_int_equal(cancel_calls, 1);
+    rt_stream_release(s);
+    rt_stream_release((rt_stream *)c);
+    ts_main_leave();
+}
+
 int main(int argc, char **argv)
 {
     int rc = ts_child_dispatch(argc, argv, cases);
@@ -356,6 +485,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_listen_twice_is_an_error),
         cmocka_unit_test(test_broadcast),
         cmocka_unit_test(test_errors_and_cancel_on_error),
+        cmocka_unit_test(test_dart_cancel_on_error_cancels_before_on_error),
+        cmocka_unit_test(test_dart_cancel_inside_on_error_after_cancel_on_error),
+        cmocka_unit_test(test_dart_cancel_before_error_and_before_done),
         cmocka_unit_test(test_transforms_compose),
         cmocka_unit_test(test_distinct_and_handle_error),
         cmocka_unit_test(test_as_broadcast),

@@ -63,13 +63,6 @@ ui_element *demo_find_class(ui_tree *t, const ui_widget_class *cls)
     return f.found;
 }
 
-void demo_copy_utf8(char *dst, size_t cap, const char *s)
-{
-    size_t len = strlen(s), n = len < cap ? len : rt_utf8_floor(s, len, cap - 1);
-    memcpy(dst, s, n);
-    dst[n] = 0;
-}
-
 ui_ref *demo_ref_new(ui_element *e)
 {
     ui_ref *r = rt_malloc(sizeof *r);

@@ -31,7 +31,7 @@ static void push(event_rows *s, const rt_event_info *ev)
     s->n = keep + 1;
     event_row *r = &s->rows[0];
     memset(r, 0, sizeof *r);
-    demo_copy_utf8(r->label, sizeof r->label, ev->label ? ev->label : "?");
+    rt_utf8_copy(r->label, sizeof r->label, ev->label ? ev->label : "?");
     r->kind = ev->kind;
     r->id = ++s->last_id;
     bump(r, ev);

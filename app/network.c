@@ -78,7 +78,7 @@ static void fetch(ui_element *e)
     s->failed = !s->fetch;
     if (s->fetch) {
         char shown[151];
-        demo_copy_utf8(shown, sizeof shown, url);
+        rt_utf8_copy(shown, sizeof shown, url);
         snprintf(s->status, sizeof s->status, "fetching %s ...", shown);
         ui_bind_future(e, rt_future_dup(s->fetch), fetched, NULL);
     } else {

@@ -31,9 +31,6 @@ ui_element *demo_find_key(ui_element *e, ui_key k);
 /* The first element of t with class cls, or NULL. */
 ui_element *demo_find_class(ui_tree *t, const ui_widget_class *cls);
 
-/* Copies s into dst[cap], cut at a character boundary. */
-void demo_copy_utf8(char *dst, size_t cap, const char *s);
-
 /* A weak handle on the isolate's heap, for callbacks that outlive one
  * event (observers, timers): the context names the element, never holds it.
  * NULL without memory. Free with rt_free (or as a destroy hook). */

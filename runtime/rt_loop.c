@@ -160,11 +160,7 @@ void rt_trace_flow_end(uint64_t id, const char *name)
 void rt_event_label(const char *label)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
-    if (!iso->in_event || !label) return;
-    size_t n = strlen(label);
-    if (n >= sizeof iso->event_label) n = rt_utf8_floor(label, n, sizeof iso->event_label - 1);
-    memcpy(iso->event_label, label, n);
-    iso->event_label[n] = 0;
+    if (iso->in_event && label) rt_utf8_copy(iso->event_label, sizeof iso->event_label, label);
 }
 
 int rt_loop_observe(rt_event_observer_fn fn, void *ctx)

@@ -30,14 +30,6 @@ static struct {
     char process[64];
 } tr = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Copies s into dst[cap], cut at a code point boundary. */
-static void copy_utf8(char *dst, size_t cap, const char *s)
-{
-    size_t len = s ? strlen(s) : 0, n = len < cap ? len : rt_utf8_floor(s, len, cap - 1);
-    if (n) memcpy(dst, s, n);
-    dst[n] = 0;
-}
-
 static void record(void *ctx, const rt_trace_event *ev)
 {
     (void)ctx;
@@ -54,9 +46,9 @@ static void record(void *ctx, const rt_trace_event *ev)
     }
     if (tr.n < tr.cap) {
         trace_rec *r = &tr.v[tr.n++];
-        copy_utf8(r->isolate, sizeof r->isolate, ev->isolate ? ev->isolate : "?");
-        copy_utf8(r->name, sizeof r->name, ev->name ? ev->name : "?");
-        copy_utf8(r->detail, sizeof r->detail, ev->detail);
+        rt_utf8_copy(r->isolate, sizeof r->isolate, ev->isolate ? ev->isolate : "?");
+        rt_utf8_copy(r->name, sizeof r->name, ev->name ? ev->name : "?");
+        rt_utf8_copy(r->detail, sizeof r->detail, ev->detail);
         r->phase = ev->phase;
         r->start = ev->start_ns;
         r->dur = ev->dur_ns;
@@ -77,7 +69,7 @@ int rt_trace_record_start(const char *process_name, size_t max_events)
     tr.on = true;
     tr.n = tr.dropped = 0;
     tr.max = max_events ? max_events : TRACE_DEFAULT_MAX;
-    copy_utf8(tr.process, sizeof tr.process, process_name ? process_name : "islet");
+    rt_utf8_copy(tr.process, sizeof tr.process, process_name ? process_name : "islet");
     pthread_mutex_unlock(&tr.lock);
     rt_trace_set(record, NULL);
     return RT_OK;

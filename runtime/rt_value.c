@@ -113,6 +113,14 @@ size_t rt_utf8_floor(const char *s, size_t len, size_t i)
     return i;
 }
 
+size_t rt_utf8_copy(char *dst, size_t cap, const char *s)
+{
+    size_t len = s ? strlen(s) : 0, n = len < cap ? len : rt_utf8_floor(s, len, cap - 1);
+    if (n) memcpy(dst, s, n);
+    dst[n] = 0;
+    return n;
+}
+
 /* ---- Construction ---- */
 
 static rt_value *node(rt_heap *h, rt_value_kind k, size_t extra)

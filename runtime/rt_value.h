@@ -102,5 +102,8 @@ bool rt_utf8_valid(const char *s, size_t len);
 size_t rt_utf8_prev(const char *s, size_t i);              /* the one before i; 0 at 0 */
 size_t rt_utf8_next(const char *s, size_t len, size_t i);  /* the one after i; len at len */
 size_t rt_utf8_floor(const char *s, size_t len, size_t i); /* the last at or before i */
+/* Copies s (NULL: "") into dst[cap] (cap > 0), NUL-terminated, cut at a
+ * code point boundary when it does not fit; returns the bytes copied. */
+size_t rt_utf8_copy(char *dst, size_t cap, const char *s);
 
 #endif

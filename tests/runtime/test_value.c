@@ -539,6 +539,14 @@ static void test_utf8_boundaries(void **state)
     assert_int_equal(rt_utf8_floor(s, 5, 3), 1); /* inside the euro sign */
     assert_int_equal(rt_utf8_floor(s, 5, 4), 4);
     assert_int_equal(rt_utf8_floor(s, 5, 9), 5);
+    char small[4];
+    assert_int_equal(rt_utf8_copy(small, sizeof small, s), 1); /* the euro sign does not fit */
+    assert_string_equal(small, "a");
+    char big[8];
+    assert_int_equal(rt_utf8_copy(big, sizeof big, s), 5);
+    assert_string_equal(big, s);
+    assert_int_equal(rt_utf8_copy(big, sizeof big, NULL), 0);
+    assert_string_equal(big, "");
 }
 
 static void never_entry(rt_value *msg)

@@ -420,7 +420,11 @@ rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task
     if (out) *out = NULL;
     rt_future *f;
     rt__task *t = rt__task_new(out != NULL, &f);
-    if (t) t->what = "compute";
+    static const char *const labels[] = {[RT__TASK_RESULT] = "compute result",
+                                         [RT__TASK_ERROR] = "compute error",
+                                         [RT__TASK_PROGRESS] = "compute progress",
+                                         [RT__TASK_CANCELLED] = "compute cancelled"};
+    if (t) t->labels = labels;
     int rc = RT_ENOMEM;
     job *j = t ? job_new(iso, t, fn, message, &rc) : NULL;
     if (j) j->flow = rt_trace_flow_begin("compute");

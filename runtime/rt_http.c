@@ -1175,7 +1175,11 @@ rt_future *rt_http_request(const char *method, const char *url, const void *body
     if (f) return f;
     rt__task *t = rt__task_new(out != NULL, &f);
     if (!t) return NULL;
-    t->what = "HTTP";
+    static const char *const labels[] = {[RT__TASK_RESULT] = "HTTP response",
+                                         [RT__TASK_ERROR] = "HTTP error",
+                                         [RT__TASK_PROGRESS] = "HTTP progress",
+                                         [RT__TASK_CANCELLED] = "HTTP cancelled"};
+    t->labels = labels;
     rt_msg *reserve = make_reserve(t);
     rt_value *req = reserve ? request_value(t, method, url, body, len, opts, out != NULL) : NULL;
     int rc = req && set_int(req, "reserve", (int64_t)(intptr_t)reserve)

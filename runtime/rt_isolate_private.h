@@ -131,7 +131,6 @@ struct rt_isolate {
     size_t nobservers;
     bool in_event;
     char event_label[32];
-    uint64_t events_run;
 };
 
 /* ---- Cross-module internals ---- */

@@ -160,7 +160,9 @@ void rt_trace_flow_end(uint64_t id, const char *name)
 void rt_event_label(const char *label)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
-    if (iso->in_event && label) rt_utf8_copy(iso->event_label, sizeof iso->event_label, label);
+    /* Only observers and the trace read labels: nothing to keep otherwise. */
+    if (iso->in_event && label && (iso->nobservers || rt_tracing()))
+        rt_utf8_copy(iso->event_label, sizeof iso->event_label, label);
 }
 
 int rt_loop_observe(rt_event_observer_fn fn, void *ctx)
@@ -253,8 +255,7 @@ static void run_event(rt_isolate *iso, rt_event *ev)
     iso->in_event = true;
     iso->event_label[0] = 0;
     dispatch(iso, ev);
-    atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed);
-    iso->events_run++;
+    uint64_t seq = atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed) + 1;
     rt__drain_microtasks(iso);
     iso->in_event = false;
     if (!traced && !watched) return;
@@ -262,7 +263,7 @@ static void run_event(rt_isolate *iso, rt_event *ev)
                           .label = iso->event_label[0] ? iso->event_label : event_kinds[type],
                           .start_ns = t0,
                           .dur_ns = rt_monotonic_ns() - t0,
-                          .seq = iso->events_run};
+                          .seq = seq};
     if (traced)
         rt_trace(&(rt_trace_event){.phase = RT_TRACE_SPAN,
                                    .isolate = iso->name,

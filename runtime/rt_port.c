@@ -138,7 +138,7 @@ void rt__msg_post(rt_msg *m)
 {
     rt_isolate *to = m->port->iso;
     m->ev.type = RT_EV_MESSAGE;
-    m->flow = rt_tracing() ? rt_trace_flow_begin("message") : 0;
+    m->flow = rt_trace_flow_begin("message"); /* 0 when not tracing */
     pthread_mutex_lock(&to->lock);
     if (to->closed) {
         pthread_mutex_unlock(&to->lock);
@@ -162,7 +162,7 @@ void rt__wake_init(rt_msg *m)
 bool rt__wake_post(rt_msg *m, rt_send_port *sp)
 {
     rt_isolate *to = sp->iso;
-    uint64_t flow = rt_tracing() ? rt_trace_flow_begin("message") : 0;
+    uint64_t flow = rt_trace_flow_begin("message");
     pthread_mutex_lock(&to->lock);
     bool open = !to->closed;
     if (open) {

@@ -2,9 +2,6 @@
 #include "rt_heap.h"
 #include "rt_task_private.h"
 
-#include <stdio.h>
-#include <string.h>
-
 typedef struct rt__task_inbox {
     rt_receive_port *port;
     size_t pending;
@@ -33,20 +30,10 @@ void rt__task_settle(rt__task *t)
     rt__task_unref(t);
 }
 
-/* "compute result", "HTTP response", "compute progress", ...: what a
- * trace or an event log shows for the event that took the answer. */
+/* What a trace or an event log shows for the event that took the answer. */
 static void label_answer(const rt__task *t, int kind)
 {
-    static const char *const words[] = {[RT__TASK_RESULT] = "result",
-                                        [RT__TASK_ERROR] = "error",
-                                        [RT__TASK_PROGRESS] = "progress",
-                                        [RT__TASK_CANCELLED] = "cancelled"};
-    const char *what = t->what ? t->what : "task";
-    bool http = !strcmp(what, "HTTP");
-    char label[32];
-    snprintf(label, sizeof label, "%s %s", what,
-             http && kind == RT__TASK_RESULT ? "response" : words[kind]);
-    rt_event_label(label);
+    rt_event_label(t->labels ? t->labels[kind] : "task answer");
 }
 
 static void on_answer(rt_receive_port *p, rt_value *v, void *ctx)

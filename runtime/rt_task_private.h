@@ -24,8 +24,10 @@ typedef struct rt__task {
     rt_completer *c;
     rt_stream_controller *progress; /* NULL unless asked for */
     bool done;                      /* the future has its outcome */
-    const char *what;               /* "compute", "HTTP": names its answers' events */
-    void *payload;                  /* the doer's data (a job) */
+    /* Its answers' event names, by RT__TASK_* kind ("compute result", "HTTP
+     * response", ...; static strings); NULL: "task answer". */
+    const char *const *labels;
+    void *payload; /* the doer's data (a job) */
     void (*release_payload)(void *payload);
     /* Releases the payload if the isolate exits with the answer still
      * pending (the task's memory goes with the heap). */

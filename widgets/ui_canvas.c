@@ -1211,8 +1211,6 @@ void ui_canvas_push_layer(ui_canvas *c)
     ui__apply_clip(c);
 }
 
-/* Makes the layer transparent outside the rounded rectangle r (whole
- * rows of pixels cut at each corner, no anti-aliasing). */
 /* Cuts the corners of r out of the layer being drawn (the target), round
  * and anti-aliased: each corner square is read back, its pixels scaled by
  * how much of them lies inside the corner's circle, and written back. */
@@ -1228,12 +1226,14 @@ static void ui__layer_round(ui_canvas *c, SDL_Texture *tex, ui_rect r, float rad
     const int sx[4] = {0, 1, 0, 1}, sy[4] = {0, 0, 1, 1};
     for (int k = 0; k < 4; k++) {
         SDL_Rect q = {sx[k] ? d.x + d.w - rad : d.x, sy[k] ? d.y + d.h - rad : d.y, rad, rad};
-        float cx = (float)(sx[k] ? q.x : q.x + rad), cy = (float)(sy[k] ? q.y : q.y + rad);
+        ui__shape disc = {.cx = (float)(sx[k] ? q.x : q.x + rad),
+                          .cy = (float)(sy[k] ? q.y : q.y + rad),
+                          .ri = -1,
+                          .ro = (float)rad};
         if (SDL_RenderReadPixels(c->r, &q, SDL_PIXELFORMAT_ARGB8888, px, rad * 4) != 0) continue;
         for (int j = 0; j < rad; j++)
             for (int i = 0; i < rad; i++) {
-                float dx = (float)(q.x + i) + 0.5f - cx, dy = (float)(q.y + j) + 0.5f - cy;
-                float cov = ui__clamp01((float)rad - sqrtf(dx * dx + dy * dy) + 0.5f);
+                float cov = ui__cover(&disc, (float)(q.x + i) + 0.5f, (float)(q.y + j) + 0.5f);
                 uint32_t v = px[j * rad + i], out = 0;
                 for (int b = 0; b < 32; b += 8)
                     out |= (uint32_t)lroundf((float)(v >> b & 0xff) * cov) << b;

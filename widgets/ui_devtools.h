@@ -17,6 +17,11 @@
  * is not counted: with vsync it includes the wait for the display. An idle
  * pause before a frame is not jank. budget_ns 0: UI_FRAME_NS. */
 bool ui_frame_janky(const ui_frame_timing *ft, int64_t budget_ns);
+/* A frame's own work: build + layout + paint (raster is not counted). */
+static inline int64_t ui_frame_work_ns(const ui_frame_timing *ft)
+{
+    return ft->build_ns + ft->layout_ns + ft->paint_ns;
+}
 
 /* ---- Frame statistics ----
  * A log of every frame of a tree from the moment it is made (a timings

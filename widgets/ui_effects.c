@@ -6,15 +6,6 @@
 
 #include <math.h>
 
-static ui_size pass_through(ui_element *e, ui_constraints c)
-{
-    ui_element *k = ui_element_child(e, 0);
-    if (!k) return ui_constrain(c, (ui_size){0, 0});
-    ui_size s = ui_layout_child(k, c);
-    ui_position_child(k, 0, 0);
-    return s;
-}
-
 static ui_rect box_at(ui_element *e, float x, float y)
 {
     ui_size s = ui_element_size(e);
@@ -45,7 +36,6 @@ static void opacity_paint_after(ui_element *e, void *canvas)
 
 const ui_widget_class ui_opacity_class = {.name = "Opacity",
                                           .props_size = sizeof(float),
-                                          .layout = pass_through,
                                           .paint = opacity_paint,
                                           .paint_after = opacity_paint_after};
 
@@ -89,7 +79,6 @@ static void clip_paint_after(ui_element *e, void *canvas)
 const ui_widget_class ui_clip_rect_class = {.name = "ClipRect",
                                             .props_size = sizeof(clip_props),
                                             .state_size = sizeof(clip_state),
-                                            .layout = pass_through,
                                             .paint = clip_paint,
                                             .paint_after = clip_paint_after};
 
@@ -166,7 +155,6 @@ static bool transform_hit_map(ui_element *e, float *x, float *y)
 const ui_widget_class ui_transform_class = {.name = "Transform",
                                             .props_size = sizeof(ui_transform_props),
                                             .state_size = sizeof(transform_state),
-                                            .layout = pass_through,
                                             .paint = transform_paint,
                                             .paint_after = transform_paint_after,
                                             .hit_map = transform_hit_map};

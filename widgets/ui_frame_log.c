@@ -11,7 +11,7 @@ bool ui_frame_janky(const ui_frame_timing *ft, int64_t budget_ns)
     if (budget_ns <= 0) budget_ns = UI_FRAME_NS;
     /* Raster is not counted: with vsync, present includes the wait for the
      * display. */
-    if (ft->build_ns + ft->layout_ns + ft->paint_ns > budget_ns) return true;
+    if (ui_frame_work_ns(ft) > budget_ns) return true;
     /* Started more than a budget after it could have: the loop was busy
      * with other work and at least one frame was dropped. */
     return ft->late_ns > budget_ns;
@@ -88,9 +88,7 @@ enum { BUILD, RASTER, TOTAL };
 
 static int64_t metric(const ui_frame_timing *ft, int which)
 {
-    return which == BUILD    ? ft->build_ns + ft->layout_ns + ft->paint_ns
-           : which == RASTER ? ft->raster_ns
-                             : ft->total_ns;
+    return which == BUILD ? ui_frame_work_ns(ft) : which == RASTER ? ft->raster_ns : ft->total_ns;
 }
 
 /* `"name_ms": {"p50": .., "p90": .., "p99": .., "max": ..}` over the log,

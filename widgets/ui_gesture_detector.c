@@ -150,12 +150,7 @@ static int gesture_hit_behavior(const ui_element *e)
 /* Without a child it fills the constraints (0 where they are unbounded). */
 static ui_size gesture_layout(ui_element *e, ui_constraints c)
 {
-    if (ui_element_child_count(e)) {
-        ui_element *k = ui_element_child(e, 0);
-        ui_size s = ui_layout_child(k, c);
-        ui_position_child(k, 0, 0);
-        return s;
-    }
+    if (ui_element_child_count(e)) return ui__layout_only_child(e, c);
     ui_size s = {c.max_w >= UI_INF ? 0 : c.max_w, c.max_h >= UI_INF ? 0 : c.max_h};
     return ui_constrain(c, s);
 }

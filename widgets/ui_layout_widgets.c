@@ -8,15 +8,6 @@
 
 /* ---- One child, laid out at (0, 0) ---- */
 
-static ui_size lay_only_child(ui_element *e, ui_constraints c)
-{
-    ui_element *k = ui_element_child(e, 0);
-    if (!k) return ui_constrain(c, (ui_size){0, 0});
-    ui_size s = ui_layout_child(k, c);
-    ui_position_child(k, 0, 0);
-    return s;
-}
-
 /* ---- ConstrainedBox ---- */
 
 static float clampf(float v, float lo, float hi)
@@ -35,7 +26,7 @@ static ui_constraints enforce(ui_constraints add, ui_constraints c)
 static ui_size constrained_layout(ui_element *e, ui_constraints c)
 {
     const ui_constraints *add = ui_props(e);
-    return lay_only_child(e, enforce(*add, c));
+    return ui__layout_only_child(e, enforce(*add, c));
 }
 
 const ui_widget_class ui_constrained_box_class = {
@@ -70,7 +61,7 @@ static ui_size aspect_layout(ui_element *e, ui_constraints c)
 {
     const float *ratio = ui_props(e);
     ui_size s = aspect_size(*ratio, c);
-    if (ui_element_child(e, 0)) lay_only_child(e, ui_tight(s.w, s.h));
+    if (ui_element_child(e, 0)) ui__layout_only_child(e, ui_tight(s.w, s.h));
     return s;
 }
 

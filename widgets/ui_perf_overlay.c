@@ -76,15 +76,10 @@ typedef struct overlay_state {
 
 /* ---- What the graphs show ---- */
 
-static int64_t ui_ns(const ui_frame_timing *ft)
-{
-    return ft->build_ns + ft->layout_ns + ft->paint_ns;
-}
-
 /* The UI bar: as tall as the frame was slow or late. */
 static int64_t ui_bar_ns(const ui_frame_timing *ft)
 {
-    return ft->late_ns > ui_ns(ft) ? ft->late_ns : ui_ns(ft);
+    return ft->late_ns > ui_frame_work_ns(ft) ? ft->late_ns : ui_frame_work_ns(ft);
 }
 
 typedef struct stats {
@@ -108,11 +103,11 @@ static void collect(ui_tree *t, int nbars, uint64_t upto, stats *s)
     for (size_t i = 0; i < s->k; i++) {
         const ui_frame_timing *f = &s->ft[i];
         s->janky += ui_frame_janky(f, 0);
-        ui_sum += ui_ns(f);
+        ui_sum += ui_frame_work_ns(f);
         r_sum += f->raster_ns;
         if (ui_bar_ns(f) > ui_max) {
             ui_max = ui_bar_ns(f);
-            s->max_was_late = f->late_ns > ui_ns(f);
+            s->max_was_late = f->late_ns > ui_frame_work_ns(f);
         }
         if (f->raster_ns > r_max) r_max = f->raster_ns;
     }

@@ -215,8 +215,6 @@ void ui_tree_scroll(ui_tree *t, float x, float y, float dy)
 void ui__pointer_forget(ui_tree *t, ui_element *e)
 {
     if (t->hovered == e) t->hovered = NULL;
-    for (size_t i = 0; i < t->npath; i++)
-        if (t->path[i] == e) t->path[i] = NULL;
     for (size_t i = 0; i < UI_MAX_POINTERS; i++)
         if (t->gestures.slots[i].legacy == e) t->gestures.slots[i].legacy = NULL;
 }

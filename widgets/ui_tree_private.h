@@ -151,8 +151,6 @@ struct ui_tree {
     size_t nelements;
     unsigned built;
     /* Pointer and focus. */
-    ui_element *path[UI_MAX_PATH];
-    size_t npath;
     ui_element *focus;
     ui_element *hovered;
     ui__gestures gestures; /* pointers with ids, their arenas */

@@ -14,6 +14,15 @@ ui_widget *ui__one(ui_build *b, const ui_widget_class *c, ui_key k, const void *
     return ui_widget_new(b, c, k, p, child ? &child : NULL, child ? 1 : 0);
 }
 
+ui_size ui__layout_only_child(ui_element *e, ui_constraints c)
+{
+    ui_element *k = ui_element_child(e, 0);
+    if (!k) return ui_constrain(c, (ui_size){0, 0});
+    ui_size s = ui_layout_child(k, c);
+    ui_position_child(k, 0, 0);
+    return s;
+}
+
 ui_widget *ui_keyed(ui_widget *w, ui_key key)
 {
     if (w) w->key = key;

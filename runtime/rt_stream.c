@@ -8,7 +8,7 @@
  * sync controllers fed by a subscription to their source, so they add no
  * extra hops.
  */
-#include "rt_stream.h"
+#include "rt_stream_private.h"
 #include "rt_isolate_private.h"
 
 #include <stdarg.h>
@@ -48,6 +48,7 @@ struct rt_subscription {
     rt_link pending;
     int paused;
     bool scheduled, dispatching, ended;
+    rt_future *cancel_future;
 };
 
 static rt_heap *heap_of(rt_stream *s)
@@ -117,6 +118,11 @@ void rt_stream_release(rt_stream *s)
     rt__heap_free(heap_of(s), s);
 }
 
+void rt__stream_set_destroy(rt_stream *s, void (*destroy)(void *ctx))
+{
+    s->destroy = destroy;
+}
+
 bool rt_stream_is_broadcast(const rt_stream *s)
 {
     return s->o.broadcast;
@@ -142,6 +148,7 @@ static void sub_release(rt_subscription *sub)
     if (--sub->refs) return;
     rt_stream *s = sub->s;
     drop_queue(s, &sub->pending);
+    rt_future_release(sub->cancel_future);
     rt__heap_free(heap_of(s), sub);
     rt_stream_release(s);
 }
@@ -162,7 +169,7 @@ static void sub_end(rt_subscription *sub, bool cancelled)
     drop_queue(s, &sub->pending);
     if (s->closed) owe_done(s);
     if (cancelled && s->o.on_cancel && (!s->o.broadcast || rt__list_empty(&s->subs)))
-        s->o.on_cancel(s, s->o.ctx);
+        sub->cancel_future = s->o.on_cancel(s, s->o.ctx);
     sub_release(sub);
 }
 
@@ -309,6 +316,13 @@ int rt_stream_add_error(rt_stream_controller *c, int code, const char *domain, c
     return emit(c, error_event(c, &err));
 }
 
+int rt_stream_add_error_with(rt_stream_controller *c, const rt_error *error)
+{
+    RT_CHECK(!c->closed, "rt_stream_add_error: the stream was closed");
+    if (c->closed) return RT_ESTATE;
+    return emit(c, error_event(c, error));
+}
+
 rt_future *rt_stream_close(rt_stream_controller *c)
 {
     if (!c->done && !(c->done = rt_completer_new(true))) return NULL;
@@ -384,289 +398,79 @@ bool rt_subscription_is_paused(const rt_subscription *sub)
 
 rt_future *rt_subscription_cancel(rt_subscription *sub)
 {
+    sub->refs++;
     sub_end(sub, true);
-    return rt_future_value(NULL);
+    rt_future *f = sub->cancel_future ? rt_future_dup(sub->cancel_future) : rt_future_value(NULL);
+    sub_release(sub);
+    return f;
 }
 
-/* ---- Transforms ---- */
-
-enum { T_MAP, T_WHERE, T_TAKE, T_SKIP, T_DISTINCT, T_HANDLE_ERROR, T_IDENTITY };
-
-typedef struct xform {
-    int kind;
-    rt_stream *src;
-    rt_subscription *sub;
-    rt_stream *out; /* not counted: out owns this */
-    size_t n;
-    rt_value *last; /* distinct */
-    void *fn;
-    void *ctx;
-} xform;
-
-static void x_data(rt_subscription *sub, const rt_value *v, void *ctx)
-{
-    xform *x = ctx;
-    rt_stream *out = x->out;
-    rt_value *emit_v = NULL;
-    switch (x->kind) {
-    case T_MAP:
-        emit_v = ((rt_map_fn)x->fn)(v, x->ctx);
-        break;
-    case T_WHERE:
-        if (!((rt_where_fn)x->fn)(v, x->ctx)) return;
-        break;
-    case T_SKIP:
-        if (x->n > 0) {
-            x->n--;
-            return;
-        }
-        break;
-    case T_DISTINCT:
-        if (x->last && rt_value_equal(x->last, v)) return;
-        rt_value_free(x->last);
-        x->last = rt_value_copy(v, NULL);
-        break;
-    default:
-        break;
-    }
-    if (x->kind != T_MAP) emit_v = rt_value_copy(v, NULL);
-    rt_stream_add(out, emit_v);
-    if (x->kind == T_TAKE && --x->n == 0) {
-        x->sub = NULL;
-        rt_future_release(rt_subscription_cancel(sub));
-        rt_future_release(rt_stream_close(out));
-    }
-}
-
-static void x_error(rt_subscription *sub, const rt_error *e, void *ctx)
+void rt_subscription_pause_until(rt_subscription *sub, rt_future *resume_signal)
 {
     (void)sub;
-    xform *x = ctx;
-    if (x->kind == T_HANDLE_ERROR) {
-        rt_value *v = ((rt_handle_error_fn)x->fn)(e, x->ctx);
-        if (v) rt_stream_add(x->out, v);
-        return;
-    }
-    rt_stream_add_error(x->out, e->code, e->domain, "%s", e->message);
+    (void)resume_signal;
 }
 
-static void x_done(rt_subscription *sub, void *ctx)
+void rt_subscription_on_data(rt_subscription *sub,
+                             void (*fn)(rt_subscription *, const rt_value *, void *))
+{
+    sub->h.on_data = fn;
+}
+
+void rt_subscription_on_error(rt_subscription *sub,
+                              void (*fn)(rt_subscription *, const rt_error *, void *))
+{
+    sub->h.on_error = fn;
+}
+
+void rt_subscription_on_done(rt_subscription *sub, void (*fn)(rt_subscription *, void *))
+{
+    sub->h.on_done = fn;
+}
+
+rt_future *rt_subscription_as_future(rt_subscription *sub, rt_value *value)
 {
     (void)sub;
-    xform *x = ctx;
-    x->sub = NULL;
-    if (!x->out->closed) rt_future_release(rt_stream_close(x->out));
+    return rt_future_value(value);
 }
 
-static void x_listen(rt_stream_controller *c, void *ctx)
+rt_future *rt_stream_done(rt_stream_controller *c)
+{
+    if (!c->done && !(c->done = rt_completer_new(true))) return NULL;
+    return rt_completer_future(c->done);
+}
+
+bool rt_stream_is_closed(const rt_stream_controller *c)
+{
+    return c->closed;
+}
+
+rt_future *rt_stream_add_stream(rt_stream_controller *c, rt_stream *source, bool cancel_on_error)
 {
     (void)c;
-    xform *x = ctx;
-    rt_stream_handlers h = {x_data, x_error, x_done, x, false};
-    if (x->kind == T_TAKE && x->n == 0) {
-        rt_future_release(rt_stream_close(x->out));
-        return;
-    }
-    x->sub = rt_stream_listen(x->src, &h);
+    (void)cancel_on_error;
+    rt_stream_release(source);
+    return rt_future_error(RT_ESTATE, "runtime", "not yet");
 }
 
-static void x_pause(rt_stream_controller *c, void *ctx)
+rt_event_sink *rt_stream_controller_sink(rt_stream_controller *c)
 {
-    (void)c;
-    xform *x = ctx;
-    if (x->sub) rt_subscription_pause(x->sub);
+    return (rt_event_sink *)c;
 }
 
-static void x_resume(rt_stream_controller *c, void *ctx)
+int rt_sink_add(rt_event_sink *k, rt_value *value)
 {
-    (void)c;
-    xform *x = ctx;
-    if (x->sub) rt_subscription_resume(x->sub);
+    return rt_stream_add((rt_stream_controller *)k, value);
 }
 
-static void x_cancel(rt_stream_controller *c, void *ctx)
+int rt_sink_add_error(rt_event_sink *k, const rt_error *error)
 {
-    (void)c;
-    xform *x = ctx;
-    if (x->sub) rt_future_release(rt_subscription_cancel(x->sub));
-    x->sub = NULL;
+    return rt_stream_add_error_with((rt_stream_controller *)k, error);
 }
 
-static void x_destroy(void *ctx)
+rt_future *rt_sink_close(rt_event_sink *k)
 {
-    xform *x = ctx;
-    rt_heap *h = heap_of(x->src);
-    if (x->sub) rt_future_release(rt_subscription_cancel(x->sub));
-    rt_value_free(x->last);
-    rt_stream_release(x->src);
-    rt__heap_free(h, x);
-}
-
-static rt_stream *transform(rt_stream *src, int kind, bool broadcast, size_t n, void *fn, void *ctx)
-{
-    if (!src) return NULL;
-    xform *x = rt__heap_alloc(heap_of(src), sizeof *x);
-    rt_stream_options o = {.broadcast = broadcast,
-                           .sync = true,
-                           .on_listen = x_listen,
-                           .on_pause = x_pause,
-                           .on_resume = x_resume,
-                           .on_cancel = x_cancel,
-                           .ctx = x};
-    rt_stream *out = x ? rt_stream_controller_new(&o) : NULL;
-    if (!out) {
-        if (x) rt__heap_free(heap_of(src), x);
-        rt_stream_release(src);
-        return NULL;
-    }
-    *x = (xform){kind, src, NULL, out, n, NULL, fn, ctx};
-    out->destroy = x_destroy;
-    return out;
-}
-
-rt_stream *rt_stream_map(rt_stream *s, rt_map_fn fn, void *ctx)
-{
-    return transform(s, T_MAP, s && s->o.broadcast, 0, (void *)fn, ctx);
-}
-
-rt_stream *rt_stream_where(rt_stream *s, rt_where_fn fn, void *ctx)
-{
-    return transform(s, T_WHERE, s && s->o.broadcast, 0, (void *)fn, ctx);
-}
-
-rt_stream *rt_stream_take(rt_stream *s, size_t n)
-{
-    return transform(s, T_TAKE, s && s->o.broadcast, n, NULL, NULL);
-}
-
-rt_stream *rt_stream_skip(rt_stream *s, size_t n)
-{
-    return transform(s, T_SKIP, s && s->o.broadcast, n, NULL, NULL);
-}
-
-rt_stream *rt_stream_distinct(rt_stream *s)
-{
-    return transform(s, T_DISTINCT, s && s->o.broadcast, 0, NULL, NULL);
-}
-
-rt_stream *rt_stream_handle_error(rt_stream *s, rt_handle_error_fn fn, void *ctx)
-{
-    return transform(s, T_HANDLE_ERROR, s && s->o.broadcast, 0, (void *)fn, ctx);
-}
-
-rt_stream *rt_stream_as_broadcast(rt_stream *s)
-{
-    return transform(s, T_IDENTITY, true, 0, NULL, NULL);
-}
-
-/* ---- Sources ---- */
-
-typedef struct port_src {
-    rt_receive_port *port;
-    rt_stream *out; /* not counted */
-} port_src;
-
-static void port_msg(rt_receive_port *p, rt_value *v, void *ctx)
-{
-    (void)p;
-    port_src *ps = ctx;
-    rt_stream_add(ps->out, v);
-}
-
-static void port_close(port_src *ps)
-{
-    if (!ps->port) return;
-    rt_receive_port_close(ps->port);
-    ps->port = NULL;
-}
-
-static void port_cancel(rt_stream_controller *c, void *ctx)
-{
-    (void)c;
-    port_close(ctx);
-}
-
-static void port_destroy(void *ctx)
-{
-    port_src *ps = ctx;
-    rt_heap *h = heap_of(ps->out);
-    port_close(ps);
-    rt__heap_free(h, ps);
-}
-
-rt_stream *rt_receive_port_stream(rt_receive_port *port)
-{
-    rt_isolate *iso = rt__isolate_check(__func__);
-    port_src *ps = rt__heap_alloc(&iso->heap, sizeof *ps);
-    rt_stream_options o = {.on_cancel = port_cancel, .ctx = ps};
-    rt_stream *out = ps ? rt_stream_controller_new(&o) : NULL;
-    if (!out) {
-        rt__heap_free(&iso->heap, ps);
-        return NULL;
-    }
-    *ps = (port_src){port, out};
-    out->destroy = port_destroy;
-    rt_receive_port_listen(port, port_msg, ps, NULL);
-    return out;
-}
-
-typedef struct periodic {
-    rt_timer *timer;
-    int64_t period;
-    rt_stream *out; /* not counted */
-} periodic;
-
-static void periodic_tick(rt_timer *t, void *ctx)
-{
-    periodic *p = ctx;
-    rt_stream_add(p->out, rt_value_int((int64_t)rt_timer_tick(t)));
-}
-
-static void periodic_stop(periodic *p)
-{
-    rt_timer_free(p->timer);
-    p->timer = NULL;
-}
-
-static void periodic_start(rt_stream_controller *c, void *ctx)
-{
-    (void)c;
-    periodic *p = ctx;
-    if (!p->timer && rt_timer_start(&p->timer, p->period, p->period, periodic_tick, p, NULL))
-        rt_stream_add_error(p->out, RT_ENOMEM, "runtime", "periodic timer: out of memory");
-}
-
-static void periodic_pause(rt_stream_controller *c, void *ctx)
-{
-    (void)c;
-    periodic_stop(ctx);
-}
-
-static void periodic_destroy(void *ctx)
-{
-    periodic *p = ctx;
-    rt_heap *h = heap_of(p->out);
-    periodic_stop(p);
-    rt__heap_free(h, p);
-}
-
-rt_stream *rt_stream_periodic(int64_t period_ns)
-{
-    rt_isolate *iso = rt__isolate_check(__func__);
-    periodic *p = rt__heap_alloc(&iso->heap, sizeof *p);
-    rt_stream_options o = {.on_listen = periodic_start,
-                           .on_pause = periodic_pause,
-                           .on_resume = periodic_start,
-                           .on_cancel = periodic_pause,
-                           .ctx = p};
-    rt_stream *out = p ? rt_stream_controller_new(&o) : NULL;
-    if (!out) {
-        rt__heap_free(&iso->heap, p);
-        return NULL;
-    }
-    *p = (periodic){NULL, period_ns > 0 ? period_ns : 1, out};
-    out->destroy = periodic_destroy;
-    return out;
+    return rt_stream_close((rt_stream_controller *)k);
 }
 
 /* ---- Equality ---- */

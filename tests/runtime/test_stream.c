@@ -112,10 +112,11 @@ static void hook_resume(rt_stream_controller *c, void *ctx)
     (void)ctx;
     hook(c, "on_resume");
 }
-static void hook_cancel(rt_stream_controller *c, void *ctx)
+static rt_future *hook_cancel(rt_stream_controller *c, void *ctx)
 {
     (void)ctx;
     hook(c, "on_cancel");
+    return NULL;
 }
 
 /* Single subscription: buffers until listened; pause buffers; hooks fire. */
@@ -351,12 +352,13 @@ static bool cancel_called;
 static int cancel_calls, errors_seen;
 static rt_subscription *dart_sub;
 
-static void count_cancel(rt_stream_controller *c, void *ctx)
+static rt_future *count_cancel(rt_stream_controller *c, void *ctx)
 {
     (void)c;
     (void)ctx;
     cancel_called = true;
     cancel_calls++;
+    return NULL;
 }
 
 static void error_sees_cancel(rt_subscription *sub, const rt_error *e, void *ctx)

@@ -181,11 +181,12 @@ static rt_stream *future_as_stream(rt_future *f)
 /* Counts the cancellations of a controller's subscription. */
 static int cancels;
 
-static void count_cancel(rt_stream_controller *c, void *ctx)
+static rt_future *count_cancel(rt_stream_controller *c, void *ctx)
 {
     (void)c;
     (void)ctx;
     cancels++;
+    return NULL;
 }
 
 /* ---- StringCollector: a StreamBuilderBase logging what it saw ---- */

@@ -75,8 +75,9 @@ rt_future *rt_stream_done(rt_stream_controller *c);
 rt_future *rt_stream_add_stream(rt_stream_controller *c, rt_stream *source, bool cancel_on_error);
 bool rt_stream_is_closed(const rt_stream_controller *c);
 bool rt_stream_has_listener(const rt_stream_controller *c);
-/* Single-subscription: true until a listener comes, while its input is
- * paused, and after it cancelled. Broadcast: always false (as Dart). */
+/* Single-subscription: true until a listener comes and while its input is
+ * paused (until buffered events drained); false once it cancelled.
+ * Broadcast: always false (as Dart). */
 bool rt_stream_is_paused(const rt_stream_controller *c);
 
 /* A sink view of a controller (Dart's StreamSink): it can add and close,

@@ -115,7 +115,7 @@ static rt_future *x_cancel(rt_stream_controller *c, void *ctx)
 static void x_destroy(void *ctx)
 {
     xform *x = ctx;
-        if (x->sub) rt_future_release(rt_subscription_cancel(x->sub));
+    if (x->sub) rt_future_release(rt_subscription_cancel(x->sub));
     rt_value_free(x->last);
     rt_stream_release(x->src);
     rt_free(x);
@@ -209,13 +209,13 @@ static rt_future *port_cancel(rt_stream_controller *c, void *ctx)
 static void port_destroy(void *ctx)
 {
     port_src *ps = ctx;
-        port_close(ps);
+    port_close(ps);
     rt_free(ps);
 }
 
 rt_stream *rt_receive_port_stream(rt_receive_port *port)
 {
-        port_src *ps = rt_malloc(sizeof *ps);
+    port_src *ps = rt_malloc(sizeof *ps);
     rt_stream_options o = {.on_cancel = port_cancel, .ctx = ps};
     rt_stream *out = ps ? rt_stream_controller_new(&o) : NULL;
     if (!out) {
@@ -269,13 +269,13 @@ static rt_future *periodic_cancel(rt_stream_controller *c, void *ctx)
 static void periodic_destroy(void *ctx)
 {
     periodic *p = ctx;
-        periodic_stop(p);
+    periodic_stop(p);
     rt_free(p);
 }
 
 rt_stream *rt_stream_periodic(int64_t period_ns)
 {
-        periodic *p = rt_malloc(sizeof *p);
+    periodic *p = rt_malloc(sizeof *p);
     rt_stream_options o = {.on_listen = periodic_start,
                            .on_pause = periodic_pause,
                            .on_resume = periodic_start,
@@ -290,4 +290,3 @@ rt_stream *rt_stream_periodic(int64_t period_ns)
     rt__stream_set_destroy(out, periodic_destroy);
     return out;
 }
-

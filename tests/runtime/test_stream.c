@@ -143,25 +143,32 @@ static void test_single_subscription_buffers_pauses_and_hooks(void **state)
     rt_future_release(rt_subscription_cancel(sub));
     add_int(c, 4); /* after cancel: dropped */
     ts_run_main();
-    assert_string_equal(ts_log_text(), "on_listen, data 1, on_pause, paused, on_resume, data 2, "
-                                       "data 3, on_cancel");
+    /* Input resumes only once the buffered events have drained (Dart). */
+    assert_string_equal(ts_log_text(), "on_listen, data 1, on_pause, paused, data 2, data 3, "
+                                       "on_resume, on_cancel");
     rt_future_release(rt_stream_close(c));
     rt_stream_release(c);
     ts_main_leave();
 }
 
-static void child_listen_twice(void)
-{
-    rt_main_enter(NULL);
-    rt_stream_controller *c = rt_stream_controller_new(NULL);
-    rt_stream_listen(c, &logging);
-    rt_stream_listen(c, &logging);
-}
-
+/* A second listen on a single-subscription stream: the caller gets a
+ * subscription whose only events are an RT_ESTATE error and done (Dart's
+ * StateError), and the first listener is untouched. */
 static void test_listen_twice_is_an_error(void **state)
 {
     (void)state;
-    ts_expect_abort("listen-twice", "single-subscription stream has already been listened to");
+    enter();
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    rt_stream_listen(c, &logging);
+    rt_subscription *second = rt_stream_listen(c, &logging);
+    assert_non_null(second);
+    add_int(c, 1);
+    rt_future_release(rt_stream_close(c));
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "error stream has already been listened to, data 1, "
+                                       "stream done, stream done");
+    rt_stream_release(c);
+    ts_main_leave();
 }
 
 /* Broadcast: every listener gets each event; with none, events are dropped. */
@@ -341,8 +348,23 @@ static void test_receive_port_stream(void **state)
     ts_main_leave();
 }
 
+static void child_add_after_close(void)
+{
+    rt_main_enter(NULL);
+    rt_stream_controller *c = rt_stream_controller_new(NULL);
+    rt_future_release(rt_stream_close(c));
+    rt_stream_add(c, NULL);
+}
+
+/* Dart: add after close throws a StateError; under RT_CHECKS it aborts. */
+static void test_add_after_close_is_misuse(void **state)
+{
+    (void)state;
+    ts_expect_abort("add-after-close", "cannot add an event after closing");
+}
+
 static const ts_child_case cases[] = {
-    {"listen-twice", child_listen_twice},
+    {"add-after-close", child_add_after_close},
     {NULL, NULL},
 };
 
@@ -485,6 +507,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sync_controller_delivers_inside_add),
         cmocka_unit_test(test_single_subscription_buffers_pauses_and_hooks),
         cmocka_unit_test(test_listen_twice_is_an_error),
+        cmocka_unit_test(test_add_after_close_is_misuse),
         cmocka_unit_test(test_broadcast),
         cmocka_unit_test(test_errors_and_cancel_on_error),
         cmocka_unit_test(test_dart_cancel_on_error_cancels_before_on_error),

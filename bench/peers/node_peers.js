@@ -9,6 +9,11 @@
 //   node_worker_spawn_roundtrip  us per sequential "spawn a Worker, get one message, exit"
 //   node_await_step              ns per `await` of an already resolved promise in an async
 //                                function looping 1,000,000 times (Islet's await_step peer)
+//   node_stream_to_list_1m       ns per element: 1,000,000 ints from an async generator
+//                                through async-generator map and where stages into an
+//                                array with `for await` (Islet's stream_to_list_1m peer)
+//   node_async_star_yield        ns per value an `async function*` yields to a `for await`
+//                                loop, 1,000,000 values (Islet's async_star_yield peer)
 //
 // Usage: node bench/peers/node_peers.js
 
@@ -20,6 +25,8 @@ const PINGPONG_WARMUP = 2000;
 const SPAWN_ROUNDS = 50;
 const SPAWN_WARMUP = 5;
 const AWAIT_STEPS = 1000000;
+const STREAM_N = 1000000;
+const YIELD_N = 1000000;
 
 const ECHO_SRC = `
 const { parentPort } = require('worker_threads');
@@ -144,10 +151,62 @@ async function benchAwaitStep() {
     report('node_await_step', 'ns', samples);
 }
 
+// Stream.fromIterable(list).map(x => x * 2).where(x => x % 3 != 0).toList(), written with
+// Node's async generators (its language-level streams).
+async function* fromList(list) {
+    for (const x of list) yield x;
+}
+async function* mapStage(src, f) {
+    for await (const x of src) yield f(x);
+}
+async function* whereStage(src, f) {
+    for await (const x of src) if (f(x)) yield x;
+}
+async function streamToList(list) {
+    const t0 = nowNs();
+    const out = [];
+    for await (const x of whereStage(mapStage(fromList(list), (x) => x * 2), (x) => x % 3 !== 0)) {
+        out.push(x);
+    }
+    const t1 = nowNs();
+    const expect = list.length - Math.floor((list.length + 2) / 3);
+    if (out.length !== expect) throw new Error(`to_list got ${out.length}/${expect}`);
+    return Number(t1 - t0);
+}
+
+async function benchStreamToList() {
+    const list = Array.from({ length: STREAM_N }, (_, i) => i);
+    await streamToList(list);
+    const samples = [];
+    for (let r = 0; r < REPS; r++) samples.push((await streamToList(list)) / STREAM_N);
+    report('node_stream_to_list_1m', 'ns', samples);
+}
+
+async function* counter(n) {
+    for (let i = 0; i < n; i++) yield i;
+}
+async function yieldLoop(n) {
+    const t0 = nowNs();
+    let sum = 0;
+    for await (const x of counter(n)) sum += x;
+    const t1 = nowNs();
+    if (sum !== (n * (n - 1)) / 2) throw new Error('async* sum is wrong');
+    return Number(t1 - t0);
+}
+
+async function benchAsyncStarYield() {
+    await yieldLoop(YIELD_N);
+    const samples = [];
+    for (let r = 0; r < REPS; r++) samples.push((await yieldLoop(YIELD_N)) / YIELD_N);
+    report('node_async_star_yield', 'ns', samples);
+}
+
 async function main() {
     await benchPingpong();
     await benchSpawn();
     await benchAwaitStep();
+    await benchStreamToList();
+    await benchAsyncStarYield();
 }
 
 main().catch((err) => {

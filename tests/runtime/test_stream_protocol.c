@@ -977,6 +977,88 @@ static void test_as_future(void **state)
     ts_main_leave();
 }
 
+/* Dart's _sendDone / _sendError with cancelOnError: the handler runs only
+ * after on_cancel's future completed. */
+static void log_done_ev(rt_subscription *sub, void *ctx)
+{
+    (void)sub;
+    (void)ctx;
+    ts_log("on_done");
+}
+static void log_error_ev(rt_subscription *sub, const rt_error *e, void *ctx)
+{
+    (void)sub;
+    (void)ctx;
+    ts_log("on_error %s", e->message);
+}
+static rt_future *log_cancel_gate(rt_stream_controller *c, void *ctx)
+{
+    (void)c;
+    (void)ctx;
+    ts_log("on_cancel");
+    return rt_completer_future(cancel_gate);
+}
+static void open_gate_logged(rt_timer *timer, void *ctx)
+{
+    (void)timer;
+    (void)ctx;
+    ts_log("gate opens");
+    rt_completer_complete(cancel_gate, NULL);
+}
+static void test_done_and_cancel_on_error_wait_for_on_cancel(void **state)
+{
+    (void)state;
+    for (int with_error = 0; with_error < 2; with_error++) {
+        ts_main_enter_virtual(&vclock);
+        cancel_gate = rt_completer_new(false);
+        rt_stream_controller *c =
+            rt_stream_controller_new(&(rt_stream_options){.on_cancel = log_cancel_gate});
+        rt_stream_listen(c, &(rt_stream_handlers){.on_error = log_error_ev,
+                                                  .on_done = log_done_ev,
+                                                  .cancel_on_error = true});
+        if (with_error)
+            rt_stream_add_error(c, RT_EUSER, "test", "boom");
+        else
+            rt_future_release(rt_stream_close(c));
+        assert_int_equal(rt_timer_start(NULL, RT_MS(5), 0, open_gate_logged, NULL, NULL), 0);
+        ts_run_main();
+        assert_string_equal(ts_log_text(), with_error ? "on_cancel, gate opens, on_error boom"
+                                                      : "on_cancel, gate opens, on_done");
+        rt_completer_release(cancel_gate);
+        rt_stream_release(c);
+        ts_main_leave();
+    }
+}
+
+/* Handlers replaced while firing take effect for the next event. */
+static void second_data(rt_subscription *sub, const rt_value *v, void *ctx)
+{
+    (void)sub;
+    (void)ctx;
+    ts_log("second %lld", (long long)rt_value_as_int(v));
+}
+static void first_data(rt_subscription *sub, const rt_value *v, void *ctx)
+{
+    (void)ctx;
+    ts_log("first %lld", (long long)rt_value_as_int(v));
+    rt_subscription_on_data(sub, second_data);
+    rt_subscription_on_done(sub, log_done_ev);
+}
+static void test_replace_handlers_while_firing(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    rt_stream_controller *c = rt_stream_controller_new(&(rt_stream_options){.sync = true});
+    rt_stream_listen(c, &(rt_stream_handlers){.on_data = first_data});
+    rt_stream_add(c, rt_value_int(1));
+    rt_stream_add(c, rt_value_int(2));
+    rt_future_release(rt_stream_close(c));
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "first 1, second 2, on_done");
+    rt_stream_release(c);
+    ts_main_leave();
+}
+
 static const ts_child_case cases[] = {
     {"add-while-adding", child_add_while_adding},
     {NULL, NULL},
@@ -1010,6 +1092,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pause_resume_inside_handler_runs_no_hook),
         cmocka_unit_test(test_is_paused_follows_input),
         cmocka_unit_test(test_as_future),
+        cmocka_unit_test(test_done_and_cancel_on_error_wait_for_on_cancel),
+        cmocka_unit_test(test_replace_handlers_while_firing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -621,6 +621,7 @@ static int fire(rt_stream *s, sevent *e)
 
 static bool may_add(rt_stream_controller *c, const char *func)
 {
+    (void)func;
     RT_CHECK(!c->closed, "%s: cannot add an event after closing", func);
     RT_CHECK(!c->adding, "%s: cannot add an event while rt_stream_add_stream runs", func);
     RT_CHECK(!(c->firing && c->o.sync),

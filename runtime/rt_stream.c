@@ -26,17 +26,23 @@
 
 enum { EV_DATA, EV_ERROR, EV_DONE };
 
-typedef struct sevent {
-    uint32_t refs;
-    uint8_t kind;
-    rt_value *value;
-    rt_error error;
-} sevent;
+typedef struct sevent sevent;
 
 typedef struct pnode {
     rt_link link;
     sevent *ev;
 } pnode;
+
+/* An event carries the queue node of its first queue (the only one unless
+ * it goes to several broadcast listeners), so queueing seldom allocates. */
+struct sevent {
+    uint32_t refs;
+    uint8_t kind;
+    bool own_queued;
+    pnode own;
+    rt_value *value;
+    rt_error error;
+};
 
 typedef struct add_state add_state;
 
@@ -64,6 +70,7 @@ struct rt_subscription {
     int pause_count;
     bool input_paused, canceled, listed, has_pending, in_callback, wait_for_cancel, scheduled;
     bool cancel_called; /* cancel_future is meaningful */
+    rt_task delivery; /* the one delivery microtask, embedded */
     rt_future *cancel_future;
     rt_completer *as_future; /* rt_subscription_as_future */
     rt_value *as_value;
@@ -106,7 +113,11 @@ static sevent *error_event(rt_stream *s, const rt_error *err)
 
 static int queue_push(rt_stream *s, rt_link *q, sevent *e)
 {
-    pnode *n = rt__heap_alloc(heap_of(s), sizeof *n);
+    pnode *n = &e->own;
+    if (e->own_queued)
+        n = rt__heap_alloc(heap_of(s), sizeof *n);
+    else
+        e->own_queued = true;
     if (!n) return RT_ENOMEM;
     n->ev = e;
     e->refs++;
@@ -120,7 +131,10 @@ static sevent *queue_pop(rt_stream *s, rt_link *q)
     if (!l) return NULL;
     pnode *n = rt__container_of(l, pnode, link);
     sevent *e = n->ev;
-    rt__heap_free(heap_of(s), n);
+    if (n == &e->own)
+        e->own_queued = false;
+    else
+        rt__heap_free(heap_of(s), n);
     return e;
 }
 
@@ -532,10 +546,10 @@ static void deliver_task(void *ctx)
 static void schedule(rt_subscription *sub)
 {
     if (sub->scheduled || sub->canceled || rt__list_empty(&sub->pending)) return;
-    if (rt_schedule_microtask(deliver_task, sub) != RT_OK) {
-        rt_report_error(RT_ENOMEM, "stream delivery could not be scheduled: out of memory");
-        return;
-    }
+    sub->delivery.ev.type = RT_EV_EMBEDDED;
+    sub->delivery.fn = deliver_task;
+    sub->delivery.ctx = sub;
+    rt__microtask_push(sub->s->owner, &sub->delivery);
     sub->scheduled = true;
     sub->refs++;
 }

@@ -1,5 +1,6 @@
 /* rt_isolate.c: isolate lifecycle: main enter/leave, spawn, kill, pause,
- * exit, unhandled errors. Scheduling onto threads lives in rt_sched.c. */
+ * exit, unhandled errors. Scheduling onto threads lives in rt_sched.c,
+ * control requests after spawn in rt_isolate_control.c. */
 #include "rt_isolate_private.h"
 
 #include <stdarg.h>
@@ -42,6 +43,7 @@ static rt_isolate *isolate_new(const rt_isolate_options *o, bool is_main)
     rt__list_init(&iso->all);
     rt__list_init(&iso->runq);
     rt__list_init(&iso->unhandled);
+    rt__control_init(iso);
     atomic_init(&iso->alive, true);
     iso->sleep_index = SIZE_MAX;
     iso->is_main = is_main;
@@ -378,6 +380,7 @@ void rt__isolate_exit_now(rt_isolate *iso)
     iso->port = NULL;
     pthread_mutex_unlock(&iso->lock);
     atomic_store(&iso->alive, false);
+    rt__control_close(iso);
     rt_link *l;
     while ((l = rt__list_pop_front(&iso->events)))
         drop_event(iso, rt__container_of(l, rt_event, link));
@@ -398,6 +401,7 @@ void rt__isolate_exit_now(rt_isolate *iso)
     rt_msg *bye = iso->bye;
     iso->bye = NULL;
     if (bye) rt__msg_post(bye);
+    rt__control_say_bye(iso);
     iso->on_error = NULL;
 }
 
@@ -428,9 +432,11 @@ void rt_report_error(int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    rt_value *v = iso->on_error ? error_value(iso->name, code, msg) : NULL;
+    bool heard = iso->on_error || !rt__list_empty(&iso->error_listeners);
+    rt_value *v = heard ? error_value(iso->name, code, msg) : NULL;
     if (v) {
         send_to(&iso->heap, iso->on_error, v, RT_MSG_SEND);
+        rt__control_report(iso, v);
         rt_value_free(v);
     } else {
         fprintf(stderr, "islet: unhandled error in isolate '%s': %s (%s)\n", iso->name, msg,

@@ -97,6 +97,97 @@ void rt_isolate_exit(rt_send_port *port, rt_value *message);
  * unless it was spawned with errors_nonfatal. */
 void rt_report_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- Control after spawn (Dart's Isolate control messages) ----
+ *
+ * Requests travel as control messages: they queue apart from events and the
+ * target handles them even while paused, in the order they were made, at
+ * the first point its thread gets control: between two microtasks, before
+ * the next event, or at once when idle or paused (C code cannot be
+ * interrupted, so never inside a running callback). To a dead isolate they
+ * do nothing, except where a function says otherwise. A request that
+ * returns 0 was queued (or answered); RT_ENOMEM means nothing was queued. */
+
+typedef enum rt_ping_priority {
+    /* Answered when the request is handled: possibly between two microtasks
+     * of the current event, always before the next event. */
+    RT_PING_IMMEDIATE,
+    /* Answered after the current event and all its microtasks, before the
+     * next event (also while paused or idle). */
+    RT_PING_BEFORE_NEXT_EVENT
+} rt_ping_priority;
+
+/* Dart's Isolate.ping: asks iso to send a copy of `response` (NULL: null;
+ * the caller keeps it) to `port` at the time `priority` says, ahead of any
+ * queued events. A dead isolate never answers. Call from an isolate (the
+ * response is one of its values) on any thread; message errors as
+ * rt_port_send. */
+int rt_isolate_ping(rt_isolate *iso, rt_send_port *port, rt_value *response,
+                    rt_ping_priority priority);
+
+/* Dart's addErrorListener: each unhandled error of iso (rt_report_error) is
+ * also sent to `port` as {isolate, code, message}. Adding a port that is
+ * already listening (the spawn-time on_error included) does nothing. The
+ * isolate keeps its own reference to port. Any thread. */
+int rt_isolate_add_error_listener(rt_isolate *iso, rt_send_port *port);
+/* Stops sending errors to port (also the spawn-time on_error); errors
+ * reported before iso handles this request may still arrive. Any thread. */
+int rt_isolate_remove_error_listener(rt_isolate *iso, rt_send_port *port);
+
+/* Dart's addOnExitListener: a copy of `response` (NULL: null; the caller
+ * keeps it) goes to `port` when iso exits, after everything else it sent.
+ * The copy is made now, so exiting never needs memory. Adding a port again
+ * replaces its response (one message per port; the spawn-time on_exit
+ * included). Unlike Dart, where a dead isolate sends nothing, an isolate
+ * that has already exited answers at once: every added listener hears
+ * exactly once. Call from an isolate (any thread); message errors as
+ * rt_port_send. */
+int rt_isolate_add_on_exit_listener(rt_isolate *iso, rt_send_port *port, rt_value *response);
+/* Forgets port's exit response (the spawn-time on_exit included); an exit
+ * that happens before iso handles the request still sends it. Any thread. */
+int rt_isolate_remove_on_exit_listener(rt_isolate *iso, rt_send_port *port);
+
+/* Dart's setErrorsFatal: whether an unhandled error ends iso (as the
+ * spawn option errors_nonfatal, changed later). Any thread. */
+int rt_isolate_set_errors_fatal(rt_isolate *iso, bool fatal);
+
+/* Dart's Isolate.errors: a broadcast stream, in the CALLING isolate, with
+ * one error event (code, domain "isolate", message) per unhandled error of
+ * iso while someone listens, and done once iso has exited (Dart's stream
+ * never ends; here it ends so that its port does not keep the caller alive
+ * for ever). Built on a receive port, an error listener and an exit
+ * listener, made on the first listen and dropped when the last listener
+ * cancels. The caller gets a reference (rt_stream_release); NULL when out of
+ * memory. Call from an isolate; the stream belongs to it. */
+struct rt_stream;
+struct rt_stream *rt_isolate_errors(rt_isolate *iso);
+
+/* Dart's Capability: an unguessable token (a random 64-bit id, never 0).
+ * Treat it as opaque: copy it, compare it with rt_capability_equal. Any
+ * thread. */
+typedef struct rt_capability {
+    uint64_t id;
+} rt_capability;
+rt_capability rt_capability_new(void);
+bool rt_capability_equal(rt_capability a, rt_capability b);
+/* A capability crosses isolates as an int value holding its id (no value
+ * kind of its own: that would touch every switch over rt_value_kind). The
+ * value belongs to the current isolate; NULL when out of memory. */
+rt_value *rt_value_capability(rt_capability cap);
+/* The capability in an int value made by rt_value_capability (a zero id,
+ * which matches nothing, for any other value). */
+rt_capability rt_value_as_capability(const rt_value *v);
+
+/* Dart's pause(): pauses iso until rt_isolate_resume_with(iso, *out). The
+ * pause is made at once (events stop at the next event boundary); control
+ * requests are still handled. Pauses add up with each other and with
+ * rt_isolate_pause, but rt_isolate_resume never ends a capability pause.
+ * A dead isolate still gives a capability (which resumes nothing). 0 or
+ * RT_ENOMEM. Any thread. */
+int rt_isolate_pause_with(rt_isolate *iso, rt_capability *out);
+/* Ends the pause made with cap. A capability that paused nothing here, or
+ * was already used, does nothing (Dart's rule). Any thread. */
+void rt_isolate_resume_with(rt_isolate *iso, rt_capability cap);
+
 /* A snapshot of an isolate, for tools such as an isolates panel. */
 typedef struct rt_isolate_stats {
     bool alive;

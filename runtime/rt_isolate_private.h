@@ -82,8 +82,14 @@ struct rt_isolate {
     atomic_bool running;
     atomic_uint_fast64_t handled;
     atomic_size_t heap_bytes;
-    rt_waiter *waiter;  /* NULL: pooled */
-    rt_send_port *port; /* default port's send port, owned */
+    /* Control requests (rt_isolate_control.c), under lock: queued requests,
+     * and the capabilities of the pauses in force. */
+    rt_link controls;
+    rt_link pause_caps;
+    atomic_bool ctl_pending; /* controls is not empty: a hint to look */
+    atomic_int cap_paused;   /* pauses made with a capability */
+    rt_waiter *waiter;       /* NULL: pooled */
+    rt_send_port *port;      /* default port's send port, owned */
     char name[48];
     /* Scheduler bookkeeping: under the scheduler's lock. */
     rt_link all;
@@ -109,6 +115,9 @@ struct rt_isolate {
     int64_t now;
     rt_receive_port *default_port;
     rt_send_port *on_exit, *on_error;
+    /* Listeners added after spawn and pings waiting for the event boundary
+     * (rt_isolate_control.c). */
+    rt_link error_listeners, exit_listeners, deferred_pings;
     /* The on-exit message, built at spawn so that exiting never needs memory
      * to tell on_exit (its port holds the on_exit reference). */
     rt_msg *bye;
@@ -197,6 +206,34 @@ void rt__timers_collect_due(rt_isolate *iso);
 int64_t rt__timers_next_deadline(rt_isolate *iso);
 void rt__timer_fire(rt_isolate *iso, rt_timer *t);
 void rt__timers_drop_all(rt_isolate *iso);
+
+/* Control requests (rt_isolate_control.c). */
+void rt__control_init(rt_isolate *iso);
+/* Handles the queued requests; at an event boundary, also answers the
+ * pings that wait for one. Isolate's thread. */
+void rt__control_run(rt_isolate *iso, bool boundary);
+static inline void rt__control_boundary(rt_isolate *iso)
+{
+    if (atomic_load_explicit(&iso->ctl_pending, memory_order_relaxed) ||
+        !rt__list_empty(&iso->deferred_pings))
+        rt__control_run(iso, true);
+}
+static inline void rt__control_between_microtasks(rt_isolate *iso)
+{
+    if (atomic_load_explicit(&iso->ctl_pending, memory_order_relaxed)) rt__control_run(iso, false);
+}
+/* At exit, once closed: applies queued exit-listener requests, drops the
+ * rest and the pause capabilities. */
+void rt__control_close(rt_isolate *iso);
+/* At exit, last: sends every exit listener its response (needs no memory). */
+void rt__control_say_bye(rt_isolate *iso);
+/* Sends an error value to every error listener. */
+void rt__control_report(rt_isolate *iso, rt_value *error);
+/* Paused by a count or a capability. */
+static inline bool rt__paused(rt_isolate *iso)
+{
+    return atomic_load(&iso->paused) > 0 || atomic_load(&iso->cap_paused) > 0;
+}
 
 /* Isolate lifecycle. */
 void rt__isolate_exit_now(rt_isolate *iso);

@@ -83,6 +83,8 @@ void rt__drain_microtasks(rt_isolate *iso)
     rt_link *l;
     for (;;) {
         if (iso->exiting) return;
+        /* Immediate control requests: as soon as C code hands control back. */
+        rt__control_between_microtasks(iso);
         l = rt__list_pop_front(&iso->microtasks);
         if (!l) {
             /* Out of microtasks: errors still unhandled now are reported. */
@@ -277,7 +279,7 @@ static void run_event(rt_isolate *iso, rt_event *ev)
 bool rt__loop_alive(rt_isolate *iso)
 {
     return iso->keepalive > 0 || iso->nevents > 0 || !rt__list_empty(&iso->microtasks) ||
-           atomic_load(&iso->paused) > 0;
+           rt__paused(iso);
 }
 
 int64_t rt__loop_turn(rt_isolate *iso)
@@ -287,20 +289,24 @@ int64_t rt__loop_turn(rt_isolate *iso)
     if (killed(iso, false) || iso->exiting) return RT_TURN_EXIT;
     iso->now = iso->clock->now_ns(iso->clock);
     rt__inbox_take(iso);
-    if (atomic_load(&iso->paused) > 0) return INT64_MAX;
+    /* Control requests are handled while paused, and before queued events. */
+    rt__control_boundary(iso);
+    if (rt__paused(iso)) return INT64_MAX;
     rt__timers_collect_due(iso);
     atomic_store_explicit(&iso->running, true, memory_order_relaxed);
     for (size_t n = iso->nevents; n > 0 && iso->nevents > 0; n--) {
+        rt__control_boundary(iso); /* what came during the last event goes first */
         rt_event *ev = rt__container_of(iso->events.next, rt_event, link);
         rt__event_remove(iso, ev);
         run_event(iso, ev); /* and its microtasks */
         if (killed(iso, false) || iso->exiting) break;
-        if (atomic_load(&iso->paused) > 0) break;
+        if (rt__paused(iso)) break;
     }
     atomic_store_explicit(&iso->running, false, memory_order_relaxed);
     atomic_store_explicit(&iso->heap_bytes, iso->heap.footprint, memory_order_relaxed);
     if (killed(iso, false) || iso->exiting) return RT_TURN_EXIT;
-    if (iso->nevents > 0 && atomic_load(&iso->paused) == 0) return 0;
+    rt__control_boundary(iso); /* pings waiting for the last event to end */
+    if (iso->nevents > 0 && !rt__paused(iso)) return 0;
     if (!rt__loop_alive(iso) && !iso->is_main) return RT_TURN_EXIT;
     return rt__timers_next_deadline(iso);
 }
@@ -332,7 +338,7 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
         if (!rt__loop_alive(iso)) return 0;
         if (mode == RT_RUN_NOWAIT) return 1;
         bool waited = false;
-        if (next != INT64_MAX && iso->clock->advance_to && atomic_load(&iso->paused) == 0) {
+        if (next != INT64_MAX && iso->clock->advance_to && !rt__paused(iso)) {
             /* Virtual time: jump to the deadline unless a message is waiting. */
             pthread_mutex_lock(&iso->lock);
             bool empty = rt__list_empty(&iso->inbox);

@@ -173,7 +173,7 @@ void rt__sched_unregister(rt_isolate *iso)
 static void park(rt_isolate *iso, int64_t next)
 {
     pthread_mutex_lock(&g.lock);
-    bool ok = sleep_set_locked(iso, atomic_load(&iso->paused) ? INT64_MAX : next);
+    bool ok = sleep_set_locked(iso, rt__paused(iso) ? INT64_MAX : next);
     pthread_mutex_unlock(&g.lock);
     if (!ok) {
         /* Cannot record the deadline: stay runnable rather than lose the timer. */

@@ -1677,11 +1677,11 @@ rt_future *rt_stream_iterator_cancel(rt_stream_iterator *it)
     if (!sub) return rt_future_value(NULL);
     it->sub = NULL;
     it->ended = true;
-    rt_future *f = rt_subscription_cancel(sub);
     if (it->has_value) {
         it->has_value = false;
     } else if (it->next) {
-        /* Dart completes the waiting move_next with false, asynchronously. */
+        /* Dart completes the waiting move_next with false, asynchronously,
+         * before it cancels. */
         rt_completer *c = it->next;
         it->next = NULL;
         rt_completer_follow(c, rt_future_value(rt_value_bool(false)));
@@ -1689,7 +1689,7 @@ rt_future *rt_stream_iterator_cancel(rt_stream_iterator *it)
     }
     rt_value_free(it->current);
     it->current = NULL;
-    return f;
+    return rt_subscription_cancel(sub);
 }
 
 void rt_stream_iterator_free(rt_stream_iterator *it)

@@ -697,7 +697,7 @@ rt_stream *rt_stream_merge(rt_stream **ss, size_t n)
         release_all(ss, n);
         return NULL;
     }
-    memcpy(m->srcs, ss, n * sizeof *ss);
+    if (n) memcpy(m->srcs, ss, n * sizeof *ss);
     m->n = n;
     m->out = out;
     rt__stream_set_destroy(out, mg_destroy);

@@ -307,8 +307,8 @@ static void cancel_outcome(rt_future *g, rt_completer *next, void *ctx)
     rt_future *src = ctx;
     if (rt_future_is_error(g))
         rt_completer_fail_with(next, rt_future_get_error(g));
-    else if (rt_future_is_error(src))
-        rt_completer_fail_with(next, rt_future_get_error(src));
+    else
+        rt_completer_follow(next, rt_future_dup(src));
 }
 
 static void cancel_outcome_free(void *ctx)
@@ -323,8 +323,8 @@ static void then_cancel_run(rt_future *src, rt_completer *next, void *ctx)
     if (g)
         rt_completer_follow(next, rt_future_then_ctx(g, cancel_outcome, cancel_outcome,
                                                      rt_future_dup(src), cancel_outcome_free));
-    else if (rt_future_is_error(src))
-        rt_completer_fail_with(next, rt_future_get_error(src));
+    else
+        rt_completer_follow(next, rt_future_dup(src));
 }
 
 static void then_cancel_free(void *ctx)
@@ -332,9 +332,10 @@ static void then_cancel_free(void *ctx)
     rt_stream_release(ctx);
 }
 
+/* The cancel future keeps on_cancel's outcome (Dart's whenComplete). */
 static void done_after_cancel(rt_future *src, rt_completer *next, void *ctx)
 {
-    if (rt_future_is_error(src)) rt_completer_fail_with(next, rt_future_get_error(src));
+    rt_completer_follow(next, rt_future_dup(src));
     complete_done(ctx);
 }
 
@@ -745,7 +746,7 @@ static void add_done(rt_subscription *sub, void *ctx)
 
 static void add_cancelled(rt_future *src, rt_completer *next, void *ctx)
 {
-    if (rt_future_is_error(src)) rt_completer_fail_with(next, rt_future_get_error(src));
+    rt_completer_follow(next, rt_future_dup(src));
     add_state_end(ctx);
     rt_stream_release(ctx);
 }

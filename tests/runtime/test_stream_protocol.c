@@ -799,7 +799,7 @@ static void test_cancel_waits_for_on_cancel(void **state)
         rt_stream_controller *c =
             rt_stream_controller_new(&(rt_stream_options){.on_cancel = cancel_waits_gate});
         rt_stream *s = rt_stream_controller_stream(c);
-        s = w < 5 ? wraps[w](s) : rt_stream_handle_error(s, handle_id, NULL);
+        s = w < 5 ? wraps[w](s) : rt_stream_handle_error(s, handle_id, NULL, NULL);
         rt_subscription *sub = rt_stream_listen(s, NULL);
         rt_future *f = rt_subscription_cancel(sub);
         rt_future_release(rt_future_then(f, check_gate_done, NULL, &completed));

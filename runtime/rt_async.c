@@ -412,8 +412,8 @@ int rt__async_for_exit(rt_async *a)
         r->error = NULL;
         a->nfor--;
         loop_clear(r);
-        rt__async_fail_with(
-            a, e ? e : &(rt_error){RT_ENOMEM, "runtime", "await for: out of memory"});
+        rt__async_fail_with(a,
+                            e ? e : &(rt_error){RT_ENOMEM, "runtime", "await for: out of memory"});
         rt_free(e);
         return 1;
     }

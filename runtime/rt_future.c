@@ -529,8 +529,7 @@ rt_future *rt_future_catch(rt_future *f, int code, rt_future_fn on_error, void *
     return chain(f, l);
 }
 
-rt_future *rt_future_catch_if(rt_future *f, rt_error_test_fn test, rt_future_fn on_error,
-                              void *ctx)
+rt_future *rt_future_catch_if(rt_future *f, rt_error_test_fn test, rt_future_fn on_error, void *ctx)
 {
     if (!f) return NULL;
     check_owner(f, __func__);

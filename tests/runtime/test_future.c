@@ -336,7 +336,8 @@ static rt_future *each_seen_sync(const rt_value *item, void *ctx)
 static rt_future *each_throw_at_4(const rt_value *item, void *ctx)
 {
     (void)ctx;
-    if (rt_value_as_int(item) == 4) return rt_future_error(RT_EUSER - 4, "test", "correct exception");
+    if (rt_value_as_int(item) == 4)
+        return rt_future_error(RT_EUSER - 4, "test", "correct exception");
     ts_log("%lld", (long long)rt_value_as_int(item));
     return rt_future_value(NULL);
 }

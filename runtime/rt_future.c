@@ -9,6 +9,7 @@
  */
 #include "rt_async.h"
 #include "rt_future.h"
+#include "rt_future_private.h"
 #include "rt_isolate_private.h"
 
 #include <stdarg.h>
@@ -51,7 +52,9 @@ struct rt_listener {
     rt_future *src;  /* while queued as a microtask */
     rt_future *next; /* the future this listener completes, if any */
     rt_future_fn on_value, on_error;
+    rt_error_test_fn test;                  /* catch_if */
     rt_task_fn task;                        /* when_complete */
+    rt_future_action_fn action;             /* when_complete_async */
     void (*efn)(rt_future *src, void *ctx); /* embedded listeners */
     void *ctx;
     int code;
@@ -287,6 +290,11 @@ void rt_completer_release(rt_completer *c)
     rt_future_release(fut_of(c));
 }
 
+void rt__completer_set_sync(rt_completer *c, bool sync)
+{
+    fut_of(c)->sync = sync;
+}
+
 rt_future *rt_completer_future(rt_completer *c)
 {
     return rt_future_dup(fut_of(c));
@@ -449,6 +457,7 @@ static void run_then(rt_future *src, rt_listener *l)
     bool err = src->result->is_error;
     rt_future_fn cb = err ? l->on_error : l->on_value;
     if (err && cb && l->code && l->code != src->result->error.code) cb = NULL;
+    if (err && cb && l->test && !l->test(&src->result->error, l->ctx)) cb = NULL;
     rt_future *next = l->next;
     l->destroy = NULL; /* it runs: the callback owns ctx from here */
     if (!cb) {
@@ -520,6 +529,19 @@ rt_future *rt_future_catch(rt_future *f, int code, rt_future_fn on_error, void *
     return chain(f, l);
 }
 
+rt_future *rt_future_catch_if(rt_future *f, rt_error_test_fn test, rt_future_fn on_error, void *ctx)
+{
+    if (!f) return NULL;
+    check_owner(f, __func__);
+    rt_listener *l = listener_new(f->owner, run_then, true);
+    if (l) {
+        l->on_error = on_error;
+        l->test = test;
+        l->ctx = ctx;
+    }
+    return chain(f, l);
+}
+
 static void run_when_complete(rt_future *src, rt_listener *l)
 {
     l->task(l->ctx);
@@ -534,6 +556,57 @@ rt_future *rt_future_when_complete(rt_future *f, rt_task_fn fn, void *ctx)
     rt_listener *l = listener_new(f->owner, run_when_complete, true);
     if (l) {
         l->task = fn;
+        l->ctx = ctx;
+    }
+    return chain(f, l);
+}
+
+static void release_future_ctx(void *f)
+{
+    rt_future_release(f);
+}
+
+/* The action's future completed: its error, else the original outcome
+ * (kept in ctx), goes on. */
+static void run_when_complete_after(rt_future *src, rt_listener *l)
+{
+    pass_on(l->next, src->result->is_error ? src : (rt_future *)l->ctx);
+    free_listener(src->owner, l);
+}
+
+static void run_when_complete_async(rt_future *src, rt_listener *l)
+{
+    rt_isolate *iso = src->owner;
+    rt_future *action = l->action(l->ctx);
+    rt_listener *w = NULL;
+    if (action && action->state != F_DONE) {
+        w = listener_new(iso, run_when_complete_after, false);
+        if (!w) {
+            rt_future_release(action);
+            action = NULL;
+            rt_completer_fail((rt_completer *)l->next, RT_ENOMEM, "runtime", "out of memory");
+        }
+    }
+    if (w) { /* Dart: result = action.then((_) => original) */
+        w->next = rt_future_dup(l->next);
+        w->ctx = rt_future_dup(src);
+        w->destroy = release_future_ctx;
+        add_listener(action, w);
+    } else if (l->next->state == F_PENDING) {
+        /* A synchronous action, or one whose future is already complete. */
+        pass_on(l->next, action && action->result->is_error ? action : src);
+    }
+    rt_future_release(action);
+    free_listener(iso, l);
+}
+
+rt_future *rt_future_when_complete_async(rt_future *f, rt_future_action_fn fn, void *ctx)
+{
+    if (!f) return NULL;
+    check_owner(f, __func__);
+    rt_listener *l = listener_new(f->owner, run_when_complete_async, true);
+    if (l) {
+        l->action = fn;
         l->ctx = ctx;
     }
     return chain(f, l);
@@ -854,6 +927,118 @@ rt_future *rt_future_wait(rt_future **fs, size_t n, bool eager_error)
 rt_future *rt_future_any(rt_future **fs, size_t n)
 {
     return group_start(fs, n, false, true);
+}
+
+/* ---- do_while and for_each ---- */
+
+typedef struct loop_state {
+    rt_listener l; /* embedded: one step is awaited at a time */
+    rt_future *out;
+    rt_future_while_fn fn;
+    void *ctx;
+    rt_value *list; /* for_each */
+    size_t index;
+    rt_future_each_fn each;
+    void *each_ctx;
+} loop_state;
+
+static void loop_free(rt_isolate *iso, loop_state *s)
+{
+    rt_future_release(s->out);
+    rt_value_free(s->list);
+    rt__heap_free(&iso->heap, s);
+}
+
+static void loop_step_done(rt_future *src, rt_listener *l);
+
+/* Dart's nextIteration: steps while they answer synchronously, then either
+ * waits for a step's future or completes the loop. */
+static void loop_run(rt_isolate *iso, loop_state *s, bool more)
+{
+    while (more) {
+        more = false;
+        rt_future *f = s->fn(&more, s->ctx);
+        if (f) {
+            memset(&s->l, 0, sizeof s->l);
+            rt__list_init(&s->l.link);
+            s->l.fn = loop_step_done;
+            s->l.embedded = true;
+            add_listener(f, &s->l);
+            rt_future_release(f);
+            return;
+        }
+    }
+    rt_completer_complete((rt_completer *)s->out, NULL);
+    loop_free(iso, s);
+}
+
+static void loop_step_done(rt_future *src, rt_listener *l)
+{
+    loop_state *s = rt__container_of(l, loop_state, l);
+    rt_isolate *iso = src->owner;
+    if (src->result->is_error) {
+        pass_on(s->out, src);
+        loop_free(iso, s);
+        return;
+    }
+    const rt_value *v = src->result->value;
+    bool more = s->each || (v && rt_value_kind_of(v) == RT_BOOL && rt_value_as_bool(v));
+    loop_run(iso, s, more);
+}
+
+static loop_state *loop_new(rt_isolate *iso, rt_value *list)
+{
+    loop_state *s = rt__heap_alloc(&iso->heap, sizeof *s);
+    rt_future *out = s ? future_new(iso, true) : NULL;
+    if (!out) {
+        rt__heap_free(&iso->heap, s);
+        rt_value_free(list);
+        return NULL;
+    }
+    memset(s, 0, sizeof *s);
+    s->out = out;
+    s->list = list;
+    return s;
+}
+
+/* Starts the loop; returns its future (a new reference). */
+static rt_future *loop_start(rt_isolate *iso, loop_state *s)
+{
+    rt_future *out = rt_future_dup(s->out);
+    loop_run(iso, s, true);
+    return out;
+}
+
+rt_future *rt_future_do_while(rt_future_while_fn fn, void *ctx)
+{
+    rt_isolate *iso = me(__func__);
+    loop_state *s = loop_new(iso, NULL);
+    if (!s) return NULL;
+    s->fn = fn;
+    s->ctx = ctx;
+    return loop_start(iso, s);
+}
+
+/* Dart's forEach is doWhile over the iterator; each action's future is
+ * followed by a continue. */
+static rt_future *each_step(bool *more, void *ctx)
+{
+    loop_state *s = ctx;
+    if (!s->list || s->index >= rt_list_len(s->list)) return NULL;
+    *more = true;
+    return s->each(rt_list_get(s->list, s->index++), s->each_ctx);
+}
+
+rt_future *rt_future_for_each(rt_value *list, rt_future_each_fn fn, void *ctx)
+{
+    rt_isolate *iso = me(__func__);
+    loop_state *s = loop_new(iso, list);
+    if (!s) return NULL;
+    s->fn = each_step;
+    s->ctx = s;
+    s->each = fn;
+    s->each_ctx = ctx;
+    return loop_start(iso, s);
 }
 
 /* ---- Unhandled errors ---- */

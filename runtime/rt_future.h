@@ -93,8 +93,20 @@ rt_future *rt_future_then_ctx(rt_future *f, rt_future_fn on_value, rt_future_fn 
                               rt_destroy_fn destroy);
 /* Handles errors whose code is `code` (0: any error); values pass through. */
 rt_future *rt_future_catch(rt_future *f, int code, rt_future_fn on_error, void *ctx);
+/* Dart's catchError(onError, test:): handles the errors for which
+ * test(error, ctx) returns true (test runs first); others and values pass
+ * through. */
+typedef bool (*rt_error_test_fn)(const rt_error *error, void *ctx);
+rt_future *rt_future_catch_if(rt_future *f, rt_error_test_fn test, rt_future_fn on_error,
+                              void *ctx);
 /* fn(ctx) runs on any outcome; the result future has f's outcome. */
 rt_future *rt_future_when_complete(rt_future *f, rt_task_fn fn, void *ctx);
+/* Dart's whenComplete with an action that may return a future: fn(ctx) runs
+ * on any outcome; NULL from it is a synchronous action (the result gets f's
+ * outcome at once). A returned future (consumed) delays the result until it
+ * completes: its error replaces f's outcome, its value is ignored. */
+typedef rt_future *(*rt_future_action_fn)(void *ctx);
+rt_future *rt_future_when_complete_async(rt_future *f, rt_future_action_fn fn, void *ctx);
 /* f's outcome if it comes within timeout_ns; else on_timeout's (NULL: an
  * RT_ETIMEOUT error). */
 rt_future *rt_future_timeout(rt_future *f, int64_t timeout_ns, rt_future_body on_timeout,
@@ -105,6 +117,24 @@ rt_future *rt_future_timeout(rt_future *f, int64_t timeout_ns, rt_future_body on
 rt_future *rt_future_wait(rt_future **fs, size_t n, bool eager_error);
 /* The outcome of whichever future completes first. Consumes fs[0..n). */
 rt_future *rt_future_any(rt_future **fs, size_t n);
+
+/* ---- Loops (Dart's Future.doWhile and Future.forEach) ----
+ * The step functions answer as Dart's FutureOr does: return a future
+ * (consumed) and the loop waits for it, or return NULL for a synchronous
+ * answer, and the loop goes on at once, in the same call. NULL is therefore
+ * not "out of memory" here: a step that cannot allocate should set *more to
+ * false (do_while) or return an error future. An error future ends the loop
+ * and fails its result; the loop's future completes with null. */
+
+/* Calls fn while it answers true: *more (preset to false) for a synchronous
+ * answer, else the bool value of the returned future. */
+typedef rt_future *(*rt_future_while_fn)(bool *more, void *ctx);
+rt_future *rt_future_do_while(rt_future_while_fn fn, void *ctx);
+/* Calls fn with each item of `list` (taken; NULL is empty) in order, each
+ * after the previous one's future completed; the futures' values are
+ * ignored. */
+typedef rt_future *(*rt_future_each_fn)(const rt_value *item, void *ctx);
+rt_future *rt_future_for_each(rt_value *list, rt_future_each_fn fn, void *ctx);
 
 /* ---- Inspecting ---- */
 

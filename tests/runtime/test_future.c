@@ -301,6 +301,288 @@ static void test_when_complete_keeps_outcome(void **state)
     ts_main_leave();
 }
 
+/* ---- Future.forEach and Future.doWhile (Dart tests/lib/async/futures_test.dart) ---- */
+
+static rt_value *int_list(int n)
+{
+    rt_value *l = rt_value_list();
+    for (int i = 1; i <= n; i++)
+        rt_list_push(l, rt_value_int(i));
+    return l;
+}
+
+static rt_future *each_never(const rt_value *item, void *ctx)
+{
+    (void)item;
+    (void)ctx;
+    fail_msg("should not be called");
+    return NULL;
+}
+
+static rt_future *each_seen_future(const rt_value *item, void *ctx)
+{
+    (void)ctx;
+    ts_log("%lld", (long long)rt_value_as_int(item));
+    return rt_future_value(NULL);
+}
+
+static rt_future *each_seen_sync(const rt_value *item, void *ctx)
+{
+    (void)ctx;
+    ts_log("%lld", (long long)rt_value_as_int(item));
+    return NULL; /* Dart: seen.add returns a non-future */
+}
+
+static rt_future *each_throw_at_4(const rt_value *item, void *ctx)
+{
+    (void)ctx;
+    if (rt_value_as_int(item) == 4)
+        return rt_future_error(RT_EUSER - 4, "test", "correct exception");
+    ts_log("%lld", (long long)rt_value_as_int(item));
+    return rt_future_value(NULL);
+}
+
+/* testForEachEmpty, testForEach, testForEachSync, testForEachWithException */
+static void test_for_each(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *empty = rt_future_for_each(rt_value_list(), each_never, NULL);
+    ts_run_main();
+    assert_true(rt_future_is_complete(empty) && !rt_future_is_error(empty));
+    rt_future *each = rt_future_for_each(int_list(5), each_seen_future, NULL);
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "1, 2, 3, 4, 5");
+    assert_true(rt_future_is_complete(each) && !rt_future_is_error(each));
+    ts_log_reset();
+    /* Synchronous actions: the whole loop runs inside the call. */
+    rt_future *sync = rt_future_for_each(int_list(5), each_seen_sync, NULL);
+    assert_string_equal(ts_log_text(), "1, 2, 3, 4, 5");
+    assert_true(rt_future_is_complete(sync) && !rt_future_is_error(sync));
+    ts_log_reset();
+    rt_future *thrown = rt_future_for_each(int_list(5), each_throw_at_4, NULL);
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "1, 2, 3");
+    assert_string_equal(rt_future_get_error(thrown)->message, "correct exception");
+    rt_future_release(empty);
+    rt_future_release(each);
+    rt_future_release(sync);
+    rt_future_release(thrown);
+    ts_main_leave();
+}
+
+static void less_than_10(rt_completer *c, void *ctx)
+{
+    rt_completer_complete(c, rt_value_bool(*(int *)ctx < 10));
+}
+
+static rt_future *while_future(bool *more, void *ctx)
+{
+    (void)more;
+    ++*(int *)ctx;
+    return rt_future_run(less_than_10, ctx); /* new Future(() => count < 10) */
+}
+
+static rt_future *while_sync(bool *more, void *ctx)
+{
+    *more = ++*(int *)ctx < 10;
+    return NULL;
+}
+
+static void yes(rt_completer *c, void *ctx)
+{
+    (void)ctx;
+    rt_completer_complete(c, rt_value_bool(true));
+}
+
+static rt_future *while_throw_at_4(bool *more, void *ctx)
+{
+    (void)more;
+    if (++*(int *)ctx == 4) return rt_future_error(RT_EUSER - 4, "test", "correct exception");
+    return rt_future_run(yes, NULL);
+}
+
+/* testDoWhile, testDoWhileSync, testDoWhileWithException */
+static void test_do_while(void **state)
+{
+    (void)state;
+    enter();
+    int count = 0;
+    rt_future *f = rt_future_do_while(while_future, &count);
+    ts_run_main();
+    assert_int_equal(count, 10);
+    assert_true(rt_future_is_complete(f) && !rt_future_is_error(f));
+    rt_future_release(f);
+    count = 0;
+    f = rt_future_do_while(while_sync, &count);
+    assert_int_equal(count, 10); /* synchronous steps: done within the call */
+    assert_true(rt_future_is_complete(f) && !rt_future_is_error(f));
+    rt_future_release(f);
+    count = 0;
+    f = rt_future_do_while(while_throw_at_4, &count);
+    ts_run_main();
+    assert_int_equal(count, 4);
+    assert_string_equal(rt_future_get_error(f)->message, "correct exception");
+    rt_future_release(f);
+    ts_main_leave();
+}
+
+/* ---- whenComplete with a future (Dart tests/lib/async/future_test.dart) ---- */
+
+typedef struct when_case {
+    int counter;
+    bool second_fails;
+} when_case;
+
+static void count_down(when_case *w, int expect)
+{
+    assert_int_equal(w->counter, expect);
+    w->counter--;
+}
+
+static void second_done(rt_completer *c, void *ctx)
+{
+    when_case *w = ctx;
+    count_down(w, 2);
+    if (w->second_fails)
+        rt_completer_fail(c, RT_EUSER - 2, "test", "Fail");
+    else
+        rt_completer_complete(c, rt_value_int(37));
+}
+
+static rt_future *when_action(void *ctx)
+{
+    when_case *w = ctx;
+    count_down(w, 3);
+    return rt_future_delayed(RT_MS(10), second_done, w); /* new Timer(MS * 10, ...) */
+}
+
+static void on_value_expect(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    when_case *w = ctx;
+    assert_int_equal(rt_value_as_int(rt_future_get_value(src)), 42);
+    count_down(w, 1);
+}
+
+static void on_error_expect(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)next;
+    when_case *w = ctx;
+    ts_log("error %s", rt_future_get_error(src)->message);
+    count_down(w, 1);
+}
+
+static void on_value_unexpected(rt_future *src, rt_completer *next, void *ctx)
+{
+    (void)src;
+    (void)next;
+    (void)ctx;
+    fail_msg("should fail async");
+}
+
+/* testFutureWhenValueFutureValue, testFutureWhenValueFutureError,
+ * testFutureWhenErrorFutureValue, testFutureWhenErrorFutureError */
+static void test_when_complete_waits_for_action_future(void **state)
+{
+    (void)state;
+    enter();
+    for (int first_fails = 0; first_fails <= 1; first_fails++) {
+        for (int second_fails = 0; second_fails <= 1; second_fails++) {
+            when_case w = {3, second_fails};
+            rt_completer *c = rt_completer_new(false);
+            rt_future *f = rt_future_when_complete_async(rt_completer_future(c), when_action, &w);
+            bool expect_value = !first_fails && !second_fails;
+            f = rt_future_then(f, expect_value ? on_value_expect : on_value_unexpected,
+                               on_error_expect, &w);
+            if (first_fails)
+                rt_completer_fail(c, RT_EUSER - 1, "test", "Error");
+            else
+                rt_completer_complete(c, rt_value_int(42));
+            rt_completer_release(c);
+            ts_run_main();
+            assert_int_equal(w.counter, 0);
+            rt_future_release(f);
+        }
+    }
+    /* The action's error replaces the outcome; else the original stays. */
+    assert_string_equal(ts_log_text(), "error Fail, error Error, error Fail");
+    ts_main_leave();
+}
+
+static rt_future *action_throws(void *ctx)
+{
+    (void)ctx;
+    return rt_future_error(RT_EUSER - 3, "test", "new error");
+}
+
+static rt_future *action_sync(void *ctx)
+{
+    ts_log("%s", (const char *)ctx);
+    return NULL;
+}
+
+/* testFutureWhenCompleteValueNewError, testFutureWhenCompleteErrorNewError;
+ * a synchronous action keeps the outcome and adds no microtask. */
+static void test_when_complete_action_error_replaces(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *a =
+        rt_future_when_complete_async(rt_future_value(rt_value_int(42)), action_throws, NULL);
+    rt_future *b = rt_future_when_complete_async(rt_future_error(RT_EUSER - 1, "test", "Error"),
+                                                 action_throws, NULL);
+    a = rt_future_catch(a, 0, recover, "catch a");
+    b = rt_future_catch(b, RT_EUSER - 3, recover, "catch b");
+    rt_completer *c = rt_completer_new(true);
+    rt_future *s = rt_future_when_complete_async(rt_completer_future(c), action_sync, "action");
+    then_log(rt_future_dup(s), "then");
+    rt_completer_complete(c, rt_value_int(7));
+    rt_completer_release(c);
+    assert_string_equal(ts_log_text(), "action, then"); /* all inside complete */
+    ts_run_main();
+    assert_int_equal(rt_value_as_int(rt_future_get_value(a)), 100);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(b)), 100);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(s)), 7);
+    rt_future_release(a);
+    rt_future_release(b);
+    rt_future_release(s);
+    ts_main_leave();
+}
+
+/* ---- catchError(test:) (Dart future.dart catchError docs; future_test.dart
+ * testFutureCatchError* with a test function) ---- */
+
+static bool is_400s(const rt_error *e, void *ctx)
+{
+    (void)ctx;
+    ts_log("test %d", e->code);
+    return e->code <= RT_EUSER - 400 && e->code > RT_EUSER - 500;
+}
+
+static void test_catch_if(void **state)
+{
+    (void)state;
+    enter();
+    rt_future *hit = rt_future_catch_if(rt_future_error(RT_EUSER - 401, "test", "401"), is_400s,
+                                        recover, "catch");
+    rt_future *miss = rt_future_catch_if(rt_future_error(RT_EUSER - 1, "test", "other"), is_400s,
+                                         recover, "catch");
+    rt_future *value =
+        rt_future_catch_if(rt_future_value(rt_value_int(5)), is_400s, recover, "catch");
+    miss = rt_future_catch(miss, 0, recover, "outer");
+    ts_run_main();
+    assert_int_equal(rt_value_as_int(rt_future_get_value(hit)), 100);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(miss)), 100);
+    assert_int_equal(rt_value_as_int(rt_future_get_value(value)), 5); /* test not called */
+    assert_string_equal(ts_log_text(), "test -501, caught test: 401 (-501) by catch, test -101, "
+                                       "caught test: other (-101) by outer");
+    rt_future_release(hit);
+    rt_future_release(miss);
+    rt_future_release(value);
+    ts_main_leave();
+}
+
 /* ---- timeout, wait, any ---- */
 
 static void fallback(rt_completer *c, void *ctx)
@@ -569,6 +851,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_constructors_order),
         cmocka_unit_test(test_errors_propagate_and_catch_filters),
         cmocka_unit_test(test_when_complete_keeps_outcome),
+        cmocka_unit_test(test_for_each),
+        cmocka_unit_test(test_do_while),
+        cmocka_unit_test(test_when_complete_waits_for_action_future),
+        cmocka_unit_test(test_when_complete_action_error_replaces),
+        cmocka_unit_test(test_catch_if),
         cmocka_unit_test(test_then_ctx_frees_its_context_once),
         cmocka_unit_test(test_completion_without_memory_still_settles),
         cmocka_unit_test(test_timeout),

@@ -1,0 +1,13 @@
+/* rt_future_private.h: what rt_async needs of futures beyond rt_future.h. */
+#ifndef RT_FUTURE_PRIVATE_H
+#define RT_FUTURE_PRIVATE_H
+
+#include "rt_future.h"
+
+/* Switches a pending completer between async (completion in a microtask)
+ * and sync mode: an async function's result is async until its first
+ * suspension (Dart VM _returnAsyncNotFuture / _handleException, isSync
+ * false), sync afterwards. */
+void rt__completer_set_sync(rt_completer *c, bool sync);
+
+#endif

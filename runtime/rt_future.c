@@ -653,6 +653,19 @@ static rt_future *completed(rt_result *r)
     return f;
 }
 
+rt_future *rt__future_null(void)
+{
+    rt_isolate *iso = me(__func__);
+    rt_result *r = result_new(iso, 0);
+    rt_future *f = r ? future_new(iso, true) : NULL;
+    if (!f) {
+        if (r) result_release(iso, r);
+        return NULL;
+    }
+    complete(f, r); /* sync: settled now, no listener yet */
+    return f;
+}
+
 rt_future *rt_future_value(rt_value *value)
 {
     rt_result *r = result_new(me(__func__), 0);

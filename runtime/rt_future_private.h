@@ -1,4 +1,5 @@
-/* rt_future_private.h: what rt_async needs of futures beyond rt_future.h. */
+/* rt_future_private.h: what rt_async and streams need of futures beyond
+ * rt_future.h. */
 #ifndef RT_FUTURE_PRIVATE_H
 #define RT_FUTURE_PRIVATE_H
 
@@ -9,5 +10,10 @@
  * suspension (Dart VM _returnAsyncNotFuture / _handleException, isSync
  * false), sync afterwards. */
 void rt__completer_set_sync(rt_completer *c, bool sync);
+
+/* A future already completed with null (Dart's Future._nullFuture): a
+ * callback added to it runs in one microtask; nothing else is queued. A new
+ * reference, NULL when out of memory. */
+rt_future *rt__future_null(void);
 
 #endif

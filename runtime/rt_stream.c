@@ -18,6 +18,7 @@
  * is cancelled), and every delivery, handler call and pending wait holds
  * one more.
  */
+#include "rt_future_private.h"
 #include "rt_isolate_private.h"
 #include "rt_stream_private.h"
 
@@ -70,7 +71,7 @@ struct rt_subscription {
     int pause_count;
     bool input_paused, canceled, listed, has_pending, in_callback, wait_for_cancel, scheduled;
     bool cancel_called; /* cancel_future is meaningful */
-    rt_task delivery; /* the one delivery microtask, embedded */
+    rt_task delivery;   /* the one delivery microtask, embedded */
     rt_future *cancel_future;
     rt_completer *as_future; /* rt_subscription_as_future */
     rt_value *as_value;
@@ -290,6 +291,19 @@ static void after(rt_future *f, rt_subscription *sub, sevent *ev,
     rt_future_release(rt_future_then_ctx(f, waiter_run, waiter_run, w, waiter_free));
 }
 
+/* next gets src's outcome now (src is complete): a value is copied, so the
+ * chain completes in the same task, as Dart's whenComplete does. */
+static void pass_outcome(rt_future *src, rt_completer *next)
+{
+    const rt_value *v = rt_future_get_value(src);
+    if (rt_future_is_error(src))
+        rt_completer_fail_with(next, rt_future_get_error(src));
+    else if (v)
+        rt_completer_complete(next, rt_value_copy(v, NULL));
+    else if (rt_future_get_ptr(src))
+        rt_completer_follow(next, rt_future_dup(src));
+}
+
 /* ---- Controller side of a cancel (Dart's _recordCancel) ---- */
 
 static rt_future *add_state_cancel(add_state *a);
@@ -308,7 +322,7 @@ static void cancel_outcome(rt_future *g, rt_completer *next, void *ctx)
     if (rt_future_is_error(g))
         rt_completer_fail_with(next, rt_future_get_error(g));
     else
-        rt_completer_follow(next, rt_future_dup(src));
+        pass_outcome(src, next);
 }
 
 static void cancel_outcome_free(void *ctx)
@@ -324,7 +338,7 @@ static void then_cancel_run(rt_future *src, rt_completer *next, void *ctx)
         rt_completer_follow(next, rt_future_then_ctx(g, cancel_outcome, cancel_outcome,
                                                      rt_future_dup(src), cancel_outcome_free));
     else
-        rt_completer_follow(next, rt_future_dup(src));
+        pass_outcome(src, next);
 }
 
 static void then_cancel_free(void *ctx)
@@ -335,7 +349,7 @@ static void then_cancel_free(void *ctx)
 /* The cancel future keeps on_cancel's outcome (Dart's whenComplete). */
 static void done_after_cancel(rt_future *src, rt_completer *next, void *ctx)
 {
-    rt_completer_follow(next, rt_future_dup(src));
+    pass_outcome(src, next);
     complete_done(ctx);
 }
 
@@ -746,7 +760,7 @@ static void add_done(rt_subscription *sub, void *ctx)
 
 static void add_cancelled(rt_future *src, rt_completer *next, void *ctx)
 {
-    rt_completer_follow(next, rt_future_dup(src));
+    pass_outcome(src, next);
     add_state_end(ctx);
     rt_stream_release(ctx);
 }
@@ -962,7 +976,7 @@ rt_future *rt_subscription_cancel(rt_subscription *sub)
     sub->refs++;
     sub->wait_for_cancel = false; /* a deferred error or done is dropped */
     if (!sub->canceled) sub_cancel(sub);
-    rt_future *f = sub->cancel_future ? rt_future_dup(sub->cancel_future) : rt_future_value(NULL);
+    rt_future *f = sub->cancel_future ? rt_future_dup(sub->cancel_future) : rt__future_null();
     sub_release(sub);
     return f;
 }

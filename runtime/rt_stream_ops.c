@@ -82,9 +82,11 @@ typedef struct xform {
 } xform;
 
 /* The source's events end here: it is cancelled and the output closed. */
+/* take / takeWhile are done: closing the output delivers its done event,
+ * which cancels it and so the source, and waits for that cancel first
+ * (Dart's sink._close()). Later source events find the output closed. */
 static void x_finish(xform *x)
 {
-    cancel_quietly(&x->sub);
     close_open(x->out);
 }
 
@@ -179,7 +181,7 @@ static void x_data_body(xform *x, const rt_value *v)
     }
     if (!x_filter(x, v)) return;
     add_open(x->out, rt_value_copy(v, NULL));
-    if (x->kind == T_TAKE && --x->n == 0) x_finish(x);
+    if (x->kind == T_TAKE && x->n > 0 && --x->n == 0) x_finish(x);
 }
 
 static void x_data(rt_subscription *sub, const rt_value *v, void *ctx)

@@ -258,9 +258,9 @@ static void test_distinct_and_handle_error(void **state)
     (void)state;
     enter();
     rt_stream_controller *c = rt_stream_controller_new(NULL);
-    rt_stream *s = rt_stream_handle_error(
-        rt_stream_distinct(rt_stream_controller_stream(c), NULL, NULL), error_to_minus_one, NULL,
-        NULL);
+    rt_stream *s =
+        rt_stream_handle_error(rt_stream_distinct(rt_stream_controller_stream(c), NULL, NULL),
+                               error_to_minus_one, NULL, NULL);
     listen_logging(s, "out");
     int xs[] = {1, 1, 2, 2, 2, 1};
     for (int i = 0; i < 6; i++)

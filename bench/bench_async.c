@@ -8,6 +8,11 @@
  *   await_step          ns per RT_AWAIT of an already completed future
  *   stream_event        ns per event: 1 M ints through a single-subscription
  *                       async controller to one listener (add to delivery)
+ *   stream_to_list_1m   ns per element: rt_stream_from_list of 1 M ints, map
+ *                       (x * 2), where (x % 3 != 0), to_list (list built
+ *                       before timing; the stream and the result inside)
+ *   async_star_yield    ns per value an async* generator yields to an
+ *                       await-for loop in an async function (1 M values)
  *   compute_roundtrip   us per sequential trivial rt_compute (pool warm)
  *   compute_throughput  computes/s with 10,000 small jobs in flight at once
  */
@@ -26,6 +31,9 @@
 #endif
 #ifndef STREAM_N
 #define STREAM_N 1000000
+#endif
+#ifndef YIELD_N
+#define YIELD_N 1000000
 #endif
 #ifndef ROUNDTRIP_N
 #define ROUNDTRIP_N 2000
@@ -171,6 +179,85 @@ static double bench_stream_event(void)
     return (t1 - t0) / STREAM_N;
 }
 
+/* ---- stream_to_list_1m: from_list -> map -> where -> to_list ---- */
+
+static rt_value *times_two(const rt_value *v, void *ctx)
+{
+    (void)ctx;
+    return rt_value_int(rt_value_as_int(v) * 2);
+}
+
+static bool not_multiple_of_3(const rt_value *v, void *ctx)
+{
+    (void)ctx;
+    return rt_value_as_int(v) % 3 != 0;
+}
+
+static double bench_stream_to_list(void)
+{
+    rt_value *list = rt_value_list();
+    for (long i = 0; list && i < STREAM_N; i++)
+        if (rt_list_push(list, rt_value_int(i))) break;
+    double t0 = now_ns();
+    rt_stream *s = rt_stream_from_list(list);
+    s = rt_stream_where(rt_stream_map(s, times_two, NULL), not_multiple_of_3, NULL);
+    rt_future *f = rt_stream_to_list(s);
+    run_main();
+    double t1 = now_ns();
+    const rt_value *out = f ? rt_future_get_value(f) : NULL;
+    size_t expect = STREAM_N - (STREAM_N + 2) / 3;
+    if (!out || rt_list_len(out) != expect || rt_value_as_int(rt_list_get(out, 1)) != 4)
+        fail("stream_to_list_1m", "the list is not what map/where should make");
+    rt_future_release(f);
+    rt_value_free(list);
+    return (t1 - t0) / STREAM_N;
+}
+
+/* ---- async_star_yield: async* generator -> await-for ---- */
+
+typedef struct gen_frame {
+    rt_async a;
+    long i;
+} gen_frame;
+
+static void counter_gen(rt_async *a)
+{
+    gen_frame *f = (gen_frame *)a;
+    RT_ASYNC_BEGIN(a);
+    for (f->i = 0; f->i < YIELD_N; f->i++)
+        RT_YIELD(a, rt_value_int(f->i));
+    RT_ASYNC_END(a);
+}
+
+typedef struct sum_frame {
+    rt_async a;
+    int64_t sum;
+} sum_frame;
+
+static void sum_loop(rt_async *a)
+{
+    sum_frame *f = (sum_frame *)a;
+    RT_ASYNC_BEGIN(a);
+    RT_AWAIT_FOR(a, rt_async_star_run(rt_async_new(counter_gen, sizeof(gen_frame))))
+    f->sum += rt_value_as_int(rt_async_item(a));
+    RT_AWAIT_FOR_END(a);
+    RT_RETURN(a, rt_value_int(f->sum));
+    RT_ASYNC_END(a);
+}
+
+static double bench_async_star_yield(void)
+{
+    double t0 = now_ns();
+    rt_future *f = rt_async_run(rt_async_new(sum_loop, sizeof(sum_frame)));
+    run_main();
+    double t1 = now_ns();
+    const rt_value *v = f ? rt_future_get_value(f) : NULL;
+    if (!v || rt_value_as_int(v) != (int64_t)YIELD_N * (YIELD_N - 1) / 2)
+        fail("async_star_yield", "the await-for loop did not sum every yielded value");
+    rt_future_release(f);
+    return (t1 - t0) / YIELD_N;
+}
+
 /* ---- compute_roundtrip: sequential trivial computes ---- */
 
 static rt_value *one_fn(rt_value *message, rt_compute_ctx *cx)
@@ -284,6 +371,8 @@ int main(int argc, char **argv)
         {"await_step", "ns", bench_await_step, RUNS},
         {"await_value_step", "ns", bench_await_value_step, RUNS},
         {"stream_event", "ns", bench_stream_event, RUNS},
+        {"stream_to_list_1m", "ns", bench_stream_to_list, RUNS},
+        {"async_star_yield", "ns", bench_async_star_yield, RUNS},
         {"compute_roundtrip", "us", bench_compute_roundtrip, RUNS},
         {"compute_throughput", "computes/s", bench_compute_throughput, RUNS},
     };

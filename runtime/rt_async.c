@@ -31,6 +31,7 @@ typedef struct rt__async_gen {
     rt_subscription *inner;  /* yield*: the stream being forwarded */
     bool holds_ref;          /* the frame holds a reference to c (listened) */
     bool scheduled, at_yield, adding, paused, cancel_seen;
+    rt_task run; /* the one microtask that goes on with the body, embedded */
 } rt__async_gen;
 
 static void enter(rt_async *a);
@@ -308,10 +309,9 @@ static void for_enter(rt__await_for *r)
 
 static void for_data(rt_subscription *sub, const rt_value *v, void *ctx)
 {
-    (void)sub;
     rt__await_for *r = ctx;
     if (r->listening || r->state != FOR_WAITING) return; /* as StreamIterator */
-    r->item = rt_value_copy(v, NULL);
+    r->item = rt__subscription_take_value(sub, v);
     if (!r->item) {
         r->error = error_copy(&(rt_error){RT_ENOMEM, "runtime", "await for: out of memory"});
         r->state = FOR_ERROR;
@@ -467,10 +467,10 @@ static void gen_schedule(rt_async *a)
 {
     rt__async_gen *g = a->gen;
     if (g->scheduled || (g->paused && !g->cancel_seen) || g->adding) return;
-    if (rt_schedule_microtask(gen_run_body, a) != RT_OK) {
-        rt_report_error(RT_ENOMEM, "async*: the generator could not be scheduled");
-        return;
-    }
+    g->run.ev.type = RT_EV_EMBEDDED;
+    g->run.fn = gen_run_body;
+    g->run.ctx = a;
+    rt__microtask_push(rt_isolate_current(), &g->run);
     g->scheduled = true;
 }
 

@@ -72,6 +72,7 @@ struct rt_subscription {
     bool input_paused, canceled, listed, has_pending, in_callback, wait_for_cancel, scheduled;
     bool cancel_called; /* cancel_future is meaningful */
     rt_task delivery;   /* the one delivery microtask, embedded */
+    sevent *current;    /* the data event on_data is handling */
     rt_future *cancel_future;
     rt_completer *as_future; /* rt_subscription_as_future */
     rt_value *as_value;
@@ -447,7 +448,10 @@ static void send_data(rt_subscription *sub, sevent *e)
 {
     bool was = sub->input_paused;
     sub->in_callback = true;
+    sevent *outer = sub->current;
+    sub->current = e;
     if (sub->h.on_data) sub->h.on_data(sub, e->value, sub->h.ctx);
+    sub->current = outer;
     sub->in_callback = false;
     check_state(sub, was);
 }
@@ -937,6 +941,16 @@ void rt_subscription_resume(rt_subscription *sub)
         sub->input_paused = false;
         if (!sub->in_callback) guard(sub, hook_resume);
     }
+}
+
+rt_value *rt__subscription_take_value(rt_subscription *sub, const rt_value *v)
+{
+    sevent *e = sub->current;
+    if (e && e->value == v && e->refs == 1 && !sub->s->o.broadcast) {
+        e->value = NULL; /* nobody else holds the event: move its value */
+        return (rt_value *)v;
+    }
+    return rt_value_copy(v, NULL);
 }
 
 bool rt_subscription_is_paused(const rt_subscription *sub)

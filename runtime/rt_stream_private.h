@@ -7,4 +7,9 @@
 /* destroy(ctx of the options) runs when the stream's last reference goes. */
 void rt__stream_set_destroy(rt_stream *s, void (*destroy)(void *ctx));
 
+/* Inside on_data: the value being handled (v, borrowed), as the caller's
+ * own: moved out of the event when nobody else holds it, else copied. NULL
+ * when out of memory. */
+rt_value *rt__subscription_take_value(rt_subscription *sub, const rt_value *v);
+
 #endif

@@ -738,6 +738,13 @@ rt_value *rt_value_copy(const rt_value *v, int *err)
 {
     rt_heap *h = cur(__func__);
     check_mine(v, __func__);
+    if (v && v->kind <= RT_DOUBLE) {
+        /* Scalars: one node, no message block (the common stream payload). */
+        rt_value *c = node(h, v->kind, 0);
+        if (c) c->u = v->u;
+        if (err) *err = c ? RT_OK : RT_ENOMEM;
+        return c;
+    }
     rt_msg *m;
     int rc = rt__msg_new(h, (rt_value *)v, RT_MSG_COPY, &m);
     if (err) *err = rc;

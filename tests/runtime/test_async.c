@@ -668,6 +668,49 @@ static const ts_child_case cases[] = {
     {NULL, NULL},
 };
 
+/* Two await-for loops on one sync broadcast stream each see every item:
+ * an item is moved out of its event only when no other listener shares it. */
+typedef struct sum_frame {
+    rt_async a;
+    rt_stream *s;
+    int64_t sum;
+} sum_frame;
+
+static void sum_items(rt_async *a)
+{
+    sum_frame *f = (sum_frame *)a;
+    RT_ASYNC_BEGIN(a);
+    RT_AWAIT_FOR(a, f->s)
+    f->sum += rt_value_as_int(rt_async_item(a));
+    RT_AWAIT_FOR_END(a);
+    RT_RETURN(a, rt_value_int(f->sum));
+    RT_ASYNC_END(a);
+}
+
+static void test_await_for_on_shared_broadcast_items(void **state)
+{
+    (void)state;
+    enter();
+    rt_stream_controller *c =
+        rt_stream_controller_new(&(rt_stream_options){.broadcast = true, .sync = true});
+    rt_future *fs[2];
+    for (int i = 0; i < 2; i++) {
+        sum_frame *f = (sum_frame *)rt_async_new(sum_items, sizeof *f);
+        f->s = rt_stream_controller_stream(c);
+        fs[i] = rt_async_run(&f->a);
+    }
+    for (int i = 1; i <= 4; i++)
+        rt_stream_add(c, rt_value_int(i));
+    rt_future_release(rt_stream_close(c));
+    ts_run_main();
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rt_value_as_int(rt_future_get_value(fs[i])), 10);
+        rt_future_release(fs[i]);
+    }
+    rt_stream_release(c);
+    ts_main_leave();
+}
+
 int main(int argc, char **argv)
 {
     int rc = ts_child_dispatch(argc, argv, cases);
@@ -689,6 +732,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_return_inside_await_for_awaits_cancel),
         cmocka_unit_test(test_await_for_error_cancels_then_fails),
         cmocka_unit_test(test_plain_break_is_caught),
+        cmocka_unit_test(test_await_for_on_shared_broadcast_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

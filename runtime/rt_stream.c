@@ -59,6 +59,8 @@ struct rt_stream {
     rt_link buffer; /* single-subscription: events before the listener */
     rt_completer *done;
     add_state *adding; /* rt_stream_add_stream in progress */
+    /* rt__stream_multi: every listen is this call */
+    rt_subscription *(*multi)(void *ctx, const rt_stream_handlers *h);
     void (*destroy)(void *ctx);
 };
 
@@ -186,6 +188,16 @@ void rt_stream_release(rt_stream *s)
 void rt__stream_set_destroy(rt_stream *s, void (*destroy)(void *ctx))
 {
     s->destroy = destroy;
+}
+
+rt_stream *rt__stream_multi(rt_subscription *(*listen)(void *ctx, const rt_stream_handlers *h),
+                            void *ctx, void (*destroy)(void *ctx))
+{
+    rt_stream *s = rt_stream_controller_new(&(rt_stream_options){.broadcast = true, .ctx = ctx});
+    if (!s) return NULL;
+    s->multi = listen;
+    s->destroy = destroy;
+    return s;
 }
 
 bool rt_stream_is_broadcast(const rt_stream *s)
@@ -879,6 +891,7 @@ static rt_subscription *ended_listen(const rt_stream_handlers *h, const rt_error
 rt_subscription *rt_stream_listen(rt_stream *s, const rt_stream_handlers *h)
 {
     if (!s) return NULL;
+    if (s->multi) return s->multi(s->o.ctx, h);
     if (!s->o.broadcast && s->listened)
         return ended_listen(
             h, &(rt_error){RT_ESTATE, "runtime", "stream has already been listened to"});

@@ -320,10 +320,65 @@ static void x_destroy(void *ctx)
     rt_free(x);
 }
 
+/* Dart's _ForwardingStream transforms (and fromHandlers) over a broadcast
+ * source give each listener its own state over its own subscription; the
+ * others (asyncMap, asyncExpand, timeout, asBroadcastStream) share one. */
+static bool per_listener(int kind)
+{
+    switch (kind) {
+    case T_ASYNC_MAP:
+    case T_ASYNC_EXPAND:
+    case T_TIMEOUT:
+    case T_IDENTITY:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static xform *transform_new(rt_stream *src, int kind, bool broadcast, rt_stream **out);
+
+/* A listen on a per-listener broadcast transform: a fresh single-listener
+ * transform, configured as the template, over a new subscription. */
+static rt_subscription *x_multi_listen(void *ctx, const rt_stream_handlers *h)
+{
+    xform *t = ctx, *x;
+    rt_stream *out;
+    if (!(x = transform_new(rt_stream_dup(t->src), t->kind, false, &out))) return NULL;
+    x->n = x->n0 = t->n0;
+    x->fn = t->fn;
+    x->fn2 = t->fn2;
+    x->ctx = t->ctx;
+    x->h = t->h;
+    x->limit = t->limit;
+    rt_subscription *sub = rt_stream_listen(out, h);
+    rt_stream_release(out); /* the subscription holds it */
+    return sub;
+}
+
+static void x_template_free(void *ctx)
+{
+    xform *t = ctx;
+    rt_stream_release(t->src);
+    rt_free(t);
+}
+
 static xform *transform_new(rt_stream *src, int kind, bool broadcast, rt_stream **out)
 {
     *out = NULL;
     if (!src) return NULL;
+    if (broadcast && per_listener(kind)) {
+        xform *t = rt_calloc(1, sizeof *t);
+        *out = t ? rt__stream_multi(x_multi_listen, t, x_template_free) : NULL;
+        if (!*out) {
+            rt_free(t);
+            rt_stream_release(src);
+            return NULL;
+        }
+        t->kind = kind;
+        t->src = src;
+        return t; /* configured by the caller, copied at each listen */
+    }
     xform *x = rt_calloc(1, sizeof *x);
     rt_stream_options o = {.broadcast = broadcast,
                            .sync = true,

@@ -1059,6 +1059,40 @@ static void test_replace_handlers_while_firing(void **state)
     ts_main_leave();
 }
 
+/* Dart's _ForwardingStream: a transform of a broadcast stream keeps its
+ * state per listener (B, coming later, skips its own first event), while
+ * a shared transform (as_broadcast) is one subscription for all. */
+static void who_data(rt_subscription *sub, const rt_value *v, void *ctx)
+{
+    (void)sub;
+    ts_log("%s %lld", (const char *)ctx, (long long)rt_value_as_int(v));
+}
+static void test_broadcast_transform_state_per_listener(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    rt_stream_controller *c =
+        rt_stream_controller_new(&(rt_stream_options){.broadcast = true, .sync = true});
+    rt_stream *s = rt_stream_skip(rt_stream_controller_stream(c), 1);
+    assert_true(rt_stream_is_broadcast(s));
+    rt_subscription *a =
+        rt_stream_listen(s, &(rt_stream_handlers){.on_data = who_data, .ctx = "A"});
+    rt_stream_add(c, rt_value_int(1));
+    rt_stream_add(c, rt_value_int(2));
+    rt_subscription *b =
+        rt_stream_listen(s, &(rt_stream_handlers){.on_data = who_data, .ctx = "B"});
+    rt_stream_add(c, rt_value_int(3));
+    rt_stream_add(c, rt_value_int(4));
+    ts_run_main();
+    assert_string_equal(ts_log_text(), "A 2, A 3, A 4, B 4");
+    rt_future_release(rt_subscription_cancel(a));
+    rt_future_release(rt_subscription_cancel(b));
+    assert_false(rt_stream_has_listener(c)); /* each listener had its own subscription */
+    rt_stream_release(s);
+    rt_stream_release(c);
+    ts_main_leave();
+}
+
 static const ts_child_case cases[] = {
     {"add-while-adding", child_add_while_adding},
     {NULL, NULL},
@@ -1094,6 +1128,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_as_future),
         cmocka_unit_test(test_done_and_cancel_on_error_wait_for_on_cancel),
         cmocka_unit_test(test_replace_handlers_while_firing),
+        cmocka_unit_test(test_broadcast_transform_state_per_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -202,6 +202,11 @@ bool rt_async_cancelled(const rt_async *a);
         return;                                                                                    \
     } while (0)
 
+/* async*: a new generator of fn with a zeroed frame of frame_type, as its
+ * stream (a new reference; NULL when out of memory), e.g.
+ * rt_stream *s = RT_ASYNC_STAR(count_to_3, count_frame); */
+#define RT_ASYNC_STAR(fn, frame_type) rt_async_star_run(rt_async_new((fn), sizeof(frame_type)))
+
 /* async*: adds value (taken) to the stream and suspends (see above). */
 #define RT_YIELD(a, value)                                                                         \
     do {                                                                                           \

@@ -209,7 +209,7 @@ static void test_yield_star_forwards_errors(void **state)
     (void)state;
     enter();
     collector co = {0};
-    collect(&co, rt_async_star_run(rt_async_new(error_stream_gen, sizeof(rt_async))));
+    collect(&co, RT_ASYNC_STAR(error_stream_gen, rt_async));
     ts_run_main();
     assert_string_equal(ts_log_text(), "+1, error error, +3, done");
     ts_main_leave();

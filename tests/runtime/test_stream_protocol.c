@@ -185,6 +185,29 @@ static void t_cancel_sub(proto *t, int id)
 
 /* ---- Dart SDK: tests/lib/async/stream_controller_async_test.dart, testPause ---- */
 
+/* Every testPause case expects: listen, data 42 (whose action pauses),
+ * pause (whose action arranges the resume), data 43, data 44, cancel,
+ * done. With add_rest the test itself adds 43, 44 and closes up front. */
+static void run_pause_case(action_fn on_42, action_fn on_pause, bool add_rest)
+{
+    proto_start(false, false);
+    expect_ev(&T, X_LISTEN, -1, 0, NULL);
+    expect_ev(&T, X_DATA, -1, 42, on_42);
+    expect_ev(&T, X_PAUSE, -1, 0, on_pause);
+    expect_ev(&T, X_DATA, -1, 43, NULL);
+    expect_ev(&T, X_DATA, -1, 44, NULL);
+    expect_ev(&T, X_CANCEL, -1, 0, NULL);
+    expect_ev(&T, X_DONE, -1, 0, terminate);
+    t_listen(&T);
+    t_add(&T, 42);
+    if (add_rest) {
+        t_add(&T, 43);
+        t_add(&T, 44);
+        t_close(&T);
+    }
+    proto_finish();
+}
+
 /* "pause event-unpause" */
 static void pe_on_42(proto *t)
 {
@@ -197,20 +220,7 @@ static void pe_on_pause(proto *t)
 static void test_pause_event_unpause(void **state)
 {
     (void)state;
-    proto_start(false, false);
-    expect_ev(&T, X_LISTEN, -1, 0, NULL);
-    expect_ev(&T, X_DATA, -1, 42, pe_on_42);
-    expect_ev(&T, X_PAUSE, -1, 0, pe_on_pause);
-    expect_ev(&T, X_DATA, -1, 43, NULL);
-    expect_ev(&T, X_DATA, -1, 44, NULL);
-    expect_ev(&T, X_CANCEL, -1, 0, NULL);
-    expect_ev(&T, X_DONE, -1, 0, terminate);
-    t_listen(&T);
-    t_add(&T, 42);
-    t_add(&T, 43);
-    t_add(&T, 44);
-    t_close(&T);
-    proto_finish();
+    run_pause_case(pe_on_42, pe_on_pause, true);
 }
 
 /* "pause twice event-unpause" */
@@ -233,20 +243,7 @@ static void pte_on_pause(proto *t)
 static void test_pause_twice_event_unpause(void **state)
 {
     (void)state;
-    proto_start(false, false);
-    expect_ev(&T, X_LISTEN, -1, 0, NULL);
-    expect_ev(&T, X_DATA, -1, 42, pte_on_42);
-    expect_ev(&T, X_PAUSE, -1, 0, pte_on_pause);
-    expect_ev(&T, X_DATA, -1, 43, NULL);
-    expect_ev(&T, X_DATA, -1, 44, NULL);
-    expect_ev(&T, X_CANCEL, -1, 0, NULL);
-    expect_ev(&T, X_DONE, -1, 0, terminate);
-    t_listen(&T);
-    t_add(&T, 42);
-    t_add(&T, 43);
-    t_add(&T, 44);
-    t_close(&T);
-    proto_finish();
+    run_pause_case(pte_on_42, pte_on_pause, true);
 }
 
 /* "pause twice direct-unpause": pause, pause inside the handler: one
@@ -266,20 +263,7 @@ static void ptd_on_pause(proto *t)
 static void test_pause_twice_direct_unpause(void **state)
 {
     (void)state;
-    proto_start(false, false);
-    expect_ev(&T, X_LISTEN, -1, 0, NULL);
-    expect_ev(&T, X_DATA, -1, 42, ptd_on_42);
-    expect_ev(&T, X_PAUSE, -1, 0, ptd_on_pause);
-    expect_ev(&T, X_DATA, -1, 43, NULL);
-    expect_ev(&T, X_DATA, -1, 44, NULL);
-    expect_ev(&T, X_CANCEL, -1, 0, NULL);
-    expect_ev(&T, X_DONE, -1, 0, terminate);
-    t_listen(&T);
-    t_add(&T, 42);
-    t_add(&T, 43);
-    t_add(&T, 44);
-    t_close(&T);
-    proto_finish();
+    run_pause_case(ptd_on_42, ptd_on_pause, true);
 }
 
 /* "pause twice direct-event-unpause" */
@@ -306,17 +290,7 @@ static void ptde_on_pause(proto *t)
 static void test_pause_twice_direct_event_unpause(void **state)
 {
     (void)state;
-    proto_start(false, false);
-    expect_ev(&T, X_LISTEN, -1, 0, NULL);
-    expect_ev(&T, X_DATA, -1, 42, ptde_on_42);
-    expect_ev(&T, X_PAUSE, -1, 0, ptde_on_pause);
-    expect_ev(&T, X_DATA, -1, 43, NULL);
-    expect_ev(&T, X_DATA, -1, 44, NULL);
-    expect_ev(&T, X_CANCEL, -1, 0, NULL);
-    expect_ev(&T, X_DONE, -1, 0, terminate);
-    t_listen(&T);
-    t_add(&T, 42);
-    proto_finish();
+    run_pause_case(ptde_on_42, ptde_on_pause, false);
 }
 
 /* ---- Dart SDK: stream_controller_async_test.dart, testBroadcastController ---- */

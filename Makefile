@@ -10,7 +10,10 @@
 #   make format        clang-format every source file
 #   make format-check  fail if any source file is not clang-format clean
 
-PKGS := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcurl4-openssl-dev libcmocka-dev fonts-dejavu-core \
+# Fonts: DejaVu first; WenQuanYi Micro Hei (CJK) and Symbola (emoji, symbols)
+# as fallbacks that fontconfig finds for what DejaVu lacks.
+PKGS := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcurl4-openssl-dev libcmocka-dev \
+        libfontconfig-dev fonts-dejavu-core fonts-wqy-microhei fonts-symbola \
         cmake pkg-config build-essential python3
 # The tests also open real windows on a private X server and click them.
 TEST_PKGS := xvfb xdotool

@@ -7,6 +7,7 @@
  */
 #include "ui_canvas.h"
 #include "ui_check.h"
+#include "ui_font_private.h"
 
 #include <SDL_ttf.h>
 #include <math.h>
@@ -15,7 +16,7 @@
 #include <string.h>
 
 #define UI__PI 3.14159265358979323846f
-#define UI__FONTS_MAX 16
+#define UI__FONTS_MAX 32      /* (size, face) pairs: primaries and fallbacks */
 #define UI__TEXT_BUCKETS 4096 /* a power of two */
 #define UI__FONT_PX_MAX 1024
 #define UI__COORD_MAX 16777216.0f /* device coordinates are clamped to +-2^24 */
@@ -33,9 +34,16 @@ typedef struct ui__state {
 typedef struct ui__font_slot {
     TTF_Font *font;
     int px;
-    bool bold;
+    int face;           /* UI__FACE_* (ui_font_private.h) */
     unsigned long used; /* c->font_clock at the last use */
 } ui__font_slot;
+
+/* A run of text drawn with one face: bytes [off, off + len) of the scratch. */
+typedef struct ui__run {
+    size_t off, len;
+    int face;
+    int w; /* device pixels, once measured */
+} ui__run;
 
 typedef struct ui__text {
     struct ui__text *bucket_next;
@@ -63,6 +71,7 @@ struct ui_canvas {
     ui__font_slot fonts[UI__FONTS_MAX];
     int nfonts;
     unsigned long font_clock;
+    unsigned font_generation; /* ui__fonts_generation() the fonts and text are of */
 
     ui__text **buckets; /* UI__TEXT_BUCKETS chains, allocated on first text */
     ui__text *lru_head, *lru_tail;
@@ -71,6 +80,8 @@ struct ui_canvas {
 
     char *scratch; /* sanitised UTF-8 */
     size_t scratch_cap;
+    ui__run *runs; /* the scratch's runs, one per face */
+    int runs_cap;
 
     SDL_Vertex *verts; /* triangles of the shape being built */
     int nverts, verts_cap;
@@ -125,6 +136,7 @@ static bool ui__libs_acquire(void)
 static void ui__libs_release(void)
 {
     if (--ui__lib_refs > 0) return;
+    ui__fonts_free();
     TTF_Quit();
     if (SDL_WasInit(SDL_INIT_EVERYTHING) == 0) SDL_Quit();
 }
@@ -616,8 +628,9 @@ void ui_canvas_translate(ui_canvas *c, float dx, float dy)
 /* ---- Text ---- */
 
 /* utf8[0..len) in the scratch buffer, NUL-terminated, with each maximal
- * invalid subsequence and each NUL replaced by U+FFFD; NULL without memory. */
-static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len)
+ * invalid subsequence and each NUL replaced by U+FFFD; NULL without memory.
+ * *n is its length; *ascii says whether it is all ASCII. */
+static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len, size_t *n_out, bool *ascii)
 {
     if (len > (SIZE_MAX - 1) / 3) return NULL;
     size_t need = 3 * len + 1;
@@ -630,6 +643,7 @@ static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     char *o = c->scratch;
     size_t i = 0;
+    *ascii = true;
     while (i < len) {
         unsigned char b = u[i];
         if (b >= 0x01 && b < 0x80) {
@@ -637,6 +651,7 @@ static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len)
             i++;
             continue;
         }
+        *ascii = false;
         size_t n = 0;
         unsigned char lo = 0x80, hi = 0xBF;
         if (b >= 0xC2 && b <= 0xDF)
@@ -669,6 +684,7 @@ static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len)
         i += k;
     }
     *o = 0;
+    *n_out = (size_t)(o - c->scratch);
     return c->scratch;
 }
 
@@ -679,27 +695,162 @@ static int ui__font_px(const ui_canvas *c, float size)
     return px > UI__FONT_PX_MAX ? UI__FONT_PX_MAX : (int)lroundf(px);
 }
 
-/* The font for (px, bold), opened on first use; the least recently used of
+/* The font for (px, face), opened on first use; the least recently used of
  * UI__FONTS_MAX is closed to make room. NULL if it cannot be opened. */
-static TTF_Font *ui__font(ui_canvas *c, int px, bool bold)
+static TTF_Font *ui__font(ui_canvas *c, int px, int face)
 {
     c->font_clock++;
     int slot = 0;
     for (int i = 0; i < c->nfonts; i++) {
-        if (c->fonts[i].px == px && c->fonts[i].bold == bold) {
+        if (c->fonts[i].px == px && c->fonts[i].face == face) {
             c->fonts[i].used = c->font_clock;
             return c->fonts[i].font;
         }
         if (c->fonts[i].used < c->fonts[slot].used) slot = i;
     }
-    TTF_Font *f = TTF_OpenFont(bold ? ISLET_FONT_BOLD : ISLET_FONT, px);
+    TTF_Font *f = ui__font_open(face, px);
     if (!f) return NULL;
     if (c->nfonts < UI__FONTS_MAX)
         slot = c->nfonts++;
     else
         TTF_CloseFont(c->fonts[slot].font);
-    c->fonts[slot] = (ui__font_slot){f, px, bold, c->font_clock};
+    c->fonts[slot] = (ui__font_slot){f, px, face, c->font_clock};
     return f;
+}
+
+static int ui__primary(bool bold)
+{
+    return bold ? UI__FACE_BOLD : UI__FACE_REGULAR;
+}
+
+/* ---- Runs: which font draws which characters ---- */
+
+/* The code point at s[*i] (valid UTF-8), moving *i past it. */
+static uint32_t ui__decode(const char *s, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    if (u[0] < 0x80) {
+        *i += 1;
+        return u[0];
+    }
+    if (u[0] < 0xE0) {
+        *i += 2;
+        return (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+    }
+    if (u[0] < 0xF0) {
+        *i += 3;
+        return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+    }
+    *i += 4;
+    return (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+           (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+}
+
+/* Joiners and variation selectors shape with the character before them, so
+ * they stay in its run whatever font has them. */
+static bool ui__joins(uint32_t cp)
+{
+    return cp == 0x200C || cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+           (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+static bool ui__run_add(ui_canvas *c, int *n, size_t off, size_t len, int face)
+{
+    if (*n > 0 && c->runs[*n - 1].face == face) {
+        c->runs[*n - 1].len += len;
+        return true;
+    }
+    if (*n == c->runs_cap) {
+        int cap = c->runs_cap ? 2 * c->runs_cap : 8;
+        ui__run *r = realloc(c->runs, (size_t)cap * sizeof *r);
+        if (!r) return false;
+        c->runs = r;
+        c->runs_cap = cap;
+    }
+    c->runs[(*n)++] = (ui__run){off, len, face, 0};
+    return true;
+}
+
+/* Splits the scratch's n bytes into runs of one face each: the primary
+ * font's where it has the glyph, else the fallback fontconfig found (else
+ * the primary's missing-glyph box). All-ASCII text is one run unexamined.
+ * The count; 0 without memory or a primary font. */
+static int ui__runs(ui_canvas *c, size_t n, bool ascii, int px, bool bold)
+{
+    int primary = ui__primary(bold), nr = 0;
+    if (ascii) return ui__run_add(c, &nr, 0, n, primary) ? nr : 0;
+    TTF_Font *f = ui__font(c, px, primary);
+    if (!f) return 0;
+    for (size_t i = 0; i < n;) {
+        size_t at = i;
+        uint32_t cp = ui__decode(c->scratch, &i);
+        int face = primary;
+        if (nr > 0 && ui__joins(cp)) {
+            face = c->runs[nr - 1].face;
+        } else if (cp >= 0x80 && !TTF_GlyphIsProvided32(f, cp)) {
+            int fb = ui__font_fallback(cp, bold);
+            if (fb >= 0) face = fb;
+        }
+        if (!ui__run_add(c, &nr, at, i - at, face)) return 0;
+    }
+    return nr;
+}
+
+/* Calls TTF_SizeUTF8 or TTF_RenderUTF8_Blended on run r alone: its end is
+ * NUL-terminated in the scratch for the call. */
+static SDL_Surface *ui__run_ttf(ui_canvas *c, const ui__run *r, TTF_Font *f, int *w, SDL_Color *k)
+{
+    char *end = c->scratch + r->off + r->len, save = *end;
+    *end = 0;
+    SDL_Surface *s = NULL;
+    int h;
+    if (w && TTF_SizeUTF8(f, c->scratch + r->off, w, &h) != 0) *w = 0;
+    if (k) s = TTF_RenderUTF8_Blended(f, c->scratch + r->off, *k);
+    *end = save;
+    return s;
+}
+
+/* Sets each run's width (device pixels) and returns their sum: runs are
+ * measured and drawn apart, side by side, so the sum is the drawn width. */
+static int ui__runs_width(ui_canvas *c, int nr, int px)
+{
+    int sum = 0;
+    for (int i = 0; i < nr; i++) {
+        ui__run *r = &c->runs[i];
+        TTF_Font *f = ui__font(c, px, r->face);
+        r->w = 0;
+        if (f) ui__run_ttf(c, r, f, &r->w, NULL);
+        sum += r->w;
+    }
+    return sum;
+}
+
+/* The runs drawn side by side on the primary font's baseline, in a surface
+ * as wide as they measure and as high as the primary font's line; NULL on
+ * failure or zero width (as TTF_RenderUTF8_Blended). */
+static SDL_Surface *ui__runs_render(ui_canvas *c, int nr, int px, bool bold, SDL_Color k)
+{
+    TTF_Font *pf = ui__font(c, px, ui__primary(bold));
+    if (!pf) return NULL;
+    int ascent = TTF_FontAscent(pf), h = TTF_FontHeight(pf), w = ui__runs_width(c, nr, px);
+    SDL_Surface *out =
+        w > 0 ? SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888) : NULL;
+    if (!out) return NULL;
+    SDL_FillRect(out, NULL, SDL_MapRGBA(out->format, k.r, k.g, k.b, 0)); /* as SDL_ttf clears */
+    int x = 0;
+    for (int i = 0; i < nr; i++) {
+        const ui__run *r = &c->runs[i];
+        TTF_Font *f = r->w > 0 ? ui__font(c, px, r->face) : NULL;
+        SDL_Surface *s = f ? ui__run_ttf(c, r, f, NULL, &k) : NULL;
+        if (s) { /* copied, not blended: runs do not overlap */
+            SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
+            SDL_Rect d = {x, ascent - TTF_FontAscent(f), r->w, s->h};
+            SDL_BlitSurface(s, &(SDL_Rect){0, 0, r->w, s->h}, out, &d);
+            SDL_FreeSurface(s);
+        }
+        x += r->w;
+    }
+    return out;
 }
 
 static uint64_t ui__text_hash(const char *s, size_t len, int px, bool bold, ui_color k)
@@ -754,10 +905,25 @@ static void ui__text_evict(ui_canvas *c, ui__text *e)
     free(e);
 }
 
+/* Throws the fonts and the rendered text away when the primary fonts have
+ * changed (ui_set_font_file). */
+static void ui__fonts_check(ui_canvas *c)
+{
+    unsigned g = ui__fonts_generation();
+    if (c->font_generation == g) return;
+    c->font_generation = g;
+    while (c->lru_head)
+        ui__text_evict(c, c->lru_head);
+    for (int i = 0; i < c->nfonts; i++)
+        TTF_CloseFont(c->fonts[i].font);
+    c->nfonts = 0;
+}
+
 /* The cached rendering of the string, rendering it on a miss; NULL on failure. */
 static ui__text *ui__text_get(ui_canvas *c, const char *s, size_t len, int px, bool bold,
                               ui_color k)
 {
+    ui__fonts_check(c);
     if (!c->buckets) {
         c->buckets = calloc(UI__TEXT_BUCKETS, sizeof *c->buckets);
         if (!c->buckets) return NULL;
@@ -774,10 +940,19 @@ static ui__text *ui__text_get(ui_canvas *c, const char *s, size_t len, int px, b
             return e;
         }
     }
-    TTF_Font *font = ui__font(c, px, bold);
-    const char *clean = font ? ui__sanitize(c, s, len) : NULL;
-    if (!clean) return NULL;
-    SDL_Surface *surf = TTF_RenderUTF8_Blended(font, clean, (SDL_Color){k.r, k.g, k.b, k.a});
+    size_t n;
+    bool ascii;
+    const char *clean = ui__sanitize(c, s, len, &n, &ascii);
+    int nr = clean ? ui__runs(c, n, ascii, px, bold) : 0;
+    if (nr == 0) return NULL;
+    SDL_Color col = {k.r, k.g, k.b, k.a};
+    SDL_Surface *surf;
+    if (nr == 1 && c->runs[0].face == ui__primary(bold)) { /* the common case: one font */
+        TTF_Font *font = ui__font(c, px, ui__primary(bold));
+        surf = font ? TTF_RenderUTF8_Blended(font, clean, col) : NULL;
+    } else {
+        surf = ui__runs_render(c, nr, px, bold, col);
+    }
     if (!surf) return NULL;
     c->stats.text_renders++;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(c->r, surf);
@@ -836,12 +1011,20 @@ void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, boo
                      float *h)
 {
     float mw = 0, mh = 0;
+    ui__fonts_check(c);
     int px = ui__font_px(c, size);
-    TTF_Font *font = px ? ui__font(c, px, bold) : NULL;
+    TTF_Font *font = px ? ui__font(c, px, ui__primary(bold)) : NULL;
     if (font) {
         int iw = 0, ih = TTF_FontHeight(font);
-        const char *clean = utf8 && len ? ui__sanitize(c, utf8, len) : NULL;
-        if (clean && TTF_SizeUTF8(font, clean, &iw, &ih) != 0) iw = 0;
+        size_t n;
+        bool ascii;
+        const char *clean = utf8 && len ? ui__sanitize(c, utf8, len, &n, &ascii) : NULL;
+        int nr = clean ? ui__runs(c, n, ascii, px, bold) : 0;
+        if (nr == 1 && c->runs[0].face == ui__primary(bold)) { /* one font: measured whole */
+            if (TTF_SizeUTF8(font, clean, &iw, &ih) != 0) iw = 0;
+        } else if (nr > 0) {
+            iw = ui__runs_width(c, nr, px);
+        }
         mw = (float)iw / c->scale;
         mh = (float)ih / c->scale;
     }
@@ -1058,6 +1241,7 @@ static ui_canvas *ui__new(float scale)
         return NULL;
     }
     c->scale = scale;
+    c->font_generation = ui__fonts_generation();
     return c;
 }
 
@@ -1093,6 +1277,18 @@ ui_canvas *ui_canvas_new_for_renderer(SDL_Renderer *r, float scale)
     return c;
 }
 
+const char *ui_canvas_font_file(ui_canvas *c, bool bold)
+{
+    if (!c) {
+        misuse(__func__, "no canvas");
+        return NULL;
+    }
+    ui__fonts_check(c);
+    /* Opening it finds out whether the app's file works. */
+    if (!ui__font(c, 16, ui__primary(bold))) return NULL;
+    return ui__font_file(ui__primary(bold));
+}
+
 void ui_canvas_free(ui_canvas *c)
 {
     if (!c) return;
@@ -1114,6 +1310,7 @@ void ui_canvas_free(ui_canvas *c)
         if (c->layers[i].tex) SDL_DestroyTexture(c->layers[i].tex);
     free(c->stack);
     free(c->scratch);
+    free(c->runs);
     free(c->mask);
     free(c->verts);
     free(c->aa);

@@ -102,12 +102,36 @@ void ui_canvas_restore(ui_canvas *c);
 void ui_canvas_translate(ui_canvas *c, float dx, float dy);
 
 /* ---- Text ---------------------------------------------------------------
- * DejaVu Sans (bold: DejaVu Sans Bold), `size` in points (logical units),
- * rendered at size * scale device pixels. utf8 is len bytes, not necessarily
- * NUL-terminated; invalid UTF-8 (each maximal invalid subsequence) and NUL
- * bytes are drawn as U+FFFD. The canvas keeps one font per (device size,
- * bold) and caches rendered strings per (device size, bold, color, bytes), so
- * a frame that repeats the previous one renders no new text. */
+ * `size` in points (logical units), rendered at size * scale device pixels.
+ * The font is found at run time: the app's files (ui_set_font_file), else
+ * fontconfig's match for DejaVu Sans (bold: DejaVu Sans Bold), else its best
+ * match for sans-serif. A character that font lacks is drawn with a fallback:
+ * the first installed scalable font fontconfig lists for sans-serif that has
+ * it (CJK, emoji, symbols), emboldened for bold text when it has no bold
+ * face; colour bitmap fonts are skipped, as SDL_ttf 2.20 cannot scale them.
+ * Such text is measured and drawn as runs of one font each, side by side on
+ * the primary font's baseline, in a box of the primary font's line height.
+ * utf8 is len bytes, not necessarily NUL-terminated; invalid UTF-8 (each
+ * maximal invalid subsequence) and NUL bytes are drawn as U+FFFD. The canvas
+ * keeps one font per (device size, face) and caches rendered strings per
+ * (device size, bold, color, bytes), so a frame that repeats the previous
+ * one renders no new text. */
+
+/* Makes every canvas draw text with these font files (TrueType, OpenType or
+ * anything FreeType reads; the first face of a collection): `regular`, and
+ * `bold` for bold text (NULL: `regular` emboldened). regular NULL goes back
+ * to the fonts fontconfig finds. Returns 0; or RT_EINVAL, with
+ * SDL_GetError() and a line on stderr saying which file, when a file cannot
+ * be read as a font: the fonts in use stay. The paths are copied. Canvases
+ * drop their fonts and cached text on their next text call. A file that
+ * stops opening later is reported on stderr, and fontconfig's font is used.
+ * Process-wide, main thread (main isolate) only; may be called before any
+ * canvas exists. The fallback fonts stay fontconfig's. */
+int ui_set_font_file(const char *regular, const char *bold);
+/* The file c's (bold) text is drawn with: the app's, or fontconfig's choice
+ * when there is none or it does not open; NULL when no font could be found.
+ * Borrowed: valid until the next ui_set_font_file or ui_canvas_free. */
+const char *ui_canvas_font_file(ui_canvas *c, bool bold);
 
 /* Draws the string with its box's top-left corner at (x, y). The caller keeps utf8. */
 void ui_canvas_text(ui_canvas *c, const char *utf8, size_t len, float size, bool bold,

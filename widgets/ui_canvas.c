@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define UI__PI 3.14159265358979323846f
+#define UI__COVER_MAX 0x800   /* code points whose coverage a canvas keeps */
 #define UI__FONTS_MAX 32      /* (size, face) pairs: primaries and fallbacks */
 #define UI__TEXT_BUCKETS 4096 /* a power of two */
 #define UI__FONT_PX_MAX 1024
@@ -72,6 +73,8 @@ struct ui_canvas {
     int nfonts;
     unsigned long font_clock;
     unsigned font_generation; /* ui__fonts_generation() the fonts and text are of */
+    /* Which code points below UI__COVER_MAX each primary face has (bits). */
+    uint32_t cover_known[2][UI__COVER_MAX / 32], cover_has[2][UI__COVER_MAX / 32];
 
     ui__text **buckets; /* UI__TEXT_BUCKETS chains, allocated on first text */
     ui__text *lru_head, *lru_tail;
@@ -643,7 +646,7 @@ static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len, size_t 
     const unsigned char *u = (const unsigned char *)s;
     char *o = c->scratch;
     size_t i = 0;
-    *ascii = true;
+    bool only_ascii = true;
     while (i < len) {
         unsigned char b = u[i];
         if (b >= 0x01 && b < 0x80) {
@@ -651,7 +654,7 @@ static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len, size_t 
             i++;
             continue;
         }
-        *ascii = false;
+        only_ascii = false;
         size_t n = 0;
         unsigned char lo = 0x80, hi = 0xBF;
         if (b >= 0xC2 && b <= 0xDF)
@@ -685,6 +688,7 @@ static const char *ui__sanitize(ui_canvas *c, const char *s, size_t len, size_t 
     }
     *o = 0;
     *n_out = (size_t)(o - c->scratch);
+    *ascii = only_ascii;
     return c->scratch;
 }
 
@@ -771,26 +775,50 @@ static bool ui__run_add(ui_canvas *c, int *n, size_t off, size_t len, int face)
     return true;
 }
 
+/* Whether primary face (UI__FACE_REGULAR or _BOLD) has cp: the answer for
+ * the two-byte UTF-8 range (Latin, Greek, Cyrillic...) is kept per canvas,
+ * so accented text costs no FreeType look-up; *f is the font, opened on
+ * first need. Without a font, yes (nothing else would draw it either). */
+static bool ui__primary_has(ui_canvas *c, TTF_Font **f, int px, int primary, uint32_t cp)
+{
+    uint32_t bit = 1u << (cp & 31), *known = c->cover_known[primary], *has = c->cover_has[primary];
+    if (cp < UI__COVER_MAX && (known[cp >> 5] & bit)) return has[cp >> 5] & bit;
+    if (!*f) *f = ui__font(c, px, primary);
+    if (!*f) return true;
+    bool yes = TTF_GlyphIsProvided32(*f, cp);
+    if (cp < UI__COVER_MAX) {
+        known[cp >> 5] |= bit;
+        if (yes) has[cp >> 5] |= bit;
+    }
+    return yes;
+}
+
 /* Splits the scratch's n bytes into runs of one face each: the primary
  * font's where it has the glyph, else the fallback fontconfig found (else
- * the primary's missing-glyph box). All-ASCII text is one run unexamined.
- * The count; 0 without memory or a primary font. */
+ * the primary's missing-glyph box). The count of runs; 0 when the primary
+ * font draws it all (all-ASCII text is not examined) or without memory. */
 static int ui__runs(ui_canvas *c, size_t n, bool ascii, int px, bool bold)
 {
-    int primary = ui__primary(bold), nr = 0;
-    if (ascii) return ui__run_add(c, &nr, 0, n, primary) ? nr : 0;
-    TTF_Font *f = ui__font(c, px, primary);
-    if (!f) return 0;
+    if (ascii) return 0;
+    int primary = ui__primary(bold), nr = 0, cur = primary;
+    TTF_Font *f = NULL;
     for (size_t i = 0; i < n;) {
+        if (nr == 0 && (unsigned char)c->scratch[i] < 0x80) { /* all primary so far */
+            i++;
+            continue;
+        }
         size_t at = i;
         uint32_t cp = ui__decode(c->scratch, &i);
         int face = primary;
-        if (nr > 0 && ui__joins(cp)) {
-            face = c->runs[nr - 1].face;
-        } else if (cp >= 0x80 && !TTF_GlyphIsProvided32(f, cp)) {
+        if (at > 0 && ui__joins(cp)) {
+            face = cur;
+        } else if (cp >= 0x80 && !ui__primary_has(c, &f, px, primary, cp)) {
             int fb = ui__font_fallback(cp, bold);
             if (fb >= 0) face = fb;
         }
+        cur = face;
+        if (nr == 0 && face == primary) continue;
+        if (nr == 0 && at > 0 && !ui__run_add(c, &nr, 0, at, primary)) return 0;
         if (!ui__run_add(c, &nr, at, i - at, face)) return 0;
     }
     return nr;
@@ -917,6 +945,8 @@ static void ui__fonts_check(ui_canvas *c)
     for (int i = 0; i < c->nfonts; i++)
         TTF_CloseFont(c->fonts[i].font);
     c->nfonts = 0;
+    memset(c->cover_known, 0, sizeof c->cover_known);
+    memset(c->cover_has, 0, sizeof c->cover_has);
 }
 
 /* The cached rendering of the string, rendering it on a miss; NULL on failure. */
@@ -943,11 +973,11 @@ static ui__text *ui__text_get(ui_canvas *c, const char *s, size_t len, int px, b
     size_t n;
     bool ascii;
     const char *clean = ui__sanitize(c, s, len, &n, &ascii);
-    int nr = clean ? ui__runs(c, n, ascii, px, bold) : 0;
-    if (nr == 0) return NULL;
+    if (!clean) return NULL;
+    int nr = ui__runs(c, n, ascii, px, bold);
     SDL_Color col = {k.r, k.g, k.b, k.a};
     SDL_Surface *surf;
-    if (nr == 1 && c->runs[0].face == ui__primary(bold)) { /* the common case: one font */
+    if (nr == 0) { /* the common case: one font */
         TTF_Font *font = ui__font(c, px, ui__primary(bold));
         surf = font ? TTF_RenderUTF8_Blended(font, clean, col) : NULL;
     } else {
@@ -1020,11 +1050,10 @@ void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, boo
         bool ascii;
         const char *clean = utf8 && len ? ui__sanitize(c, utf8, len, &n, &ascii) : NULL;
         int nr = clean ? ui__runs(c, n, ascii, px, bold) : 0;
-        if (nr == 1 && c->runs[0].face == ui__primary(bold)) { /* one font: measured whole */
-            if (TTF_SizeUTF8(font, clean, &iw, &ih) != 0) iw = 0;
-        } else if (nr > 0) {
+        if (nr > 0) /* font may be closed by then: ih is read */
             iw = ui__runs_width(c, nr, px);
-        }
+        else if (clean && TTF_SizeUTF8(font, clean, &iw, &ih) != 0)
+            iw = 0;
         mw = (float)iw / c->scale;
         mh = (float)ih / c->scale;
     }

@@ -9,6 +9,9 @@
  * fontconfig is initialised into a configuration of our own, on first need
  * (never when the app's fonts cover every string), and destroyed when the
  * last canvas goes; the process-wide default configuration is not touched.
+ * The primaries' paths found through it are kept (like the app's): loading
+ * the configuration costs milliseconds, which a program that makes and
+ * frees canvases one after another (a test suite) would pay each time.
  */
 #include "rt_base.h"
 #include "ui_canvas.h"
@@ -271,10 +274,9 @@ const char *ui__font_file(int face)
 
 void ui__fonts_free(void)
 {
-    for (int i = 0; i < 2; i++) {
-        ui__file_clear(&ui__fonts.system[i]);
-        ui__fonts.system_tried[i] = false;
-        ui__fonts.app[i].failed = false; /* the next canvas tries the app's files again */
+    for (int i = 0; i < 2; i++) { /* the next canvas tries every file again */
+        ui__fonts.system[i].failed = false;
+        ui__fonts.app[i].failed = false;
     }
     for (int i = 0; i < ui__fonts.nfallback; i++)
         ui__file_clear(&ui__fonts.fallback[i]);

@@ -34,8 +34,9 @@ int ui__font_fallback(uint32_t cp, bool bold);
 /* The file the primary face opens (NULL if none), valid until the next
  * ui_set_font_file or ui__fonts_free. */
 const char *ui__font_file(int face);
-/* Frees what was found through fontconfig (the app's files stay); called
- * when the last canvas goes. */
+/* Frees fontconfig's configuration and the fallbacks found through it (the
+ * primaries' paths stay, as the app's files do); called when the last
+ * canvas goes. */
 void ui__fonts_free(void);
 
 #endif

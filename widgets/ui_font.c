@@ -6,12 +6,15 @@
  * fonts, sorted once as for sans-serif, whose character set has it and that
  * SDL_ttf can draw (scalable TrueType or CFF outlines, no colour bitmaps).
  * Fallbacks found before are tried first, so a CJK paragraph searches once.
- * fontconfig is initialised into a configuration of our own, on first need
- * (never when the app's fonts cover every string), and destroyed when the
- * last canvas goes; the process-wide default configuration is not touched.
- * The primaries' paths found through it are kept (like the app's): loading
- * the configuration costs milliseconds, which a program that makes and
- * frees canvases one after another (a test suite) would pay each time.
+ * fontconfig's configuration is loaded into an object of our own (the
+ * process-wide default one is not touched) on first need, never when the
+ * app's fonts cover every string, and destroyed right after the look-ups:
+ * kept, it would show as leaked to LeakSanitizer in a program that exits
+ * with a canvas open (fontconfig keeps some pointers as offsets). What the
+ * look-ups found stays: the sorted font set until the last canvas goes, the
+ * primaries' paths for good (like the app's), as loading the configuration
+ * costs milliseconds, which a program that makes and frees canvases one
+ * after another (a test suite) would pay each time.
  */
 #include "rt_base.h"
 #include "ui_canvas.h"
@@ -37,9 +40,7 @@ static struct {
     unsigned generation;
     ui__fontfile app[2]; /* the app's files; path NULL: none */
 
-    FcConfig *config; /* ours; NULL until first need */
-    bool config_tried;
-    ui__fontfile system[2]; /* fontconfig's primaries; path NULL: not looked up */
+    ui__fontfile system[2]; /* fontconfig's primaries; path NULL: none found */
     bool system_tried[2];
     FcFontSet *sorted; /* every font, best for sans-serif first */
     bool sorted_tried;
@@ -99,16 +100,6 @@ static bool ui__file_from(ui__fontfile *f, FcPattern *p)
 
 /* ---- fontconfig ---- */
 
-static FcConfig *ui__config(void)
-{
-    if (!ui__fonts.config_tried) {
-        ui__fonts.config_tried = true;
-        ui__fonts.config = FcInitLoadConfigAndFonts();
-        if (!ui__fonts.config) fprintf(stderr, "islet: fontconfig found no configuration\n");
-    }
-    return ui__fonts.config;
-}
-
 /* The pattern as fontconfig completes it for matching; NULL without memory. */
 static FcPattern *ui__pattern(FcConfig *cfg, const char *name, bool bold)
 {
@@ -121,19 +112,43 @@ static FcPattern *ui__pattern(FcConfig *cfg, const char *name, bool bold)
     return p;
 }
 
+/* Finds what is not yet found: the primaries and the sorted font set, in
+ * one load of the configuration. */
+static void ui__discover(void)
+{
+    FcConfig *cfg = FcInitLoadConfigAndFonts();
+    if (!cfg) fprintf(stderr, "islet: fontconfig found no configuration\n");
+    for (int face = 0; face < 2; face++) {
+        if (ui__fonts.system_tried[face]) continue;
+        ui__fonts.system_tried[face] = true;
+        FcPattern *p = cfg ? ui__pattern(cfg, UI__FONT_PATTERN, face == UI__FACE_BOLD) : NULL;
+        FcResult res;
+        FcPattern *m = p ? FcFontMatch(cfg, p, &res) : NULL;
+        if (!m || !ui__file_from(&ui__fonts.system[face], m))
+            fprintf(stderr, "islet: fontconfig found no sans-serif font\n");
+        if (m) FcPatternDestroy(m);
+        if (p) FcPatternDestroy(p);
+    }
+    if (!ui__fonts.sorted_tried) {
+        ui__fonts.sorted_tried = true;
+        FcPattern *p = cfg ? ui__pattern(cfg, "sans-serif", false) : NULL;
+        FcResult res;
+        if (p) ui__fonts.sorted = FcFontSort(cfg, p, FcFalse, NULL, &res);
+        if (p) FcPatternDestroy(p);
+    }
+    if (cfg) FcConfigDestroy(cfg);
+}
+
 static ui__fontfile *ui__system(int face)
 {
-    ui__fontfile *f = &ui__fonts.system[face];
-    if (ui__fonts.system_tried[face]) return f;
-    ui__fonts.system_tried[face] = true;
-    FcConfig *cfg = ui__config();
-    FcPattern *p = cfg ? ui__pattern(cfg, UI__FONT_PATTERN, face == UI__FACE_BOLD) : NULL;
-    FcResult res;
-    FcPattern *m = p ? FcFontMatch(cfg, p, &res) : NULL;
-    if (!m || !ui__file_from(f, m)) fprintf(stderr, "islet: fontconfig found no sans-serif font\n");
-    if (m) FcPatternDestroy(m);
-    if (p) FcPatternDestroy(p);
-    return f;
+    if (!ui__fonts.system_tried[face]) ui__discover();
+    return &ui__fonts.system[face];
+}
+
+static FcFontSet *ui__sorted(void)
+{
+    if (!ui__fonts.sorted_tried) ui__discover();
+    return ui__fonts.sorted;
 }
 
 /* Whether SDL_ttf can draw cp with the font p describes. */
@@ -149,18 +164,6 @@ static bool ui__usable(FcPattern *p, uint32_t cp)
     if (FcPatternGetString(p, FC_FONTFORMAT, 0, &format) != FcResultMatch) return false;
     return strcmp((const char *)format, "TrueType") == 0 ||
            strcmp((const char *)format, "CFF") == 0;
-}
-
-static FcFontSet *ui__sorted(void)
-{
-    if (ui__fonts.sorted_tried) return ui__fonts.sorted;
-    ui__fonts.sorted_tried = true;
-    FcConfig *cfg = ui__config();
-    FcPattern *p = cfg ? ui__pattern(cfg, "sans-serif", false) : NULL;
-    FcResult res;
-    if (p) ui__fonts.sorted = FcFontSort(cfg, p, FcFalse, NULL, &res);
-    if (p) FcPatternDestroy(p);
-    return ui__fonts.sorted;
 }
 
 /* A new fallback from p; its index, or -1 when full or out of memory. */
@@ -284,9 +287,6 @@ void ui__fonts_free(void)
     if (ui__fonts.sorted) FcFontSetDestroy(ui__fonts.sorted);
     ui__fonts.sorted = NULL;
     ui__fonts.sorted_tried = false;
-    if (ui__fonts.config) FcConfigDestroy(ui__fonts.config);
-    ui__fonts.config = NULL;
-    ui__fonts.config_tried = false;
     free(ui__fonts.cp_key);
     free(ui__fonts.cp_fallback);
     ui__fonts.cp_key = NULL;

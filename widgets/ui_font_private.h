@@ -34,7 +34,7 @@ int ui__font_fallback(uint32_t cp, bool bold);
 /* The file the primary face opens (NULL if none), valid until the next
  * ui_set_font_file or ui__fonts_free. */
 const char *ui__font_file(int face);
-/* Frees fontconfig's configuration and the fallbacks found through it (the
+/* Frees the font set and the fallbacks found through fontconfig (the
  * primaries' paths stay, as the app's files do); called when the last
  * canvas goes. */
 void ui__fonts_free(void);

@@ -11,9 +11,9 @@
  * awaiting each cancel future (Dart's `finally { await it.cancel(); }`),
  * and only then completes the result (async) or closes the stream (async*).
  */
-#include "rt_async.h"
+#include <islet/rt_async.h>
 #include "rt_future_private.h"
-#include "rt_heap.h"
+#include <islet/rt_heap.h>
 #include "rt_isolate_private.h"
 #include "rt_stream_private.h"
 

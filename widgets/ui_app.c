@@ -1,10 +1,10 @@
 /* ui_app.c: the app runner: flags, the window, the developer tools' keys,
  * and what is written at exit. */
-#include "ui_app.h"
+#include <islet/ui_app.h>
 
 #include "ui_check.h"
-#include "ui_devtools.h"
-#include "ui_window.h"
+#include <islet/ui_devtools.h>
+#include <islet/ui_window.h>
 
 #include <SDL.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* ui_golden.c: golden images, PNG (SDL_image) or BMP by their name. */
-#include "ui_golden.h"
+#include <islet/ui_golden.h>
 
 #include <SDL_image.h>
 

@@ -1,7 +1,7 @@
 /* ui_tester.c: the headless tester. */
-#include "ui_anim.h"
-#include "ui_tester.h"
-#include "ui_window.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_tester.h>
+#include <islet/ui_window.h>
 
 #include <SDL.h>
 

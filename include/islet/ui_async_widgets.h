@@ -31,7 +31,7 @@
 #ifndef UI_ASYNC_WIDGETS_H
 #define UI_ASYNC_WIDGETS_H
 
-#include "ui_tree.h"
+#include <islet/ui_tree.h>
 
 typedef enum { UI_CONN_NONE, UI_CONN_WAITING, UI_CONN_ACTIVE, UI_CONN_DONE } ui_conn_state;
 

@@ -23,7 +23,7 @@
 #ifndef UI_TREE_H
 #define UI_TREE_H
 
-#include "rt.h"
+#include <islet/rt.h>
 
 typedef struct ui_tree ui_tree;
 typedef struct ui_widget ui_widget;

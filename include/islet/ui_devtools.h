@@ -6,7 +6,7 @@
 #ifndef UI_DEVTOOLS_H
 #define UI_DEVTOOLS_H
 
-#include "ui_tree.h"
+#include <islet/ui_tree.h>
 
 #include <stdio.h>
 

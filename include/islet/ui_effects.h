@@ -5,7 +5,7 @@
 #ifndef UI_EFFECTS_H
 #define UI_EFFECTS_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 /* The child painted with opacity alpha (0 invisible, 1 as is). Below 1 the
  * subtree is painted into a layer (ui_canvas_push_layer); at 0 it is not

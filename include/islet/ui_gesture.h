@@ -15,7 +15,7 @@
 #ifndef UI_GESTURE_H
 #define UI_GESTURE_H
 
-#include "ui_tree.h"
+#include <islet/ui_tree.h>
 
 /* Flutter's gestures/constants.dart (logical pixels, ns, px/s). */
 #define UI_TOUCH_SLOP 18.0f

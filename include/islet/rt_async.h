@@ -45,7 +45,7 @@
 #ifndef RT_ASYNC_H
 #define RT_ASYNC_H
 
-#include "rt_stream.h"
+#include <islet/rt_stream.h>
 
 typedef struct rt_async rt_async;
 typedef void (*rt_async_fn)(rt_async *a);

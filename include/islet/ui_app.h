@@ -26,7 +26,7 @@
 #ifndef UI_APP_H
 #define UI_APP_H
 
-#include "ui_tree.h"
+#include <islet/ui_tree.h>
 
 #include <getopt.h>
 

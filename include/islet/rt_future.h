@@ -23,7 +23,7 @@
 #ifndef RT_FUTURE_H
 #define RT_FUTURE_H
 
-#include "rt_isolate.h"
+#include <islet/rt_isolate.h>
 
 typedef struct rt_future rt_future;
 typedef struct rt_completer rt_completer;

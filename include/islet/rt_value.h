@@ -15,7 +15,7 @@
 #ifndef RT_VALUE_H
 #define RT_VALUE_H
 
-#include "rt_base.h"
+#include <islet/rt_base.h>
 
 typedef struct rt_value rt_value;
 typedef struct rt_send_port rt_send_port;

@@ -12,7 +12,7 @@
 #ifndef RT_ISOLATE_H
 #define RT_ISOLATE_H
 
-#include "rt_loop.h"
+#include <islet/rt_loop.h>
 
 /* A handle to an isolate, reference counted, usable from any thread. It
  * outlives the isolate: after exit its operations do nothing. */

@@ -17,7 +17,7 @@
 #ifndef RT_STREAM_H
 #define RT_STREAM_H
 
-#include "rt_future.h"
+#include <islet/rt_future.h>
 
 typedef struct rt_stream rt_stream;
 typedef struct rt_stream rt_stream_controller; /* the writing side of the same object */
@@ -124,6 +124,6 @@ rt_future *rt_subscription_cancel(rt_subscription *sub);
 bool rt_value_equal(const rt_value *a, const rt_value *b);
 
 /* Sources, reductions and transforms. */
-#include "rt_stream_ops.h"
+#include <islet/rt_stream_ops.h>
 
 #endif

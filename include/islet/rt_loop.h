@@ -10,7 +10,7 @@
 #ifndef RT_LOOP_H
 #define RT_LOOP_H
 
-#include "rt_port.h"
+#include <islet/rt_port.h>
 
 typedef enum rt_run_mode {
     RT_RUN_DEFAULT, /* run until the isolate has nothing left to wait for */

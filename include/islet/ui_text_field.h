@@ -14,7 +14,7 @@
 #ifndef UI_TEXT_FIELD_H
 #define UI_TEXT_FIELD_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #define UI_TEXT_FIELD_MAX 4096               /* default max_bytes */
 #define UI_DOUBLE_PRESS_NS (500 * 1000000LL) /* presses this close count as one gesture */

@@ -12,7 +12,7 @@
 #ifndef RT_TRACE_H
 #define RT_TRACE_H
 
-#include "rt_loop.h"
+#include <islet/rt_loop.h>
 
 #include <stddef.h>
 

@@ -8,7 +8,7 @@
 #ifndef UI_TESTER_H
 #define UI_TESTER_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 typedef struct ui_tester ui_tester;
 

@@ -10,7 +10,7 @@
 #ifndef UI_ANIM_H
 #define UI_ANIM_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 typedef float (*ui_curve)(float t);
 float ui_curve_linear(float t);

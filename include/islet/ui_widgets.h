@@ -5,9 +5,9 @@
 #ifndef UI_WIDGETS_H
 #define UI_WIDGETS_H
 
-#include "ui_canvas.h"
-#include "ui_gesture.h"
-#include "ui_tree.h"
+#include <islet/ui_canvas.h>
+#include <islet/ui_gesture.h>
+#include <islet/ui_tree.h>
 
 /* Alignments. Along a flex's main axis: start, center, end and the three
  * spacings (Flutter's MainAxisAlignment); across it: start, center, end,

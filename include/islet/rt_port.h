@@ -9,7 +9,7 @@
 #ifndef RT_PORT_H
 #define RT_PORT_H
 
-#include "rt_value.h"
+#include <islet/rt_value.h>
 
 typedef struct rt_receive_port rt_receive_port;
 

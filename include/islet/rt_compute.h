@@ -27,7 +27,7 @@
 #ifndef RT_COMPUTE_H
 #define RT_COMPUTE_H
 
-#include "rt_async.h"
+#include <islet/rt_async.h>
 
 typedef struct rt_compute_ctx rt_compute_ctx;
 typedef struct rt_compute_task rt_compute_task;

@@ -15,7 +15,7 @@
 #ifndef RT_STREAM_OPS_H
 #define RT_STREAM_OPS_H
 
-#include "rt_stream.h"
+#include <islet/rt_stream.h>
 
 typedef rt_value *(*rt_map_fn)(const rt_value *value, void *ctx);
 typedef bool (*rt_where_fn)(const rt_value *value, void *ctx);

@@ -43,7 +43,7 @@
 #ifndef RT_HTTP_H
 #define RT_HTTP_H
 
-#include "rt_compute.h"
+#include <islet/rt_compute.h>
 
 enum {
     RT_EHTTP_URL = -30,               /* malformed URL */

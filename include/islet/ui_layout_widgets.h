@@ -5,7 +5,7 @@
 #ifndef UI_LAYOUT_WIDGETS_H
 #define UI_LAYOUT_WIDGETS_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 /* Adds constraints c to those from above (Flutter's ConstrainedBox: c is
  * clamped into them, so the parent's always win). Childless, it is as small

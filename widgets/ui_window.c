@@ -2,7 +2,7 @@
 #include <islet/ui_window.h>
 
 #include <islet/ui_gesture.h>
-#include <islet/ui_golden.h>
+#include <islet/ui_image.h>
 
 #include <SDL.h>
 #include <dlfcn.h>

@@ -7,18 +7,17 @@
  * to the golden and returns the count of differing pixels. With the
  * environment variable ISLET_UPDATE_GOLDENS=1 it (re)writes the golden
  * instead and returns 0. Keep goldens small, and free of text where
- * FreeType versions could move pixels.
+ * FreeType versions could move pixels. Part of islet-testing.
  */
 #ifndef UI_GOLDEN_H
 #define UI_GOLDEN_H
+
+#include <islet/ui_image.h>
 
 #include <SDL.h>
 
 /* Differing pixels (0: match); -1 if the golden cannot be read or written
  * (the reason is printed). */
 long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance);
-/* Writes s as PNG when path ends in .png, else BMP. 0, or -1 with
- * SDL_GetError() set. Any thread that owns s. */
-int ui_image_save(SDL_Surface *s, const char *path);
 
 #endif

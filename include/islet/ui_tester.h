@@ -4,6 +4,9 @@
  * Time is virtual when the isolate was entered with a virtual clock (give it
  * to ui_tester_new): pump(duration) advances it and runs what came due,
  * without real waiting. Main isolate only.
+ *
+ * Part of islet-testing (CMake Islet::testing, pkg-config islet-testing),
+ * as flutter_test is its own package: islet-widgets carries no test code.
  */
 #ifndef UI_TESTER_H
 #define UI_TESTER_H

@@ -18,7 +18,7 @@
 #ifndef UI_WINDOW_H
 #define UI_WINDOW_H
 
-#include <islet/ui_tester.h>
+#include <islet/ui_widgets.h>
 
 typedef struct ui_window_options {
     const char *title;

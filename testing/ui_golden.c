@@ -1,4 +1,4 @@
-/* ui_golden.c: golden images, PNG (SDL_image) or BMP by their name. */
+/* ui_golden.c: golden images, PNG (SDL_image) or BMP by their name (islet-testing). */
 #include <islet/ui_golden.h>
 
 #include <SDL_image.h>
@@ -31,11 +31,6 @@ static bool is_png(const char *path)
 {
     size_t n = strlen(path);
     return n >= 4 && SDL_strcasecmp(path + n - 4, ".png") == 0;
-}
-
-int ui_image_save(SDL_Surface *s, const char *path)
-{
-    return is_png(path) ? IMG_SavePNG(s, path) : SDL_SaveBMP(s, path);
 }
 
 long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance)

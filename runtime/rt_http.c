@@ -13,6 +13,9 @@
 #include "rt_task_private.h"
 
 #include "rt_value_private.h"
+/* Last: the runtime's internals through its table (islet-http is a library
+ * of its own). */
+#include "rt_internals_private.h"
 
 #include <curl/curl.h>
 #include <limits.h>

@@ -1,7 +1,10 @@
-/* rt.h: the Islet runtime in one include. */
+/* rt.h: the Islet runtime in one include (library islet-runtime: pthreads,
+ * no SDL). HTTP has its own header, <islet/rt_http.h>, and library,
+ * islet-http. */
 #ifndef RT_H
 #define RT_H
 
+#include <islet/version.h>
 #include <islet/rt_base.h>
 #include <islet/rt_heap.h>
 #include <islet/rt_value.h>

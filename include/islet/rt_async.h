@@ -45,6 +45,8 @@
 #ifndef RT_ASYNC_H
 #define RT_ASYNC_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_stream.h>
 
 typedef struct rt_async rt_async;
@@ -95,26 +97,26 @@ struct rt_async {
 
 /* A zeroed frame of frame_size bytes (>= sizeof(rt_async)) in the current
  * isolate's heap; NULL when out of memory. */
-rt_async *rt_async_new(rt_async_fn fn, size_t frame_size);
+ISLET_API rt_async *rt_async_new(rt_async_fn fn, size_t frame_size);
 /* Runs the function up to its first await; returns its future (a new
  * reference), completed by RT_RETURN / RT_FAIL / an awaited error. */
-rt_future *rt_async_run(rt_async *a);
+ISLET_API rt_future *rt_async_run(rt_async *a);
 /* Makes the function an async* generator and returns its stream (a new
  * reference, single-subscription); the body starts once it is listened to.
  * Never listened to, the frame goes (cleanup run) with the stream's last
  * reference. NULL when out of memory (the frame is freed). */
-rt_stream *rt_async_star_run(rt_async *a);
+ISLET_API rt_stream *rt_async_star_run(rt_async *a);
 
 /* After an await: the awaited future's value or error (borrowed until the
  * next await). In an await-for body: the current item of the innermost
  * loop (copy it into the frame to use it inside a nested loop). */
-const rt_value *rt_async_value(const rt_async *a);
-void *rt_async_ptr(const rt_async *a);
-const rt_error *rt_async_error(const rt_async *a);
-const rt_value *rt_async_item(const rt_async *a);
+ISLET_API const rt_value *rt_async_value(const rt_async *a);
+ISLET_API void *rt_async_ptr(const rt_async *a);
+ISLET_API const rt_error *rt_async_error(const rt_async *a);
+ISLET_API const rt_value *rt_async_item(const rt_async *a);
 /* async*: true once the stream's subscription was cancelled (the next
  * RT_YIELD will end the generator). */
-bool rt_async_cancelled(const rt_async *a);
+ISLET_API bool rt_async_cancelled(const rt_async *a);
 
 #define RT_ASYNC_BEGIN(a)                                                                          \
     switch ((a)->state) {                                                                          \
@@ -122,14 +124,14 @@ bool rt_async_cancelled(const rt_async *a);
 
 #define RT_ASYNC_END(a)                                                                            \
     }                                                                                              \
-    rt__async_return((a), NULL)
+    rt_async__return((a), NULL)
 
 /* Await; on error the async function fails with that error (like a throw). */
 #define RT_AWAIT(a, future)                                                                        \
     do {                                                                                           \
         RT_AWAIT_TRY(a, future);                                                                   \
         if (rt_async_error(a)) {                                                                   \
-            rt__async_fail_with((a), rt_async_error(a));                                           \
+            rt_async__fail_with((a), rt_async_error(a));                                           \
             return;                                                                                \
         }                                                                                          \
     } while (0)
@@ -138,7 +140,7 @@ bool rt_async_cancelled(const rt_async *a);
 #define RT_AWAIT_TRY(a, future)                                                                    \
     do {                                                                                           \
         (a)->state = __LINE__;                                                                     \
-        rt__async_await((a), (future));                                                            \
+        rt_async__await((a), (future));                                                            \
         return;                                                                                    \
     case __LINE__:;                                                                                \
     } while (0)
@@ -161,29 +163,29 @@ bool rt_async_cancelled(const rt_async *a);
  * RT_CHECKS (without them it acts as RT_AWAIT_FOR_BREAK). */
 #define RT_AWAIT_FOR(a, stream)                                                                    \
     (a)->state = __LINE__;                                                                         \
-    rt__async_for_begin((a), (stream), __LINE__);                                                  \
+    rt_async__for_begin((a), (stream), __LINE__);                                                  \
     __attribute__((fallthrough));                                                                  \
     case __LINE__:                                                                                 \
-        while (rt__async_for_next(a)) {                                                            \
+        while (rt_async__for_next(a)) {                                                            \
             if ((a)->rt__suspend) return;
 
 #define RT_AWAIT_FOR_END(a)                                                                        \
     }                                                                                              \
     (a)->state = __LINE__;                                                                         \
-    if (rt__async_for_exit(a)) return;                                                             \
+    if (rt_async__for_exit(a)) return;                                                             \
     __attribute__((fallthrough));                                                                  \
     case __LINE__:                                                                                 \
-        if (rt__async_for_after(a)) return
+        if (rt_async__for_after(a)) return
 
 #define RT_AWAIT_FOR_BREAK(a)                                                                      \
     do {                                                                                           \
-        rt__async_for_break(a);                                                                    \
+        rt_async__for_break(a);                                                                    \
         return;                                                                                    \
     } while (0)
 
 #define RT_RETURN(a, value)                                                                        \
     do {                                                                                           \
-        rt__async_return((a), (value));                                                            \
+        rt_async__return((a), (value));                                                            \
         return;                                                                                    \
     } while (0)
 
@@ -192,13 +194,13 @@ bool rt_async_cancelled(const rt_async *a);
  * if f is already complete. */
 #define RT_RETURN_FUTURE(a, f)                                                                     \
     do {                                                                                           \
-        rt__async_return_future((a), (f));                                                         \
+        rt_async__return_future((a), (f));                                                         \
         return;                                                                                    \
     } while (0)
 
 #define RT_FAIL(a, code, domain, ...)                                                              \
     do {                                                                                           \
-        rt__async_fail((a), (code), (domain), __VA_ARGS__);                                        \
+        rt_async__fail((a), (code), (domain), __VA_ARGS__);                                        \
         return;                                                                                    \
     } while (0)
 
@@ -211,10 +213,10 @@ bool rt_async_cancelled(const rt_async *a);
 #define RT_YIELD(a, value)                                                                         \
     do {                                                                                           \
         (a)->state = __LINE__;                                                                     \
-        rt__async_yield((a), (value));                                                             \
+        rt_async__yield((a), (value));                                                             \
         return;                                                                                    \
     case __LINE__:                                                                                 \
-        if (rt__async_yield_resumed(a)) return;                                                    \
+        if (rt_async__yield_resumed(a)) return;                                                    \
     } while (0)
 
 /* async*: Dart's yield*: forwards every event of stream (consumed), errors
@@ -223,26 +225,28 @@ bool rt_async_cancelled(const rt_async *a);
 #define RT_YIELD_ALL(a, stream)                                                                    \
     do {                                                                                           \
         (a)->state = __LINE__;                                                                     \
-        rt__async_yield_all((a), (stream));                                                        \
+        rt_async__yield_all((a), (stream));                                                        \
         return;                                                                                    \
     case __LINE__:                                                                                 \
-        if (rt__async_yield_resumed(a)) return;                                                    \
+        if (rt_async__yield_resumed(a)) return;                                                    \
     } while (0)
 
-/* Internals used by the macros. */
-void rt__async_await(rt_async *a, rt_future *f);
-void rt__async_return(rt_async *a, rt_value *value);
-void rt__async_return_future(rt_async *a, rt_future *f);
-void rt__async_fail(rt_async *a, int code, const char *domain, const char *fmt, ...)
+/* The macros' entry points. They are exported (the macros expand into the
+ * caller's code, which may be outside the runtime's shared library), hence
+ * the single prefix; they are not API: use the macros. */
+ISLET_API void rt_async__await(rt_async *a, rt_future *f);
+ISLET_API void rt_async__return(rt_async *a, rt_value *value);
+ISLET_API void rt_async__return_future(rt_async *a, rt_future *f);
+ISLET_API void rt_async__fail(rt_async *a, int code, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void rt__async_fail_with(rt_async *a, const rt_error *e);
-void rt__async_for_begin(rt_async *a, rt_stream *s, int line);
-int rt__async_for_next(rt_async *a);
-int rt__async_for_exit(rt_async *a);
-int rt__async_for_after(rt_async *a);
-void rt__async_for_break(rt_async *a);
-void rt__async_yield(rt_async *a, rt_value *value);
-void rt__async_yield_all(rt_async *a, rt_stream *s);
-int rt__async_yield_resumed(rt_async *a);
+ISLET_API void rt_async__fail_with(rt_async *a, const rt_error *e);
+ISLET_API void rt_async__for_begin(rt_async *a, rt_stream *s, int line);
+ISLET_API int rt_async__for_next(rt_async *a);
+ISLET_API int rt_async__for_exit(rt_async *a);
+ISLET_API int rt_async__for_after(rt_async *a);
+ISLET_API void rt_async__for_break(rt_async *a);
+ISLET_API void rt_async__yield(rt_async *a, rt_value *value);
+ISLET_API void rt_async__yield_all(rt_async *a, rt_stream *s);
+ISLET_API int rt_async__yield_resumed(rt_async *a);
 
 #endif

@@ -7,6 +7,8 @@
 #ifndef RT_BASE_H
 #define RT_BASE_H
 
+#include <islet/rt_export.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,12 +31,13 @@ enum {
 };
 
 /* The name of an error code, e.g. "RT_ENOMEM: out of memory". Thread-safe. */
-const char *rt_strerror(int code);
+ISLET_API const char *rt_strerror(int code);
 
 /* Prints "islet: <function>: <message>" on stderr and aborts: the one
  * report of API misuse, for the runtime and the libraries built on it.
  * Thread-safe. */
-_Noreturn void rt_die(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ISLET_API _Noreturn void rt_die(const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- Allocator ---------------------------------------------------------
  * Every byte the runtime holds comes from one allocator, Lua-style:
@@ -45,7 +48,7 @@ typedef void *(*rt_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_si
 
 /* Replaces the allocator; NULL restores the default (malloc). Call only when
  * no isolate exists (before the first rt_main_enter or after rt_main_leave). */
-void rt_set_allocator(rt_alloc_fn fn, void *ud);
+ISLET_API void rt_set_allocator(rt_alloc_fn fn, void *ud);
 
 /* ---- Clock -------------------------------------------------------------
  * Monotonic time in nanoseconds. An isolate reads its clock once per loop
@@ -59,8 +62,8 @@ struct rt_clock {
 };
 
 /* The real monotonic clock (CLOCK_MONOTONIC). */
-rt_clock *rt_clock_monotonic(void);
-int64_t rt_monotonic_ns(void);
+ISLET_API rt_clock *rt_clock_monotonic(void);
+ISLET_API int64_t rt_monotonic_ns(void);
 
 /* A virtual clock starting at 0 that moves only when told to, or when the
  * loop would otherwise sleep until a timer (it jumps to that deadline).
@@ -69,8 +72,8 @@ typedef struct rt_virtual_clock {
     rt_clock clock;
     int64_t now;
 } rt_virtual_clock;
-void rt_virtual_clock_init(rt_virtual_clock *vc);
-void rt_virtual_clock_advance(rt_virtual_clock *vc, int64_t delta_ns);
+ISLET_API void rt_virtual_clock_init(rt_virtual_clock *vc);
+ISLET_API void rt_virtual_clock_advance(rt_virtual_clock *vc, int64_t delta_ns);
 
 /* ---- Waiter ------------------------------------------------------------
  * How an isolate's own thread blocks when it has nothing to do. The runtime
@@ -96,7 +99,7 @@ struct rt_waiter {
  * 150 us, or ISLET_SPIN_US from the environment). Waking a sleeping thread
  * costs tens of microseconds on virtual machines; a reply that comes within
  * the spin costs about one. 0 disables spinning. Thread-safe. */
-void rt_set_spin_ns(int64_t ns);
+ISLET_API void rt_set_spin_ns(int64_t ns);
 /* The default spin: long enough to cover a loopback request/response (a
  * 2-vCPU VM measured 35-90 us), so a reply rarely pays a wake-up. */
 #define RT_SPIN_DEFAULT_NS 150000

@@ -43,6 +43,8 @@
 #ifndef RT_HTTP_H
 #define RT_HTTP_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_compute.h>
 
 enum {
@@ -74,26 +76,27 @@ typedef struct rt_http_task rt_http_task;
 
 /* GET and POST; opts may be NULL. A new future reference; NULL when out of
  * memory. The body is copied. */
-rt_future *rt_http_get(const char *url, const rt_http_options *opts);
-rt_future *rt_http_post(const char *url, const void *body, size_t len, const rt_http_options *opts);
+ISLET_API rt_future *rt_http_get(const char *url, const rt_http_options *opts);
+ISLET_API rt_future *rt_http_post(const char *url, const void *body, size_t len,
+                                  const rt_http_options *opts);
 /* Any method. With task != NULL, *task gets a handle for cancel and
  * progress (release it with rt_http_task_release). */
-rt_future *rt_http_request(const char *method, const char *url, const void *body, size_t len,
-                           const rt_http_options *opts, rt_http_task **task);
+ISLET_API rt_future *rt_http_request(const char *method, const char *url, const void *body,
+                                     size_t len, const rt_http_options *opts, rt_http_task **task);
 /* Fails the future at once with RT_ECANCELLED and stops the transfer. */
-void rt_http_task_cancel(rt_http_task *task);
+ISLET_API void rt_http_task_cancel(rt_http_task *task);
 /* Progress as a single-subscription stream (new reference) of maps
  * {received, expected} (expected 0 when unknown), closed at the end. */
-rt_stream *rt_http_task_progress(rt_http_task *task);
-void rt_http_task_release(rt_http_task *task);
+ISLET_API rt_stream *rt_http_task_progress(rt_http_task *task);
+ISLET_API void rt_http_task_release(rt_http_task *task);
 
 /* Response accessors (borrowed from the response value). */
-int rt_http_status(const rt_value *response);
-const void *rt_http_body(const rt_value *response, size_t *len);
+ISLET_API int rt_http_status(const rt_value *response);
+ISLET_API const void *rt_http_body(const rt_value *response, size_t *len);
 /* A header by lower-case name, or NULL. */
-const char *rt_http_header(const rt_value *response, const char *name);
-const char *rt_http_effective_url(const rt_value *response);
+ISLET_API const char *rt_http_header(const rt_value *response, const char *name);
+ISLET_API const char *rt_http_effective_url(const rt_value *response);
 /* A timing in microseconds: "dns", "connect", "tls", "first_byte", "total". */
-int64_t rt_http_timing_us(const rt_value *response, const char *which);
+ISLET_API int64_t rt_http_timing_us(const rt_value *response, const char *which);
 
 #endif

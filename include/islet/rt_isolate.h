@@ -12,6 +12,8 @@
 #ifndef RT_ISOLATE_H
 #define RT_ISOLATE_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_loop.h>
 
 /* A handle to an isolate, reference counted, usable from any thread. It
@@ -44,58 +46,59 @@ typedef enum rt_kill_priority {
 /* Makes the calling thread the main isolate: a heap, an event loop, and the
  * default name "main". Errors in main are not fatal unless asked. 0, or
  * RT_ESTATE when this thread is already an isolate, RT_ENOMEM. */
-int rt_main_enter(const rt_isolate_options *opts);
+ISLET_API int rt_main_enter(const rt_isolate_options *opts);
 /* Ends the main isolate: kills every other isolate, waits for them and for
  * the worker threads, closes ports, cancels timers and frees the heap. It
  * needs no memory, so it returns even when none is left (once every other
  * isolate's current event has ended: C code cannot be interrupted). */
-void rt_main_leave(void);
+ISLET_API void rt_main_leave(void);
 
 /* Spawns an isolate that runs entry(copy of message) on its own heap and
  * loop, and stays alive while it has open ports or pending timers. The caller
  * keeps `message`. On success *out (if not NULL) gets a handle the caller must
  * rt_isolate_release. Call from an isolate. 0 or an error (message errors as
  * rt_port_send, RT_ENOMEM, RT_EAGAIN when no thread can be started). */
-int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_options *opts,
-                     rt_isolate **out);
-rt_isolate *rt_isolate_dup(rt_isolate *iso);
-void rt_isolate_release(rt_isolate *iso);
+ISLET_API int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_options *opts,
+                               rt_isolate **out);
+ISLET_API rt_isolate *rt_isolate_dup(rt_isolate *iso);
+ISLET_API void rt_isolate_release(rt_isolate *iso);
 /* The debug name; lives as long as the handle. */
-const char *rt_isolate_name(const rt_isolate *iso);
+ISLET_API const char *rt_isolate_name(const rt_isolate *iso);
 /* A new reference to the send port of the isolate's default receive port
  * (see rt_default_port); release it with rt_send_port_release. After the
  * isolate has exited it is a closed port. Thread-safe. */
-rt_send_port *rt_isolate_port(rt_isolate *iso);
+ISLET_API rt_send_port *rt_isolate_port(rt_isolate *iso);
 /* Sends a copy of message to the isolate's default port (as rt_port_send). */
-int rt_isolate_send(rt_isolate *iso, rt_value *message);
+ISLET_API int rt_isolate_send(rt_isolate *iso, rt_value *message);
 /* Asks the isolate to exit. It takes effect at the next event boundary (or,
  * immediate, the next microtask boundary): C code cannot be interrupted, so a
  * long synchronous function runs to its end first. Thread-safe. */
-void rt_isolate_kill(rt_isolate *iso, rt_kill_priority priority);
+ISLET_API void rt_isolate_kill(rt_isolate *iso, rt_kill_priority priority);
 /* Pauses event processing (counted: each pause needs one resume). Messages
  * queue up meanwhile. Takes effect at the next event boundary. Thread-safe. */
-void rt_isolate_pause(rt_isolate *iso);
-void rt_isolate_resume(rt_isolate *iso);
-bool rt_isolate_is_alive(const rt_isolate *iso);
+ISLET_API void rt_isolate_pause(rt_isolate *iso);
+ISLET_API void rt_isolate_resume(rt_isolate *iso);
+ISLET_API bool rt_isolate_is_alive(const rt_isolate *iso);
 
 /* The calling thread's current isolate (borrowed), NULL outside any. */
-rt_isolate *rt_isolate_current(void);
+ISLET_API rt_isolate *rt_isolate_current(void);
 /* The current isolate's default receive port. It buffers messages sent to
  * rt_isolate_port until a handler is set with rt_receive_port_listen; it keeps
  * the isolate alive only once it has a handler. */
-rt_receive_port *rt_default_port(void);
+ISLET_API rt_receive_port *rt_default_port(void);
 
 /* Ends the current isolate: `message` (which the isolate gives up) goes to
  * `port` without being copied, its payloads moved in O(1) whatever their
  * size, and nothing else runs in the isolate: no further microtasks, events
  * or timers. C cannot unwind the caller, so the function returns; the caller
  * should return promptly. In the main isolate it ends rt_run. */
-void rt_isolate_exit(rt_send_port *port, rt_value *message);
+ISLET_API void rt_isolate_exit(rt_send_port *port, rt_value *message);
 
 /* Reports an error nobody handled: to the isolate's on_error port, else to
  * stderr with the isolate's name. Kills the isolate (before the next event)
  * unless it was spawned with errors_nonfatal. */
-void rt_report_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ISLET_API void rt_report_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- Control after spawn (Dart's Isolate control messages) ----
  *
@@ -121,17 +124,17 @@ typedef enum rt_ping_priority {
  * queued events. A dead isolate never answers. Call from an isolate (the
  * response is one of its values) on any thread; message errors as
  * rt_port_send. */
-int rt_isolate_ping(rt_isolate *iso, rt_send_port *port, rt_value *response,
-                    rt_ping_priority priority);
+ISLET_API int rt_isolate_ping(rt_isolate *iso, rt_send_port *port, rt_value *response,
+                              rt_ping_priority priority);
 
 /* Dart's addErrorListener: each unhandled error of iso (rt_report_error) is
  * also sent to `port` as {isolate, code, message}. Adding a port that is
  * already listening (the spawn-time on_error included) does nothing. The
  * isolate keeps its own reference to port. Any thread. */
-int rt_isolate_add_error_listener(rt_isolate *iso, rt_send_port *port);
+ISLET_API int rt_isolate_add_error_listener(rt_isolate *iso, rt_send_port *port);
 /* Stops sending errors to port (also the spawn-time on_error); errors
  * reported before iso handles this request may still arrive. Any thread. */
-int rt_isolate_remove_error_listener(rt_isolate *iso, rt_send_port *port);
+ISLET_API int rt_isolate_remove_error_listener(rt_isolate *iso, rt_send_port *port);
 
 /* Dart's addOnExitListener: a copy of `response` (NULL: null; the caller
  * keeps it) goes to `port` when iso exits, after everything else it sent.
@@ -141,14 +144,15 @@ int rt_isolate_remove_error_listener(rt_isolate *iso, rt_send_port *port);
  * that has already exited answers at once: every added listener hears
  * exactly once. Call from an isolate (any thread); message errors as
  * rt_port_send. */
-int rt_isolate_add_on_exit_listener(rt_isolate *iso, rt_send_port *port, rt_value *response);
+ISLET_API int rt_isolate_add_on_exit_listener(rt_isolate *iso, rt_send_port *port,
+                                              rt_value *response);
 /* Forgets port's exit response (the spawn-time on_exit included); an exit
  * that happens before iso handles the request still sends it. Any thread. */
-int rt_isolate_remove_on_exit_listener(rt_isolate *iso, rt_send_port *port);
+ISLET_API int rt_isolate_remove_on_exit_listener(rt_isolate *iso, rt_send_port *port);
 
 /* Dart's setErrorsFatal: whether an unhandled error ends iso (as the
  * spawn option errors_nonfatal, changed later). Any thread. */
-int rt_isolate_set_errors_fatal(rt_isolate *iso, bool fatal);
+ISLET_API int rt_isolate_set_errors_fatal(rt_isolate *iso, bool fatal);
 
 /* Dart's Isolate.errors: a broadcast stream, in the CALLING isolate, with
  * one error event (code, domain "isolate", message) per unhandled error of
@@ -159,7 +163,7 @@ int rt_isolate_set_errors_fatal(rt_isolate *iso, bool fatal);
  * cancels. The caller gets a reference (rt_stream_release); NULL when out of
  * memory. Call from an isolate; the stream belongs to it. */
 struct rt_stream;
-struct rt_stream *rt_isolate_errors(rt_isolate *iso);
+ISLET_API struct rt_stream *rt_isolate_errors(rt_isolate *iso);
 
 /* Dart's Capability: an unguessable token (a random 64-bit id, never 0).
  * Treat it as opaque: copy it, compare it with rt_capability_equal. Any
@@ -167,15 +171,15 @@ struct rt_stream *rt_isolate_errors(rt_isolate *iso);
 typedef struct rt_capability {
     uint64_t id;
 } rt_capability;
-rt_capability rt_capability_new(void);
-bool rt_capability_equal(rt_capability a, rt_capability b);
+ISLET_API rt_capability rt_capability_new(void);
+ISLET_API bool rt_capability_equal(rt_capability a, rt_capability b);
 /* A capability crosses isolates as an int value holding its id (no value
  * kind of its own: that would touch every switch over rt_value_kind). The
  * value belongs to the current isolate; NULL when out of memory. */
-rt_value *rt_value_capability(rt_capability cap);
+ISLET_API rt_value *rt_value_capability(rt_capability cap);
 /* The capability in an int value made by rt_value_capability (a zero id,
  * which matches nothing, for any other value). */
-rt_capability rt_value_as_capability(const rt_value *v);
+ISLET_API rt_capability rt_value_as_capability(const rt_value *v);
 
 /* Dart's pause(): pauses iso until rt_isolate_resume_with(iso, *out). The
  * pause is made at once (events stop at the next event boundary); control
@@ -183,10 +187,10 @@ rt_capability rt_value_as_capability(const rt_value *v);
  * rt_isolate_pause, but rt_isolate_resume never ends a capability pause.
  * A dead isolate still gives a capability (which resumes nothing). 0 or
  * RT_ENOMEM. Any thread. */
-int rt_isolate_pause_with(rt_isolate *iso, rt_capability *out);
+ISLET_API int rt_isolate_pause_with(rt_isolate *iso, rt_capability *out);
 /* Ends the pause made with cap. A capability that paused nothing here, or
  * was already used, does nothing (Dart's rule). Any thread. */
-void rt_isolate_resume_with(rt_isolate *iso, rt_capability cap);
+ISLET_API void rt_isolate_resume_with(rt_isolate *iso, rt_capability cap);
 
 /* A snapshot of an isolate, for tools such as an isolates panel. */
 typedef struct rt_isolate_stats {
@@ -195,7 +199,7 @@ typedef struct rt_isolate_stats {
     uint64_t events_handled; /* events run so far */
     size_t heap_bytes;       /* heap footprint at the end of its last turn */
 } rt_isolate_stats;
-void rt_isolate_get_stats(const rt_isolate *iso, rt_isolate_stats *out);
+ISLET_API void rt_isolate_get_stats(const rt_isolate *iso, rt_isolate_stats *out);
 /* One line of an isolates panel. */
 typedef struct rt_isolate_info {
     char name[48];
@@ -203,8 +207,8 @@ typedef struct rt_isolate_info {
 } rt_isolate_info;
 /* Fills out[0..n) with the isolates alive now, oldest first, and returns
  * how many are alive (may exceed n). Any thread; a snapshot, stale at once. */
-size_t rt_isolate_snapshot(rt_isolate_info *out, size_t n);
+ISLET_API size_t rt_isolate_snapshot(rt_isolate_info *out, size_t n);
 /* Number of isolates alive in the process, main included. Thread-safe. */
-size_t rt_isolate_count(void);
+ISLET_API size_t rt_isolate_count(void);
 
 #endif

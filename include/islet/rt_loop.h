@@ -10,6 +10,8 @@
 #ifndef RT_LOOP_H
 #define RT_LOOP_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_port.h>
 
 typedef enum rt_run_mode {
@@ -24,18 +26,18 @@ typedef enum rt_run_mode {
  * runs at most the events queued when it began, so work that keeps queueing
  * more (a zero-delay timer re-armed from its callback) cannot starve
  * messages or input. */
-int rt_run(rt_run_mode mode);
+ISLET_API int rt_run(rt_run_mode mode);
 
 typedef void (*rt_task_fn)(void *ctx);
 
 /* Queues fn(ctx) to run right after the current event, before the next one.
  * RT_ENOMEM when the node cannot be allocated. */
-int rt_schedule_microtask(rt_task_fn fn, void *ctx);
+ISLET_API int rt_schedule_microtask(rt_task_fn fn, void *ctx);
 /* Queues fn(ctx) as an event at the tail of the event queue. */
-int rt_post(rt_task_fn fn, void *ctx);
+ISLET_API int rt_post(rt_task_fn fn, void *ctx);
 
 /* The current isolate's time, read once per loop turn (ns). */
-int64_t rt_now(void);
+ISLET_API int64_t rt_now(void);
 
 /* ---- Timers ---- */
 typedef struct rt_timer rt_timer;
@@ -51,21 +53,21 @@ typedef void (*rt_timer_fn)(rt_timer *timer, void *ctx);
  * is done. destroy(ctx), if given, runs once the timer can no longer fire:
  * after a one-shot's callback, on cancel, or at isolate exit.
  * Returns 0 or RT_ENOMEM. */
-int rt_timer_start(rt_timer **out, int64_t delay_ns, int64_t period_ns, rt_timer_fn fn, void *ctx,
-                   rt_destroy_fn destroy);
+ISLET_API int rt_timer_start(rt_timer **out, int64_t delay_ns, int64_t period_ns, rt_timer_fn fn,
+                             void *ctx, rt_destroy_fn destroy);
 /* Stops the timer if pending. Safe inside its own callback. */
-void rt_timer_cancel(rt_timer *t);
+ISLET_API void rt_timer_cancel(rt_timer *t);
 /* True until a one-shot timer fires (false already inside its callback, as
  * Dart's Timer.isActive) or any timer is cancelled. */
-bool rt_timer_is_active(const rt_timer *t);
+ISLET_API bool rt_timer_is_active(const rt_timer *t);
 /* Number of periods elapsed at the last firing (skipped ticks included);
  * 1 after a one-shot timer fired. */
-uint64_t rt_timer_tick(const rt_timer *t);
+ISLET_API uint64_t rt_timer_tick(const rt_timer *t);
 /* Cancels and frees an owned handle. */
-void rt_timer_free(rt_timer *t);
+ISLET_API void rt_timer_free(rt_timer *t);
 /* Timers of the current isolate that can still fire (tests check that none
  * is left behind). */
-size_t rt_timers_pending(void);
+ISLET_API size_t rt_timers_pending(void);
 
 /* ---- Event labels and observers ---- */
 
@@ -74,7 +76,7 @@ size_t rt_timers_pending(void);
  * boundary); a later call in the same event replaces it. Without one an
  * event is named by its kind ("message", "timer", "task", "start"). Code
  * running outside an event (main's own code) labels nothing. */
-void rt_event_label(const char *label);
+ISLET_API void rt_event_label(const char *label);
 
 typedef enum rt_event_kind {
     RT_EVENT_MESSAGE,
@@ -96,8 +98,8 @@ typedef void (*rt_event_observer_fn)(void *ctx, const rt_event_info *ev);
  * already there). Returns RT_OK. Remove with rt_loop_unobserve (same fn and ctx) before ctx goes;
  * an isolate's observers go with it. */
 #define RT_LOOP_OBSERVERS 4
-int rt_loop_observe(rt_event_observer_fn fn, void *ctx);
-void rt_loop_unobserve(rt_event_observer_fn fn, void *ctx);
+ISLET_API int rt_loop_observe(rt_event_observer_fn fn, void *ctx);
+ISLET_API void rt_loop_unobserve(rt_event_observer_fn fn, void *ctx);
 
 /* ---- Tracing ----
  * With a sink set, the runtime reports what happens as events:
@@ -133,17 +135,17 @@ typedef struct rt_trace_event {
     uint64_t id;              /* pairs an async begin with its end, a flow's ends */
 } rt_trace_event;
 typedef void (*rt_trace_fn)(void *ctx, const rt_trace_event *ev);
-void rt_trace_set(rt_trace_fn fn, void *ctx);
+ISLET_API void rt_trace_set(rt_trace_fn fn, void *ctx);
 /* True while a sink is set (cheap: check it before building an event). */
-bool rt_tracing(void);
+ISLET_API bool rt_tracing(void);
 /* Gives ev to the sink, if any. Any thread; libraries on the runtime may
  * report their own spans this way (isolate NULL: the current one's name). */
-void rt_trace(const rt_trace_event *ev);
+ISLET_API void rt_trace(const rt_trace_event *ev);
 /* A flow of one's own (a set_state that will rebuild in a later frame):
  * rt_trace_flow_begin reports its start now, on the current isolate, and
  * returns its id (0 when not tracing); rt_trace_flow_end(id) reports its
  * end now (nothing for id 0). Any isolate. */
-uint64_t rt_trace_flow_begin(const char *name);
-void rt_trace_flow_end(uint64_t id, const char *name);
+ISLET_API uint64_t rt_trace_flow_begin(const char *name);
+ISLET_API void rt_trace_flow_end(uint64_t id, const char *name);
 
 #endif

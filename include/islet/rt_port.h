@@ -9,6 +9,8 @@
 #ifndef RT_PORT_H
 #define RT_PORT_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_value.h>
 
 typedef struct rt_receive_port rt_receive_port;
@@ -21,29 +23,29 @@ typedef void (*rt_destroy_fn)(void *ctx);
 /* Opens a receive port on the current isolate; it delivers to fn(ctx). NULL
  * fn buffers messages until rt_receive_port_listen. destroy (may be NULL) is
  * called with ctx when the port closes. Returns NULL when out of memory. */
-rt_receive_port *rt_receive_port_open(rt_message_fn fn, void *ctx, rt_destroy_fn destroy);
+ISLET_API rt_receive_port *rt_receive_port_open(rt_message_fn fn, void *ctx, rt_destroy_fn destroy);
 /* Sets (or replaces) the handler; buffered messages are delivered, in
  * order, as events. Owning isolate only. */
-void rt_receive_port_listen(rt_receive_port *port, rt_message_fn fn, void *ctx,
-                            rt_destroy_fn destroy);
+ISLET_API void rt_receive_port_listen(rt_receive_port *port, rt_message_fn fn, void *ctx,
+                                      rt_destroy_fn destroy);
 /* Closes the port: undelivered messages are dropped, later sends are dropped,
  * the port's memory is freed and the isolate may exit. Owning isolate only. */
-void rt_receive_port_close(rt_receive_port *port);
+ISLET_API void rt_receive_port_close(rt_receive_port *port);
 /* The port's send port, borrowed: valid while the receive port is open;
  * rt_send_port_dup it to keep it longer. */
-rt_send_port *rt_receive_port_send_port(rt_receive_port *port);
+ISLET_API rt_send_port *rt_receive_port_send_port(rt_receive_port *port);
 
 /* Sends a deep copy of `message` (the caller keeps it); transferable buffers
  * inside it move and become detached in the caller. Must be called from an
  * isolate. Returns 0, also when the port is closed (the message is dropped),
  * or RT_EILSEQ, RT_EDETACHED, RT_EDEPTH, RT_ENOMEM; on error nothing was sent
  * and nothing was detached. Thread-safe. */
-int rt_port_send(rt_send_port *port, rt_value *message);
+ISLET_API int rt_port_send(rt_send_port *port, rt_value *message);
 
 /* Send ports are reference counted; both are thread-safe. dup returns port. */
-rt_send_port *rt_send_port_dup(rt_send_port *port);
-void rt_send_port_release(rt_send_port *port);
+ISLET_API rt_send_port *rt_send_port_dup(rt_send_port *port);
+ISLET_API void rt_send_port_release(rt_send_port *port);
 /* True while the receive port behind it is open. Thread-safe (a snapshot). */
-bool rt_send_port_is_open(const rt_send_port *port);
+ISLET_API bool rt_send_port_is_open(const rt_send_port *port);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef RT_STREAM_H
 #define RT_STREAM_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_future.h>
 
 typedef struct rt_stream rt_stream;
@@ -49,79 +51,80 @@ typedef struct rt_stream_options {
 } rt_stream_options;
 
 /* ---- Controllers ---- */
-rt_stream_controller *rt_stream_controller_new(const rt_stream_options *opts);
+ISLET_API rt_stream_controller *rt_stream_controller_new(const rt_stream_options *opts);
 /* A new reference to the controller's stream. */
-rt_stream *rt_stream_controller_stream(rt_stream_controller *c);
+ISLET_API rt_stream *rt_stream_controller_stream(rt_stream_controller *c);
 /* Adds a data event (value taken; NULL means null). After close, or while
  * rt_stream_add_stream runs, the value is freed and RT_ESTATE returned
  * (aborting under RT_CHECKS: Dart throws a StateError). */
-int rt_stream_add(rt_stream_controller *c, rt_value *value);
-int rt_stream_add_error(rt_stream_controller *c, int code, const char *domain, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+ISLET_API int rt_stream_add(rt_stream_controller *c, rt_value *value);
+ISLET_API int rt_stream_add_error(rt_stream_controller *c, int code, const char *domain,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* As rt_stream_add_error with an error to copy (e.g. one being forwarded). */
-int rt_stream_add_error_with(rt_stream_controller *c, const rt_error *error);
+ISLET_API int rt_stream_add_error_with(rt_stream_controller *c, const rt_error *error);
 /* Closes. The future (a new reference) is the controller's done future:
  * it completes once the listener has cancelled or had its done event and
  * the on_cancel work has finished (broadcast: once no listener is left).
  * Closing a closed controller returns the done future again, as Dart does. */
-rt_future *rt_stream_close(rt_stream_controller *c);
+ISLET_API rt_future *rt_stream_close(rt_stream_controller *c);
 /* Dart's StreamController.done: the future close returns (a new reference). */
-rt_future *rt_stream_done(rt_stream_controller *c);
+ISLET_API rt_future *rt_stream_done(rt_stream_controller *c);
 /* Feeds every event of `source` (consumed) into the controller until it is
  * done (or, with cancel_on_error, its first error). Meanwhile add, add_error,
  * close and another add_stream are errors; a paused listener pauses the
  * source; a cancelled listener cancels it. The future completes when the
  * source is done or cancelled. */
-rt_future *rt_stream_add_stream(rt_stream_controller *c, rt_stream *source, bool cancel_on_error);
-bool rt_stream_is_closed(const rt_stream_controller *c);
-bool rt_stream_has_listener(const rt_stream_controller *c);
+ISLET_API rt_future *rt_stream_add_stream(rt_stream_controller *c, rt_stream *source,
+                                          bool cancel_on_error);
+ISLET_API bool rt_stream_is_closed(const rt_stream_controller *c);
+ISLET_API bool rt_stream_has_listener(const rt_stream_controller *c);
 /* Single-subscription: true until a listener comes and while its input is
  * paused (until buffered events drained); false once it cancelled.
  * Broadcast: always false (as Dart). */
-bool rt_stream_is_paused(const rt_stream_controller *c);
+ISLET_API bool rt_stream_is_paused(const rt_stream_controller *c);
 
 /* A sink view of a controller (Dart's StreamSink): it can add and close,
  * nothing more. Borrowed: lives as long as the controller. */
 typedef struct rt_event_sink rt_event_sink;
-rt_event_sink *rt_stream_controller_sink(rt_stream_controller *c);
-int rt_sink_add(rt_event_sink *k, rt_value *value);
-int rt_sink_add_error(rt_event_sink *k, const rt_error *error);
-rt_future *rt_sink_close(rt_event_sink *k);
+ISLET_API rt_event_sink *rt_stream_controller_sink(rt_stream_controller *c);
+ISLET_API int rt_sink_add(rt_event_sink *k, rt_value *value);
+ISLET_API int rt_sink_add_error(rt_event_sink *k, const rt_error *error);
+ISLET_API rt_future *rt_sink_close(rt_event_sink *k);
 
-rt_stream *rt_stream_dup(rt_stream *s);
-void rt_stream_release(rt_stream *s);
-bool rt_stream_is_broadcast(const rt_stream *s);
+ISLET_API rt_stream *rt_stream_dup(rt_stream *s);
+ISLET_API void rt_stream_release(rt_stream *s);
+ISLET_API bool rt_stream_is_broadcast(const rt_stream *s);
 
 /* ---- Listening ---- */
 /* Subscribes (the stream is not consumed). A second listen on a
  * single-subscription stream gets a subscription whose only events are an
  * RT_ESTATE error ("stream has already been listened to") and done. NULL
  * only when out of memory. */
-rt_subscription *rt_stream_listen(rt_stream *s, const rt_stream_handlers *h);
+ISLET_API rt_subscription *rt_stream_listen(rt_stream *s, const rt_stream_handlers *h);
 /* Counted. Pausing inside a handler defers on_pause until it returns. */
-void rt_subscription_pause(rt_subscription *sub);
+ISLET_API void rt_subscription_pause(rt_subscription *sub);
 /* Pauses until resume_signal (consumed) completes, then resumes once. */
-void rt_subscription_pause_until(rt_subscription *sub, rt_future *resume_signal);
-void rt_subscription_resume(rt_subscription *sub);
-bool rt_subscription_is_paused(const rt_subscription *sub);
+ISLET_API void rt_subscription_pause_until(rt_subscription *sub, rt_future *resume_signal);
+ISLET_API void rt_subscription_resume(rt_subscription *sub);
+ISLET_API bool rt_subscription_is_paused(const rt_subscription *sub);
 /* Replace one handler (the context stays), also from inside a handler. */
-void rt_subscription_on_data(rt_subscription *sub,
-                             void (*fn)(rt_subscription *, const rt_value *, void *));
-void rt_subscription_on_error(rt_subscription *sub,
-                              void (*fn)(rt_subscription *, const rt_error *, void *));
-void rt_subscription_on_done(rt_subscription *sub, void (*fn)(rt_subscription *, void *));
+ISLET_API void rt_subscription_on_data(rt_subscription *sub,
+                                       void (*fn)(rt_subscription *, const rt_value *, void *));
+ISLET_API void rt_subscription_on_error(rt_subscription *sub,
+                                        void (*fn)(rt_subscription *, const rt_error *, void *));
+ISLET_API void rt_subscription_on_done(rt_subscription *sub, void (*fn)(rt_subscription *, void *));
 /* Dart's asFuture: replaces on_error and on_done; the future (a new
  * reference) completes with `value` (taken) on done, or, on the first
  * error, cancels the subscription and fails with that error. */
-rt_future *rt_subscription_as_future(rt_subscription *sub, rt_value *value);
+ISLET_API rt_future *rt_subscription_as_future(rt_subscription *sub, rt_value *value);
 /* Stops delivery at once; the subscription handle is gone once the calling
  * handler (if any) returns. The future (a new reference) completes when the
  * stream's cancel work (on_cancel's future) is done, with its error; calling
  * cancel again from the same handler returns the same outcome. */
-rt_future *rt_subscription_cancel(rt_subscription *sub);
+ISLET_API rt_future *rt_subscription_cancel(rt_subscription *sub);
 
 /* True when two values are deeply equal. */
-bool rt_value_equal(const rt_value *a, const rt_value *b);
+ISLET_API bool rt_value_equal(const rt_value *a, const rt_value *b);
 
 /* Sources, reductions and transforms. */
 #include <islet/rt_stream_ops.h>

@@ -12,6 +12,8 @@
 #ifndef RT_TRACE_H
 #define RT_TRACE_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt_loop.h>
 
 #include <stddef.h>
@@ -20,13 +22,13 @@
  * process_name (copied; NULL: "islet") names the process in the file.
  * At most max_events records are kept (0: 1,000,000); later ones are
  * counted as dropped. RT_OK, or RT_ESTATE when already recording. */
-int rt_trace_record_start(const char *process_name, size_t max_events);
+ISLET_API int rt_trace_record_start(const char *process_name, size_t max_events);
 /* Writes what was recorded so far to path as JSON. 0, or -1 with errno.
  * Recording goes on. */
-int rt_trace_json(const char *path);
+ISLET_API int rt_trace_json(const char *path);
 /* Records kept and records dropped so far. */
-size_t rt_trace_recorded(size_t *dropped);
+ISLET_API size_t rt_trace_recorded(size_t *dropped);
 /* Clears the sink and frees the records. Safe when not recording. */
-void rt_trace_record_stop(void);
+ISLET_API void rt_trace_record_stop(void);
 
 #endif

@@ -10,41 +10,44 @@
 #ifndef UI_ANIM_H
 #define UI_ANIM_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_widgets.h>
 
 typedef float (*ui_curve)(float t);
-float ui_curve_linear(float t);
-float ui_curve_ease_in_out(float t);
+ISLET_API float ui_curve_linear(float t);
+ISLET_API float ui_curve_ease_in_out(float t);
 
 typedef struct ui_anim ui_anim;
 
 /* A stopped controller that rebuilds `owner` while it runs. Free it in the
  * owner's dispose (a ticker outliving its widget is a bug). NULL when out of
  * memory. */
-ui_anim *ui_anim_new(ui_element *owner, int64_t duration_ns, ui_curve curve, bool repeat);
-void ui_anim_free(ui_anim *a);
+ISLET_API ui_anim *ui_anim_new(ui_element *owner, int64_t duration_ns, ui_curve curve, bool repeat);
+ISLET_API void ui_anim_free(ui_anim *a);
 /* Starts from 0 (or restarts). */
-void ui_anim_start(ui_anim *a);
-void ui_anim_stop(ui_anim *a);
-bool ui_anim_running(const ui_anim *a);
+ISLET_API void ui_anim_start(ui_anim *a);
+ISLET_API void ui_anim_stop(ui_anim *a);
+ISLET_API bool ui_anim_running(const ui_anim *a);
 /* Ticks mark the owner as needing paint only (ui_mark_needs_paint) instead
  * of a rebuild: for an owner that reads the value when painting, not in
  * build (the spinner). Off by default. */
-void ui_anim_set_paint_only(ui_anim *a, bool paint_only);
+ISLET_API void ui_anim_set_paint_only(ui_anim *a, bool paint_only);
 /* The curved value in [0, 1]. */
-float ui_anim_value(const ui_anim *a);
+ISLET_API float ui_anim_value(const ui_anim *a);
 /* Tickers running in this isolate (a test that leaves one running is
  * usually wrong). */
-size_t ui_anim_active(void);
+ISLET_API size_t ui_anim_active(void);
 /* The widget class name of the i-th running ticker's owner, or NULL. */
-const char *ui_anim_active_owner(size_t i);
+ISLET_API const char *ui_anim_active_owner(size_t i);
 
 /* An indeterminate spinner: an arc with round caps turning once a second,
  * in a repaint boundary; each tick repaints only it (no rebuild). */
-ui_widget *ui_spinner(ui_build *b, ui_key key, float size, ui_color color);
+ISLET_API ui_widget *ui_spinner(ui_build *b, ui_key key, float size, ui_color color);
 /* A progress bar; value in [0, 1]. */
-ui_widget *ui_progress_bar(ui_build *b, float value, float width, float height, ui_color color);
+ISLET_API ui_widget *ui_progress_bar(ui_build *b, float value, float width, float height,
+                                     ui_color color);
 
-extern const ui_widget_class ui_spinner_class, ui_progress_class;
+ISLET_API extern const ui_widget_class ui_spinner_class, ui_progress_class;
 
 #endif

@@ -26,6 +26,8 @@
 #ifndef UI_APP_H
 #define UI_APP_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_tree.h>
 
 #include <getopt.h>
@@ -65,8 +67,8 @@ typedef struct ui_app {
  * trace could not be written: each says so on stderr), 2 (usage). --help
  * and --version print to stdout and return 0 without running. getopt's
  * state is reset first, so a process may run apps one after another. */
-int ui_app_run(int argc, char **argv, const ui_app *app);
+ISLET_API int ui_app_run(int argc, char **argv, const ui_app *app);
 /* Asks the running app to quit (any callback on the main isolate). */
-void ui_app_quit(void);
+ISLET_API void ui_app_quit(void);
 
 #endif

@@ -31,6 +31,8 @@
 #ifndef UI_ASYNC_WIDGETS_H
 #define UI_ASYNC_WIDGETS_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_tree.h>
 
 typedef enum { UI_CONN_NONE, UI_CONN_WAITING, UI_CONN_ACTIVE, UI_CONN_DONE } ui_conn_state;
@@ -81,9 +83,9 @@ static inline bool ui_snapshot_has_error(const ui_snapshot *s)
 /* Flutter's requireData: s->data (NULL for a pointer outcome: read s->ptr)
  * when it has data; otherwise aborts, printing the error's message, or
  * "Snapshot has neither data nor error". */
-const rt_value *ui_snapshot_require_data(const ui_snapshot *s);
+ISLET_API const rt_value *ui_snapshot_require_data(const ui_snapshot *s);
 /* "none", "waiting", "active", "done". */
-const char *ui_conn_state_name(ui_conn_state state);
+ISLET_API const char *ui_conn_state_name(ui_conn_state state);
 
 /* Builds the child from the snapshot (s and what it points to are valid for
  * the call). e is the builder's element (for ui_alloc, ui_theme_of, ...). */
@@ -92,15 +94,17 @@ typedef ui_widget *(*ui_async_builder)(ui_build *b, ui_element *e, const ui_snap
 /* A FutureBuilder. future (may be NULL) is borrowed: the element dups it
  * when it subscribes. initial_data (may be NULL) is borrowed and copied at
  * the first build only. builder is called with ctx at every build. */
-ui_widget *ui_future_builder(ui_build *b, ui_key key, rt_future *future,
-                             const rt_value *initial_data, ui_async_builder builder, void *ctx);
+ISLET_API ui_widget *ui_future_builder(ui_build *b, ui_key key, rt_future *future,
+                                       const rt_value *initial_data, ui_async_builder builder,
+                                       void *ctx);
 /* A StreamBuilder. stream (may be NULL) is borrowed: the element dups it and
  * listens until done, until a build gives another stream (the subscription
  * is cancelled), or until it is disposed (cancelled too). Each data event is
  * copied (rt_value_copy), each error too. A single-subscription stream can
  * be given to one builder only. initial_data and builder as above. */
-ui_widget *ui_stream_builder(ui_build *b, ui_key key, rt_stream *stream,
-                             const rt_value *initial_data, ui_async_builder builder, void *ctx);
+ISLET_API ui_widget *ui_stream_builder(ui_build *b, ui_key key, rt_stream *stream,
+                                       const rt_value *initial_data, ui_async_builder builder,
+                                       void *ctx);
 
 /* ---- StreamBuilderBase: a stream folded into a summary ----
  *
@@ -156,12 +160,12 @@ typedef struct ui_stream_fold {
  * storage, typically); ctx as said above. A summary over 64 bytes is on the
  * isolate's heap; without memory for it the element builds nothing and
  * listens to nothing (a later build tries again). */
-ui_widget *ui_stream_builder_base(ui_build *b, ui_key key, rt_stream *stream,
-                                  const ui_stream_fold *fold, void *ctx);
+ISLET_API ui_widget *ui_stream_builder_base(ui_build *b, ui_key key, rt_stream *stream,
+                                            const ui_stream_fold *fold, void *ctx);
 
 /* The classes, for finders (ui_find_class). A StreamBuilder is a
  * StreamBuilderBase with a class of its own. */
-extern const ui_widget_class ui_future_builder_class, ui_stream_builder_class,
+ISLET_API extern const ui_widget_class ui_future_builder_class, ui_stream_builder_class,
     ui_stream_builder_base_class;
 
 #endif

@@ -13,6 +13,8 @@
 #ifndef UI_CANVAS_H
 #define UI_CANVAS_H
 
+#include <islet/rt_export.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,48 +47,49 @@ typedef struct ui_canvas ui_canvas;
 /* A headless canvas over a width x height 32-bit ARGB surface (device pixels)
  * drawn by SDL's software renderer, cleared to transparent black. NULL on bad
  * arguments or failure (SDL_GetError says why). The caller owns the canvas. */
-ui_canvas *ui_canvas_new_offscreen(int width, int height, float scale);
+ISLET_API ui_canvas *ui_canvas_new_offscreen(int width, int height, float scale);
 /* A canvas over an existing renderer (a window's). The caller keeps r and
  * must free the canvas before destroying r. NULL on bad arguments or failure. */
-ui_canvas *ui_canvas_new_for_renderer(SDL_Renderer *r, float scale);
+ISLET_API ui_canvas *ui_canvas_new_for_renderer(SDL_Renderer *r, float scale);
 /* Frees the canvas, its cached text and fonts (and its renderer and surface
  * when offscreen). NULL is ignored. */
-void ui_canvas_free(ui_canvas *c);
+ISLET_API void ui_canvas_free(ui_canvas *c);
 
 /* The scale (device pixels per logical unit). */
-float ui_canvas_scale(const ui_canvas *c);
+ISLET_API float ui_canvas_scale(const ui_canvas *c);
 /* The output size in logical units (offscreen: the surface; else the
  * renderer's output). */
-void ui_canvas_size(ui_canvas *c, float *w, float *h);
+ISLET_API void ui_canvas_size(ui_canvas *c, float *w, float *h);
 
 /* ---- Shapes ----------------------------------------------------------- */
 
 /* Sets every pixel of the output to color (no blending), ignoring the clip
  * and the translation. */
-void ui_canvas_clear(ui_canvas *c, ui_color color);
-void ui_canvas_fill_rect(ui_canvas *c, ui_rect r, ui_color color);
+ISLET_API void ui_canvas_clear(ui_canvas *c, ui_color color);
+ISLET_API void ui_canvas_fill_rect(ui_canvas *c, ui_rect r, ui_color color);
 /* A rectangle with quarter-circle corners of `radius` (capped at half the
  * shorter side), drawn as SDL_RenderGeometry triangles; the curved edges
  * (of arcs and circles too) are anti-aliased, the straight ones stay sharp
  * on whole device pixels. */
-void ui_canvas_fill_rounded_rect(ui_canvas *c, ui_rect r, float radius, ui_color color);
+ISLET_API void ui_canvas_fill_rounded_rect(ui_canvas *c, ui_rect r, float radius, ui_color color);
 /* A border `width` thick inside r, with outer corner radius `radius` (0 for
  * square corners) and inner radius radius - width. */
-void ui_canvas_stroke_rect(ui_canvas *c, ui_rect r, float width, float radius, ui_color color);
+ISLET_API void ui_canvas_stroke_rect(ui_canvas *c, ui_rect r, float width, float radius,
+                                     ui_color color);
 /* A line one logical unit wide covering the pixels from (x0, y0) to (x1, y1),
  * both ends included (like SDL_RenderDrawLine at scale 1). */
-void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_color color);
+ISLET_API void ui_canvas_line(ui_canvas *c, float x0, float y0, float x1, float y1, ui_color color);
 /* A ring segment centred on (cx, cy): the circle of `radius` widened by
  * `thickness` (half inside, half outside), from angle start_rad to end_rad in
  * radians, clockwise on screen from the +x axis (either order; a sweep of 2 pi
  * or more is a full ring). Drawn with SDL_RenderGeometry. */
-void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness, float start_rad,
-                   float end_rad, ui_color color);
+ISLET_API void ui_canvas_arc(ui_canvas *c, float cx, float cy, float radius, float thickness,
+                             float start_rad, float end_rad, ui_color color);
 /* The same with caps on the ends: UI_CAP_BUTT (square, as ui_canvas_arc) or
  * UI_CAP_ROUND (a half disc beyond each end, as Flutter's StrokeCap.round). */
 enum { UI_CAP_BUTT, UI_CAP_ROUND };
-void ui_canvas_arc_capped(ui_canvas *c, float cx, float cy, float radius, float thickness,
-                          float start_rad, float end_rad, int cap, ui_color color);
+ISLET_API void ui_canvas_arc_capped(ui_canvas *c, float cx, float cy, float radius, float thickness,
+                                    float start_rad, float end_rad, int cap, ui_color color);
 
 /* ---- Clip and translation ---------------------------------------------
  * State is a stack. push_clip saves the translation and clip, then clips to
@@ -94,12 +97,12 @@ void ui_canvas_arc_capped(ui_canvas *c, float cx, float cy, float radius, float 
  * pop_clip/restore undoes the latest push_clip/save, which must be of the
  * same kind (checked: a mismatch or a pop on an empty stack aborts in builds
  * with RT_CHECKS, and is ignored otherwise). */
-void ui_canvas_push_clip(ui_canvas *c, ui_rect r);
-void ui_canvas_pop_clip(ui_canvas *c);
-void ui_canvas_save(ui_canvas *c);
-void ui_canvas_restore(ui_canvas *c);
+ISLET_API void ui_canvas_push_clip(ui_canvas *c, ui_rect r);
+ISLET_API void ui_canvas_pop_clip(ui_canvas *c);
+ISLET_API void ui_canvas_save(ui_canvas *c);
+ISLET_API void ui_canvas_restore(ui_canvas *c);
 /* Moves the origin by (dx, dy) logical units, until the enclosing pop/restore. */
-void ui_canvas_translate(ui_canvas *c, float dx, float dy);
+ISLET_API void ui_canvas_translate(ui_canvas *c, float dx, float dy);
 
 /* ---- Text ---------------------------------------------------------------
  * DejaVu Sans (bold: DejaVu Sans Bold), `size` in points (logical units),
@@ -110,26 +113,26 @@ void ui_canvas_translate(ui_canvas *c, float dx, float dy);
  * a frame that repeats the previous one renders no new text. */
 
 /* Draws the string with its box's top-left corner at (x, y). The caller keeps utf8. */
-void ui_canvas_text(ui_canvas *c, const char *utf8, size_t len, float size, bool bold,
-                    ui_color color, float x, float y);
+ISLET_API void ui_canvas_text(ui_canvas *c, const char *utf8, size_t len, float size, bool bold,
+                              ui_color color, float x, float y);
 /* The size of the box ui_canvas_text fills, in logical units: the advance
  * width and the font's line height (0 x 0 if the font cannot be opened). */
-void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, bool bold, float *w,
-                     float *h);
+ISLET_API void ui_text_measure(ui_canvas *c, const char *utf8, size_t len, float size, bool bold,
+                               float *w, float *h);
 
 /* ---- Images ------------------------------------------------------------ */
 
 /* Draws a w x h image stretched over dst. Each pixel is one uint32_t,
  * 0xRRGGBBAA (red in the high byte), rows packed. The pixels are copied into
  * a texture for this call; the caller keeps rgba. */
-void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect dst);
+ISLET_API void ui_canvas_image(ui_canvas *c, const uint32_t *rgba, int w, int h, ui_rect dst);
 /* The same for pixels that stay the same while `version` does (the caller
  * changes it when they change): the texture is kept and uploaded again only
  * for a new (rgba, w, h, version). The canvas keeps the last
  * UI_CANVAS_IMAGES_MAX such images, the least recently drawn replaced first. */
 #define UI_CANVAS_IMAGES_MAX 8
-void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, uint64_t version,
-                            ui_rect dst);
+ISLET_API void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h,
+                                      uint64_t version, ui_rect dst);
 
 /* ---- Layers --------------------------------------------------------------
  * A layer is a cached picture of part of a frame (a repaint boundary's
@@ -141,17 +144,17 @@ void ui_canvas_image_cached(ui_canvas *c, const uint32_t *rgba, int w, int h, ui
 typedef struct ui_canvas_layer ui_canvas_layer;
 /* Whether *l can be drawn at r (translated) unchanged: same device size and
  * the same offset within a device pixel. False for NULL. */
-bool ui_canvas_layer_fits(const ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
+ISLET_API bool ui_canvas_layer_fits(const ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
 /* Starts painting the layer for r (translated): *l is made or resized as
  * needed, cleared to transparent, and becomes the target, with drawing at
  * r's coordinates landing in it unclipped. False (nothing changed) when a
  * texture cannot be made: paint directly instead. */
-bool ui_canvas_layer_begin(ui_canvas *c, ui_canvas_layer **l, ui_rect r);
+ISLET_API bool ui_canvas_layer_begin(ui_canvas *c, ui_canvas_layer **l, ui_rect r);
 /* Ends painting l: the previous target, translation and clip come back. */
-void ui_canvas_layer_end(ui_canvas *c, ui_canvas_layer *l);
+ISLET_API void ui_canvas_layer_end(ui_canvas *c, ui_canvas_layer *l);
 /* Composites l at r (translated, clipped); l must fit r. */
-void ui_canvas_layer_draw(ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
-void ui_canvas_layer_free(ui_canvas_layer *l);
+ISLET_API void ui_canvas_layer_draw(ui_canvas *c, const ui_canvas_layer *l, ui_rect r);
+ISLET_API void ui_canvas_layer_free(ui_canvas_layer *l);
 /* ---- Effect layers --------------------------------------------------------
  * Drawing between push_layer and pop_layer goes to a layer (a texture the
  * size of the output), which pop_layer composites: with its opacity, cut
@@ -170,9 +173,9 @@ typedef struct ui_canvas_effect {
      * shapes. The identity: sx = sy = 1, the rest 0. */
     float ox, oy, tx, ty, sx, sy, angle_rad;
 } ui_canvas_effect;
-void ui_canvas_push_layer(ui_canvas *c);
+ISLET_API void ui_canvas_push_layer(ui_canvas *c);
 /* how NULL: composited as drawn. */
-void ui_canvas_pop_layer(ui_canvas *c, const ui_canvas_effect *how);
+ISLET_API void ui_canvas_pop_layer(ui_canvas *c, const ui_canvas_effect *how);
 
 /* ---- Stats, pixels, presenting ----------------------------------------- */
 
@@ -184,17 +187,17 @@ typedef struct ui_canvas_stats {
     unsigned long layer_paints;  /* ui_canvas_layer_begin calls since creation */
     unsigned long layer_draws;   /* ui_canvas_layer_draw calls since creation */
 } ui_canvas_stats;
-void ui_canvas_get_stats(const ui_canvas *c, ui_canvas_stats *out);
+ISLET_API void ui_canvas_get_stats(const ui_canvas *c, ui_canvas_stats *out);
 
 /* Offscreen only: the pixel at device (x, y), after drawing everything
  * queued. Out of bounds or on a window canvas aborts with RT_CHECKS, else
  * returns {0, 0, 0, 0}. */
-ui_color ui_canvas_pixel(ui_canvas *c, int x, int y);
+ISLET_API ui_color ui_canvas_pixel(ui_canvas *c, int x, int y);
 /* Offscreen only (NULL otherwise): the surface, borrowed from the canvas,
  * with everything queued drawn; valid until ui_canvas_free. */
-SDL_Surface *ui_canvas_surface(ui_canvas *c);
+ISLET_API SDL_Surface *ui_canvas_surface(ui_canvas *c);
 /* Ends a frame: on a window, SDL_RenderPresent; offscreen, draws everything
  * queued. The state stack must be empty (checked with RT_CHECKS). */
-void ui_canvas_present(ui_canvas *c);
+ISLET_API void ui_canvas_present(ui_canvas *c);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef UI_DEVTOOLS_H
 #define UI_DEVTOOLS_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_tree.h>
 
 #include <stdio.h>
@@ -16,7 +18,7 @@
  * loop was busy with other work and frames were dropped). Raster (present)
  * is not counted: with vsync it includes the wait for the display. An idle
  * pause before a frame is not jank. budget_ns 0: UI_FRAME_NS. */
-bool ui_frame_janky(const ui_frame_timing *ft, int64_t budget_ns);
+ISLET_API bool ui_frame_janky(const ui_frame_timing *ft, int64_t budget_ns);
 /* A frame's own work: build + layout + paint (raster is not counted). */
 static inline int64_t ui_frame_work_ns(const ui_frame_timing *ft)
 {
@@ -32,17 +34,17 @@ static inline int64_t ui_frame_work_ns(const ui_frame_timing *ft)
  * what it has. Main isolate. */
 typedef struct ui_frame_log ui_frame_log;
 /* NULL without memory, or when t has its 8 timings listeners already. */
-ui_frame_log *ui_frame_log_new(ui_tree *t);
-void ui_frame_log_free(ui_frame_log *l);
+ISLET_API ui_frame_log *ui_frame_log_new(ui_tree *t);
+ISLET_API void ui_frame_log_free(ui_frame_log *l);
 /* The frames so far, oldest first (valid until the next frame); their
  * `number`s run 1, 2, ... when the log was made before the first frame. */
-const ui_frame_timing *ui_frame_log_frames(const ui_frame_log *l, size_t *n);
-size_t ui_frame_log_janky(const ui_frame_log *l);
+ISLET_API const ui_frame_timing *ui_frame_log_frames(const ui_frame_log *l, size_t *n);
+ISLET_API size_t ui_frame_log_janky(const ui_frame_log *l);
 /* Writes one JSON object and a newline: {"frames": N, "janky_frames": J,
  * "build_ms": {"p50", "p90", "p99", "max"}, "raster_ms": {...},
  * "total_ms": {...}} ("build" is build+layout+paint; milliseconds with 3
  * decimals). 0, or -1 when the stream failed or without memory to sort. */
-int ui_frame_log_json(const ui_frame_log *l, FILE *f);
+ISLET_API int ui_frame_log_json(const ui_frame_log *l, FILE *f);
 
 /* ---- The performance overlay ----
  * Flutter's reading: a header (fps, janky frames of the last 120, the
@@ -60,8 +62,8 @@ int ui_frame_log_json(const ui_frame_log *l, FILE *f);
  * shows it). In the dump it gives the texts it shows (header, captions,
  * lanes) as of its last paint. It takes the pointer presses on its box
  * (the hit test has no see-through element yet). */
-ui_widget *ui_perf_overlay(ui_build *b, ui_key key);
-extern const ui_widget_class ui_perf_overlay_class;
+ISLET_API ui_widget *ui_perf_overlay(ui_build *b, ui_key key);
+ISLET_API extern const ui_widget_class ui_perf_overlay_class;
 
 /* The developer tools around an app's root: child (NULL: an empty space)
  * fills the space; the overlay, when shown, floats over it at the top
@@ -70,13 +72,13 @@ extern const ui_widget_class ui_perf_overlay_class;
  * widget's value is ignored: the state keeps whether it is shown, as a
  * Flutter State keeps an initial value). In the dump: "overlay" while
  * shown. */
-ui_widget *ui_devtools(ui_build *b, bool overlay_initially, ui_widget *child);
-extern const ui_widget_class ui_devtools_class;
+ISLET_API ui_widget *ui_devtools(ui_build *b, bool overlay_initially, ui_widget *child);
+ISLET_API extern const ui_widget_class ui_devtools_class;
 /* The first ui_devtools of t (depth first from the root): whether its
  * overlay is shown, and toggling it (a rebuild). False / nothing without
  * one. */
-bool ui_devtools_overlay_shown(ui_tree *t);
-void ui_devtools_toggle_overlay(ui_tree *t);
+ISLET_API bool ui_devtools_overlay_shown(ui_tree *t);
+ISLET_API void ui_devtools_toggle_overlay(ui_tree *t);
 
 /* ---- The debug dump (Flutter's debugDumpApp) ----
  * One line per element, depth first: indent (two spaces a level), class
@@ -90,10 +92,10 @@ void ui_devtools_toggle_overlay(ui_tree *t);
  * (a button's own flags are its looks: disabled, pressed, hovered; the
  * bare "hovered" of its GestureDetector is the tree's ui_tree_hovered).
  * Control characters read \xNN. Flushes f. */
-void ui_dump_tree(ui_tree *t, FILE *f);
+ISLET_API void ui_dump_tree(ui_tree *t, FILE *f);
 /* For a class's describe hook: a text (quoted and escaped in the dump) and
  * a flag word. */
-void ui_describe_text(ui_describer *d, const char *text);
-void ui_describe_flag(ui_describer *d, const char *flag);
+ISLET_API void ui_describe_text(ui_describer *d, const char *text);
+ISLET_API void ui_describe_flag(ui_describer *d, const char *flag);
 
 #endif

@@ -15,6 +15,8 @@
 #ifndef UI_GESTURE_H
 #define UI_GESTURE_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_tree.h>
 
 /* Flutter's gestures/constants.dart (logical pixels, ns, px/s). */
@@ -58,11 +60,12 @@ struct ui_pointer_event {
  * mouse); buttons the UI_BUTTON_* held (for DOWN; later events keep the
  * down's). A DOWN for an id already down cancels its previous gesture.
  * ui_tree_pointer(t, kind, x, y) is id 0, the mouse, primary button. */
-void ui_tree_pointer_id(ui_tree *t, int id, int kind, int device, float x, float y, int buttons);
+ISLET_API void ui_tree_pointer_id(ui_tree *t, int id, int kind, int device, float x, float y,
+                                  int buttons);
 /* Arenas still open or held, and pointers down (tests: 0 when a gesture is
  * over). */
-size_t ui_tree_gesture_arenas(const ui_tree *t);
-size_t ui_tree_pointers_down(const ui_tree *t);
+ISLET_API size_t ui_tree_gesture_arenas(const ui_tree *t);
+ISLET_API size_t ui_tree_pointers_down(const ui_tree *t);
 
 /* ---- Recognizers ----
  * A recognizer lives in its owner's state (no allocation) and reports
@@ -126,11 +129,11 @@ struct ui_recognizer {
     unsigned nsamples;
 };
 
-void ui_recognizer_init(ui_recognizer *r, int type, int buttons, ui_element *owner,
-                        ui_recognizer_emit emit);
+ISLET_API void ui_recognizer_init(ui_recognizer *r, int type, int buttons, ui_element *owner,
+                                  ui_recognizer_emit emit);
 /* A pointer went down on the owner: r enters ev's arena and follows it. */
-void ui_recognizer_add_pointer(ui_recognizer *r, const ui_pointer_event *ev);
+ISLET_API void ui_recognizer_add_pointer(ui_recognizer *r, const ui_pointer_event *ev);
 /* Leaves every arena, stops its timer (the owner's dispose calls it). */
-void ui_recognizer_dispose(ui_recognizer *r);
+ISLET_API void ui_recognizer_dispose(ui_recognizer *r);
 
 #endif

@@ -12,12 +12,14 @@
 #ifndef UI_GOLDEN_H
 #define UI_GOLDEN_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_image.h>
 
 #include <SDL.h>
 
 /* Differing pixels (0: match); -1 if the golden cannot be read or written
  * (the reason is printed). */
-long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance);
+ISLET_API long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance);
 
 #endif

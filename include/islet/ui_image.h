@@ -4,10 +4,12 @@
 #ifndef UI_IMAGE_H
 #define UI_IMAGE_H
 
+#include <islet/rt_export.h>
+
 #include <SDL.h>
 
 /* Writes s as PNG when path ends in .png, else BMP. 0, or -1 with
  * SDL_GetError() set. Any thread that owns s. */
-int ui_image_save(SDL_Surface *s, const char *path);
+ISLET_API int ui_image_save(SDL_Surface *s, const char *path);
 
 #endif

@@ -5,18 +5,20 @@
 #ifndef UI_LAYOUT_WIDGETS_H
 #define UI_LAYOUT_WIDGETS_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_widgets.h>
 
 /* Adds constraints c to those from above (Flutter's ConstrainedBox: c is
  * clamped into them, so the parent's always win). Childless, it is as small
  * as they allow. Use UI_INF for no maximum. */
-ui_widget *ui_constrained_box(ui_build *b, ui_constraints c, ui_widget *child);
-extern const ui_widget_class ui_constrained_box_class;
+ISLET_API ui_widget *ui_constrained_box(ui_build *b, ui_constraints c, ui_widget *child);
+ISLET_API extern const ui_widget_class ui_constrained_box_class;
 
 /* Sizes the child to width / height == ratio (> 0), as big as the
  * constraints allow on the bounded axis (Flutter's AspectRatio). */
-ui_widget *ui_aspect_ratio(ui_build *b, float ratio, ui_widget *child);
-extern const ui_widget_class ui_aspect_ratio_class;
+ISLET_API ui_widget *ui_aspect_ratio(ui_build *b, float ratio, ui_widget *child);
+ISLET_API extern const ui_widget_class ui_aspect_ratio_class;
 
 /* Wrap: children in runs along the main axis (left to right when
  * horizontal, else top to bottom), a new run when the next child does not
@@ -29,8 +31,8 @@ typedef struct ui_wrap_props {
     int run_align;     /* the runs in the wrap, the same values */
     int cross_align;   /* a child in its run: UI_START, UI_CENTER, UI_END */
 } ui_wrap_props;
-ui_widget *ui_wrap(ui_build *b, const ui_wrap_props *p, ui_widget **children, size_t n);
-extern const ui_widget_class ui_wrap_class;
+ISLET_API ui_widget *ui_wrap(ui_build *b, const ui_wrap_props *p, ui_widget **children, size_t n);
+ISLET_API extern const ui_widget_class ui_wrap_class;
 
 /* LayoutBuilder: builds its child from the constraints it is laid out
  * with. fn runs during layout, when the constraints changed or the
@@ -38,7 +40,7 @@ extern const ui_widget_class ui_wrap_class;
  * rules as a build function (allocate from b; e is the builder's element,
  * ctx as given; the element keeps ctx, so it must live while shown). */
 typedef ui_widget *(*ui_layout_builder_fn)(ui_build *b, ui_element *e, ui_constraints c, void *ctx);
-ui_widget *ui_layout_builder(ui_build *b, ui_layout_builder_fn fn, void *ctx);
-extern const ui_widget_class ui_layout_builder_class;
+ISLET_API ui_widget *ui_layout_builder(ui_build *b, ui_layout_builder_fn fn, void *ctx);
+ISLET_API extern const ui_widget_class ui_layout_builder_class;
 
 #endif

@@ -14,6 +14,8 @@
 #ifndef UI_TEXT_FIELD_H
 #define UI_TEXT_FIELD_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_widgets.h>
 
 #define UI_TEXT_FIELD_MAX 4096               /* default max_bytes */
@@ -36,19 +38,19 @@ typedef struct ui_text_field_props {
     void *ctx;
 } ui_text_field_props;
 
-extern const ui_widget_class ui_text_field_class;
+ISLET_API extern const ui_widget_class ui_text_field_class;
 
 /* A text field filling the width it is given (280 when unbounded). */
-ui_widget *ui_text_field(ui_build *b, ui_key key, const ui_text_field_props *p);
+ISLET_API ui_widget *ui_text_field(ui_build *b, ui_key key, const ui_text_field_props *p);
 
 /* The element's text and its length (valid until the next edit). */
-const char *ui_text_field_text(ui_element *e, size_t *len);
+ISLET_API const char *ui_text_field_text(ui_element *e, size_t *len);
 /* Replaces the text (cursor at the end) as pasting over all of it would,
  * but without calling on_changed. RT_EILSEQ or RT_E2BIG leave it unchanged
  * (and call on_rejected). */
-int ui_text_field_set_text(ui_element *e, const char *utf8, size_t len);
+ISLET_API int ui_text_field_set_text(ui_element *e, const char *utf8, size_t len);
 /* The cursor and the other end of the selection, as byte offsets (equal
  * when nothing is selected). */
-void ui_text_field_selection(ui_element *e, size_t *cursor, size_t *anchor);
+ISLET_API void ui_text_field_selection(ui_element *e, size_t *cursor, size_t *anchor);
 
 #endif

@@ -23,6 +23,8 @@
 #ifndef UI_TREE_H
 #define UI_TREE_H
 
+#include <islet/rt_export.h>
+
 #include <islet/rt.h>
 
 typedef struct ui_tree ui_tree;
@@ -64,11 +66,11 @@ static inline ui_key ui_key_int(int64_t i)
 }
 /* A string key: equal strings give equal keys. Any thread (the intern table
  * takes a lock); the string is copied once and kept until the process exits. */
-ui_key ui_key_str(const char *s);
+ISLET_API ui_key ui_key_str(const char *s);
 /* A global key: unique in the tree, so its element (and state) follows it to
  * any new parent within one frame. Two widgets with one global key in one
  * frame abort with a message naming the key. */
-ui_key ui_key_global(const char *s);
+ISLET_API ui_key ui_key_global(const char *s);
 static inline bool ui_key_eq(ui_key a, ui_key b)
 {
     return a.kind == b.kind && a.v == b.v;
@@ -79,7 +81,7 @@ static inline bool ui_key_is_none(ui_key k)
 }
 /* The string a string or global key was made from (valid until the process
  * exits), or NULL for other keys. Any thread. */
-const char *ui_key_name(ui_key k);
+ISLET_API const char *ui_key_name(ui_key k);
 
 /* A widget class: the behaviour shared by all widgets of one type.
  * Component classes have `build`; render classes have `layout` (and
@@ -207,13 +209,13 @@ struct ui_widget {
 /* ---- Building widgets (inside build functions) ---- */
 
 /* Allocates from the build arena: valid until the frame ends. */
-void *ui_alloc(ui_build *b, size_t n);
+ISLET_API void *ui_alloc(ui_build *b, size_t n);
 /* A widget of cls with a copy of props and the given children. */
-ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key, const void *props,
-                         ui_widget **children, size_t nchildren);
+ISLET_API ui_widget *ui_widget_new(ui_build *b, const ui_widget_class *cls, ui_key key,
+                                   const void *props, ui_widget **children, size_t nchildren);
 /* Copies a string into the arena. */
-const char *ui_strdup(ui_build *b, const char *s);
-ui_tree *ui_build_tree(ui_build *b);
+ISLET_API const char *ui_strdup(ui_build *b, const char *s);
+ISLET_API ui_tree *ui_build_tree(ui_build *b);
 
 /* ---- Elements ----
  * An element is owned by its tree; code may read it while it is mounted.
@@ -223,32 +225,32 @@ ui_tree *ui_build_tree(ui_build *b);
  * keeps an element past the current event (an async completion) holds a
  * ui_ref, which is exact for as long as it is kept. */
 
-void *ui_state(ui_element *e);
-const void *ui_props(const ui_element *e);
-const ui_widget_class *ui_element_class(const ui_element *e);
-ui_key ui_element_key(const ui_element *e);
-ui_element *ui_element_parent(const ui_element *e);
-size_t ui_element_child_count(const ui_element *e);
-ui_element *ui_element_child(const ui_element *e, size_t i);
+ISLET_API void *ui_state(ui_element *e);
+ISLET_API const void *ui_props(const ui_element *e);
+ISLET_API const ui_widget_class *ui_element_class(const ui_element *e);
+ISLET_API ui_key ui_element_key(const ui_element *e);
+ISLET_API ui_element *ui_element_parent(const ui_element *e);
+ISLET_API size_t ui_element_child_count(const ui_element *e);
+ISLET_API ui_element *ui_element_child(const ui_element *e, size_t i);
 /* Global rect in logical pixels, valid after layout (walks up to the root:
  * paint hooks get the position and need only ui_element_size). */
-void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h);
+ISLET_API void ui_element_rect(const ui_element *e, float *x, float *y, float *w, float *h);
 /* The size from the last layout, in logical pixels. */
-ui_size ui_element_size(const ui_element *e);
+ISLET_API ui_size ui_element_size(const ui_element *e);
 /* True while e is in the tree (active, or removed this frame and able to
  * come back); false once it was disposed. Safe on a stale pointer while its
  * tree lives. */
-bool ui_element_mounted(const ui_element *e);
-ui_tree *ui_element_tree(const ui_element *e);
+ISLET_API bool ui_element_mounted(const ui_element *e);
+ISLET_API ui_tree *ui_element_tree(const ui_element *e);
 /* Sets a child's size without laying it out (for wrappers sized by a parent). */
-void ui_set_size(ui_element *e, ui_size s);
+ISLET_API void ui_set_size(ui_element *e, ui_size s);
 
 /* Marks e dirty: it rebuilds in the next frame, which is scheduled. Several
  * calls before a frame give one build. fn, if given, runs first with e's
  * state. Under RT_CHECKS it aborts, naming the class and the phase, when e
  * was disposed, is being disposed, is not the element being built nor one
  * of its descendants, or when layout or paint is running. */
-void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx);
+ISLET_API void ui_set_state(ui_element *e, void (*fn)(void *state, void *ctx), void *ctx);
 
 /* A weak handle: what async code keeps instead of an element pointer. A
  * plain value (copy it freely, nothing to free); it never keeps the element
@@ -257,19 +259,19 @@ typedef struct ui_ref {
     ui_element *e;
     uint64_t gen;
 } ui_ref;
-ui_ref ui_ref_of(ui_element *e);
+ISLET_API ui_ref ui_ref_of(ui_element *e);
 /* The element, or NULL once it was disposed or its tree freed. */
-ui_element *ui_ref_get(ui_ref r);
+ISLET_API ui_element *ui_ref_get(ui_ref r);
 /* ui_set_state on the element if it is still mounted; false (and fn not
  * run) when it is gone. */
-bool ui_ref_set_state(ui_ref r, void (*fn)(void *state, void *ctx), void *ctx);
+ISLET_API bool ui_ref_set_state(ui_ref r, void (*fn)(void *state, void *ctx), void *ctx);
 
 /* The nearest ancestor of e whose class is cls (an inherited class), or
  * NULL. e then depends on it: its did_change_dependencies runs, and it
  * rebuilds, whenever that ancestor is updated and says to notify, and after
  * e moves. Call from build or did_change_dependencies; from init_state it
  * aborts under RT_CHECKS (Flutter's rule: the data could change unseen). */
-ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls);
+ISLET_API ui_element *ui_depend_on(ui_element *e, const ui_widget_class *cls);
 
 /* ---- Async results bound to an element ----
  * The short, safe way to let a future or a stream drive a rebuild: the
@@ -283,7 +285,7 @@ typedef struct ui_binding ui_binding;
 typedef void (*ui_future_cb)(ui_element *e, rt_future *f, void *ctx);
 /* f is consumed; fn gets it completed (borrowed for the call). NULL when
  * out of memory (f released). */
-ui_binding *ui_bind_future(ui_element *e, rt_future *f, ui_future_cb fn, void *ctx);
+ISLET_API ui_binding *ui_bind_future(ui_element *e, rt_future *f, ui_future_cb fn, void *ctx);
 typedef struct ui_stream_cbs {
     void (*on_data)(ui_element *e, const rt_value *v, void *ctx); /* v borrowed */
     void (*on_error)(ui_element *e, const rt_error *err, void *ctx);
@@ -292,8 +294,8 @@ typedef struct ui_stream_cbs {
 } ui_stream_cbs;
 /* Listens to s (not consumed) until done, ui_unbind, or e's disposal
  * (which cancels the subscription). NULL when out of memory. */
-ui_binding *ui_bind_stream(ui_element *e, rt_stream *s, const ui_stream_cbs *cbs);
-void ui_unbind(ui_binding *b);
+ISLET_API ui_binding *ui_bind_stream(ui_element *e, rt_stream *s, const ui_stream_cbs *cbs);
+ISLET_API void ui_unbind(ui_binding *b);
 
 /* ---- Layout helpers for render classes ---- */
 
@@ -301,13 +303,13 @@ void ui_unbind(ui_binding *b);
  * ui_set_state rules are those of a build; e and its descendants may be
  * marked), updating its child, if e was marked for a rebuild or `force`.
  * Returns whether it built. The child then needs laying out by the hook. */
-bool ui_build_in_layout(ui_element *e, bool force);
+ISLET_API bool ui_build_in_layout(ui_element *e, bool force);
 
-ui_size ui_layout_child(ui_element *child, ui_constraints c);
-void ui_position_child(ui_element *child, float x, float y);
-ui_size ui_constrain(ui_constraints c, ui_size s);
-ui_constraints ui_tight(float w, float h);
-ui_constraints ui_loosen(ui_constraints c);
+ISLET_API ui_size ui_layout_child(ui_element *child, ui_constraints c);
+ISLET_API void ui_position_child(ui_element *child, float x, float y);
+ISLET_API ui_size ui_constrain(ui_constraints c, ui_size s);
+ISLET_API ui_constraints ui_tight(float w, float h);
+ISLET_API ui_constraints ui_loosen(ui_constraints c);
 
 /* ---- Trees and frames ---- */
 
@@ -325,40 +327,43 @@ typedef struct ui_frame_timing {
 
 /* A tree sized w x h logical pixels. canvas (may be NULL) is used to
  * measure text and to paint; the caller keeps it. */
-ui_tree *ui_tree_new(float w, float h, void *canvas);
-void ui_tree_free(ui_tree *t);
+ISLET_API ui_tree *ui_tree_new(float w, float h, void *canvas);
+ISLET_API void ui_tree_free(ui_tree *t);
 /* Sets the root widget, built by root_fn (called at each frame the root
  * rebuilds, with ctx). */
-void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx), void *ctx);
+ISLET_API void ui_tree_set_root(ui_tree *t, ui_widget *(*root_fn)(ui_build *b, void *ctx),
+                                void *ctx);
 /* Runs a frame now if anything is dirty: build, layout, paint. Returns true
  * if a frame was produced. */
-bool ui_tree_frame(ui_tree *t);
+ISLET_API bool ui_tree_frame(ui_tree *t);
 /* An animation of t starts (true) or stops ticking (false). While any
  * runs, a frame is due one frame interval (or 16.7 ms) after the previous
  * one started, and late_ns counts from then (see ui_frame_timing). */
-void ui_tree_animation(ui_tree *t, bool running);
+ISLET_API void ui_tree_animation(ui_tree *t, bool running);
 /* Paces scheduled frames: each starts at least ns after the previous one
  * (0, the default: as soon as something is dirty). Window bindings set the
  * display's refresh period where present does not wait for vsync. */
-void ui_tree_set_frame_interval(ui_tree *t, int64_t ns);
-bool ui_tree_needs_frame(const ui_tree *t);
-ui_element *ui_tree_root(ui_tree *t);
-void *ui_tree_canvas(ui_tree *t);
-void ui_tree_size(const ui_tree *t, float *w, float *h);
+ISLET_API void ui_tree_set_frame_interval(ui_tree *t, int64_t ns);
+ISLET_API bool ui_tree_needs_frame(const ui_tree *t);
+ISLET_API ui_element *ui_tree_root(ui_tree *t);
+ISLET_API void *ui_tree_canvas(ui_tree *t);
+ISLET_API void ui_tree_size(const ui_tree *t, float *w, float *h);
 /* The last `n` frame timings, newest first (ring buffer of 240). */
-size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n);
+ISLET_API size_t ui_tree_timings(const ui_tree *t, ui_frame_timing *out, size_t n);
 /* Calls fn(ctx, timing) after every frame of t (after the post-frame
  * callbacks), so nothing is missed (Flutter's addTimingsCallback). At most
  * 8 per tree: RT_ESTATE beyond; RT_OK. Remove (same fn, ctx) before ctx
  * goes; they go with the tree. Main isolate. */
-int ui_tree_add_timings_listener(ui_tree *t, void (*fn)(void *ctx, const ui_frame_timing *ft),
-                                 void *ctx);
-void ui_tree_remove_timings_listener(ui_tree *t, void (*fn)(void *ctx, const ui_frame_timing *ft),
-                                     void *ctx);
+ISLET_API int ui_tree_add_timings_listener(ui_tree *t,
+                                           void (*fn)(void *ctx, const ui_frame_timing *ft),
+                                           void *ctx);
+ISLET_API void ui_tree_remove_timings_listener(ui_tree *t,
+                                               void (*fn)(void *ctx, const ui_frame_timing *ft),
+                                               void *ctx);
 /* Live elements, for tests (no leaks across rebuilds). */
-size_t ui_tree_element_count(const ui_tree *t);
+ISLET_API size_t ui_tree_element_count(const ui_tree *t);
 /* Global keys in use (by active or not yet disposed elements). */
-size_t ui_tree_global_key_count(const ui_tree *t);
+ISLET_API size_t ui_tree_global_key_count(const ui_tree *t);
 
 /* Pointer input: kind is UI_POINTER_DOWN/MOVE/UP/CANCEL. Hit testing at
  * DOWN picks the handler (see ui_widget_class.pointer). */
@@ -366,23 +371,23 @@ enum { UI_POINTER_DOWN, UI_POINTER_MOVE, UI_POINTER_UP, UI_POINTER_CANCEL };
 /* A mouse moving with no button down: the innermost element taking
  * UI_POINTER_HOVER is hovered; the one it replaces gets UI_POINTER_EXIT. */
 enum { UI_POINTER_HOVER = 10, UI_POINTER_EXIT };
-void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
+ISLET_API void ui_tree_pointer(ui_tree *t, int kind, float x, float y);
 /* The element the mouse hovers (the one that took UI_POINTER_HOVER), or NULL. */
-ui_element *ui_tree_hovered(ui_tree *t);
+ISLET_API ui_element *ui_tree_hovered(ui_tree *t);
 /* The elements under (x, y), innermost first; returns how many (<= cap). */
-size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
+ISLET_API size_t ui_tree_hit_test(ui_tree *t, float x, float y, ui_element **out, size_t cap);
 
 /* ui_tree_on_frame runs fn(ctx, frame start time) once, at the start of the
  * next frame, which it schedules. ui_tree_after_frame runs it once after
  * the next frame has painted, and schedules none (Flutter's
  * addPostFrameCallback): with nothing dirty it waits for a frame. */
-int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
-int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
+ISLET_API int ui_tree_on_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
+ISLET_API int ui_tree_after_frame(ui_tree *t, void (*fn)(void *ctx, int64_t now), void *ctx);
 
 /* Painting hooks of a window binding: begin runs before the tree paints
  * (clear), end after (present; its time is the frame's raster time). */
-void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(void *ctx),
-                             void *ctx);
+ISLET_API void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(void *ctx),
+                                       void *ctx);
 /* Partial repaint, for a binding whose canvas keeps its pixels between
  * frames (an offscreen canvas does; a window's back buffer does not): a
  * frame then repaints only where elements were relaid out (rebuilt, resized
@@ -390,28 +395,28 @@ void ui_tree_set_paint_hooks(ui_tree *t, void (*begin)(void *ctx), void (*end)(v
  * logical pixels, the canvas clipped to it) instead of begin. Children are
  * taken to paint within their parent's box. The first frame, a new size and
  * a relayout from the root repaint everything (with begin). */
-void ui_tree_set_partial_paint(ui_tree *t,
-                               void (*clear)(void *ctx, float x, float y, float w, float h));
+ISLET_API void ui_tree_set_partial_paint(ui_tree *t, void (*clear)(void *ctx, float x, float y,
+                                                                   float w, float h));
 /* Marks e as needing paint only (Flutter's markNeedsPaint): the next frame
  * (scheduled) repaints e's box, building and laying out nothing, for a
  * change that only affects pixels (an angle, a hover colour, a caret);
  * the repaint boundaries in e's subtree and around it paint again.
  * Ignored for an element not mounted or never laid out. Not during the
  * layout or paint phase (checked). */
-void ui_mark_needs_paint(ui_element *e);
+ISLET_API void ui_mark_needs_paint(ui_element *e);
 /* A repaint boundary (Flutter's RepaintBoundary) around child: child's
  * subtree is painted into a cached layer and repainted only when something
  * in it changed; as big as child. */
-ui_widget *ui_repaint_boundary(ui_build *b, ui_widget *child);
-extern const ui_widget_class ui_repaint_boundary_class;
+ISLET_API ui_widget *ui_repaint_boundary(ui_build *b, ui_widget *child);
+ISLET_API extern const ui_widget_class ui_repaint_boundary_class;
 /* A new size (a resized window): lays everything out again. */
-void ui_tree_set_size(ui_tree *t, float w, float h);
+ISLET_API void ui_tree_set_size(ui_tree *t, float w, float h);
 
 /* Keyboard focus: one element of the tree (or none), forgotten when it
  * unmounts. Setting it repaints the old and the new holder. A pointer-down
  * outside a focused text input takes the focus away from it. */
-ui_element *ui_tree_get_focus(ui_tree *t);
-void ui_tree_set_focus(ui_tree *t, ui_element *e);
+ISLET_API ui_element *ui_tree_get_focus(ui_tree *t);
+ISLET_API void ui_tree_set_focus(ui_tree *t, ui_element *e);
 
 /* Keys, as delivered to ui_tree_key and to a class's `key` hook. */
 enum {
@@ -437,10 +442,10 @@ enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2, UI_MOD_ALT = 4 };
  * the focused element takes no text (or nothing has the focus); or the
  * element's refusal, which changes nothing (a text field says RT_EILSEQ for
  * invalid UTF-8 and RT_E2BIG past its limit). */
-int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len);
+ISLET_API int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len);
 /* True when the focused element takes text (typed letters are its, not
  * shortcuts'). */
-bool ui_tree_wants_text(ui_tree *t);
+ISLET_API bool ui_tree_wants_text(ui_tree *t);
 
 /* The clipboard text fields copy to and paste from. By default each tree
  * keeps its own (so headless tests have one); a window binding installs the
@@ -451,22 +456,23 @@ typedef struct ui_clipboard {
     void (*set)(void *ctx, const char *utf8, size_t len);
     void *ctx;
 } ui_clipboard;
-void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb); /* NULL: the tree's own */
+ISLET_API void ui_tree_set_clipboard(ui_tree *t, const ui_clipboard *cb); /* NULL: the tree's own */
 /* The clipboard's text (rt_free it), or NULL when empty or out of memory. */
-char *ui_tree_clipboard_get(ui_tree *t);
-void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len);
+ISLET_API char *ui_tree_clipboard_get(ui_tree *t);
+ISLET_API void ui_tree_clipboard_set(ui_tree *t, const char *utf8, size_t len);
 
 /* Keyboard: the focused element's `key` hook sees the key first (a button
  * is pressed by Enter or Space, a text field edits). Otherwise Tab moves
  * the focus to the next element that can take it (Shift+Tab back): classes
  * with a `key` hook whose `focusable` agrees. Returns true if the key was
  * used. */
-bool ui_tree_key(ui_tree *t, int key, unsigned mods);
+ISLET_API bool ui_tree_key(ui_tree *t, int key, unsigned mods);
 /* A mouse wheel at (x, y): offered to the elements there, innermost first,
  * until a `wheel` hook takes it (a list scrolls by dy). */
-void ui_tree_scroll(ui_tree *t, float x, float y, float dy);
+ISLET_API void ui_tree_scroll(ui_tree *t, float x, float y, float dy);
 
 /* Calls fn on every element, depth first (for finders and dumps). */
-void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx), void *ctx);
+ISLET_API void ui_tree_visit(ui_tree *t, void (*fn)(ui_element *e, int depth, void *ctx),
+                             void *ctx);
 
 #endif

@@ -5,6 +5,8 @@
 #ifndef UI_WIDGETS_H
 #define UI_WIDGETS_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_canvas.h>
 #include <islet/ui_gesture.h>
 #include <islet/ui_tree.h>
@@ -79,8 +81,8 @@ typedef struct ui_button_props {
     void *ctx;
 } ui_button_props;
 
-extern const ui_widget_class ui_text_class, ui_box_class, ui_flex_class, ui_expanded_class,
-    ui_center_class, ui_gesture_class, ui_button_class;
+ISLET_API extern const ui_widget_class ui_text_class, ui_box_class, ui_flex_class,
+    ui_expanded_class, ui_center_class, ui_gesture_class, ui_button_class;
 
 /* Tap slop: a pointer that moves further than this from its down position
  * is no longer a tap (logical pixels, as Flutter's kTouchSlop). */
@@ -89,47 +91,47 @@ extern const ui_widget_class ui_text_class, ui_box_class, ui_flex_class, ui_expa
 /* Measures text for e's layout or paint: with its tree's canvas, or a
  * deterministic estimate (0.6 x size per byte, 1.2 x size high) in a tree
  * without one. */
-void ui_measure_text(ui_element *e, const char *s, size_t n, float size, bool bold, float *w,
-                     float *h);
-ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color);
-ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p);
+ISLET_API void ui_measure_text(ui_element *e, const char *s, size_t n, float size, bool bold,
+                               float *w, float *h);
+ISLET_API ui_widget *ui_text(ui_build *b, const char *text, float size, ui_color color);
+ISLET_API ui_widget *ui_text_ex(ui_build *b, ui_key key, const ui_text_props *p);
 /* After layout: how many lines a text element shows, and line i's bytes. */
-int ui_text_lines(ui_element *e);
-const char *ui_text_line(ui_element *e, int i, size_t *len);
-ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child);
-ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child);
-ui_widget *ui_padding(ui_build *b, float all, ui_widget *child);
-ui_widget *ui_center(ui_build *b, ui_widget *child);
+ISLET_API int ui_text_lines(ui_element *e);
+ISLET_API const char *ui_text_line(ui_element *e, int i, size_t *len);
+ISLET_API ui_widget *ui_box(ui_build *b, const ui_box_props *p, ui_widget *child);
+ISLET_API ui_widget *ui_sized(ui_build *b, float w, float h, ui_widget *child);
+ISLET_API ui_widget *ui_padding(ui_build *b, float all, ui_widget *child);
+ISLET_API ui_widget *ui_center(ui_build *b, ui_widget *child);
 /* Aligns the child within the available space: x and y in [0, 1]
  * (0 start, 0.5 centre, 1 end). */
-ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child);
-ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
-ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
+ISLET_API ui_widget *ui_align(ui_build *b, float x, float y, ui_widget *child);
+ISLET_API ui_widget *ui_column(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
+ISLET_API ui_widget *ui_row(ui_build *b, const ui_flex_props *p, ui_widget **children, size_t n);
 /* In a row or column: takes a share `flex` of the remaining main-axis space.
  * Where the main axis is unbounded (a row in a row) there is nothing to
  * share: it is laid out like an inflexible child (Flutter reports an error). */
-ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
+ISLET_API ui_widget *ui_expanded(ui_build *b, int flex, ui_widget *child);
 /* The same share as an upper bound: the child may be smaller (Flexible). */
-ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child);
+ISLET_API ui_widget *ui_flexible(ui_build *b, int flex, ui_widget *child);
 /* After layout: how many main-axis pixels a row or column's children
  * overflowed it by (0 when they fit, or when flex is not a row/column). In
  * builds with RT_CHECKS an overflow paints Flutter's yellow-and-black band
  * on the overflowing edge and is reported once on stderr. */
-float ui_flex_overflow(const ui_element *flex);
-ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
-ui_widget *ui_button(ui_build *b, ui_key key, const char *label, void (*on_pressed)(void *),
-                     void *ctx);
+ISLET_API float ui_flex_overflow(const ui_element *flex);
+ISLET_API ui_widget *ui_gesture(ui_build *b, const ui_gesture_props *p, ui_widget *child);
+ISLET_API ui_widget *ui_button(ui_build *b, ui_key key, const char *label,
+                               void (*on_pressed)(void *), void *ctx);
 /* A vertical scrolling list of `count` items of height item_extent that
  * builds only the items in view (so 100,000 items cost what the visible ones
  * cost). Items are keyed by index, so their state follows them. Scrolled by
  * ui_list_scroll_by, by the wheel (ui_tree_scroll) and by dragging. */
 typedef ui_widget *(*ui_item_builder)(ui_build *b, size_t index, void *ctx);
-ui_widget *ui_list(ui_build *b, ui_key key, size_t count, float item_extent, ui_item_builder fn,
-                   void *ctx);
-extern const ui_widget_class ui_list_class;
+ISLET_API ui_widget *ui_list(ui_build *b, ui_key key, size_t count, float item_extent,
+                             ui_item_builder fn, void *ctx);
+ISLET_API extern const ui_widget_class ui_list_class;
 /* Scrolls a list element by dy logical pixels (clamped); schedules a frame. */
-void ui_list_scroll_by(ui_element *list, float dy);
-float ui_list_offset(const ui_element *list);
+ISLET_API void ui_list_scroll_by(ui_element *list, float dy);
+ISLET_API float ui_list_offset(const ui_element *list);
 
 /* A theme: inherited data read by descendants with ui_theme_of, which
  * rebuild when it changes. */
@@ -138,11 +140,11 @@ typedef struct ui_theme_props {
     ui_color primary;
     float text_size;
 } ui_theme_props;
-extern const ui_widget_class ui_theme_class;
-ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child);
+ISLET_API extern const ui_widget_class ui_theme_class;
+ISLET_API ui_widget *ui_theme(ui_build *b, const ui_theme_props *p, ui_widget *child);
 /* The nearest theme above e (a built-in default when there is none);
  * e rebuilds when it changes. Call from e's build. */
-const ui_theme_props *ui_theme_of(ui_element *e);
+ISLET_API const ui_theme_props *ui_theme_of(ui_element *e);
 
 /* A stack (Flutter's Stack): children painted in order. It is as big as its
  * biggest non-positioned child within its constraints (as big as allowed
@@ -157,8 +159,9 @@ typedef struct ui_stack_props {
     bool no_clip; /* children may paint outside the stack (Flutter's Clip.none);
                      by default they are cut to it (Clip.hardEdge) */
 } ui_stack_props;
-ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n);
-ui_widget *ui_stack_ex(ui_build *b, const ui_stack_props *p, ui_widget **children, size_t n);
+ISLET_API ui_widget *ui_stack(ui_build *b, ui_widget **children, size_t n);
+ISLET_API ui_widget *ui_stack_ex(ui_build *b, const ui_stack_props *p, ui_widget **children,
+                                 size_t n);
 /* A child of a stack placed by edges (Flutter's Positioned). Only the fields
  * named in `set` count: an edge places the child at that distance from the
  * stack's edge; two opposite edges, or an edge and a size, fix its size on
@@ -176,24 +179,25 @@ typedef struct ui_positioned_props {
     unsigned set; /* UI_POS_* bits */
 } ui_positioned_props;
 /* At (left, top), sized by the child. */
-ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child);
+ISLET_API ui_widget *ui_positioned(ui_build *b, float left, float top, ui_widget *child);
 /* p NULL: nothing set (placed by the stack's alignment). */
-ui_widget *ui_positioned_ex(ui_build *b, const ui_positioned_props *p, ui_widget *child);
+ISLET_API ui_widget *ui_positioned_ex(ui_build *b, const ui_positioned_props *p, ui_widget *child);
 /* All four edges at 0: the child fills the stack (Positioned.fill). */
-ui_widget *ui_positioned_fill(ui_build *b, ui_widget *child);
-extern const ui_widget_class ui_stack_class, ui_positioned_class;
+ISLET_API ui_widget *ui_positioned_fill(ui_build *b, ui_widget *child);
+ISLET_API extern const ui_widget_class ui_stack_class, ui_positioned_class;
 
 /* An image from RGBA pixels (0xRRGGBBAA), drawn at w x h logical pixels. The
  * pixels must stay valid while the widget is shown (the caller owns them). */
-ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w, float h);
+ISLET_API ui_widget *ui_image(ui_build *b, const uint32_t *rgba, int px_w, int px_h, float w,
+                              float h);
 /* The same for pixels that change only with `version` (never 0; the caller
  * changes it when they change): the texture is kept between frames instead
  * of being uploaded at each paint. */
-ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int px_h,
-                              uint64_t version, float w, float h);
-extern const ui_widget_class ui_image_class;
+ISLET_API ui_widget *ui_image_versioned(ui_build *b, const uint32_t *rgba, int px_w, int px_h,
+                                        uint64_t version, float w, float h);
+ISLET_API extern const ui_widget_class ui_image_class;
 
 /* Gives a widget a key (returns w). */
-ui_widget *ui_keyed(ui_widget *w, ui_key key);
+ISLET_API ui_widget *ui_keyed(ui_widget *w, ui_key key);
 
 #endif

@@ -18,6 +18,8 @@
 #ifndef UI_WINDOW_H
 #define UI_WINDOW_H
 
+#include <islet/rt_export.h>
+
 #include <islet/ui_widgets.h>
 
 typedef struct ui_window_options {
@@ -44,14 +46,14 @@ typedef struct ui_window_options {
  * on_start nor on_exit) or when the screenshot could not be written (also
  * when the window was destroyed from outside before it: its pixels are
  * gone). */
-int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx),
-                  void *ctx);
+ISLET_API int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx),
+                            void *ctx);
 /* Asks the running window to quit (from any callback on the main isolate). */
-void ui_window_quit(void);
+ISLET_API void ui_window_quit(void);
 /* Whether the running window was destroyed from outside (the loop is
  * ending or has ended: e.g. in on_exit). False headless or after
  * ui_window_run returned. */
-bool ui_window_destroyed(void);
+ISLET_API bool ui_window_destroyed(void);
 
 /* Gives one SDL input event to t, as the window does: mouse buttons, motion
  * and wheel; Tab/Shift+Tab, Enter, Space, the editing keys (arrows, Home,
@@ -61,8 +63,8 @@ bool ui_window_destroyed(void);
  * the focus counts as used (its text follows as SDL_TEXTINPUT), so it is
  * not a shortcut. AltGr is not Ctrl+Alt. Usable on a tester's tree. */
 union SDL_Event;
-bool ui_window_input(ui_tree *t, const union SDL_Event *e);
+ISLET_API bool ui_window_input(ui_tree *t, const union SDL_Event *e);
 /* SDL key modifiers (SDL_Keymod bits) as UI_MOD_* shortcut bits. */
-unsigned ui_window_mods(unsigned sdl_mod);
+ISLET_API unsigned ui_window_mods(unsigned sdl_mod);
 
 #endif

@@ -7,6 +7,16 @@
 #   make bench-compare benchmarks beside libuv and Node.js peers, with ratios
 #   make fuzz          the libFuzzer harnesses, FUZZ_SECONDS (60) each (build-fuzz/)
 #   make fuzz-smoke    the same for 10 s each, after replaying their regressions (CI)
+#   make test-shared   the suite against shared libraries (build-shared/; tests
+#                      that use internals are not built there)
+#   make install PREFIX=/opt/islet
+#                      release build of the libraries only, static and shared,
+#                      installed with headers, CMake package and .pc files
+#                      (build-install-static/, build-install-shared/;
+#                      PREFIX defaults to /usr/local)
+#   make packaging-check
+#                      install into a temporary prefix, check the exported
+#                      symbols and build and run the out-of-tree consumers (CI)
 #   make format        clang-format every source file
 #   make format-check  fail if any source file is not clang-format clean
 
@@ -23,6 +33,8 @@ FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST := ctest --output-on-failure -j $(JOBS)
+PREFIX ?= /usr/local
+INSTALL_FLAGS := -DCMAKE_BUILD_TYPE=Release -DISLET_LIBS_ONLY=ON -DISLET_WERROR=ON
 
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0
@@ -30,7 +42,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
 .PHONY: all deps test test-asan test-tsan bench bench-compare demo format format-check clean \
-        fuzz fuzz-smoke fuzz-build bench-build
+        fuzz fuzz-smoke fuzz-build bench-build test-shared install packaging-check
 
 all: test
 
@@ -57,6 +69,29 @@ test-tsan: deps
 	      -DISLET_SANITIZE=thread $(CMAKE_FLAGS)
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && $(CTEST) -L runtime
+
+test-shared: deps
+	@sh scripts/deps.sh $(TEST_PKGS)
+	cmake -S . -B build-shared -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISLET_WERROR=ON \
+	      -DBUILD_SHARED_LIBS=ON $(CMAKE_FLAGS)
+	cmake --build build-shared -j $(JOBS)
+	cd build-shared && $(CTEST)
+
+# Both kinds into one prefix: IsletConfig.cmake picks the shared libraries
+# unless ISLET_USE_STATIC_LIBS=ON; pkg-config --static gives what a static
+# link needs.
+install: deps
+	cmake -S . -B build-install-static $(INSTALL_FLAGS) -DBUILD_SHARED_LIBS=OFF \
+	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake --build build-install-static -j $(JOBS)
+	cmake -S . -B build-install-shared $(INSTALL_FLAGS) -DBUILD_SHARED_LIBS=ON \
+	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake --build build-install-shared -j $(JOBS)
+	cmake --install build-install-static
+	cmake --install build-install-shared
+
+packaging-check: deps
+	sh scripts/packaging-check
 
 build-bench/Makefile: | deps
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DISLET_CHECKS=OFF $(CMAKE_FLAGS)
@@ -107,4 +142,5 @@ bench-build: deps
 	cmake --build build-bench -j $(JOBS) --target benchmarks islet_demo islet_counter
 
 clean:
-	rm -rf build build-asan build-tsan build-bench build-fuzz
+	rm -rf build build-asan build-tsan build-bench build-fuzz build-shared build-install-static \
+	       build-install-shared

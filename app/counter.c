@@ -1,7 +1,7 @@
 /* counter.c: Flutter's counter. A tap is an event on the main isolate's
  * queue; its handler calls set_state, and the next frame shows the count. */
 #include "panels.h"
-#include "ui_devtools.h"
+#include <islet/ui_devtools.h>
 
 #include <stdio.h>
 

@@ -13,8 +13,8 @@
 #ifndef ISLET_DEMO_H
 #define ISLET_DEMO_H
 
-#include "rt_future.h"
-#include "ui_tree.h"
+#include <islet/rt_future.h>
+#include <islet/ui_tree.h>
 
 typedef struct demo_options {
     const char *url;     /* what Fetch requests first; NULL: https://example.com */

@@ -12,7 +12,7 @@
  * Repeats are merged (event_rows.h). */
 #include "event_rows.h"
 #include "panels.h"
-#include "ui_anim.h"
+#include <islet/ui_anim.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #ifndef DEMO_EVENT_ROWS_H
 #define DEMO_EVENT_ROWS_H
 
-#include "rt_loop.h"
+#include <islet/rt_loop.h>
 
 #define EVENT_ROWS 64
 

@@ -5,7 +5,7 @@
  * soon) and, while what it shows keeps changing, 100 ms later. Once it is
  * steady it looks no more, so an idle app sleeps. */
 #include "panels.h"
-#include "ui_anim.h"
+#include <islet/ui_anim.h>
 
 #include <stdio.h>
 #include <string.h>

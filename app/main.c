@@ -1,8 +1,8 @@
 /* islet_demo: the demo's screen (demo.h) on the app runner, which gives it
  * the window, the standard flags and keys, and the developer tools. */
 #include "demo.h"
-#include "ui_app.h"
-#include "ui_text_field.h"
+#include <islet/ui_app.h>
+#include <islet/ui_text_field.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,9 +2,9 @@
  * the loop goes on; the response comes back as a port message that
  * completes the future, and the panel rebuilds. */
 #include "panels.h"
-#include "rt_http.h"
-#include "ui_anim.h"
-#include "ui_text_field.h"
+#include <islet/rt_http.h>
+#include <islet/ui_anim.h>
+#include <islet/ui_text_field.h>
 
 #include <stddef.h>
 #include <stdio.h>

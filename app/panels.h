@@ -5,7 +5,7 @@
 #ifndef DEMO_PANELS_H
 #define DEMO_PANELS_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 /* ---- Shared look ---- */
 static const ui_color demo_ink = {20, 20, 30, 255};

@@ -2,7 +2,7 @@
  * transferable buffer: returning it moves it to the main isolate in O(1),
  * no copy, and a FutureBuilder shows it at its real resolution. */
 #include "panels.h"
-#include "ui_async_widgets.h"
+#include <islet/ui_async_widgets.h>
 
 #include <stdio.h>
 

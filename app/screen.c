@@ -2,7 +2,7 @@
  * shows whether frames keep coming, and the app's own key (S). */
 #include "demo.h"
 #include "panels.h"
-#include "ui_anim.h"
+#include <islet/ui_anim.h>
 
 #include <stddef.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * isolate, whose progress and result arrive as events while frames go on;
  * on the main isolate it freezes the loop (no frames, no input) until done. */
 #include "panels.h"
-#include "ui_anim.h"
+#include <islet/ui_anim.h>
 
 #include <stdio.h>
 

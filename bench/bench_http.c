@@ -3,7 +3,7 @@
  * same server, in the same run. JSON lines, medians of 5 runs. */
 #include "bench_util.h"
 #include "http_server.h"
-#include "rt_http.h"
+#include <islet/rt_http.h>
 
 #include <curl/curl.h>
 #include <string.h>

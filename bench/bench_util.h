@@ -3,7 +3,7 @@
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
-#include "rt.h"
+#include <islet/rt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

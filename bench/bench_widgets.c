@@ -1,9 +1,9 @@
 /* bench_widgets: the widget layer. JSON lines, medians of 5 runs. */
 #include "bench_util.h"
-#include "ui_anim.h"
-#include "ui_tester.h"
-#include "ui_text_field.h"
-#include "ui_widgets.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_tester.h>
+#include <islet/ui_text_field.h>
+#include <islet/ui_widgets.h>
 
 #include <stddef.h>
 #include <stdio.h>

@@ -11,9 +11,9 @@
  * awaiting each cancel future (Dart's `finally { await it.cancel(); }`),
  * and only then completes the result (async) or closes the stream (async*).
  */
-#include "rt_async.h"
+#include <islet/rt_async.h>
 #include "rt_future_private.h"
-#include "rt_heap.h"
+#include <islet/rt_heap.h>
 #include "rt_isolate_private.h"
 #include "rt_stream_private.h"
 
@@ -155,13 +155,13 @@ static void resume(rt_future *src, void *ctx)
     enter(a);
 }
 
-void rt__async_await(rt_async *a, rt_future *f)
+void rt_async__await(rt_async *a, rt_future *f)
 {
     rt_future_release(a->awaited);
     a->awaited = NULL;
     if (!f) {
         /* The macro returns; left() then frees the finished frame. */
-        rt__async_fail(a, RT_ENOMEM, "runtime", "await: out of memory");
+        rt_async__fail(a, RT_ENOMEM, "runtime", "await: out of memory");
         return;
     }
     rt__future_listen_in(f, a->await_storage, resume, a);
@@ -225,22 +225,22 @@ static void end(rt_async *a, rt_value *value, rt_future *f, const rt_error *e)
     unwind(a);
 }
 
-void rt__async_return(rt_async *a, rt_value *value)
+void rt_async__return(rt_async *a, rt_value *value)
 {
     end(a, value, NULL, NULL);
 }
 
-void rt__async_return_future(rt_async *a, rt_future *f)
+void rt_async__return_future(rt_async *a, rt_future *f)
 {
     RT_CHECK(!a->gen, "RT_RETURN_FUTURE in an async* generator");
     if (!f) {
-        rt__async_fail(a, RT_ENOMEM, "runtime", "return: out of memory");
+        rt_async__fail(a, RT_ENOMEM, "runtime", "return: out of memory");
         return;
     }
     end(a, NULL, f, NULL);
 }
 
-void rt__async_fail(rt_async *a, int code, const char *domain, const char *fmt, ...)
+void rt_async__fail(rt_async *a, int code, const char *domain, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -248,10 +248,10 @@ void rt__async_fail(rt_async *a, int code, const char *domain, const char *fmt, 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     rt_error e = {code, domain, msg};
-    rt__async_fail_with(a, &e);
+    rt_async__fail_with(a, &e);
 }
 
-void rt__async_fail_with(rt_async *a, const rt_error *e)
+void rt_async__fail_with(rt_async *a, const rt_error *e)
 {
     end(a, NULL, NULL, e);
 }
@@ -350,7 +350,7 @@ static void for_late_task(void *ctx)
     for_enter(r);
 }
 
-void rt__async_for_begin(rt_async *a, rt_stream *s, int line)
+void rt_async__for_begin(rt_async *a, rt_stream *s, int line)
 {
     RT_CHECK(a->nfor < RT_AWAIT_FOR_DEPTH, "await-for loops nest deeper than %d",
              RT_AWAIT_FOR_DEPTH);
@@ -369,7 +369,7 @@ void rt__async_for_begin(rt_async *a, rt_stream *s, int line)
         r->late = rt_schedule_microtask(for_late_task, r) == RT_OK; /* else: at once */
 }
 
-int rt__async_for_next(rt_async *a)
+int rt_async__for_next(rt_async *a)
 {
     rt__await_for *r = top(a);
     a->rt__suspend = false;
@@ -397,7 +397,7 @@ int rt__async_for_next(rt_async *a)
     return 1;
 }
 
-int rt__async_for_exit(rt_async *a)
+int rt_async__for_exit(rt_async *a)
 {
     rt__await_for *r = top(a);
     RT_CHECK(r->state != FOR_ITEM,
@@ -412,7 +412,7 @@ int rt__async_for_exit(rt_async *a)
         r->error = NULL;
         a->nfor--;
         loop_clear(r);
-        rt__async_fail_with(a,
+        rt_async__fail_with(a,
                             e ? e : &(rt_error){RT_ENOMEM, "runtime", "await for: out of memory"});
         rt_free(e);
         return 1;
@@ -423,20 +423,20 @@ int rt__async_for_exit(rt_async *a)
     loop_clear(r);
     if (!cancel) return 0;
     a->for_cancel = true;
-    rt__async_await(a, cancel);
+    rt_async__await(a, cancel);
     return 1;
 }
 
-int rt__async_for_after(rt_async *a)
+int rt_async__for_after(rt_async *a)
 {
     if (!a->for_cancel) return 0;
     a->for_cancel = false;
     if (!rt_async_error(a)) return 0;
-    rt__async_fail_with(a, rt_async_error(a));
+    rt_async__fail_with(a, rt_async_error(a));
     return 1;
 }
 
-void rt__async_for_break(rt_async *a)
+void rt_async__for_break(rt_async *a)
 {
     rt__await_for *r = top(a);
     r->state = FOR_BROKEN;
@@ -580,28 +580,28 @@ static void gen_finish(rt_async *a)
     rt_future_release(rt_stream_close(g->c));
 }
 
-void rt__async_yield(rt_async *a, rt_value *value)
+void rt_async__yield(rt_async *a, rt_value *value)
 {
     RT_CHECK(a->gen, "RT_YIELD outside an async* generator");
     rt__async_gen *g = a->gen;
     if (g->cancel_seen) {
         rt_value_free(value);
-        rt__async_return(a, NULL);
+        rt_async__return(a, NULL);
         return;
     }
     rt_stream_add(g->c, value); /* sync: the listener may cancel in it */
     if (g->cancel_seen) {
-        rt__async_return(a, NULL);
+        rt_async__return(a, NULL);
         return;
     }
     gen_schedule(a);
     g->at_yield = true;
 }
 
-int rt__async_yield_resumed(rt_async *a)
+int rt_async__yield_resumed(rt_async *a)
 {
     if (!a->gen->cancel_seen) return 0;
-    rt__async_return(a, NULL);
+    rt_async__return(a, NULL);
     return 1;
 }
 
@@ -630,16 +630,16 @@ static void inner_done(rt_subscription *sub, void *ctx)
     if (!g->scheduled) g->at_yield = true;
 }
 
-void rt__async_yield_all(rt_async *a, rt_stream *s)
+void rt_async__yield_all(rt_async *a, rt_stream *s)
 {
     RT_CHECK(a->gen, "RT_YIELD_ALL outside an async* generator");
     rt__async_gen *g = a->gen;
     if (g->cancel_seen || !s) {
         rt_stream_release(s);
         if (g->cancel_seen)
-            rt__async_return(a, NULL);
+            rt_async__return(a, NULL);
         else
-            rt__async_fail(a, RT_ENOMEM, "runtime", "yield*: out of memory");
+            rt_async__fail(a, RT_ENOMEM, "runtime", "yield*: out of memory");
         return;
     }
     /* Dart's controller.addStream(stream, cancelOnError: false). */
@@ -649,7 +649,7 @@ void rt__async_yield_all(rt_async *a, rt_stream *s)
     rt_stream_release(s);
     if (!inner) {
         g->adding = false;
-        rt__async_fail(a, RT_ENOMEM, "runtime", "yield*: out of memory");
+        rt_async__fail(a, RT_ENOMEM, "runtime", "yield*: out of memory");
         return;
     }
     if (g->adding) { /* not done during listen */

@@ -7,8 +7,8 @@
  *   [3, id] (cancelled before it started)
  * Kinds 0, 1 and 3 are final; the caller's task stays alive until then.
  */
-#include "rt_compute.h"
-#include "rt_heap.h"
+#include <islet/rt_compute.h>
+#include <islet/rt_heap.h>
 #include "rt_task_private.h"
 
 #include <stdarg.h>

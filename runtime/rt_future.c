@@ -7,8 +7,8 @@
  * and it is handled next (depth first, as the Dart VM does), so a chain of a
  * million thens propagates in constant C stack depth.
  */
-#include "rt_async.h"
-#include "rt_future.h"
+#include <islet/rt_async.h>
+#include <islet/rt_future.h>
 #include "rt_future_private.h"
 #include "rt_isolate_private.h"
 

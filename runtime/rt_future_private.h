@@ -3,7 +3,7 @@
 #ifndef RT_FUTURE_PRIVATE_H
 #define RT_FUTURE_PRIVATE_H
 
-#include "rt_future.h"
+#include <islet/rt_future.h>
 
 /* Switches a pending completer between async (completion in a microtask)
  * and sync mode: an async function's result is async until its first

@@ -10,7 +10,7 @@
  * allocator, all but a small reserve for the next burst.
  */
 #include "rt_heap_private.h"
-#include "rt_heap.h"
+#include <islet/rt_heap.h>
 
 #include <pthread.h>
 #include <string.h>

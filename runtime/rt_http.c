@@ -8,11 +8,14 @@
  * its waiter is libcurl's, and a message for it wakes it with
  * curl_multi_wakeup, so one blocking call serves sockets and messages.
  */
-#include "rt_http.h"
-#include "rt_heap.h"
+#include <islet/rt_http.h>
+#include <islet/rt_heap.h>
 #include "rt_task_private.h"
 
 #include "rt_value_private.h"
+/* Last: the runtime's internals through its table (islet-http is a library
+ * of its own). */
+#include "rt_internals_private.h"
 
 #include <curl/curl.h>
 #include <limits.h>

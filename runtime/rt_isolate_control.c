@@ -12,7 +12,7 @@
  * need no memory in the target.
  */
 #include "rt_isolate_private.h"
-#include "rt_heap.h"
+#include <islet/rt_heap.h>
 #include "rt_stream_private.h"
 
 #include <pthread.h>

@@ -2,8 +2,8 @@
 #ifndef RT_ISOLATE_PRIVATE_H
 #define RT_ISOLATE_PRIVATE_H
 
-#include "rt_isolate.h"
-#include "rt_loop.h"
+#include <islet/rt_isolate.h>
+#include <islet/rt_loop.h>
 #include "rt_value_private.h"
 
 #include <pthread.h>

@@ -2,7 +2,7 @@
 #ifndef RT_PRIVATE_H
 #define RT_PRIVATE_H
 
-#include "rt_base.h"
+#include <islet/rt_base.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * a listener that cancels and lets go of the stream inside a callback must
  * not free the transform under our feet.
  */
-#include "rt_heap.h"
+#include <islet/rt_heap.h>
 #include "rt_stream_private.h"
 
 #include <inttypes.h>

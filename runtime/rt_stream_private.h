@@ -2,7 +2,7 @@
 #ifndef RT_STREAM_PRIVATE_H
 #define RT_STREAM_PRIVATE_H
 
-#include "rt_stream.h"
+#include <islet/rt_stream.h>
 
 /* destroy(ctx of the options) runs when the stream's last reference goes. */
 void rt__stream_set_destroy(rt_stream *s, void (*destroy)(void *ctx));

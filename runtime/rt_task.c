@@ -1,5 +1,5 @@
 /* rt_task.c: tasks answered on the caller's loop (see rt_task_private.h). */
-#include "rt_heap.h"
+#include <islet/rt_heap.h>
 #include "rt_task_private.h"
 
 typedef struct rt__task_inbox {

@@ -14,7 +14,7 @@
 
 #include "rt_heap_private.h"
 #include "rt_isolate_private.h"
-#include "rt_stream.h"
+#include <islet/rt_stream.h>
 
 enum { RT__TASK_RESULT, RT__TASK_ERROR, RT__TASK_PROGRESS, RT__TASK_CANCELLED };
 

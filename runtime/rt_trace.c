@@ -1,8 +1,8 @@
 /* rt_trace.c: records the runtime's trace events and writes them as Chrome
  * Trace Event JSON (see rt_trace.h). */
-#include "rt_trace.h"
+#include <islet/rt_trace.h>
 
-#include "rt_value.h"
+#include <islet/rt_value.h>
 
 #include <errno.h>
 #include <pthread.h>

@@ -6,7 +6,7 @@
  * nothing: when an error is returned, the sender's values are untouched.
  */
 #include "rt_value_private.h"
-#include "rt_port.h"
+#include <islet/rt_port.h>
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #define RT_VALUE_PRIVATE_H
 
 #include "rt_heap_private.h"
-#include "rt_value.h"
+#include <islet/rt_value.h>
 
 enum {
     RT_VF_IN_BLOCK = 1 << 0,   /* lives inside a message block: not freed alone */

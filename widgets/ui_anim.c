@@ -1,5 +1,5 @@
 /* ui_anim.c: animation controllers, the spinner and the progress bar. */
-#include "ui_anim.h"
+#include <islet/ui_anim.h>
 
 #include <math.h>
 

@@ -1,10 +1,11 @@
 /* ui_app.c: the app runner: flags, the window, the developer tools' keys,
  * and what is written at exit. */
-#include "ui_app.h"
+#include <islet/ui_app.h>
 
 #include "ui_check.h"
-#include "ui_devtools.h"
-#include "ui_window.h"
+#include <islet/ui_devtools.h>
+#include <islet/ui_window.h>
+#include <islet/version.h>
 
 #include <SDL.h>
 #include <errno.h>
@@ -170,7 +171,7 @@ static int std_option(app_run *r, int val, const char *arg)
         usage(r, stdout);
         return 0;
     case OPT_VERSION:
-        printf("%s %s\n", r->name, r->app->version ? r->app->version : ISLET_VERSION_STRING);
+        printf("%s %s\n", r->name, r->app->version ? r->app->version : islet_version());
         return 0;
     default:
         usage(r, stderr); /* getopt_long said what was wrong */

@@ -1,7 +1,7 @@
 /* ui_async_widgets.c: FutureBuilder, StreamBuilderBase and StreamBuilder,
  * as Flutter's _FutureBuilderState, _StreamBuilderBaseState and
  * StreamBuilder (a StreamBuilderBase whose summary is the snapshot). */
-#include "ui_async_widgets.h"
+#include <islet/ui_async_widgets.h>
 
 #include <stddef.h>
 #include <stdio.h>

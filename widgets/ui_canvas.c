@@ -5,7 +5,7 @@
  * never overlap the rectangles, so translucent colors blend once per pixel.
  * Rendered strings live in a hash map with an LRU list bounding its size.
  */
-#include "ui_canvas.h"
+#include <islet/ui_canvas.h>
 #include "ui_check.h"
 #include "ui_font_private.h"
 

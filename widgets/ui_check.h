@@ -3,7 +3,7 @@
 #ifndef UI_CHECK_H
 #define UI_CHECK_H
 
-#include "rt_base.h"
+#include <islet/rt_base.h>
 
 /* Misuse of the widget API: rt_die's "islet: <function>: <message>", then
  * abort. Checked under RT_CHECKS, as the runtime's RT_CHECK. */

@@ -1,8 +1,8 @@
 /* ui_devtools.c: the developer tools around an app's root: the app fills
  * the space and the performance overlay, when shown, floats at the top
  * right (Flutter's WidgetsApp.showPerformanceOverlay). */
-#include "ui_devtools.h"
-#include "ui_widgets.h"
+#include <islet/ui_devtools.h>
+#include <islet/ui_widgets.h>
 
 #include <math.h>
 #include <stddef.h>

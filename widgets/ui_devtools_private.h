@@ -3,8 +3,8 @@
 #ifndef UI_DEVTOOLS_PRIVATE_H
 #define UI_DEVTOOLS_PRIVATE_H
 
-#include "ui_canvas.h"
-#include "ui_devtools.h"
+#include <islet/ui_canvas.h>
+#include <islet/ui_devtools.h>
 
 /* Parts of a performance overlay's last layout. */
 enum { UI__PERF_UI_GRAPH, UI__PERF_RASTER_GRAPH, UI__PERF_LANE0 };

@@ -1,6 +1,6 @@
 /* ui_dump.c: the debug dump (Flutter's debugDumpApp): one line per
  * element, with what its class's describe hook says. */
-#include "ui_devtools.h"
+#include <islet/ui_devtools.h>
 
 struct ui_describer {
     FILE *f;

@@ -1,7 +1,7 @@
 /* ui_effects.c: Opacity, ClipRect, ClipRRect and Transform. Each lays its
  * child out as a component would (the same constraints, the same size) and
  * opens something in paint that paint_after closes: a layer or a clip. */
-#include "ui_effects.h"
+#include <islet/ui_effects.h>
 #include "ui_widgets_private.h"
 
 #include <math.h>

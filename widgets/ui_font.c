@@ -16,8 +16,8 @@
  * costs milliseconds, which a program that makes and frees canvases one
  * after another (a test suite) would pay each time.
  */
-#include "rt_base.h"
-#include "ui_canvas.h"
+#include <islet/rt_base.h>
+#include <islet/ui_canvas.h>
 #include "ui_font_private.h"
 
 #include <fontconfig/fontconfig.h>

@@ -1,6 +1,6 @@
 /* ui_frame_log.c: jank, and the log of every frame of a tree with its
  * statistics as JSON (the runner's --frame-stats). */
-#include "ui_devtools.h"
+#include <islet/ui_devtools.h>
 #include "ui_tree_private.h"
 
 #include <stdlib.h>

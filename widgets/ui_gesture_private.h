@@ -3,7 +3,7 @@
 #ifndef UI_GESTURE_PRIVATE_H
 #define UI_GESTURE_PRIVATE_H
 
-#include "ui_gesture.h"
+#include <islet/ui_gesture.h>
 
 typedef struct ui__arena {
     int pointer; /* 0: a free slot */

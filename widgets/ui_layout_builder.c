@@ -2,7 +2,7 @@
  * constraints. Its build runs inside its layout (build_in_layout): when
  * the constraints changed, or when it was rebuilt (a new widget,
  * ui_set_state), as Flutter's RenderLayoutBuilder does. */
-#include "ui_layout_widgets.h"
+#include <islet/ui_layout_widgets.h>
 #include "ui_widgets_private.h"
 
 typedef struct builder_props {

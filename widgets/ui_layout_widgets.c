@@ -1,6 +1,6 @@
 /* ui_layout_widgets.c: ConstrainedBox, AspectRatio and Wrap (Flutter's
  * RenderConstrainedBox, RenderAspectRatio, RenderWrap). */
-#include "ui_layout_widgets.h"
+#include <islet/ui_layout_widgets.h>
 #include "ui_check.h"
 #include "ui_widgets_private.h"
 

@@ -3,9 +3,9 @@
  * index, so their state follows them. A vertical drag recognizer in the
  * press's arena scrolls it (against its items' taps), and a fling goes on
  * with friction on the frame clock. */
-#include "ui_anim.h"
+#include <islet/ui_anim.h>
 #include "ui_tree_private.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <math.h>
 #include <stddef.h>

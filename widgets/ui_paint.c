@@ -7,7 +7,7 @@
  * rectangle is cleared and the elements that meet it are painted again,
  * clipped to it. Subtrees outside it are skipped whole: children paint
  * within their parent's box (the rule hit testing uses too). */
-#include "ui_canvas.h"
+#include <islet/ui_canvas.h>
 #include "ui_tree_private.h"
 
 #include <math.h>

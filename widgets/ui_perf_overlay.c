@@ -2,7 +2,7 @@
  * one render element that paints a header, a UI graph, a raster graph and
  * isolate lanes straight on the canvas. */
 #include "ui_devtools_private.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* ui_text_field.c: a single-line text input: a UTF-8 buffer, a cursor and a
  * selection anchor (byte offsets on code point boundaries), and a horizontal
  * scroll that keeps the cursor in view. */
-#include "ui_text_field.h"
-#include "ui_devtools.h"
+#include <islet/ui_text_field.h>
+#include <islet/ui_devtools.h>
 #include "ui_tree_private.h"
 
 #include <math.h>

@@ -4,7 +4,7 @@
 #ifndef UI_TREE_PRIVATE_H
 #define UI_TREE_PRIVATE_H
 
-#include "ui_tree.h"
+#include <islet/ui_tree.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * columns are in ui_flex.c, stacks in ui_stack.c, the gesture detector in
  * ui_gesture_detector.c, the list in ui_list.c). */
 #include "ui_widgets_private.h"
-#include "ui_devtools.h"
+#include <islet/ui_devtools.h>
 
 #include <math.h>
 #include <stddef.h>

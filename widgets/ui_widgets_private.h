@@ -2,7 +2,7 @@
 #ifndef UI_WIDGETS_PRIVATE_H
 #define UI_WIDGETS_PRIVATE_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 /* A widget of class c with props p and at most one child. */
 ui_widget *ui__one(ui_build *b, const ui_widget_class *c, ui_key k, const void *p,

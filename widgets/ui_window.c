@@ -1,8 +1,8 @@
 /* ui_window.c: SDL window, SDL waiter, input to queue events, present. */
-#include "ui_window.h"
+#include <islet/ui_window.h>
 
-#include "ui_gesture.h"
-#include "ui_golden.h"
+#include <islet/ui_gesture.h>
+#include <islet/ui_image.h>
 
 #include <SDL.h>
 #include <dlfcn.h>

@@ -1,8 +1,8 @@
 /* islet_counter: a counter on the app runner, which gives it the standard
  * flags (--help), the keys, the performance overlay (P), the tree dump (D),
  * frame statistics, the trace and screenshots. */
-#include "ui_app.h"
-#include "ui_widgets.h"
+#include <islet/ui_app.h>
+#include <islet/ui_widgets.h>
 
 #include <stdio.h>
 

@@ -5,14 +5,14 @@
 #include "demo.h"
 #include "event_rows.h"
 #include "http_server.h"
-#include "rt_trace.h"
+#include <islet/rt_trace.h>
 #include "test_support.h"
-#include "ui_anim.h"
-#include "ui_devtools.h"
-#include "ui_golden.h"
-#include "ui_tester.h"
-#include "ui_text_field.h"
-#include "ui_window.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_devtools.h>
+#include <islet/ui_golden.h>
+#include <islet/ui_tester.h>
+#include <islet/ui_text_field.h>
+#include <islet/ui_window.h>
 
 #include <math.h>
 #include <stdio.h>

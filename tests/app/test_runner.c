@@ -4,6 +4,7 @@
  * Under Xvfb (when Xvfb and xdotool are installed): a real window, the
  * standard keys, and a window destroyed from outside. */
 #include "test_support.h"
+#include <islet/version.h>
 
 #include <errno.h>
 #include <fcntl.h>

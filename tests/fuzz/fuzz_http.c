@@ -14,8 +14,8 @@
  * isolate of its own, so libFuzzer's leak check covers the runtime.
  */
 #include "fuzz_common.h"
-#include "rt.h"
-#include "rt_http.h"
+#include <islet/rt.h>
+#include <islet/rt_http.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -16,9 +16,9 @@
  * every input would make the fuzzer a font loader.
  */
 #include "fuzz_common.h"
-#include "rt.h"
-#include "ui_text_field.h"
-#include "ui_widgets.h"
+#include <islet/rt.h>
+#include <islet/ui_text_field.h>
+#include <islet/ui_widgets.h>
 
 #include <math.h>
 

@@ -16,7 +16,7 @@
  * libFuzzer's leak check sees anything the runtime forgets to free.
  */
 #include "fuzz_common.h"
-#include "rt.h"
+#include <islet/rt.h>
 
 #include <math.h>
 

@@ -9,7 +9,7 @@
  * rt_main_leave returns (an alarm turns a hang into a failure).
  */
 #include "http_server.h"
-#include "rt_http.h"
+#include <islet/rt_http.h>
 #include "test_support.h"
 
 #include <signal.h>

@@ -1,6 +1,6 @@
 /* test_http.c: HTTP on the network isolate, against a real loopback server. */
 #include "http_server.h"
-#include "rt_http.h"
+#include <islet/rt_http.h>
 #include "test_support.h"
 
 #include <arpa/inet.h>

@@ -4,7 +4,7 @@
  * meanwhile completes. Plus the exact bytes a request puts on the wire. */
 #include "hostile_server.h"
 #include "http_server.h"
-#include "rt_http.h"
+#include <islet/rt_http.h>
 #include "test_support.h"
 
 #include <stdio.h>

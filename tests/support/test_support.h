@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "rt.h"
+#include <islet/rt.h>
 
 /* ---- A tracking allocator: counts live bytes and blocks, and can fail the
  * Nth allocation from now. Thread-safe. Install before rt_main_enter. ---- */

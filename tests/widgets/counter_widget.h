@@ -4,7 +4,7 @@
 #ifndef COUNTER_WIDGET_H
 #define COUNTER_WIDGET_H
 
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <stdio.h>
 

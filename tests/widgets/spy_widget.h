@@ -10,7 +10,7 @@
 #define SPY_WIDGET_H
 
 #include "test_support.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <stddef.h>
 

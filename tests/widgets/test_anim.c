@@ -1,7 +1,7 @@
 /* test_anim.c: controllers on virtual frame time; spinner; progress bar. */
 #include "test_support.h"
-#include "ui_anim.h"
-#include "ui_tester.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_tester.h>
 
 static rt_virtual_clock vclock;
 

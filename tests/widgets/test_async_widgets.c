@@ -9,8 +9,8 @@
  * data, error)", the error being its message. */
 #include "spy_widget.h"
 #include "test_support.h"
-#include "ui_async_widgets.h"
-#include "ui_tester.h"
+#include <islet/ui_async_widgets.h>
+#include <islet/ui_tester.h>
 
 #include <stdatomic.h>
 #include <stdio.h>

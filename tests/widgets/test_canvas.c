@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui_canvas.h"
+#include <islet/ui_canvas.h>
 
 static const ui_color WHITE = {255, 255, 255, 255};
 static const ui_color BLACK = {0, 0, 0, 255};

@@ -4,8 +4,8 @@
  * text), the frame log and its JSON, the debug dump. */
 #include "test_support.h"
 #include "ui_devtools_private.h"
-#include "ui_tester.h"
-#include "ui_text_field.h"
+#include <islet/ui_tester.h>
+#include <islet/ui_text_field.h>
 
 #include <stdio.h>
 #include <string.h>

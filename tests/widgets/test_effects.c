@@ -2,8 +2,8 @@
  * hit tested; after Flutter's packages/flutter/test/widgets/opacity_test.dart,
  * clip_test.dart and transform_test.dart. */
 #include "test_support.h"
-#include "ui_effects.h"
-#include "ui_tester.h"
+#include <islet/ui_effects.h>
+#include <islet/ui_tester.h>
 
 #include <math.h>
 

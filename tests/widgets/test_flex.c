@@ -5,8 +5,8 @@
  * ui_center; Flutter's rows centre across by default, ours start, which the
  * 100-high children of these tests do not see. */
 #include "test_support.h"
-#include "ui_layout_widgets.h"
-#include "ui_tester.h"
+#include <islet/ui_layout_widgets.h>
+#include <islet/ui_tester.h>
 
 #include <math.h>
 #include <stdio.h>

@@ -13,9 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ui_canvas.h"
-#include "ui_text_field.h"
-#include "ui_window.h"
+#include <islet/ui_canvas.h>
+#include <islet/ui_text_field.h>
+#include <islet/ui_tester.h>
+#include <islet/ui_window.h>
 
 static const ui_color WHITE = {255, 255, 255, 255};
 static const ui_color BLACK = {0, 0, 0, 255};

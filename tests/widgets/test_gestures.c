@@ -2,8 +2,8 @@
  * and the list's drags, ported from Flutter's tests where they can be
  * expressed (each names its source file and test). */
 #include "test_support.h"
-#include "ui_tester.h"
-#include "ui_window.h"
+#include <islet/ui_tester.h>
+#include <islet/ui_window.h>
 
 #include <math.h>
 #include <string.h>

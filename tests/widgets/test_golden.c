@@ -1,10 +1,10 @@
 /* test_golden.c: a small screen against its golden image. */
 #include "test_support.h"
-#include "ui_anim.h"
-#include "ui_golden.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_golden.h>
 
 #include <SDL_image.h>
-#include "ui_tester.h"
+#include <islet/ui_tester.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * inherited cases of framework_test.dart), plus Islet's own cases. */
 #include "spy_widget.h"
 #include "test_support.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -6,8 +6,8 @@
  * Islet's own cases. */
 #include "spy_widget.h"
 #include "test_support.h"
-#include "ui_tester.h"
-#include "ui_widgets.h"
+#include <islet/ui_tester.h>
+#include <islet/ui_widgets.h>
 
 #include <pthread.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * aspect_ratio_test.dart, wrap_test.dart, layout_builder_test.dart and
  * rendering/box_test.dart (an 800x600 screen, as flutter_test's). */
 #include "test_support.h"
-#include "ui_layout_widgets.h"
-#include "ui_tester.h"
+#include <islet/ui_layout_widgets.h>
+#include <islet/ui_tester.h>
 
 #include <math.h>
 

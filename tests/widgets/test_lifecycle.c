@@ -6,8 +6,8 @@
  * ui_tree.h's lifecycle comment, each misuse in a child process. */
 #include "spy_widget.h"
 #include "test_support.h"
-#include "ui_tester.h"
-#include "ui_widgets.h"
+#include <islet/ui_tester.h>
+#include <islet/ui_widgets.h>
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* test_list.c: a 100,000-item list builds only what is visible and scrolls. */
 #include "test_support.h"
-#include "ui_tester.h"
+#include <islet/ui_tester.h>
 
 #include <stdio.h>
 

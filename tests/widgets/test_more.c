@@ -1,6 +1,6 @@
 /* test_more.c: stack/positioned, image, keyboard focus, invalid UTF-8 text. */
 #include "test_support.h"
-#include "ui_tester.h"
+#include <islet/ui_tester.h>
 
 #include <math.h>
 

@@ -2,7 +2,7 @@
  * of a full repaint: each change is checked against a fresh tester that
  * paints the same state from scratch. */
 #include "test_support.h"
-#include "ui_tester.h"
+#include <islet/ui_tester.h>
 
 #include <string.h>
 

@@ -4,9 +4,9 @@
  * be expressed (its two tests of render objects that make layers of their
  * own cannot: an Islet class never sets its layer). */
 #include "test_support.h"
-#include "ui_anim.h"
-#include "ui_effects.h"
-#include "ui_tester.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_effects.h>
+#include <islet/ui_tester.h>
 
 #include <math.h>
 #include <stdio.h>

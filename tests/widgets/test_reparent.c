@@ -16,7 +16,7 @@
  */
 #include "spy_widget.h"
 #include "test_support.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <stdarg.h>
 #include <stdio.h>

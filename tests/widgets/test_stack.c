@@ -2,8 +2,8 @@
  * packages/flutter/test/widgets/stack_test.dart and
  * rendering/stack_test.dart (an 800x600 screen, as flutter_test's). */
 #include "test_support.h"
-#include "ui_layout_widgets.h"
-#include "ui_tester.h"
+#include <islet/ui_layout_widgets.h>
+#include <islet/ui_tester.h>
 
 #include <math.h>
 

@@ -1,7 +1,7 @@
 /* test_tester.c: the headless tester: pump, find, tap, pixels, text cache. */
 #include "test_support.h"
 #include "counter_widget.h"
-#include "ui_tester.h"
+#include <islet/ui_tester.h>
 
 #include <stdio.h>
 

@@ -2,8 +2,9 @@
  * text events through ui_window_input: typing, cursor keys, selection,
  * clipboard, refusals of invalid UTF-8 and oversized text, focus. */
 #include "test_support.h"
-#include "ui_text_field.h"
-#include "ui_window.h"
+#include <islet/ui_tester.h>
+#include <islet/ui_text_field.h>
+#include <islet/ui_window.h>
 
 #include <SDL.h>
 #include <string.h>

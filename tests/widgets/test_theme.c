@@ -1,6 +1,6 @@
 /* test_theme.c: inherited data: dependents rebuild when it changes, others not. */
 #include "test_support.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 static ui_tree *tree;
 static ui_theme_props theme;

@@ -1,8 +1,8 @@
 /* test_tree.c: reconciliation, set_state, frames, layout, hit testing. */
 #include "spy_widget.h"
 #include "test_support.h"
-#include "ui_anim.h"
-#include "ui_widgets.h"
+#include <islet/ui_anim.h>
+#include <islet/ui_widgets.h>
 
 #include <math.h>
 #include <stdio.h>

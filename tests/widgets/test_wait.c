@@ -1,6 +1,6 @@
 /* test_wait.c: real background work in a UI test; frame callbacks. */
 #include "test_support.h"
-#include "ui_tester.h"
+#include <islet/ui_tester.h>
 
 #include <stdio.h>
 #include <time.h>

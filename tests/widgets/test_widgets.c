@@ -3,7 +3,7 @@
  * measured by the deterministic estimate. */
 #include "counter_widget.h"
 #include "test_support.h"
-#include "ui_widgets.h"
+#include <islet/ui_widgets.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,15 @@
+/* ui_image.h: writing rendered pixels to a file (screenshots: the window's
+ * --screenshot, a tester's canvas, the goldens of islet-testing).
+ */
+#ifndef UI_IMAGE_H
+#define UI_IMAGE_H
+
+#include <islet/rt_export.h>
+
+#include <SDL.h>
+
+/* Writes s as PNG when path ends in .png, else BMP. 0, or -1 with
+ * SDL_GetError() set. Any thread that owns s. */
+ISLET_API int ui_image_save(SDL_Surface *s, const char *path);
+
+#endif

@@ -101,10 +101,9 @@ static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *n
     qsort(v, n, sizeof *v, cmp_i64);
     double p[4] = {0, 0, 0, 0};
     if (n) {
-        p[0] = (double)v[n / 2] / 1e6;
-        p[1] = (double)v[n * 9 / 10] / 1e6;
-        p[2] = (double)v[n * 99 / 100] / 1e6;
-        p[3] = (double)v[n - 1] / 1e6;
+        const size_t at[4] = {n / 2, n * 9 / 10, n * 99 / 100, n - 1}; /* ranks, rounded down */
+        for (size_t k = 0; k < 4; k++)
+            p[k] = (double)v[at[k]] / 1e6;
     }
     fprintf(f, ", \"%s_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f}", name,
             p[0], p[1], p[2], p[3]);

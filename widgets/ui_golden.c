@@ -10,9 +10,9 @@
 
 static Uint32 pixel_at(SDL_Surface *s, int x, int y)
 {
-    const Uint8 *row = (const Uint8 *)s->pixels + y * s->pitch;
+    const Uint8 *row = (const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch;
     Uint32 p;
-    memcpy(&p, row + x * 4, 4);
+    memcpy(&p, row + (size_t)x * 4, 4);
     return p;
 }
 
@@ -74,7 +74,8 @@ long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance
                 }
                 Uint32 out = differs ? SDL_MapRGBA(map->format, 255, 0, 0, 255)
                                      : SDL_MapRGBA(map->format, 0, 0, 0, 255);
-                memcpy((Uint8 *)map->pixels + y * map->pitch + x * 4, &out, 4);
+                memcpy((Uint8 *)map->pixels + (size_t)y * (size_t)map->pitch + (size_t)x * 4, &out,
+                       4);
                 diff += differs;
             }
         if (diff) {

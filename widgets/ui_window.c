@@ -385,10 +385,9 @@ static void place_ime(win *w)
 static void handle_event(win *w, const SDL_Event *e)
 {
     ui_tree *t = w->tree;
-    if (e->type == SDL_QUIT) {
-        ui_window_quit();
-    } else if (e->type == SDL_KEYDOWN && (ui_window_mods(e->key.keysym.mod) & UI_MOD_CTRL) &&
-               e->key.keysym.sym == SDLK_q) {
+    bool ctrl_q = e->type == SDL_KEYDOWN && (ui_window_mods(e->key.keysym.mod) & UI_MOD_CTRL) &&
+                  e->key.keysym.sym == SDLK_q;
+    if (e->type == SDL_QUIT || ctrl_q) {
         ui_window_quit();
     } else if (e->type == SDL_WINDOWEVENT) {
         switch (e->window.event) {

@@ -1250,7 +1250,7 @@ static void test_free_from_other_isolate_aborts(void **state)
     ts_expect_check_abort("cross-free", "belongs to isolate 'main'");
     ts_expect_check_abort("cross-free", "isolate 'thief'");
     ts_expect_check_abort("cross-realloc-large",
-                    "belongs to isolate 'main' but is used from isolate 'thief'");
+                          "belongs to isolate 'main' but is used from isolate 'thief'");
 }
 
 static void test_heap_outside_isolate_aborts(void **state)

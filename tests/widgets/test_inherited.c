@@ -1084,7 +1084,7 @@ static void test_init_state_dependency_on_inherited_asserts(void **state)
 {
     (void)state;
     ts_expect_check_abort("init-state-dependency",
-                    "ui_depend_on: called from the init_state of 'ExpectFail'");
+                          "ui_depend_on: called from the init_state of 'ExpectFail'");
 }
 
 static const ts_child_case cases[] = {

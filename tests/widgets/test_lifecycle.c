@@ -1944,9 +1944,10 @@ static void child_layout_box_of_unmounted(void)
 static void test_layout_box_of_unmounted_element_aborts(void **state)
 {
     (void)state;
-    ts_expect_check_abort("layout-box-of-unmounted",
-                    "ui_element_size: cannot get the layout box of an element that is not in the "
-                    "tree ('_StatefulLeaf' is disposed)");
+    ts_expect_check_abort(
+        "layout-box-of-unmounted",
+        "ui_element_size: cannot get the layout box of an element that is not in the "
+        "tree ('_StatefulLeaf' is disposed)");
 }
 
 static const ts_child_case cases[] = {

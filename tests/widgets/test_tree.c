@@ -271,7 +271,7 @@ static void test_set_state_after_dispose_aborts(void **state)
 {
     (void)state;
     ts_expect_check_abort("set-state-after-dispose",
-                    "ui_set_state: called on 'Inner' after it was disposed");
+                          "ui_set_state: called on 'Inner' after it was disposed");
 }
 
 /* Thousands of elements made after it was disposed: none of them takes its
@@ -511,7 +511,7 @@ static void test_set_state_on_ancestor_during_build_aborts(void **state)
 {
     (void)state;
     ts_expect_check_abort("set-state-on-ancestor",
-                    "ui_set_state: called on 'Parent' while 'Rude' is building");
+                          "ui_set_state: called on 'Parent' while 'Rude' is building");
 }
 
 /* A frame's lateness: how long after it could have started it did start.

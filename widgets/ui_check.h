@@ -1,5 +1,5 @@
 /* ui_check.h: the widget layer's one misuse check (the runtime's RT_CHECK
- * habit). Private to the widget library. */
+ * habit) and its record of runtime failures. Private to the widget library. */
 #ifndef UI_CHECK_H
 #define UI_CHECK_H
 
@@ -19,5 +19,9 @@
     } while (0)
 #endif
 #define UI_CHECK(cond, ...) UI_CHECK_AT(__func__, cond, __VA_ARGS__)
+
+/* A runtime failure (not misuse): records the message for ui_last_error()
+ * (ui_tree.h) on this thread and returns code, an RT_E* value. */
+int ui__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

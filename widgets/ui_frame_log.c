@@ -112,12 +112,13 @@ static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *n
 int ui_frame_log_json(const ui_frame_log *l, FILE *f)
 {
     int64_t *v = rt_malloc((l->n ? l->n : 1) * sizeof *v);
-    if (!v) return -1;
+    if (!v) return ui__error(RT_ENOMEM, "no memory to sort %zu frame timings", l->n);
     fprintf(f, "{\"frames\": %zu, \"janky_frames\": %zu", l->n, l->janky);
     percentiles(f, l, BUILD, "build", v);
     percentiles(f, l, RASTER, "raster", v);
     percentiles(f, l, TOTAL, "total", v);
     fprintf(f, "}\n");
     rt_free(v);
-    return fflush(f) != 0 || ferror(f) ? -1 : 0;
+    if (fflush(f) == 0 && !ferror(f)) return RT_OK;
+    return ui__error(RT_EIO, "cannot write the frame statistics (errno says why)");
 }

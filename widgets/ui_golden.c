@@ -1,6 +1,8 @@
 /* ui_golden.c: golden images, PNG (SDL_image) or BMP by their name. */
 #include "ui_golden.h"
 
+#include "ui_check.h"
+
 #include <SDL_image.h>
 
 #include <stdbool.h>
@@ -35,24 +37,24 @@ static bool is_png(const char *path)
 
 int ui_image_save(SDL_Surface *s, const char *path)
 {
-    return is_png(path) ? IMG_SavePNG(s, path) : SDL_SaveBMP(s, path);
+    if ((is_png(path) ? IMG_SavePNG(s, path) : SDL_SaveBMP(s, path)) == 0) return RT_OK;
+    return ui__error(RT_EIO, "cannot write '%s': %s", path, SDL_GetError());
 }
 
 long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance)
 {
     const char *update = getenv("ISLET_UPDATE_GOLDENS");
     if (update && strcmp(update, "1") == 0) {
-        if (ui_image_save(actual, golden_path) != 0) {
+        int rc = ui_image_save(actual, golden_path);
+        if (rc != RT_OK)
             fprintf(stderr, "golden: cannot write %s: %s\n", golden_path, SDL_GetError());
-            return -1;
-        }
-        return 0;
+        return rc;
     }
     SDL_Surface *want_raw = IMG_Load(golden_path);
     if (!want_raw) {
         fprintf(stderr, "golden: cannot read %s: %s (ISLET_UPDATE_GOLDENS=1 writes it)\n",
                 golden_path, SDL_GetError());
-        return -1;
+        return ui__error(RT_EIO, "cannot read '%s': %s", golden_path, SDL_GetError());
     }
     SDL_Surface *want = as_rgba(want_raw), *got = as_rgba(actual);
     SDL_FreeSurface(want_raw);
@@ -60,7 +62,9 @@ long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance
     if (!want || !got || want->w != got->w || want->h != got->h) {
         fprintf(stderr, "golden: %s: size %dx%d, rendered %dx%d\n", golden_path, want ? want->w : 0,
                 want ? want->h : 0, got ? got->w : 0, got ? got->h : 0);
-        diff = got ? (long)got->w * got->h : -1;
+        diff = got ? (long)got->w * got->h
+                   : ui__error(RT_ENOMEM, "%s: cannot convert the rendered surface: %s",
+                               golden_path, SDL_GetError());
     } else {
         SDL_Surface *map =
             SDL_CreateRGBSurfaceWithFormat(0, got->w, got->h, 32, SDL_PIXELFORMAT_RGBA32);

@@ -14,11 +14,13 @@
 
 #include <SDL.h>
 
-/* Differing pixels (0: match); -1 if the golden cannot be read or written
- * (the reason is printed). */
+/* Differing pixels (0: match), or a negative RT_E* code: RT_EIO if the
+ * golden cannot be read or written, RT_ENOMEM if the rendered surface
+ * cannot be converted (the reason is printed and kept for ui_last_error). */
 long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance);
-/* Writes s as PNG when path ends in .png, else BMP. 0, or -1 with
- * SDL_GetError() set. Any thread that owns s. */
+/* Writes s as PNG when path ends in .png, else BMP. RT_OK, or RT_EIO with
+ * the path and SDL's reason for ui_last_error() (ui_tree.h). Any thread
+ * that owns s. */
 int ui_image_save(SDL_Surface *s, const char *path);
 
 #endif

@@ -28,9 +28,11 @@
 /* Errors: functions of the widget layer that can fail return RT_OK or a
  * negative RT_E* code (rt_base.h; RT_EDISPLAY when SDL cannot open a
  * display, window or renderer, RT_EIO when an image or file cannot be read
- * or written, RT_ENOMEM); those that return a pointer return NULL. Either
- * way the failure's message, with SDL's reason when SDL failed, is kept
- * for ui_last_error(). */
+ * or written, RT_ENOMEM); those that return a pointer return NULL (out of
+ * memory, unless their comment says otherwise). The functions whose
+ * comment says so (ui_window_run, ui_image_save, ui_golden_check,
+ * ui_frame_log_json) also keep the failure's message, with SDL's reason
+ * when SDL failed, for ui_last_error(). */
 /* The message of the latest failure on this thread (not cleared by a
  * success; "" before any), e.g. "cannot open a window: <SDL's reason>". */
 const char *ui_last_error(void);

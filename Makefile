@@ -19,6 +19,8 @@
 #                      symbols and build and run the out-of-tree consumers (CI)
 #   make format        clang-format every source file
 #   make format-check  fail if any source file is not clang-format clean
+#   make lint          clang-tidy (.clang-tidy) and cppcheck on runtime/, widgets/, app/ (build-lint/)
+#   make test-nochecks the suite built with ISLET_CHECKS=OFF, misuse-abort tests skipped (build-nochecks/)
 
 # Fonts: DejaVu first; WenQuanYi Micro Hei (CJK) and Symbola (emoji, symbols)
 # as fallbacks that fontconfig finds for what DejaVu lacks.
@@ -27,6 +29,7 @@ PKGS := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcurl4-openssl-dev libcm
         cmake pkg-config build-essential python3
 # The tests also open real windows on a private X server and click them.
 TEST_PKGS := xvfb xdotool
+LINT_PKGS := clang-tidy cppcheck
 PEER_PKGS := libuv1-dev nodejs
 FUZZ_PKGS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
@@ -42,7 +45,8 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
 .PHONY: all deps test test-asan test-tsan bench bench-compare demo format format-check clean \
-        fuzz fuzz-smoke fuzz-build bench-build test-shared install packaging-check
+        fuzz fuzz-smoke fuzz-build bench-build test-shared install packaging-check lint \
+        test-nochecks
 
 all: test
 
@@ -135,6 +139,22 @@ format-check:
 	@sh scripts/deps.sh clang-format
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
+# Static analysis; the configure step only writes compile_commands.json.
+lint: deps
+	@sh scripts/deps.sh $(LINT_PKGS)
+	cmake -S . -B build-lint -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
+	      $(CMAKE_FLAGS) >/dev/null
+	sh scripts/lint build-lint $(JOBS)
+
+# Release builds are tested too: the suite with the misuse checks compiled
+# out; the tests that expect a check's abort skip themselves (ts_expect_abort).
+test-nochecks: deps
+	@sh scripts/deps.sh $(TEST_PKGS)
+	cmake -S . -B build-nochecks -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISLET_WERROR=ON \
+	      -DISLET_CHECKS=OFF $(CMAKE_FLAGS)
+	cmake --build build-nochecks -j $(JOBS)
+	cd build-nochecks && $(CTEST)
+
 # The benchmarks' build (checks off) compiles, warnings as errors (CI).
 bench-build: deps
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DISLET_CHECKS=OFF -DISLET_WERROR=ON \
@@ -143,4 +163,4 @@ bench-build: deps
 
 clean:
 	rm -rf build build-asan build-tsan build-bench build-fuzz build-shared build-install-static \
-	       build-install-shared
+	       build-install-shared build-lint build-nochecks

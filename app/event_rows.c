@@ -64,17 +64,17 @@ static bool collapse(event_rows *s, size_t p)
     return true;
 }
 
-void event_rows_add(event_rows *s, const rt_event_info *ev)
+void event_rows_add(event_rows *r, const rt_event_info *ev)
 {
     const char *label = ev->label ? ev->label : "?";
-    size_t reach = s->cycle ? s->cycle : 1; /* a repeat of the top row, or of the cycle */
-    for (size_t i = 0; i < reach && i < s->n; i++)
-        if (same(&s->rows[i], ev->kind, label)) {
-            bump(&s->rows[i], ev);
-            to_top(s->rows, i);
+    size_t reach = r->cycle ? r->cycle : 1; /* a repeat of the top row, or of the cycle */
+    for (size_t i = 0; i < reach && i < r->n; i++)
+        if (same(&r->rows[i], ev->kind, label)) {
+            bump(&r->rows[i], ev);
+            to_top(r->rows, i);
             return;
         }
-    push(s, ev);
-    s->cycle = 0;
-    if (!collapse(s, 2)) collapse(s, 3);
+    push(r, ev);
+    r->cycle = 0;
+    if (!collapse(r, 2)) collapse(r, 3);
 }

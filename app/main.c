@@ -25,20 +25,20 @@ static int on_option(int val, const char *arg, void *ctx)
         if (!rt_utf8_valid(arg, strlen(arg)) || strlen(arg) > UI_TEXT_FIELD_MAX) {
             fprintf(stderr, "islet_demo: --url must be UTF-8 of at most %d bytes\n",
                     UI_TEXT_FIELD_MAX);
-            return -1;
+            return RT_EINVAL;
         }
         m->screen.url = arg;
-        return 0;
+        return RT_OK;
     case OPT_PRESS:
         m->press = arg;
-        return 0;
+        return RT_OK;
     case OPT_PRIME_LIMIT:
         m->screen.prime_limit = strtoll(arg, &end, 10);
-        if (end != arg && !*end && m->screen.prime_limit >= 3) return 0;
+        if (end != arg && !*end && m->screen.prime_limit >= 3) return RT_OK;
         fprintf(stderr, "islet_demo: --prime-limit wants a whole number of at least 3\n");
-        return -1;
+        return RT_EINVAL;
     }
-    return -1;
+    return RT_EINVAL;
 }
 
 /* The press is an event of its own, as a click would be (not part of the

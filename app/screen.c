@@ -63,12 +63,12 @@ static void toggle_still(void *state, void *ctx)
     s->still = !s->still;
 }
 
-void demo_key(ui_tree *t, int k, unsigned mods, void *ctx)
+void demo_key(ui_tree *t, int sdl_keycode, unsigned mods, void *ctx)
 {
     (void)ctx;
     if (mods & (UI_MOD_CTRL | UI_MOD_ALT)) return; /* the shortcut is a plain letter */
     ui_element *screen = demo_find_class(t, &demo_screen_class);
-    if (k == 's' && screen) {
+    if (sdl_keycode == 's' && screen) {
         rt_event_label("key: S");
         ui_set_state(screen, toggle_still, NULL);
     }
@@ -108,7 +108,7 @@ rt_future *demo_future(ui_tree *t, const char *panel_key)
                   {"network", &network_panel_class, network_panel_future},
                   {"picture", &picture_panel_class, picture_panel_future}};
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++) {
-        if (strcmp(panel_key, panels[i].name)) continue;
+        if (strcmp(panel_key, panels[i].name) != 0) continue;
         ui_element *e = demo_find_class(t, panels[i].cls);
         return e ? panels[i].future(e) : NULL;
     }

@@ -4,64 +4,36 @@
 #include <stdarg.h>
 #include <time.h>
 
+/* Both tables in one switch, by value (the HTTP enum is rt_http.h's):
+ * each row gives its "RT_<name>: <message>", or its name. */
+#define RT__ERRNO_STR(name, value, message)                                                        \
+    case (value):                                                                                  \
+        return "RT_" #name ": " message;
+#define RT__ERRNO_NAME(name, value, message)                                                       \
+    case (value):                                                                                  \
+        return "RT_" #name;
+
 const char *rt_strerror(int code)
 {
     switch (code) {
     case RT_OK:
         return "RT_OK: success";
-    case RT_ENOMEM:
-        return "RT_ENOMEM: out of memory";
-    case RT_EINVAL:
-        return "RT_EINVAL: invalid argument";
-    case RT_EILSEQ:
-        return "RT_EILSEQ: string is not valid UTF-8";
-    case RT_ECYCLE:
-        return "RT_ECYCLE: value would contain itself";
-    case RT_ECLOSED:
-        return "RT_ECLOSED: port or isolate is closed";
-    case RT_EDETACHED:
-        return "RT_EDETACHED: buffer was transferred away";
-    case RT_ESTATE:
-        return "RT_ESTATE: operation not allowed in this state";
-    case RT_EAGAIN:
-        return "RT_EAGAIN: resource temporarily unavailable";
-    case RT_EDEPTH:
-        return "RT_EDEPTH: value nested too deeply";
-    case RT_ETIMEOUT:
-        return "RT_ETIMEOUT: timed out";
-    case RT_ECANCELLED:
-        return "RT_ECANCELLED: cancelled";
-    case RT_E2BIG:
-        return "RT_E2BIG: larger than the limit allows";
-    /* rt_http.h */
-    case -30:
-        return "RT_EHTTP_URL: malformed URL";
-    case -31:
-        return "RT_EHTTP_SCHEME: unsupported URL scheme";
-    case -32:
-        return "RT_EHTTP_RESOLVE: host not found";
-    case -33:
-        return "RT_EHTTP_CONNECT: could not connect";
-    case -34:
-        return "RT_EHTTP_TIMEOUT: timed out";
-    case -35:
-        return "RT_EHTTP_TLS: TLS failure";
-    case -36:
-        return "RT_EHTTP_REDIRECTS: too many redirects";
-    case -37:
-        return "RT_EHTTP_TOO_LARGE: body over the cap";
-    case -38:
-        return "RT_EHTTP_RECEIVE: connection closed mid-response";
-    case -39:
-        return "RT_EHTTP_OTHER: HTTP transfer failed";
-    case -40:
-        return "RT_EHTTP_HEADER: request header or method cannot be sent as given";
-    case -41:
-        return "RT_EHTTP_HEADERS_TOO_LARGE: response headers over the cap";
-    case -42:
-        return "RT_EHTTP_PROTOCOL: the answer is not valid HTTP";
+        RT_ERRNO_MAP(RT__ERRNO_STR)
+        RT_HTTP_ERRNO_MAP(RT__ERRNO_STR)
     default:
         return code <= RT_EUSER ? "application error" : "unknown error";
+    }
+}
+
+const char *rt_err_name(int code)
+{
+    switch (code) {
+    case RT_OK:
+        return "RT_OK";
+        RT_ERRNO_MAP(RT__ERRNO_NAME)
+        RT_HTTP_ERRNO_MAP(RT__ERRNO_NAME)
+    default:
+        return code <= RT_EUSER ? "RT_EUSER" : "RT_E?";
     }
 }
 

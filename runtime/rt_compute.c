@@ -109,8 +109,8 @@ static rt_msg *reserve_new(rt_heap *h, rt_send_port *to, int64_t id)
 static void reserve_text(rt_value *s, const char *text)
 {
     size_t n = 0;
-    for (; text[n] && n < s->u.str.len; n++)
-        s->u.str.data[n] = (unsigned char)text[n] < 0x80 ? text[n] : '?';
+    for (; n < s->u.str.len && text[n]; n++)
+        s->u.str.data[n] = (char)((unsigned char)text[n] < 0x80 ? text[n] : '?');
     s->u.str.data[n] = 0;
     s->u.str.len = n;
 }
@@ -413,13 +413,13 @@ static job *job_new(rt_isolate *iso, rt__task *t, rt_compute_fn fn, rt_value *me
     return j;
 }
 
-rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task **out)
+rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task **task)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
     RT_CHECK(fn != NULL, "fn is NULL");
-    if (out) *out = NULL;
+    if (task) *task = NULL;
     rt_future *f;
-    rt__task *t = rt__task_new(out != NULL, &f);
+    rt__task *t = rt__task_new(task != NULL, &f);
     static const char *const labels[] = {[RT__TASK_RESULT] = "compute result",
                                          [RT__TASK_ERROR] = "compute error",
                                          [RT__TASK_PROGRESS] = "compute progress",
@@ -429,7 +429,7 @@ rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task
     job *j = t ? job_new(iso, t, fn, message, &rc) : NULL;
     if (j) j->flow = rt_trace_flow_begin("compute");
     if (!j) {
-        if (t && out) rt__task_unref(t);
+        if (t && task) rt__task_unref(t);
         if (t) rt__task_unref(t);
         rt_future_release(f);
         return NULL;
@@ -442,7 +442,7 @@ rt_future *rt_compute_start(rt_compute_fn fn, rt_value *message, rt_compute_task
     rt__list_push_back(&pool.queue, &j->link);
     pthread_mutex_unlock(&pool.lock);
     pool_kick();
-    if (out) *out = (rt_compute_task *)t;
+    if (task) *task = (rt_compute_task *)t;
     return f;
 }
 

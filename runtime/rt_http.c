@@ -471,7 +471,10 @@ static rt_value *field_value(const hdrs *h, const hfield *f)
     char *s = rt_malloc(len + 1), *p = s;
     if (!s) return NULL;
     for (size_t l = f->first; l; l = h->lines[l].next) {
-        if (l != f->first) p = memcpy(p, ", ", 2), p += 2;
+        if (l != f->first) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
         p = latin1_put(p, h->buf + h->lines[l].val_off, h->lines[l].val_len);
     }
     rt_value *v = rt_value_string_n(s, len);
@@ -830,6 +833,7 @@ static bool setup(xfer *x, const rt_value *req)
 static xfer *xfer_new(net *n, const rt_value *req, rt_send_port *to, int64_t id)
 {
     rt_msg *reserve = (rt_msg *)(intptr_t)int_of(req, "reserve");
+    RT_CHECK(reserve != NULL, "a request without its reserve message");
     pthread_mutex_lock(&g_net.lock);
     rt__list_remove(&reserve->ev.link); /* ours now */
     pthread_mutex_unlock(&g_net.lock);
@@ -1170,13 +1174,13 @@ static int send_to_network(rt_value *req, rt_msg *reserve)
 }
 
 rt_future *rt_http_request(const char *method, const char *url, const void *body, size_t len,
-                           const rt_http_options *opts, rt_http_task **out)
+                           const rt_http_options *opts, rt_http_task **task)
 {
     rt__isolate_check(__func__);
-    if (out) *out = NULL;
+    if (task) *task = NULL;
     rt_future *f = refuse(method, url, opts);
     if (f) return f;
-    rt__task *t = rt__task_new(out != NULL, &f);
+    rt__task *t = rt__task_new(task != NULL, &f);
     if (!t) return NULL;
     static const char *const labels[] = {[RT__TASK_RESULT] = "HTTP response",
                                          [RT__TASK_ERROR] = "HTTP error",
@@ -1184,7 +1188,7 @@ rt_future *rt_http_request(const char *method, const char *url, const void *body
                                          [RT__TASK_CANCELLED] = "HTTP cancelled"};
     t->labels = labels;
     rt_msg *reserve = make_reserve(t);
-    rt_value *req = reserve ? request_value(t, method, url, body, len, opts, out != NULL) : NULL;
+    rt_value *req = reserve ? request_value(t, method, url, body, len, opts, task != NULL) : NULL;
     int rc = req && set_int(req, "reserve", (int64_t)(intptr_t)reserve)
                  ? send_to_network(req, reserve)
                  : RT_ENOMEM;
@@ -1195,12 +1199,12 @@ rt_future *rt_http_request(const char *method, const char *url, const void *body
         snprintf(msg, sizeof msg, "the request could not be sent to the network isolate: %s",
                  rt_strerror(rc));
         rt__task_fail(t, rc, "http", msg);
-        if (out) rt__task_unref(t);
+        if (task) rt__task_unref(t);
         rt__task_unref(t);
         return f;
     }
     rt__task_started(t);
-    if (out) *out = (rt_http_task *)t;
+    if (task) *task = (rt_http_task *)t;
     return f;
 }
 

@@ -643,10 +643,11 @@ static int fire(rt_stream *s, sevent *e)
             rc = RT_ENOMEM;
         } else {
             size_t i = 0;
-            for (rt_link *l = s->subs.next; l != &s->subs; l = l->next) {
+            for (rt_link *l = s->subs.next; l != &s->subs && i < n; l = l->next) {
                 subs[i] = rt__container_of(l, rt_subscription, link);
                 subs[i++]->refs++;
             }
+            n = i; /* the list is the one just counted; this says so to the analyzer */
             s->firing = true;
             for (i = 0; i < n; i++) {
                 int r = sub_event(subs[i], e);

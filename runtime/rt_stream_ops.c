@@ -1113,7 +1113,7 @@ static void dart_double(strbuf *b, double d)
     for (; *q && *q != 'e'; q++)
         if (*q != '.') digits[nd++] = *q;
     digits[nd] = 0;
-    int e = atoi(q + 1);
+    int e = (int)strtol(q + 1, NULL, 10);
     char out[64];
     if (e >= 21 || e < -6) {
         snprintf(out, sizeof out, "%c%s%s%se%c%d", digits[0], nd > 1 ? "." : "", digits + 1, "",
@@ -1121,7 +1121,7 @@ static void dart_double(strbuf *b, double d)
     } else if (e >= 0) {
         size_t whole = (size_t)e + 1, k = 0;
         for (size_t i = 0; i < whole; i++)
-            out[k++] = i < nd ? digits[i] : '0';
+            out[k++] = (char)(i < nd ? digits[i] : '0');
         out[k++] = '.';
         if (nd > whole)
             for (size_t i = whole; i < nd; i++)

@@ -665,13 +665,13 @@ static bool alloc_buffer_blocks(const rt_value *v, rt_link *list)
     return true;
 }
 
-int rt__msg_new(rt_heap *from, rt_value *v, rt_msg_mode mode, rt_msg **out)
+int rt__msg_new(rt_heap *sender, rt_value *v, rt_msg_mode mode, rt_msg **out)
 {
     RT_CHECK(v != NULL, "message value is NULL");
     size_t size = MSG_HDR;
     int rc = measure(v, 0, mode, &size);
     if (rc) return rc;
-    writer w = {from, NULL, NULL, mode, {NULL, NULL}};
+    writer w = {sender, NULL, NULL, mode, {NULL, NULL}};
     rt__list_init(&w.fresh);
     if (mode == RT_MSG_COPY && !alloc_buffer_blocks(v, &w.fresh)) {
         free_blocks(&w.fresh);
@@ -737,8 +737,9 @@ void rt__msg_discard(rt_msg *m)
 rt_value *rt_value_copy(const rt_value *v, int *err)
 {
     rt_heap *h = cur(__func__);
+    RT_CHECK(v != NULL, "value is NULL"); /* said here, not as a crash in check_mine */
     check_mine(v, __func__);
-    if (v && v->kind <= RT_DOUBLE) {
+    if (v->kind <= RT_DOUBLE) {
         /* Scalars: one node, no message block (the common stream payload). */
         rt_value *c = node(h, v->kind, 0);
         if (c) c->u = v->u;

@@ -24,7 +24,7 @@ int64_t rt__spin_budget(void)
     long long b = atomic_load_explicit(&budget, memory_order_relaxed);
     if (b < 0) {
         const char *env = getenv("ISLET_SPIN_US");
-        b = env ? atoll(env) * 1000 : RT_SPIN_DEFAULT_NS;
+        b = env ? strtoll(env, NULL, 10) * 1000 : RT_SPIN_DEFAULT_NS;
         if (b < 0) b = 0;
         atomic_store_explicit(&budget, b, memory_order_relaxed);
     }

@@ -355,9 +355,9 @@ int ui_app_run(int argc, char **argv, const ui_app *app)
         fprintf(stderr, "%s: --trace: a trace is already being recorded\n", r.name);
         return 1;
     }
-    rc = ui_window_run(&r.o, run_root, &r);
+    rc = ui_window_run(&r.o, run_root, &r); /* an RT_E* code: it said why on stderr */
     if (r.trace) write_trace(&r, r.started);
-    return rc ? rc : r.rc;
+    return rc != RT_OK ? 1 : r.rc;
 }
 
 void ui_app_quit(void)

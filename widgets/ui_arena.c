@@ -102,9 +102,11 @@ bool ui__props_copy(const ui_widget_class *c, void *dst, const void *src)
         *widget_field(c, dst, i) = NULL;
     for (int i = 0; i < c->nstring_fields; i++) {
         const char *s = *str_field(c, src, i);
-        char *d = rt_malloc(strlen(s ? s : "") + 1);
+        size_t n = s ? strlen(s) : 0;
+        char *d = rt_malloc(n + 1);
         if (!d) goto fail;
-        strcpy(d, s ? s : "");
+        if (n) memcpy(d, s, n);
+        d[n] = 0;
         *str_field(c, dst, i) = d;
     }
     for (int i = 0; i < c->nwidget_fields; i++) {

@@ -204,6 +204,7 @@ static ui_widget *future_build(ui_build *b, ui_element *e)
 {
     const future_props *p = ui_props(e);
     ui_snapshot s = snapshot_of(&((future_state *)ui_state(e))->snap);
+    /* cppcheck-suppress returnDanglingLifetime ; the builder only reads s during the call */
     return p->builder(b, e, &s, p->ctx);
 }
 
@@ -441,6 +442,7 @@ static ui_widget *snap_build(ui_build *b, ui_element *e, const void *summary, vo
     (void)ctx;
     const stream_builder_props *p = ui_props(e);
     ui_snapshot s = snapshot_of(summary);
+    /* cppcheck-suppress returnDanglingLifetime ; the builder only reads s during the call */
     return p->builder(b, e, &s, p->builder_ctx);
 }
 

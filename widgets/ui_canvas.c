@@ -1001,7 +1001,7 @@ static ui__text *ui__text_get(ui_canvas *c, const char *s, size_t len, int px, b
     c->text_pixels += (long)w * th;
     while (c->lru_tail != e && (c->stats.text_entries > UI_CANVAS_TEXT_CACHE_MAX ||
                                 c->text_pixels > UI_CANVAS_TEXT_CACHE_PIXELS))
-        ui__text_evict(c, c->lru_tail);
+        ui__text_evict(c, c->lru_tail); /* NOLINT(clang-analyzer-unix.Malloc): tail->next is NULL */
     return e;
 }
 

@@ -1,5 +1,5 @@
 /* ui_check.h: the widget layer's one misuse check (the runtime's RT_CHECK
- * habit). Private to the widget library. */
+ * habit) and its record of runtime failures. Private to the widget library. */
 #ifndef UI_CHECK_H
 #define UI_CHECK_H
 

@@ -228,9 +228,10 @@ static ui_size flex_layout(ui_element *e, ui_constraints c)
 static void paint_band(ui_canvas *cv, ui_rect band)
 {
     ui_canvas_push_clip(cv, band);
-    float k0 = floorf(band.x + band.y), k1 = ceilf(band.x + band.w + band.y + band.h);
-    for (float k = k0; k <= k1; k++) {
-        float u = fmodf(k, 20);
+    long k0 = lroundf(floorf(band.x + band.y)),
+         k1 = lroundf(ceilf(band.x + band.w + band.y + band.h));
+    for (long i = k0; i <= k1; i++) {
+        float k = (float)i, u = fmodf(k, 20);
         ui_color c = u >= 5 && u < 15 ? BAND_YELLOW : BAND_BLACK;
         ui_canvas_line(cv, k - band.y, band.y, k - band.y - band.h, band.y + band.h, c);
     }

@@ -101,10 +101,9 @@ static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *n
     qsort(v, n, sizeof *v, cmp_i64);
     double p[4] = {0, 0, 0, 0};
     if (n) {
-        p[0] = (double)v[n / 2] / 1e6;
-        p[1] = (double)v[n * 9 / 10] / 1e6;
-        p[2] = (double)v[n * 99 / 100] / 1e6;
-        p[3] = (double)v[n - 1] / 1e6;
+        const size_t at[4] = {n / 2, n * 9 / 10, n * 99 / 100, n - 1}; /* ranks, rounded down */
+        for (size_t k = 0; k < 4; k++)
+            p[k] = (double)v[at[k]] / 1e6;
     }
     fprintf(f, ", \"%s_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f}", name,
             p[0], p[1], p[2], p[3]);
@@ -113,12 +112,13 @@ static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *n
 int ui_frame_log_json(const ui_frame_log *l, FILE *f)
 {
     int64_t *v = rt_malloc((l->n ? l->n : 1) * sizeof *v);
-    if (!v) return -1;
+    if (!v) return ui_set_error(RT_ENOMEM, "no memory to sort %zu frame timings", l->n);
     fprintf(f, "{\"frames\": %zu, \"janky_frames\": %zu", l->n, l->janky);
     percentiles(f, l, BUILD, "build", v);
     percentiles(f, l, RASTER, "raster", v);
     percentiles(f, l, TOTAL, "total", v);
     fprintf(f, "}\n");
     rt_free(v);
-    return fflush(f) != 0 || ferror(f) ? -1 : 0;
+    if (fflush(f) == 0 && !ferror(f)) return RT_OK;
+    return ui_set_error(RT_EIO, "cannot write the frame statistics (errno says why)");
 }

@@ -3,6 +3,8 @@
 
 #include <SDL_image.h>
 
+#include <islet/ui_tree.h>
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -14,5 +16,6 @@ static bool is_png(const char *path)
 
 int ui_image_save(SDL_Surface *s, const char *path)
 {
-    return is_png(path) ? IMG_SavePNG(s, path) : SDL_SaveBMP(s, path);
+    if ((is_png(path) ? IMG_SavePNG(s, path) : SDL_SaveBMP(s, path)) == 0) return RT_OK;
+    return ui_set_error(RT_EIO, "cannot write '%s': %s", path, SDL_GetError());
 }

@@ -37,26 +37,27 @@ static void note_order(ui_element *e)
     e->kids_across = across;
 }
 
-ui_size ui_layout_child(ui_element *e, ui_constraints c)
+ui_size ui_layout_child(ui_element *child, ui_constraints c)
 {
     /* Unchanged element, same constraints: same size, children in place. */
-    if (!e->needs_layout && same_constraints(c, e->last_c)) return (ui_size){e->w, e->h};
-    e->needs_layout = false;
-    e->last_c = c;
-    e->laid_out = true;
+    if (!child->needs_layout && same_constraints(c, child->last_c))
+        return (ui_size){child->w, child->h};
+    child->needs_layout = false;
+    child->last_c = c;
+    child->laid_out = true;
     ui_size s;
-    if (e->cls->layout) {
-        s = e->cls->layout(e, c);
-        note_order(e);
-    } else if (e->nkids) {
+    if (child->cls->layout) {
+        s = child->cls->layout(child, c);
+        note_order(child);
+    } else if (child->nkids) {
         /* A component is as big as its child. */
-        s = ui_layout_child(e->kids[0], c);
-        e->kids[0]->x = e->kids[0]->y = 0;
+        s = ui_layout_child(child->kids[0], c);
+        child->kids[0]->x = child->kids[0]->y = 0;
     } else {
         s = ui_constrain(c, (ui_size){0, 0});
     }
-    e->w = s.w;
-    e->h = s.h;
+    child->w = s.w;
+    child->h = s.h;
     return s;
 }
 

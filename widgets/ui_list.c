@@ -107,7 +107,7 @@ static void fling_start(ui_element *e, float v)
     list_state *s = ui_state(e);
     fling_stop(s);
     if (fabsf(v) <= FLING_STOP) return;
-    double secs = log(FLING_STOP / fabs(v)) / log(FRICTION);
+    double secs = log(FLING_STOP / fabs((double)v)) / log(FRICTION);
     s->fling_ns = (int64_t)(secs * 1e9);
     s->fling_x0 = s->offset;
     s->fling_v = v;

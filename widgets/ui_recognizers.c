@@ -187,10 +187,9 @@ static void double_tap_add(ui_recognizer *r, const ui_pointer_event *ev)
 
 static void double_tap_event(ui_recognizer *r, const ui_pointer_event *ev)
 {
-    if (ev->kind == UI_POINTER_MOVE &&
-        dist(r->x0, r->y0, ev->x, ev->y) > UI_DOUBLE_TAP_TOUCH_SLOP) {
-        double_tap_reset(r);
-    } else if (ev->kind == UI_POINTER_CANCEL) {
+    if (ev->kind == UI_POINTER_CANCEL ||
+        (ev->kind == UI_POINTER_MOVE &&
+         dist(r->x0, r->y0, ev->x, ev->y) > UI_DOUBLE_TAP_TOUCH_SLOP)) {
         double_tap_reset(r);
     } else if (ev->kind == UI_POINTER_UP && r->state == REC_POSSIBLE) {
         ui__route_remove(tree_of(r), r->pointer, r);
@@ -236,14 +235,12 @@ static void long_press_event(ui_recognizer *r, const ui_pointer_event *ev)
 {
     r->x = ev->x;
     r->y = ev->y;
-    if (ev->kind == UI_POINTER_MOVE && r->state == REC_POSSIBLE &&
-        dist(r->x0, r->y0, ev->x, ev->y) > UI_TOUCH_SLOP) {
-        resolve(r, r->pointer, false);
-        reset(r);
-    } else if (ev->kind == UI_POINTER_UP && r->state == REC_ACCEPTED) {
+    bool moved_off = ev->kind == UI_POINTER_MOVE && r->state == REC_POSSIBLE &&
+                     dist(r->x0, r->y0, ev->x, ev->y) > UI_TOUCH_SLOP;
+    if (ev->kind == UI_POINTER_UP && r->state == REC_ACCEPTED) {
         reset(r);
         emit(r, UI_G_LONG_PRESS_UP, &(ui_drag_details){.x = ev->x, .y = ev->y});
-    } else if (ev->kind == UI_POINTER_UP || ev->kind == UI_POINTER_CANCEL) {
+    } else if (moved_off || ev->kind == UI_POINTER_UP || ev->kind == UI_POINTER_CANCEL) {
         resolve(r, r->pointer, false);
         reset(r);
     }

@@ -556,8 +556,11 @@ void ui__finalize(ui_tree *t)
         const struct ui_robbed *r = &t->robbed[i];
         bool stale = r->parent && r->parent->life == UI_ACTIVE && r->parent->updated_seq <= r->seq;
         if (stale || (r->other && r->other->life == UI_ACTIVE)) {
+            /* The key's holder now; it may have gone (no parent then if
+             * another class held the key). */
             ui_element *g = gkey_get(t, r->key);
-            const ui_widget_class *c = g ? g->cls : r->parent->cls;
+            ui_element *holder = g ? g : r->parent ? r->parent : r->other;
+            const ui_widget_class *c = holder->cls;
             duplicate(r->other ? r->other->cls : c, c, r->key);
         }
     }

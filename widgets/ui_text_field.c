@@ -120,7 +120,7 @@ static int refuse(field_state *st, int code)
 
 static int reserve(field_state *st, size_t n)
 {
-    if (n + 1 <= st->cap) return RT_OK;
+    if (st->buf && n < st->cap) return RT_OK;
     size_t cap = st->cap ? st->cap : 64;
     while (cap < n + 1)
         cap *= 2;
@@ -171,7 +171,7 @@ static int replace(ui_element *e, size_t from, size_t to, const char *s, size_t 
     char *o = st->buf + from;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!line_break((char)c)) *o++ = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+        if (!line_break((char)c)) *o++ = (char)(c < 0x20 || c == 0x7f ? ' ' : c);
     }
     rt_free(copy);
     st->len = len;

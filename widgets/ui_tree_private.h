@@ -102,7 +102,7 @@ typedef struct ui_gkey_map {
 #define UI_DAMAGE_LIST 256 /* rectangles noted at most; more repaint everything */
 #define UI_MAX_PATH 256    /* elements under a point, innermost first */
 
-struct ui_tree {
+struct ui_tree { /* NOLINT(clang-analyzer-optin.performance.Padding): one per window */
     float w, h;
     void *canvas;
     ui_build b;

@@ -4,6 +4,8 @@
 #include <islet/ui_gesture.h>
 #include <islet/ui_image.h>
 
+#include "ui_check.h"
+
 #include <SDL.h>
 #include <dlfcn.h>
 #include <stdatomic.h>
@@ -385,10 +387,9 @@ static void place_ime(win *w)
 static void handle_event(win *w, const SDL_Event *e)
 {
     ui_tree *t = w->tree;
-    if (e->type == SDL_QUIT) {
-        ui_window_quit();
-    } else if (e->type == SDL_KEYDOWN && (ui_window_mods(e->key.keysym.mod) & UI_MOD_CTRL) &&
-               e->key.keysym.sym == SDLK_q) {
+    bool ctrl_q = e->type == SDL_KEYDOWN && (ui_window_mods(e->key.keysym.mod) & UI_MOD_CTRL) &&
+                  e->key.keysym.sym == SDLK_q;
+    if (e->type == SDL_QUIT || ctrl_q) {
         ui_window_quit();
     } else if (e->type == SDL_WINDOWEVENT) {
         switch (e->window.event) {
@@ -451,7 +452,10 @@ static void clip_set(void *ctx, const char *utf8, size_t len)
     if (!s) return;
     memcpy(s, utf8, len);
     s[len] = 0;
-    if (SDL_SetClipboardText(s) != 0) fprintf(stderr, "islet: clipboard: %s\n", SDL_GetError());
+    if (SDL_SetClipboardText(s) != 0) {
+        ui_set_error(RT_EDISPLAY, "clipboard: %s", SDL_GetError());
+        fprintf(stderr, "islet: %s\n", ui_last_error());
+    }
     rt_free(s);
 }
 
@@ -576,46 +580,41 @@ static void open_renderer(win *w)
     }
 }
 
+/* RT_OK, or RT_EDISPLAY / RT_ENOMEM with the reason for ui_last_error(). */
 static int open_sdl(win *w, const ui_window_options *o)
 {
     if (o->headless) {
         w->scale = o->scale > 0 ? o->scale : 1;
         w->canvas = ui_canvas_new_offscreen((int)((float)o->width * w->scale),
                                             (int)((float)o->height * w->scale), w->scale);
-        return w->canvas ? 0 : -1;
+        return w->canvas
+                   ? RT_OK
+                   : ui_set_error(RT_ENOMEM, "cannot create a headless canvas: %s", SDL_GetError());
     }
     x11_install();
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        fprintf(stderr, "islet: cannot start SDL video: %s (or run with --headless)\n",
-                SDL_GetError());
-        return -1;
-    }
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
+        return ui_set_error(RT_EDISPLAY, "cannot start SDL video: %s (or run with --headless)",
+                            SDL_GetError());
     /* Without a display SDL falls back to a driver that shows nothing: a
      * window nobody can see or close. Say so, unless that driver was asked
      * for (SDL_VIDEODRIVER). */
     const char *driver = SDL_GetCurrentVideoDriver();
     bool invisible = driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy"));
-    if (invisible && !getenv("SDL_VIDEODRIVER")) {
-        fprintf(stderr,
-                "islet: no display to open a window on (SDL chose its '%s' driver): set "
-                "DISPLAY (or WAYLAND_DISPLAY), or run with --headless\n",
-                driver);
-        return -1;
-    }
+    if (invisible && !getenv("SDL_VIDEODRIVER"))
+        return ui_set_error(RT_EDISPLAY,
+                            "no display to open a window on (SDL chose its '%s' driver): set "
+                            "DISPLAY (or WAYLAND_DISPLAY), or run with --headless",
+                            driver);
     w->window = SDL_CreateWindow(o->title ? o->title : "Islet", SDL_WINDOWPOS_CENTERED,
                                  SDL_WINDOWPOS_CENTERED, o->width, o->height,
                                  SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (!w->window) {
-        fprintf(stderr, "islet: cannot open a window: %s (or run with --headless)\n",
-                SDL_GetError());
-        return -1;
-    }
+    if (!w->window)
+        return ui_set_error(RT_EDISPLAY, "cannot open a window: %s (or run with --headless)",
+                            SDL_GetError());
     SDL_SetWindowMinimumSize(w->window, 480, 360);
     open_renderer(w);
-    if (!w->renderer) {
-        fprintf(stderr, "islet: cannot create a renderer: %s\n", SDL_GetError());
-        return -1;
-    }
+    if (!w->renderer)
+        return ui_set_error(RT_EDISPLAY, "cannot create a renderer: %s", SDL_GetError());
     /* Not before: an OpenGL renderer makes SDL recreate the X window. */
     x11_watch(w->window);
     int pw, ph;
@@ -624,7 +623,9 @@ static int open_sdl(win *w, const ui_window_options *o)
     w->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     w->ibeam = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_IBEAM);
     w->canvas = ui_canvas_new_for_renderer(w->renderer, w->scale);
-    return w->canvas ? 0 : -1;
+    return w->canvas
+               ? RT_OK
+               : ui_set_error(RT_ENOMEM, "cannot create the window's canvas: %s", SDL_GetError());
 }
 
 static void close_sdl(win *w)
@@ -640,18 +641,16 @@ static void close_sdl(win *w)
     if (!w->o->headless) x11_uninstall();
 }
 
-/* 0, or -1 with a message on stderr. */
+/* RT_OK, or RT_EIO with the reason for ui_last_error(). */
 static int save_screenshot(win *w, const char *path)
 {
-    if (w->gone) {
-        fprintf(stderr,
-                "islet: screenshot: the window was destroyed before its last frame could be "
-                "read; '%s' not written\n",
-                path);
-        return -1;
-    }
+    if (w->gone)
+        return ui_set_error(RT_EIO,
+                            "the window was destroyed before its last frame could be read; '%s' "
+                            "not written",
+                            path);
     SDL_Surface *s = NULL;
-    int rc = -1;
+    int rc = RT_EIO;
     if (w->o->headless) {
         s = ui_canvas_surface(w->canvas);
         rc = ui_image_save(s, path);
@@ -662,9 +661,11 @@ static int save_screenshot(win *w, const char *path)
         if (s && SDL_RenderReadPixels(w->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels,
                                       s->pitch) == 0)
             rc = ui_image_save(s, path);
+        else
+            ui_set_error(RT_EIO, "cannot read the window's pixels for '%s': %s", path,
+                         SDL_GetError());
         SDL_FreeSurface(s);
     }
-    if (rc != 0) fprintf(stderr, "islet: screenshot: '%s': %s\n", path, SDL_GetError());
     return rc;
 }
 
@@ -688,9 +689,11 @@ static int64_t frame_interval(const win *w)
 int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx), void *ctx)
 {
     win w = {.o = o, .ctx = ctx};
-    if (open_sdl(&w, o) != 0) {
+    int rc = open_sdl(&w, o);
+    if (rc != RT_OK) {
+        fprintf(stderr, "islet: %s\n", ui_last_error());
         close_sdl(&w);
-        return 1;
+        return rc;
     }
     rt_isolate_options io = {.name = "main"};
     if (!o->headless) {
@@ -700,9 +703,11 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
         w.waiter.wake_event = SDL_RegisterEvents(1);
         io.waiter = &w.waiter.w;
     }
-    if (rt_main_enter(&io) != 0) {
+    if ((rc = rt_main_enter(&io)) != RT_OK) {
+        ui_set_error(rc, "cannot enter the main isolate: %s", rt_strerror(rc));
+        fprintf(stderr, "islet: %s\n", ui_last_error());
         close_sdl(&w);
-        return 1;
+        return rc;
     }
     g_win = &w;
     w.tree = ui_tree_new((float)o->width, (float)o->height, w.canvas);
@@ -720,12 +725,12 @@ int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, vo
     if (o->on_start) o->on_start(w.tree, ctx);
     while (rt_run(RT_RUN_DEFAULT)) {
     }
-    int rc = 0;
     if (o->screenshot) {
         /* Paint once more so the screenshot shows the final state. */
         ui_tree_set_size(w.tree, (float)o->width, (float)o->height);
         ui_tree_frame(w.tree);
-        if (save_screenshot(&w, o->screenshot) != 0) rc = 1;
+        if ((rc = save_screenshot(&w, o->screenshot)) != RT_OK)
+            fprintf(stderr, "islet: screenshot: %s\n", ui_last_error());
     }
     if (o->on_exit) o->on_exit(w.tree, ctx);
     ui_tree_free(w.tree);

@@ -13,25 +13,62 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every error code, one row each: XX(name, value, message). The enum below,
+ * rt_strerror and rt_err_name are generated from it (libuv's UV_ERRNO_MAP),
+ * so a new code is one new row. Values are part of the ABI: never reuse one. */
+#define RT_ERRNO_MAP(XX)                                                                           \
+    XX(ENOMEM, -1, "out of memory")                                                                \
+    XX(EINVAL, -2, "invalid argument")                                                             \
+    XX(EILSEQ, -3, "string is not valid UTF-8")                                                    \
+    XX(ECYCLE, -4, "value would contain itself")                                                   \
+    XX(ECLOSED, -5, "port or isolate is closed")                                                   \
+    XX(EDETACHED, -6, "buffer was transferred away")                                               \
+    XX(ESTATE, -7, "operation not allowed in this state")                                          \
+    XX(EAGAIN, -8, "resource temporarily unavailable")                                             \
+    XX(EDEPTH, -9, "value nested too deeply")                                                      \
+    XX(ETIMEOUT, -10, "timed out")                                                                 \
+    XX(ECANCELLED, -11, "cancelled")                                                               \
+    XX(E2BIG, -12, "larger than the limit allows")                                                 \
+    XX(EIO, -13, "a file could not be read or written")                                            \
+    XX(EDISPLAY, -14, "no display, or SDL could not open a window or renderer")
+
+/* The HTTP library's codes (rt_http.h declares them and says when each
+ * occurs); listed here so that rt_strerror names them without the library. */
+#define RT_HTTP_ERRNO_MAP(XX)                                                                      \
+    XX(EHTTP_URL, -30, "malformed URL")                                                            \
+    XX(EHTTP_SCHEME, -31, "unsupported URL scheme")                                                \
+    XX(EHTTP_RESOLVE, -32, "host not found")                                                       \
+    XX(EHTTP_CONNECT, -33, "could not connect")                                                    \
+    XX(EHTTP_TIMEOUT, -34, "timed out")                                                            \
+    XX(EHTTP_TLS, -35, "TLS failure")                                                              \
+    XX(EHTTP_REDIRECTS, -36, "too many redirects")                                                 \
+    XX(EHTTP_TOO_LARGE, -37, "body over the cap")                                                  \
+    XX(EHTTP_RECEIVE, -38, "connection closed mid-response")                                       \
+    XX(EHTTP_OTHER, -39, "HTTP transfer failed")                                                   \
+    XX(EHTTP_HEADER, -40, "request header or method cannot be sent as given")                      \
+    XX(EHTTP_HEADERS_TOO_LARGE, -41, "response headers over the cap")                              \
+    XX(EHTTP_PROTOCOL, -42, "the answer is not valid HTTP")
+
+/* One enumerator per row: RT_ENOMEM = -1, ... */
+#define RT__ERRNO_ENUM(name, value, message) RT_##name = (value),
+
+/* (clang-format would join the generated rows and the last one.) */
+/* clang-format off */
 enum {
     RT_OK = 0,
-    RT_ENOMEM = -1,      /* an allocation failed */
-    RT_EINVAL = -2,      /* an argument is invalid */
-    RT_EILSEQ = -3,      /* a string is not valid UTF-8 */
-    RT_ECYCLE = -4,      /* a value would contain itself */
-    RT_ECLOSED = -5,     /* the port or isolate is closed */
-    RT_EDETACHED = -6,   /* a transferable buffer was already sent away */
-    RT_ESTATE = -7,      /* the object is not in a state that allows this */
-    RT_EAGAIN = -8,      /* resource temporarily unavailable (threads) */
-    RT_EDEPTH = -9,      /* a value is nested deeper than RT_VALUE_MAX_DEPTH */
-    RT_ETIMEOUT = -10,   /* an operation took longer than allowed */
-    RT_ECANCELLED = -11, /* an operation was cancelled */
-    RT_E2BIG = -12,      /* more than a size limit allows */
-    RT_EUSER = -100      /* first code free for applications */
+    RT_ERRNO_MAP(RT__ERRNO_ENUM)
+    RT_EUSER = -100 /* first code free for applications: RT_EUSER, RT_EUSER - 1, ... */
 };
+/* clang-format on */
 
-/* The name of an error code, e.g. "RT_ENOMEM: out of memory". Thread-safe. */
+/* The code and its message, e.g. "RT_ENOMEM: out of memory"; "RT_OK:
+ * success"; "application error" for codes <= RT_EUSER and "unknown error"
+ * for the rest. A static string. Thread-safe. */
 ISLET_API const char *rt_strerror(int code);
+/* The code's name alone, e.g. "RT_ENOMEM" (and "RT_OK"); "RT_EUSER" for
+ * every code <= RT_EUSER (the application's own, which it names) and
+ * "RT_E?" for a code no table has. A static string. Thread-safe. */
+ISLET_API const char *rt_err_name(int code);
 
 /* Prints "islet: <function>: <message>" on stderr and aborts: the one
  * report of API misuse, for the runtime and the libraries built on it.

@@ -57,7 +57,7 @@ ISLET_API rt_future *rt_completer_future(rt_completer *c);
 ISLET_API bool rt_completer_is_completed(const rt_completer *c);
 /* Complete with a value (taken; NULL means null), an opaque pointer freed by
  * destroy (may be NULL) when the outcome goes, an error, or another future's
- * outcome (f consumed). Completing twice aborts under RT_CHECKS with a
+ * outcome (other, consumed). Completing twice aborts under RT_CHECKS with a
  * message, else returns RT_ESTATE. Out of memory, the future still settles,
  * with an RT_ENOMEM error (the value is freed, destroy run), and RT_ENOMEM
  * is returned. */
@@ -66,7 +66,7 @@ ISLET_API int rt_completer_complete_ptr(rt_completer *c, void *ptr, rt_destroy_f
 ISLET_API int rt_completer_fail(rt_completer *c, int code, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 ISLET_API int rt_completer_fail_with(rt_completer *c, const rt_error *error);
-ISLET_API int rt_completer_follow(rt_completer *c, rt_future *f);
+ISLET_API int rt_completer_follow(rt_completer *c, rt_future *other);
 
 /* ---- Constructors ---- */
 

@@ -47,21 +47,21 @@
 
 #include <islet/rt_compute.h>
 
-enum {
-    RT_EHTTP_URL = -30,               /* malformed URL */
-    RT_EHTTP_SCHEME = -31,            /* not http or https */
-    RT_EHTTP_RESOLVE = -32,           /* host name not found */
-    RT_EHTTP_CONNECT = -33,           /* connection refused or unreachable */
-    RT_EHTTP_TIMEOUT = -34,           /* connect or total timeout */
-    RT_EHTTP_TLS = -35,               /* TLS handshake or certificate failure */
-    RT_EHTTP_REDIRECTS = -36,         /* more redirects than allowed */
-    RT_EHTTP_TOO_LARGE = -37,         /* body over the cap */
-    RT_EHTTP_RECEIVE = -38,           /* connection reset or closed mid-response */
-    RT_EHTTP_OTHER = -39,             /* anything else libcurl reports */
-    RT_EHTTP_HEADER = -40,            /* a request header or method that cannot go on the wire */
-    RT_EHTTP_HEADERS_TOO_LARGE = -41, /* response headers over the cap */
-    RT_EHTTP_PROTOCOL = -42           /* the answer is not valid HTTP (HTTP/0.9, bad framing) */
-};
+/* The HTTP error codes, generated from RT_HTTP_ERRNO_MAP in rt_base.h:
+ *   RT_EHTTP_URL               -30  malformed URL
+ *   RT_EHTTP_SCHEME            -31  not http or https
+ *   RT_EHTTP_RESOLVE           -32  host name not found
+ *   RT_EHTTP_CONNECT           -33  connection refused or unreachable
+ *   RT_EHTTP_TIMEOUT           -34  connect or total timeout
+ *   RT_EHTTP_TLS               -35  TLS handshake or certificate failure
+ *   RT_EHTTP_REDIRECTS         -36  more redirects than allowed
+ *   RT_EHTTP_TOO_LARGE         -37  body over the cap
+ *   RT_EHTTP_RECEIVE           -38  connection reset or closed mid-response
+ *   RT_EHTTP_OTHER             -39  anything else libcurl reports
+ *   RT_EHTTP_HEADER            -40  a request header or method that cannot go on the wire
+ *   RT_EHTTP_HEADERS_TOO_LARGE -41  response headers over the cap
+ *   RT_EHTTP_PROTOCOL          -42  the answer is not valid HTTP (HTTP/0.9, bad framing) */
+enum { RT_HTTP_ERRNO_MAP(RT__ERRNO_ENUM) };
 
 typedef struct rt_http_options {
     int64_t connect_timeout_ns; /* 0: 10 s */

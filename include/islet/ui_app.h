@@ -44,9 +44,10 @@ typedef struct ui_app {
     /* The app's own long options (getopt_long's, ended by a zero entry; at
      * most UI_APP_MAX_OPTIONS, each `val` >= 256 and `flag` NULL, no name
      * of a standard flag). on_option gets val and optarg (NULL for
-     * no_argument) and returns 0, or -1 for a bad value (it may say why on
-     * stderr; then the usage, exit 2). usage: the lines --help prints for
-     * them (and for the app's keys), after the standard flags. */
+     * no_argument) and returns RT_OK, or an error (RT_EINVAL) for a bad
+     * value (it may say why on stderr; then the usage, exit 2). usage: the
+     * lines --help prints for them (and for the app's keys), after the
+     * standard flags. */
     const struct option *options;
     int (*on_option)(int val, const char *arg, void *ctx);
     const char *usage;

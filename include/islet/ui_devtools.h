@@ -43,7 +43,8 @@ ISLET_API size_t ui_frame_log_janky(const ui_frame_log *l);
 /* Writes one JSON object and a newline: {"frames": N, "janky_frames": J,
  * "build_ms": {"p50", "p90", "p99", "max"}, "raster_ms": {...},
  * "total_ms": {...}} ("build" is build+layout+paint; milliseconds with 3
- * decimals). 0, or -1 when the stream failed or without memory to sort. */
+ * decimals). RT_OK, or RT_EIO when the stream failed (errno says why),
+ * RT_ENOMEM without memory to sort (ui_last_error has the message). */
 ISLET_API int ui_frame_log_json(const ui_frame_log *l, FILE *f);
 
 /* ---- The performance overlay ----

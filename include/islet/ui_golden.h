@@ -18,8 +18,9 @@
 
 #include <SDL.h>
 
-/* Differing pixels (0: match); -1 if the golden cannot be read or written
- * (the reason is printed). */
+/* Differing pixels (0: match), or a negative RT_E* code: RT_EIO if the
+ * golden cannot be read or written, RT_ENOMEM if the rendered surface
+ * cannot be converted (the reason is printed and kept for ui_last_error). */
 ISLET_API long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance);
 
 #endif

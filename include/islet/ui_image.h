@@ -8,8 +8,9 @@
 
 #include <SDL.h>
 
-/* Writes s as PNG when path ends in .png, else BMP. 0, or -1 with
- * SDL_GetError() set. Any thread that owns s. */
+/* Writes s as PNG when path ends in .png, else BMP. RT_OK, or RT_EIO with
+ * the path and SDL's reason for ui_last_error() (ui_tree.h). Any thread
+ * that owns s. */
 ISLET_API int ui_image_save(SDL_Surface *s, const char *path);
 
 #endif

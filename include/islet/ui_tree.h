@@ -27,6 +27,22 @@
 
 #include <islet/rt.h>
 
+/* Errors: functions of the widget layer that can fail return RT_OK or a
+ * negative RT_E* code (rt_base.h; RT_EDISPLAY when SDL cannot open a
+ * display, window or renderer, RT_EIO when an image or file cannot be read
+ * or written, RT_ENOMEM); those that return a pointer return NULL (out of
+ * memory, unless their comment says otherwise). The functions whose
+ * comment says so (ui_window_run, ui_image_save, ui_golden_check,
+ * ui_frame_log_json) also keep the failure's message, with SDL's reason
+ * when SDL failed, for ui_last_error(). */
+/* The message of the latest failure on this thread (not cleared by a
+ * success; "" before any), e.g. "cannot open a window: <SDL's reason>". */
+ISLET_API const char *ui_last_error(void);
+/* Records a failure (not misuse) for ui_last_error() on this thread and
+ * returns code, an RT_E* value: how the widget layer and libraries on it
+ * (islet-testing) report errors. */
+ISLET_API int ui_set_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 typedef struct ui_tree ui_tree;
 typedef struct ui_widget ui_widget;
 typedef struct ui_element ui_element;

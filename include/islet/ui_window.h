@@ -41,11 +41,13 @@ typedef struct ui_window_options {
 } ui_window_options;
 
 /* Enters the main isolate, runs root in a window until quit, leaves the
- * main isolate (stopping every isolate). Returns 0, or 1 with a message on
- * stderr when SDL cannot start (no display: nothing else ran, neither
- * on_start nor on_exit) or when the screenshot could not be written (also
- * when the window was destroyed from outside before it: its pixels are
- * gone). */
+ * main isolate (stopping every isolate). Returns RT_OK, or with the message
+ * on stderr and in ui_last_error(): RT_EDISPLAY when SDL cannot start, no
+ * display, window or renderer (nothing else ran, neither on_start nor
+ * on_exit), RT_ENOMEM when the canvas cannot be made (likewise), the code
+ * of rt_main_enter when it fails (likewise), RT_EIO when the screenshot
+ * could not be written (also when the window was destroyed from outside
+ * before it: its pixels are gone). */
 ISLET_API int ui_window_run(const ui_window_options *o, ui_widget *(*root)(ui_build *b, void *ctx),
                             void *ctx);
 /* Asks the running window to quit (from any callback on the main isolate). */

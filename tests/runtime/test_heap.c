@@ -1232,8 +1232,8 @@ static void child_calloc_outside(void)
 static void test_double_free_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("double-free", "not a live block");
-    ts_expect_abort("realloc-freed", "not a live block");
+    ts_expect_check_abort("double-free", "not a live block");
+    ts_expect_check_abort("realloc-freed", "not a live block");
 }
 
 /* A large block goes back to the allocator when freed: freeing it again
@@ -1241,16 +1241,16 @@ static void test_double_free_aborts(void **state)
 static void test_double_free_large_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("double-free-large", "not a live block");
+    ts_expect_check_abort("double-free-large", "not a live block");
 }
 
 static void test_free_from_other_isolate_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("cross-free", "belongs to isolate 'main'");
-    ts_expect_abort("cross-free", "isolate 'thief'");
-    ts_expect_abort("cross-realloc-large",
-                    "belongs to isolate 'main' but is used from isolate 'thief'");
+    ts_expect_check_abort("cross-free", "belongs to isolate 'main'");
+    ts_expect_check_abort("cross-free", "isolate 'thief'");
+    ts_expect_check_abort("cross-realloc-large",
+                          "belongs to isolate 'main' but is used from isolate 'thief'");
 }
 
 static void test_heap_outside_isolate_aborts(void **state)

@@ -1027,13 +1027,13 @@ static void child_foreign_free(void)
 static void test_misuse_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("detached_buffer_data", "transferred");
-    ts_expect_abort("int_of_string", "expected a int value, got string");
-    ts_expect_abort("free_inside_list", "inside a list or map");
-    ts_expect_abort("foreign_push", "belongs to isolate 'main'");
-    ts_expect_abort("foreign_push", "used from isolate 'value-thief'");
-    ts_expect_abort("foreign_free", "belongs to isolate 'main'");
-    ts_expect_abort("foreign_free", "used from isolate 'value-thief'");
+    ts_expect_check_abort("detached_buffer_data", "transferred");
+    ts_expect_check_abort("int_of_string", "expected a int value, got string");
+    ts_expect_check_abort("free_inside_list", "inside a list or map");
+    ts_expect_check_abort("foreign_push", "belongs to isolate 'main'");
+    ts_expect_check_abort("foreign_push", "used from isolate 'value-thief'");
+    ts_expect_check_abort("foreign_free", "belongs to isolate 'main'");
+    ts_expect_check_abort("foreign_free", "used from isolate 'value-thief'");
 }
 
 /* ======================================================================

@@ -45,6 +45,11 @@ typedef struct ts_child_case {
 /* Returns -1 when argv is not a child invocation, else runs the case. */
 int ts_child_dispatch(int argc, char **argv, const ts_child_case *cases);
 void ts_expect_abort(const char *name, const char *expect);
+/* The same for misuse that only the RT_CHECKS build catches (RT_CHECK,
+ * UI_CHECK). With the checks compiled out the misuse is undefined behaviour,
+ * so the child is not run and the test reports itself skipped (cmocka's
+ * skip(), which ends the test: call it after the test's other asserts). */
+void ts_expect_check_abort(const char *name, const char *expect);
 /* Runs child case `name`, captures stdout+stderr into out; returns the wait status. */
 int ts_run_child(const char *name, char *out, size_t out_size);
 

@@ -697,10 +697,10 @@ static void child_present_unbalanced(void)
 static void test_misuse_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("pop_empty", "ui_canvas_pop_clip: nothing to pop");
-    ts_expect_abort("pop_mismatch", "the latest push is a ui_canvas_save");
-    ts_expect_abort("pixel_out_of_bounds", "ui_canvas_pixel: pixel out of bounds");
-    ts_expect_abort("present_unbalanced", "ui_canvas_present: a ui_canvas_push_clip");
+    ts_expect_check_abort("pop_empty", "ui_canvas_pop_clip: nothing to pop");
+    ts_expect_check_abort("pop_mismatch", "the latest push is a ui_canvas_save");
+    ts_expect_check_abort("pixel_out_of_bounds", "ui_canvas_pixel: pixel out of bounds");
+    ts_expect_check_abort("present_unbalanced", "ui_canvas_present: a ui_canvas_push_clip");
 }
 
 int main(int argc, char **argv)

@@ -470,7 +470,8 @@ static void test_frame_log_counts_every_frame(void **state)
     /* A stream that fails says so. */
     FILE *ro = fopen("/dev/null", "r");
     assert_non_null(ro);
-    assert_int_equal(ui_frame_log_json(log, ro), -1);
+    assert_int_equal(ui_frame_log_json(log, ro), RT_EIO);
+    assert_non_null(strstr(ui_last_error(), "frame statistics"));
     fclose(ro);
 
     /* Freed after the tree: it only holds what it collected. */

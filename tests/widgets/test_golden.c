@@ -77,11 +77,31 @@ static void test_changed_screen_differs(void **state)
     ts_main_leave();
 }
 
+/* Failures are RT_E* codes, with the path and SDL's reason kept. */
+static void test_io_failures_are_rt_codes(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(20, 20, &vclock);
+    ui_tester_pump_widget(t, moved, NULL);
+    SDL_Surface *s = ui_canvas_surface(ui_tester_canvas(t));
+    const char *nowhere = "/nonexistent-islet-dir/x.png";
+    assert_int_equal(ui_image_save(s, nowhere), RT_EIO);
+    assert_non_null(strstr(ui_last_error(), nowhere));
+    assert_int_equal(ui_image_save(s, "/nonexistent-islet-dir/x.bmp"), RT_EIO);
+    unsetenv("ISLET_UPDATE_GOLDENS");
+    assert_int_equal(ui_golden_check(s, nowhere, 0), RT_EIO);
+    assert_non_null(strstr(ui_last_error(), "cannot read"));
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_screen_matches_golden),
         cmocka_unit_test(test_changed_screen_differs),
+        cmocka_unit_test(test_io_failures_are_rt_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1083,8 +1083,8 @@ static void child_init_state_dependency(void)
 static void test_init_state_dependency_on_inherited_asserts(void **state)
 {
     (void)state;
-    ts_expect_abort("init-state-dependency",
-                    "ui_depend_on: called from the init_state of 'ExpectFail'");
+    ts_expect_check_abort("init-state-dependency",
+                          "ui_depend_on: called from the init_state of 'ExpectFail'");
 }
 
 static const ts_child_case cases[] = {

@@ -198,8 +198,8 @@ static void expect_abort_naming(const char *name, const char *phase, const char 
 {
     char quoted[80];
     snprintf(quoted, sizeof quoted, "'%s'", cls);
-    ts_expect_abort(name, phase);
-    ts_expect_abort(name, quoted);
+    ts_expect_check_abort(name, phase);
+    ts_expect_check_abort(name, quoted);
 }
 
 static void mark_dirty(void *element)
@@ -832,7 +832,7 @@ static void child_state_during_dispose(void)
 static void test_state_during_dispose_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("state-during-dispose", "first pump: no error");
+    ts_expect_check_abort("state-during-dispose", "first pump: no error");
     expect_abort_naming("state-during-dispose", "during dispose", "BadDisposeWidget");
 }
 
@@ -1944,9 +1944,10 @@ static void child_layout_box_of_unmounted(void)
 static void test_layout_box_of_unmounted_element_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("layout-box-of-unmounted",
-                    "ui_element_size: cannot get the layout box of an element that is not in the "
-                    "tree ('_StatefulLeaf' is disposed)");
+    ts_expect_check_abort(
+        "layout-box-of-unmounted",
+        "ui_element_size: cannot get the layout box of an element that is not in the "
+        "tree ('_StatefulLeaf' is disposed)");
 }
 
 static const ts_child_case cases[] = {

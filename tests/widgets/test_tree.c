@@ -270,8 +270,8 @@ static void child_set_state_after_dispose(void)
 static void test_set_state_after_dispose_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("set-state-after-dispose",
-                    "ui_set_state: called on 'Inner' after it was disposed");
+    ts_expect_check_abort("set-state-after-dispose",
+                          "ui_set_state: called on 'Inner' after it was disposed");
 }
 
 /* Thousands of elements made after it was disposed: none of them takes its
@@ -316,7 +316,7 @@ static void test_stale_pointer_never_reaches_another_element(void **state)
     assert_false(ui_tree_frame(tree)); /* nothing was marked */
     assert_int_equal(probe_builds, before);
     end();
-    ts_expect_abort("set-state-after-churn", "ui_set_state: called on");
+    ts_expect_check_abort("set-state-after-churn", "ui_set_state: called on");
 }
 
 /* ---- Hit testing ---- */
@@ -510,8 +510,8 @@ static void child_set_state_on_ancestor(void)
 static void test_set_state_on_ancestor_during_build_aborts(void **state)
 {
     (void)state;
-    ts_expect_abort("set-state-on-ancestor",
-                    "ui_set_state: called on 'Parent' while 'Rude' is building");
+    ts_expect_check_abort("set-state-on-ancestor",
+                          "ui_set_state: called on 'Parent' while 'Rude' is building");
 }
 
 /* A frame's lateness: how long after it could have started it did start.

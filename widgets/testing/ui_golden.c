@@ -1,5 +1,6 @@
 /* ui_golden.c: golden images, PNG (SDL_image) or BMP by their name (islet-testing). */
 #include <islet/ui_golden.h>
+#include <islet/ui_tree.h>
 
 #include <SDL_image.h>
 
@@ -10,9 +11,9 @@
 
 static Uint32 pixel_at(SDL_Surface *s, int x, int y)
 {
-    const Uint8 *row = (const Uint8 *)s->pixels + y * s->pitch;
+    const Uint8 *row = (const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch;
     Uint32 p;
-    memcpy(&p, row + x * 4, 4);
+    memcpy(&p, row + (size_t)x * 4, 4);
     return p;
 }
 
@@ -37,17 +38,16 @@ long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance
 {
     const char *update = getenv("ISLET_UPDATE_GOLDENS");
     if (update && strcmp(update, "1") == 0) {
-        if (ui_image_save(actual, golden_path) != 0) {
+        int rc = ui_image_save(actual, golden_path);
+        if (rc != RT_OK)
             fprintf(stderr, "golden: cannot write %s: %s\n", golden_path, SDL_GetError());
-            return -1;
-        }
-        return 0;
+        return rc;
     }
     SDL_Surface *want_raw = IMG_Load(golden_path);
     if (!want_raw) {
         fprintf(stderr, "golden: cannot read %s: %s (ISLET_UPDATE_GOLDENS=1 writes it)\n",
                 golden_path, SDL_GetError());
-        return -1;
+        return ui_set_error(RT_EIO, "cannot read '%s': %s", golden_path, SDL_GetError());
     }
     SDL_Surface *want = as_rgba(want_raw), *got = as_rgba(actual);
     SDL_FreeSurface(want_raw);
@@ -55,7 +55,9 @@ long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance
     if (!want || !got || want->w != got->w || want->h != got->h) {
         fprintf(stderr, "golden: %s: size %dx%d, rendered %dx%d\n", golden_path, want ? want->w : 0,
                 want ? want->h : 0, got ? got->w : 0, got ? got->h : 0);
-        diff = got ? (long)got->w * got->h : -1;
+        diff = got ? (long)got->w * got->h
+                   : ui_set_error(RT_ENOMEM, "%s: cannot convert the rendered surface: %s",
+                                  golden_path, SDL_GetError());
     } else {
         SDL_Surface *map =
             SDL_CreateRGBSurfaceWithFormat(0, got->w, got->h, 32, SDL_PIXELFORMAT_RGBA32);
@@ -69,7 +71,8 @@ long ui_golden_check(SDL_Surface *actual, const char *golden_path, int tolerance
                 }
                 Uint32 out = differs ? SDL_MapRGBA(map->format, 255, 0, 0, 255)
                                      : SDL_MapRGBA(map->format, 0, 0, 0, 255);
-                memcpy((Uint8 *)map->pixels + y * map->pitch + x * 4, &out, 4);
+                memcpy((Uint8 *)map->pixels + (size_t)y * (size_t)map->pitch + (size_t)x * 4, &out,
+                       4);
                 diff += differs;
             }
         if (diff) {

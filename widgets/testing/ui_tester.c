@@ -318,6 +318,6 @@ void ui_tester_drag_for(ui_tester *t, ui_element *e, float dx, float dy, int64_t
 
 void ui_tester_fling(ui_tester *t, ui_element *e, float dx, float dy, float speed)
 {
-    double secs = speed > 0 ? hypot(dx, dy) / speed : 0;
+    double secs = speed > 0 ? hypot((double)dx, (double)dy) / speed : 0;
     ui_tester_drag_for(t, e, dx, dy, (int64_t)(secs * 1e9));
 }

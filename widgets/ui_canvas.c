@@ -872,8 +872,8 @@ static SDL_Surface *ui__runs_render(ui_canvas *c, int nr, int px, bool bold, SDL
         SDL_Surface *s = f ? ui__run_ttf(c, r, f, NULL, &k) : NULL;
         if (s) { /* copied, not blended: runs do not overlap */
             SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
-            SDL_Rect d = {x, ascent - TTF_FontAscent(f), r->w, s->h};
-            SDL_BlitSurface(s, &(SDL_Rect){0, 0, r->w, s->h}, out, &d);
+            SDL_Rect from = {0, 0, r->w, s->h}, d = {x, ascent - TTF_FontAscent(f), r->w, s->h};
+            SDL_BlitSurface(s, &from, out, &d);
             SDL_FreeSurface(s);
         }
         x += r->w;
@@ -940,8 +940,10 @@ static void ui__fonts_check(ui_canvas *c)
     unsigned g = ui__fonts_generation();
     if (c->font_generation == g) return;
     c->font_generation = g;
-    while (c->lru_head)
+    while (c->lru_head) {
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): evict unlinks the head first */
         ui__text_evict(c, c->lru_head);
+    }
     for (int i = 0; i < c->nfonts; i++)
         TTF_CloseFont(c->fonts[i].font);
     c->nfonts = 0;

@@ -48,8 +48,8 @@ static struct {
     int nfallback;
 
     /* Code point -> fallback index (-1: none), open addressing. */
-    uint32_t *cp_key; /* code point + 1; 0 is empty */
-    int8_t *cp_fallback;
+    uint32_t *cp_key;     /* code point + 1; 0 is empty */
+    int16_t *cp_fallback; /* a fallback index, or -1 */
     size_t cp_cap, cp_count;
 } ui__fonts;
 
@@ -210,7 +210,7 @@ static bool ui__cp_grow(void)
 {
     size_t cap = ui__fonts.cp_cap ? 2 * ui__fonts.cp_cap : 256;
     uint32_t *keys = calloc(cap, sizeof *keys), *old_keys = ui__fonts.cp_key;
-    int8_t *vals = malloc(cap * sizeof *vals), *old_vals = ui__fonts.cp_fallback;
+    int16_t *vals = malloc(cap * sizeof *vals), *old_vals = ui__fonts.cp_fallback;
     if (!keys || !vals) {
         free(keys);
         free(vals);
@@ -243,7 +243,7 @@ int ui__font_fallback(uint32_t cp, bool bold)
         if (2 * (ui__fonts.cp_count + 1) <= ui__fonts.cp_cap || ui__cp_grow()) {
             i = ui__cp_slot(cp, ui__fonts.cp_cap);
             ui__fonts.cp_key[i] = cp + 1;
-            ui__fonts.cp_fallback[i] = (int8_t)fb;
+            ui__fonts.cp_fallback[i] = (int16_t)fb;
             ui__fonts.cp_count++;
         }
     }

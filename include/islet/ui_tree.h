@@ -323,6 +323,12 @@ typedef struct ui_frame_timing {
     unsigned built;   /* elements built this frame */
     unsigned painted; /* elements painted this frame (all, or those meeting the damage) */
     uint64_t number;  /* 1 for the tree's first frame, then one more each */
+    /* The inputs and the answers of other isolates this frame was the first
+     * to show (one ui_latency record each, below), and the longest of their
+     * latencies, from when each happened to the end of this frame's present
+     * (the paint-end hook): valid when the count is > 0. */
+    unsigned inputs, results;
+    int64_t input_to_present_ns, result_to_present_ns;
 } ui_frame_timing;
 
 /* A tree sized w x h logical pixels. canvas (may be NULL) is used to
@@ -360,6 +366,58 @@ ISLET_API int ui_tree_add_timings_listener(ui_tree *t,
 ISLET_API void ui_tree_remove_timings_listener(ui_tree *t,
                                                void (*fn)(void *ctx, const ui_frame_timing *ft),
                                                void *ctx);
+/* ---- Latency: input to pixels, results to pixels ----
+ * A record for each input given to the tree (ui_tree_pointer*, scroll, key,
+ * text) whose handlers changed it (marked an element dirty, for paint or
+ * layout), and for each answer of another isolate (rt_event_answer: a
+ * compute result or progress, an HTTP response) whose event changed it,
+ * delivered after the present of the first frame that ran after it, the
+ * frame that shows it. All times are on the monotonic clock
+ * (rt_monotonic_ns), whatever clock the loop runs on (virtual in tests).
+ * A discrete one (a press, a release, a key, text, a final answer) gets its
+ * frame at once, without the pacing of ui_tree_set_frame_interval; a
+ * continuous one (a move, a hover, a wheel, progress), which can come
+ * faster than the display shows frames, waits for its paced frame. */
+enum { UI_LATENCY_INPUT, UI_LATENCY_RESULT };
+typedef struct ui_latency {
+    int kind;
+    bool continuous;
+    /* "pointer down", "finger up", "pointer hover", "scroll", "key", "text";
+     * a result: its event's label ("compute result", "HTTP response").
+     * Static strings. */
+    const char *what;
+    /* Input: when it happened (a window's: the event's timestamp from SDL,
+     * converted to this clock; else when it was given to the tree). Result:
+     * when the other isolate sent it. */
+    int64_t event_ns;
+    /* Input: when the binding took it from the system (else event_ns).
+     * Result: when this isolate began handling it. */
+    int64_t arrival_ns;
+    /* When the tree had taken it: the input's handlers returned; the
+     * answer's first change to the tree. */
+    int64_t dispatch_ns;
+    int64_t present_ns; /* the end of the present of the frame that shows it */
+    uint64_t frame;     /* that frame's number */
+} ui_latency;
+static inline int64_t ui_latency_ns(const ui_latency *l)
+{
+    return l->present_ns - l->event_ns;
+}
+/* Calls fn(ctx, record) for each record, after the frame that shows it
+ * (before the timings listeners of that frame). At most 8 per tree, as the
+ * timings listeners: RT_ESTATE beyond; RT_OK. Main isolate. At most 32
+ * records wait for one frame; further ones count in its ui_frame_timing
+ * but are not delivered. */
+ISLET_API int ui_tree_add_latency_listener(ui_tree *t, void (*fn)(void *ctx, const ui_latency *l),
+                                           void *ctx);
+ISLET_API void
+ui_tree_remove_latency_listener(ui_tree *t, void (*fn)(void *ctx, const ui_latency *l), void *ctx);
+/* For a window binding: the input it gives the tree from now on (until the
+ * next call) happened at event_ns and reached the binding at arrival_ns,
+ * both rt_monotonic_ns. (0, 0): no such times, each input call then takes
+ * its own time, as for a tester's injected events. */
+ISLET_API void ui_tree_input_time(ui_tree *t, int64_t event_ns, int64_t arrival_ns);
+
 /* Live elements, for tests (no leaks across rebuilds). */
 ISLET_API size_t ui_tree_element_count(const ui_tree *t);
 /* Global keys in use (by active or not yet disposed elements). */

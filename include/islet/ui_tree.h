@@ -347,8 +347,10 @@ ISLET_API bool ui_tree_frame(ui_tree *t);
  * one started, and late_ns counts from then (see ui_frame_timing). */
 ISLET_API void ui_tree_animation(ui_tree *t, bool running);
 /* Paces scheduled frames: each starts at least ns after the previous one
- * (0, the default: as soon as something is dirty). Window bindings set the
- * display's refresh period where present does not wait for vsync. */
+ * (0, the default: as soon as something is dirty), except the frame of a
+ * discrete input or a final answer (see Latency below), which starts at
+ * once and leaves the slots of the others where they were. Window bindings
+ * set the display's refresh period where present does not wait for vsync. */
 ISLET_API void ui_tree_set_frame_interval(ui_tree *t, int64_t ns);
 ISLET_API bool ui_tree_needs_frame(const ui_tree *t);
 ISLET_API ui_element *ui_tree_root(ui_tree *t);

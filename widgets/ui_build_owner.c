@@ -16,12 +16,24 @@ static void frame_timer_cb(rt_timer *tm, void *ctx)
     ui_tree_frame(t);
 }
 
+/* The least time between two paced frames: an eighth under the interval.
+ * The animation ticks on a timer of its own and the loop's waits round up
+ * to the millisecond: with the whole interval, a frame that ran a little
+ * late made the next tick wait for it, and that lag stayed (or grew until a
+ * tick was dropped). With the slack a frame follows its tick at once, and
+ * a lag (after an early frame, say) shrinks by the slack each frame. A
+ * flood of changes still gets no more than 8/7 of the display's rate. */
+static int64_t pacing_gap(const ui_tree *t)
+{
+    return t->frame_interval - t->frame_interval / 8;
+}
+
 void ui__schedule_frame(ui_tree *t)
 {
     if (t->frame_timer || t->phase != UI_PHASE_IDLE) return; /* a running frame builds it */
     int64_t delay = 0;
     if (t->frame_interval > 0 && t->frame_no > 0) {
-        delay = t->last_frame + t->frame_interval - rt_now();
+        delay = t->last_frame + pacing_gap(t) - rt_now();
         if (delay < 0) delay = 0;
     }
     /* Due now, or an interval after the last frame began (the loop clock may
@@ -258,23 +270,15 @@ static void trace_frame(const ui_frame_timing *ft)
     trace_span("raster", s3, ft->raster_ns);
 }
 
-/* The pacing slot this frame takes (last_frame; the next is an interval
- * later). A paced frame takes the slot it was due at, even when the loop
- * ran it late (a wait rounded up to the millisecond), so lateness does not
- * add up until the animation's ticks and the slots fall apart and a tick
- * is dropped. An early frame (a press's) leaves the slots alone: the
- * animation keeps its cadence; after a pause it starts them anew. */
+/* When this frame counts as having started, for the pacing of the next.
+ * An early frame (a press's) leaves the pacing alone while frames flow, so
+ * the animation keeps its cadence (one frame more per press); after a
+ * pause it starts it. */
 static void pace(ui_tree *t)
 {
-    int64_t now = rt_now(), iv = interval_or_budget(t);
-    if (t->frame_urgent)
-        t->last_frame = t->last_frame + iv < now ? now : t->last_frame;
-    else if (t->frame_at && now >= t->frame_at && now - t->frame_at < iv)
-        t->last_frame = t->frame_at;
-    else
-        t->last_frame = now;
+    int64_t now = rt_now();
+    if (!t->frame_urgent || t->last_frame + interval_or_budget(t) < now) t->last_frame = now;
     t->frame_urgent = false;
-    t->frame_at = 0;
 }
 
 static bool has_listener(const ui_tree *t, void (*fn)(void *, const ui_frame_timing *), void *ctx)

@@ -346,11 +346,13 @@ ISLET_API bool ui_tree_frame(ui_tree *t);
  * runs, a frame is due one frame interval (or 16.7 ms) after the previous
  * one started, and late_ns counts from then (see ui_frame_timing). */
 ISLET_API void ui_tree_animation(ui_tree *t, bool running);
-/* Paces scheduled frames: each starts at least ns after the previous one
- * (0, the default: as soon as something is dirty), except the frame of a
- * discrete input or a final answer (see Latency below), which starts at
- * once and leaves the slots of the others where they were. Window bindings
- * set the display's refresh period where present does not wait for vsync. */
+/* Paces scheduled frames: each starts at least 7/8 of ns after the
+ * previous one (the slack absorbs the timers' jitter, so an animation's
+ * frame follows its tick at once), except the frame of a discrete input or
+ * a final answer (see Latency below), which starts at once and leaves the
+ * pacing of the others alone. 0, the default: as soon as something is
+ * dirty. Window bindings set the display's refresh period where present
+ * does not wait for vsync. */
 ISLET_API void ui_tree_set_frame_interval(ui_tree *t, int64_t ns);
 ISLET_API bool ui_tree_needs_frame(const ui_tree *t);
 ISLET_API ui_element *ui_tree_root(ui_tree *t);

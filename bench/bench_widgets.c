@@ -634,6 +634,179 @@ static double bench_frame_full_1000(void)
     return spinner_frames(false);
 }
 
+/* ---- Tap to pixels, result to pixels ----
+ * The headless window's setup: the tester's tree on the software canvas,
+ * a present at the end of each frame, frames paced at 60 Hz, and a spinner
+ * turning, so a tap or a result lands anywhere between two frames. Each run
+ * injects LAT_N taps (press and release on a button, at the time the
+ * records take as the event) or starts LAT_N trivial compute jobs whose
+ * results rebuild a label, each 0 to 20 ms after the last was shown (a
+ * fixed sequence), and takes the p50 or p99 of the latencies the tree
+ * records (ui_latency: the injection or the send to the end of the
+ * present). */
+
+#define LAT_N 60
+
+typedef struct lat_run {
+    double v[2 * LAT_N];
+    int n;
+    double wake[LAT_N]; /* result: received - sent */
+    int nwake;
+} lat_run;
+
+static lat_run lat;
+static ui_element *lat_label;
+static rt_future *lat_job;
+static unsigned lat_seed;
+
+static void lat_heard(void *ctx, const ui_latency *l)
+{
+    (void)ctx;
+    if (l->continuous || lat.n == 2 * LAT_N) return;
+    lat.v[lat.n++] = (double)ui_latency_ns(l) / 1e3;
+    if (l->kind == UI_LATENCY_RESULT && lat.nwake < LAT_N)
+        lat.wake[lat.nwake++] = (double)(l->arrival_ns - l->event_ns) / 1e3;
+}
+
+static void lat_bump(ui_element *e, rt_future *f, void *ctx)
+{
+    (void)f;
+    (void)ctx;
+    ((leaf_state *)ui_state(e))->n++;
+}
+
+static ui_widget *lat_label_build(ui_build *b, ui_element *e)
+{
+    lat_label = e;
+    char s[32];
+    snprintf(s, sizeof s, "results: %d", ((leaf_state *)ui_state(e))->n);
+    return ui_text(b, ui_strdup(b, s), 14, (ui_color){0, 0, 0, 255});
+}
+
+static const ui_widget_class lat_label_class = {
+    .name = "Results", .state_size = sizeof(leaf_state), .build = lat_label_build};
+
+static void lat_tapped(void *ctx)
+{
+    ui_set_state(ctx, bump, NULL);
+}
+
+static bool lat_spinning;
+
+static ui_widget *lat_screen(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[] = {ui_button(b, ui_key_str("go"), "Go", lat_tapped, hot_leaf),
+                         ui_widget_new(b, &leaf_class, UI_NO_KEY, NULL, NULL, 0),
+                         ui_widget_new(b, &lat_label_class, UI_NO_KEY, NULL, NULL, 0),
+                         lat_spinning ? ui_spinner(b, UI_NO_KEY, 40, (ui_color){40, 100, 220, 255})
+                                      : ui_sized(b, 40, 40, NULL)};
+    return ui_column(b, NULL, kids, 4);
+}
+
+static void lat_wake(rt_timer *tm, void *ctx)
+{
+    (void)tm;
+    *(bool *)ctx = true;
+}
+
+/* Runs the loop (frames keep coming) for ns. */
+static void lat_wait(int64_t ns)
+{
+    bool done = false;
+    rt_timer_start(NULL, ns, 0, lat_wake, &done, NULL);
+    while (!done)
+        rt_run(RT_RUN_ONCE);
+}
+
+static rt_value *lat_job_fn(rt_value *msg, rt_compute_ctx *cx)
+{
+    (void)cx;
+    return rt_value_int(rt_value_as_int(msg) + 1);
+}
+
+static double lat_percentile(double *v, int n, int p)
+{
+    if (n < 1) return -1;
+    qsort(v, (size_t)n, sizeof v[0], bench_cmp_double);
+    return v[n * p / 100 < n ? n * p / 100 : n - 1];
+}
+
+/* One run: LAT_N taps (or results); the p-th percentile in us. */
+static double lat_run_once(bool results, int p, double *wake_p50)
+{
+    memset(&lat, 0, sizeof lat);
+    ui_tester *ts = ui_tester_new(300, 240, NULL);
+    ui_tree *t = ui_tester_tree(ts);
+    ui_tree_set_paint_hooks(t, clear_background, present, ui_tester_canvas(ts));
+    ui_tree_set_frame_interval(t, UI_FRAME_NS);
+    ui_tree_add_latency_listener(t, lat_heard, NULL);
+    lat_spinning = true;
+    ui_tester_pump_widget(ts, lat_screen, NULL);
+    ui_tester_pump_widget(ts, lat_screen, NULL); /* the button's ctx: the leaf */
+    float x, y, w, h;
+    ui_element_rect(ui_find_key(ts, ui_key_str("go")), &x, &y, &w, &h);
+    for (int i = 0; i < LAT_N; i++) {
+        lat_seed = lat_seed * 1103515245u + 12345u;
+        lat_wait(RT_US((int64_t)(lat_seed >> 8) % 20000));
+        int want = lat.n + (results ? 1 : 2);
+        if (results) {
+            rt_value *v = rt_value_int(i);
+            lat_job = rt_compute(lat_job_fn, v);
+            rt_value_free(v);
+            ui_bind_future(lat_label, lat_job, lat_bump, NULL);
+        } else {
+            ui_tree_pointer(t, UI_POINTER_DOWN, x + w / 2, y + h / 2);
+            ui_tree_pointer(t, UI_POINTER_UP, x + w / 2, y + h / 2);
+        }
+        while (lat.n < want)
+            rt_run(RT_RUN_ONCE);
+    }
+    ui_tree_remove_latency_listener(t, lat_heard, NULL);
+    lat_spinning = false;
+    ui_tester_pump_widget(ts, lat_screen, NULL);
+    ui_tester_free(ts);
+    run_main();
+    if (wake_p50) *wake_p50 = lat_percentile(lat.wake, lat.nwake, 50);
+    return lat_percentile(lat.v, lat.n, p);
+}
+
+static samples wake_samples;
+
+static double bench_tap_to_pixels(void)
+{
+    return lat_run_once(false, 50, NULL);
+}
+
+static double bench_tap_to_pixels_p99(void)
+{
+    return lat_run_once(false, 99, NULL);
+}
+
+static double bench_result_to_pixels(void)
+{
+    double wake;
+    double v = lat_run_once(true, 50, &wake);
+    record(&wake_samples, wake);
+    return v;
+}
+
+static double bench_result_to_pixels_p99(void)
+{
+    return lat_run_once(true, 99, NULL);
+}
+
+/* The wake latency the result goal allows for: the median of the
+ * results' send-to-handling time. */
+static void print_wake(void)
+{
+    double m;
+    if (!samples_median(&wake_samples, &m)) return;
+    printf("{\"bench\": \"result_wake\", \"unit\": \"us\", \"value\": %.3f, \"goal\": \"info\"}\n",
+           m);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     static const bench_case all[] = {
@@ -650,6 +823,10 @@ int main(int argc, char **argv)
         {"gesture_arena_100", "us", bench_gesture_arena_100, RUNS},
         {"frame_spinner_1000", "us", bench_frame_spinner_1000, RUNS},
         {"frame_full_1000", "us", bench_frame_full_1000, RUNS},
+        {"tap_to_pixels", "us", bench_tap_to_pixels, RUNS},
+        {"tap_to_pixels_p99", "us", bench_tap_to_pixels_p99, RUNS},
+        {"result_to_pixels", "us", bench_result_to_pixels, RUNS},
+        {"result_to_pixels_p99", "us", bench_result_to_pixels_p99, RUNS},
     };
     size_t n = sizeof all / sizeof all[0];
     /* A ratio's name runs the two cases it divides. */
@@ -667,6 +844,7 @@ int main(int argc, char **argv)
         }
     int rc = bench_main("bench_widgets", argc, argv, all, n);
     print_ratios();
+    print_wake();
     return rc;
 }
 

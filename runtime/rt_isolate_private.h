@@ -140,6 +140,9 @@ struct rt_isolate {
     size_t nobservers;
     bool in_event;
     char event_label[32];
+    /* The running event's task answer (rt_task.c sets it, rt_loop.c clears
+     * it around each event): sent_ns 0 when it is none. */
+    rt_answer_info answer;
 };
 
 /* ---- Cross-module internals ---- */

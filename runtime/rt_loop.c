@@ -167,6 +167,14 @@ void rt_event_label(const char *label)
         rt_utf8_copy(iso->event_label, sizeof iso->event_label, label);
 }
 
+bool rt_event_answer(rt_answer_info *out)
+{
+    rt_isolate *iso = rt__current;
+    if (!iso || !iso->in_event || !iso->answer.sent_ns) return false;
+    *out = iso->answer;
+    return true;
+}
+
 int rt_loop_observe(rt_event_observer_fn fn, void *ctx)
 {
     rt_isolate *iso = rt__isolate_check(__func__);
@@ -256,10 +264,12 @@ static void run_event(rt_isolate *iso, rt_event *ev)
     }
     iso->in_event = true;
     iso->event_label[0] = 0;
+    iso->answer.sent_ns = 0;
     dispatch(iso, ev);
     uint64_t seq = atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed) + 1;
     rt__drain_microtasks(iso);
     iso->in_event = false;
+    iso->answer.sent_ns = 0;
     if (!traced && !watched) return;
     rt_event_info info = {.kind = public_kinds[type],
                           .label = iso->event_label[0] ? iso->event_label : event_kinds[type],

@@ -36,6 +36,23 @@ static void label_answer(const rt__task *t, int kind)
     rt_event_label(t->labels ? t->labels[kind] : "task answer");
 }
 
+/* The items an answer of each kind has before the send time that
+ * rt__task_reply appends (a reserve, built ahead, has none). */
+static const size_t answer_len[] = {
+    [RT__TASK_RESULT] = 3, [RT__TASK_ERROR] = 5, [RT__TASK_PROGRESS] = 3, [RT__TASK_CANCELLED] = 2};
+
+/* rt_event_answer's record for the event (and its microtasks). */
+static void note_answer(const rt__task *t, int kind, const rt_value *v)
+{
+    size_t n = rt_list_len(v);
+    if (kind < 0 || kind > RT__TASK_CANCELLED || n != answer_len[kind] + 1) return;
+    rt_answer_info *a = &t->owner->answer;
+    a->received_ns = rt_monotonic_ns();
+    a->sent_ns = rt_value_as_int(rt_list_get(v, n - 1));
+    a->label = t->labels ? t->labels[kind] : "task answer";
+    a->final = kind != RT__TASK_PROGRESS;
+}
+
 static void on_answer(rt_receive_port *p, rt_value *v, void *ctx)
 {
     (void)p;
@@ -43,6 +60,7 @@ static void on_answer(rt_receive_port *p, rt_value *v, void *ctx)
     int kind = (int)rt_value_as_int(rt_list_get(v, 0));
     rt__task *t = (rt__task *)(intptr_t)rt_value_as_int(rt_list_get(v, 1));
     label_answer(t, kind);
+    note_answer(t, kind, v);
     if (kind == RT__TASK_PROGRESS) {
         if (!t->done && t->progress)
             rt_stream_add(t->progress, rt_value_copy(rt_list_get(v, 2), NULL));
@@ -138,9 +156,11 @@ int rt__task_reply(rt_send_port *to, int64_t id, int kind, rt_value **items, siz
     rt_value *list = rt_value_list();
     int rc = list ? RT_OK : RT_ENOMEM;
     rt_value *head[2] = {rt_value_int(kind), rt_value_int(id)};
-    for (size_t i = 0; i < 2 + n; i++) {
-        rt_value *v = i < 2 ? head[i] : items[i - 2];
-        if (i >= 2) items[i - 2] = NULL;
+    for (size_t i = 0; i < 2 + n + 1; i++) {
+        /* Last, the send time: the receiver measures an answer's way to
+         * the screen from it (rt_event_answer). */
+        rt_value *v = i < 2 ? head[i] : i < 2 + n ? items[i - 2] : rt_value_int(rt_monotonic_ns());
+        if (i >= 2 && i < 2 + n) items[i - 2] = NULL;
         if (!rc && !v) rc = RT_ENOMEM;
         if (!rc) rc = rt_list_push(list, v);
         if (rc) rt_value_free(v);

@@ -5,6 +5,8 @@
  * caller isolate's one task port with [kind, id, ...] lists:
  *   [RT__TASK_RESULT, id, value]  [RT__TASK_ERROR, id, code, domain, message]
  *   [RT__TASK_PROGRESS, id, value]  [RT__TASK_CANCELLED, id]
+ * each followed by the doer's send time (rt_monotonic_ns; a reserve answer,
+ * built ahead, has none), which rt_event_answer gives the receiving event.
  * Results, errors and cancellations are final: the task lives, and keeps
  * its isolate alive, until the final answer arrives (rt__task_settle when
  * none will). Main-thread (owning isolate) only, except rt__task_reply.

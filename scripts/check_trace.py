@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Checks a Chrome Trace Event file as a viewer would read it.
 
-usage: check_trace.py FILE [--flow-to-main] [--span NAME]...
+usage: check_trace.py FILE [--flow-to-main] [--span NAME]... [--flow NAME FROM TO]...
 Exits 1 with a message on the first problem: not JSON, an event without
 its fields, a span without a duration, a flow end without its begin, a
 track without a name, or a span or flow asked for that is missing.
+--flow NAME FROM TO: a flow named NAME that begins inside a span named
+FROM and ends inside a span named TO, each on its own track, as a viewer
+binds them ("*": any span), e.g. --flow input 'pointer up' raster.
 """
 import json
 import sys
@@ -13,6 +16,12 @@ import sys
 def fail(msg):
     print("check_trace: " + msg, file=sys.stderr)
     sys.exit(1)
+
+
+def inside(ev, slices, name):
+    """Whether ev's timestamp lies in a span called name on its track."""
+    return any(s["tid"] == ev["tid"] and (name == "*" or s["name"] == name)
+               and s["ts"] <= ev["ts"] <= s["ts"] + s["dur"] for s in slices)
 
 
 def main(argv):
@@ -24,6 +33,7 @@ def main(argv):
     if not isinstance(events, list) or not events:
         fail("no traceEvents")
     named, used, spans = set(), set(), set()
+    slices = []
     begins, ends = {}, {}
     has_process = False
     for ev in events:
@@ -44,6 +54,7 @@ def main(argv):
             if not isinstance(ev.get("dur"), (int, float)) or ev["dur"] < 0:
                 fail("a span without a duration: %r" % ev)
             spans.add(ev["name"])
+            slices.append(ev)
         elif ph == "s":
             begins[ev["id"]] = ev
         elif ph == "f":
@@ -67,6 +78,12 @@ def main(argv):
         if args[i] == "--flow-to-main":
             if not any(begins[k]["tid"] != 1 and e["tid"] == 1 for k, e in ends.items()):
                 fail("no flow from another isolate to main")
+        elif args[i] == "--flow" and i + 3 < len(args):
+            name, src, dst = args[i + 1:i + 4]
+            i += 3
+            if not any(begins[k]["name"] == name and inside(begins[k], slices, src)
+                       and inside(e, slices, dst) for k, e in ends.items() if k in begins):
+                fail("no flow %r from a %r span to a %r span" % (name, src, dst))
         elif args[i] == "--span" and i + 1 < len(args):
             i += 1
             if args[i] not in spans:

@@ -25,6 +25,7 @@ enum {
     OPT_DUMP_TREE,
     OPT_TRACE,
     OPT_PERF_OVERLAY,
+    OPT_LATENCY_LOG,
     OPT_HELP,
     OPT_VERSION
 };
@@ -39,6 +40,7 @@ static const struct option std_options[] = {
     {"dump-tree", no_argument, NULL, OPT_DUMP_TREE},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"perf-overlay", no_argument, NULL, OPT_PERF_OVERLAY},
+    {"latency-log", required_argument, NULL, OPT_LATENCY_LOG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
 };
@@ -55,6 +57,7 @@ typedef struct app_run {
     ui_window_options o;
     bool frame_stats, dump_tree, perf_overlay;
     const char *trace;
+    const char *latency_log;
     ui_tree *tree; /* from on_start to on_exit */
     ui_frame_log *log;
     bool started; /* the window opened (no trace is written when it did not) */
@@ -77,6 +80,8 @@ static void usage(const app_run *r, FILE *f)
             "  --dump-tree          print the widget tree after the first frame\n"
             "  --trace FILE         write a Chrome trace (Perfetto, chrome://tracing) at exit\n"
             "  --perf-overlay       start with the performance overlay shown\n"
+            "  --latency-log FILE   write a JSON line per input and result shown, with its\n"
+            "                       latency to the present, at exit\n"
             "  --version            print the version\n"
             "  --help               this text\n",
             r->name, r->app->width > 0 ? r->app->width : DEFAULT_W,
@@ -166,6 +171,9 @@ static int std_option(app_run *r, int val, const char *arg)
         return -1;
     case OPT_PERF_OVERLAY:
         r->perf_overlay = true;
+        return -1;
+    case OPT_LATENCY_LOG:
+        r->latency_log = arg;
         return -1;
     case OPT_HELP:
         usage(r, stdout);
@@ -273,7 +281,7 @@ static void run_start(ui_tree *t, void *ctx)
     r->tree = t;
     r->started = true;
     /* Before the first frame, so every frame is counted. */
-    if (r->frame_stats && !(r->log = ui_frame_log_new(t))) {
+    if ((r->frame_stats || r->latency_log) && !(r->log = ui_frame_log_new(t))) {
         fprintf(stderr, "%s: --frame-stats: out of memory\n", r->name);
         r->rc = 1;
     }
@@ -308,12 +316,25 @@ static void write_frame_stats(app_run *r)
     }
 }
 
+static void write_latency_log(app_run *r)
+{
+    FILE *f = fopen(r->latency_log, "w");
+    int rc = f ? ui_frame_log_latency_json(r->log, f) : -1;
+    if (f && fclose(f) != 0) rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "%s: cannot write the latency log to '%s': %s\n", r->name, r->latency_log,
+                strerror(errno));
+        r->rc = 1;
+    }
+}
+
 static void run_exit(ui_tree *t, void *ctx)
 {
     app_run *r = ctx;
     if (r->app->on_exit) r->app->on_exit(t, r->app->ctx);
+    if (r->log && r->latency_log) write_latency_log(r);
     if (r->log) {
-        write_frame_stats(r);
+        if (r->frame_stats) write_frame_stats(r);
         ui_frame_log_free(r->log);
         r->log = NULL;
     }

@@ -16,12 +16,24 @@ static void frame_timer_cb(rt_timer *tm, void *ctx)
     ui_tree_frame(t);
 }
 
+/* The least time between two paced frames: an eighth under the interval.
+ * The animation ticks on a timer of its own and the loop's waits round up
+ * to the millisecond: with the whole interval, a frame that ran a little
+ * late made the next tick wait for it, and that lag stayed (or grew until a
+ * tick was dropped). With the slack a frame follows its tick at once, and
+ * a lag (after an early frame, say) shrinks by the slack each frame. A
+ * flood of changes still gets no more than 8/7 of the display's rate. */
+static int64_t pacing_gap(const ui_tree *t)
+{
+    return t->frame_interval - t->frame_interval / 8;
+}
+
 void ui__schedule_frame(ui_tree *t)
 {
     if (t->frame_timer || t->phase != UI_PHASE_IDLE) return; /* a running frame builds it */
     int64_t delay = 0;
     if (t->frame_interval > 0 && t->frame_no > 0) {
-        delay = t->last_frame + t->frame_interval - rt_now();
+        delay = t->last_frame + pacing_gap(t) - rt_now();
         if (delay < 0) delay = 0;
     }
     /* Due now, or an interval after the last frame began (the loop clock may
@@ -30,12 +42,33 @@ void ui__schedule_frame(ui_tree *t)
     t->frame_due = now;
     if (t->frame_interval > 0 && t->frame_no > 0 && t->last_start + t->frame_interval > now)
         t->frame_due = t->last_start + t->frame_interval;
+    t->frame_at = rt_now() + delay;
     rt_timer_start(&t->frame_timer, delay, 0, frame_timer_cb, t, NULL);
+}
+
+void ui__schedule_frame_now(ui_tree *t)
+{
+    if (t->phase != UI_PHASE_IDLE || (t->frame_timer && t->frame_at <= rt_now())) return;
+    if (t->frame_timer) { /* a paced one: this frame replaces it */
+        rt_timer_free(t->frame_timer);
+        t->frame_timer = NULL;
+    }
+    t->frame_due = rt_monotonic_ns();
+    t->frame_at = rt_now();
+    t->frame_urgent = true;
+    rt_timer_start(&t->frame_timer, 0, 0, frame_timer_cb, t, NULL);
+}
+
+bool ui__frame_coming(const ui_tree *t)
+{
+    return t->frame_timer || t->animations > 0;
 }
 
 void ui_tree_animation(ui_tree *t, bool running)
 {
     t->animations += running ? 1 : -1;
+    /* What waited for the animation's next frame gets one. */
+    if (!t->animations && t->nriders) ui__schedule_frame(t);
 }
 
 static int64_t interval_or_budget(const ui_tree *t)
@@ -50,12 +83,42 @@ void ui_tree_set_frame_interval(ui_tree *t, int64_t ns)
 
 /* ---- The dirty list ---- */
 
+/* Into the dirty list; false when it is already there or cannot be. */
+static bool push_dirty(ui_element *e)
+{
+    ui_tree *t = e->tree;
+    if (e->life != UI_ACTIVE || e->dirty) return false;
+    if (!e->in_dirty && !ui__push(&t->dirty, &t->ndirty, &t->dcap, sizeof e, &e)) return false;
+    e->dirty = e->in_dirty = true;
+    return true;
+}
+
+bool ui__ride_next_frame(ui_element *e)
+{
+    ui_tree *t = e->tree;
+    for (size_t i = 0; i < t->nriders; i++)
+        if (ui_ref_get(t->riders[i]) == e) return true;
+    if (t->nriders == UI_RIDERS) return false;
+    t->riders[t->nriders++] = ui_ref_of(e);
+    return true;
+}
+
+/* At the start of a frame: the riders join its dirty list. */
+static void board_riders(ui_tree *t)
+{
+    for (size_t i = 0; i < t->nriders; i++) {
+        ui_element *e = ui_ref_get(t->riders[i]);
+        if (e) push_dirty(e);
+    }
+    t->nriders = 0;
+}
+
 void ui__mark_dirty(ui_element *e)
 {
-    if (e->life != UI_ACTIVE || e->dirty) return;
+    if (e->life != UI_ACTIVE) return;
     ui_tree *t = e->tree;
-    if (!e->in_dirty && !ui__push(&t->dirty, &t->ndirty, &t->dcap, sizeof e, &e)) return;
-    e->dirty = e->in_dirty = true;
+    ui__note_change(t);
+    if (!push_dirty(e)) return;
     /* Traced: an arrow from the event that asked for the rebuild to the
      * frame that does it. */
     if (t->phase == UI_PHASE_IDLE && t->nflows < UI_TRACE_FLOWS && rt_tracing())
@@ -207,6 +270,17 @@ static void trace_frame(const ui_frame_timing *ft)
     trace_span("raster", s3, ft->raster_ns);
 }
 
+/* When this frame counts as having started, for the pacing of the next.
+ * An early frame (a press's) leaves the pacing alone while frames flow, so
+ * the animation keeps its cadence (one frame more per press); after a
+ * pause it starts it. */
+static void pace(ui_tree *t)
+{
+    int64_t now = rt_now();
+    if (!t->frame_urgent || t->last_frame + interval_or_budget(t) < now) t->last_frame = now;
+    t->frame_urgent = false;
+}
+
 static bool has_listener(const ui_tree *t, void (*fn)(void *, const ui_frame_timing *), void *ctx)
 {
     for (size_t i = 0; i < t->nlisteners; i++)
@@ -250,14 +324,18 @@ bool ui_tree_frame(ui_tree *t)
         t->frame_timer = NULL;
     }
     if (t->nbefore) run_cbs(&t->before, &t->nbefore, rt_now());
-    if (t->ndirty == 0 && !t->needs_paint && t->nrelayout == 0) return false;
+    if (t->ndirty == 0 && !t->needs_paint && t->nrelayout == 0 && !t->nriders) {
+        ui__latency_drop(t);
+        return false;
+    }
+    board_riders(t);
     ui_frame_timing ft = {.start_ns = rt_monotonic_ns()};
     for (size_t i = 0; i < t->nflows; i++)
         rt_trace_flow_end(t->flows[i], "rebuild");
     t->nflows = 0;
     int64_t could = due > t->last_end ? due : t->last_end;
     if (due && ft.start_ns > could) ft.late_ns = ft.start_ns - could;
-    t->last_frame = rt_now();
+    pace(t);
     t->built = 0;
     t->frame_no++;
     build_scope(t);
@@ -286,9 +364,11 @@ bool ui_tree_frame(ui_tree *t)
     ft.built = t->built;
     ft.painted = t->painted;
     ft.number = t->frame_no;
+    ui__latency_frame(t, &ft, t3, t4);
     t->timings[t->tcount++ % UI_TIMINGS] = ft;
     if (rt_tracing()) trace_frame(&ft);
     if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);
+    ui__latency_deliver(t, &ft);
     if (t->nlisteners) { /* from a copy: one may remove itself (or another) */
         struct ui_timings_listener ls[UI_TIMINGS_LISTENERS];
         size_t n = t->nlisteners;

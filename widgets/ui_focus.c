@@ -51,9 +51,8 @@ static void collect(ui_element *e, int depth, void *ctx)
     w->last = e;
 }
 
-bool ui_tree_key(ui_tree *t, int key, unsigned mods)
+static bool key(ui_tree *t, int key, unsigned mods)
 {
-    rt_event_label("key");
     ui_element *cur = t->focus;
     if (cur && cur->cls->key && cur->cls->key(cur, key, mods)) return true;
     if (key != UI_KEY_TAB && key != UI_KEY_BACKTAB) return false;
@@ -63,6 +62,15 @@ bool ui_tree_key(ui_tree *t, int key, unsigned mods)
         key == UI_KEY_TAB ? (w.next ? w.next : w.first) : (cur && w.prev ? w.prev : w.last);
     if (to && to != cur) ui_tree_set_focus(t, to);
     return to != NULL;
+}
+
+bool ui_tree_key(ui_tree *t, int k, unsigned mods)
+{
+    rt_event_label("key");
+    ui__input_enter(t);
+    bool used = key(t, k, mods);
+    ui__input_leave(t, "key", false);
+    return used;
 }
 
 /* ---- Text input ---- */
@@ -76,7 +84,10 @@ int ui_tree_text_input(ui_tree *t, const char *utf8, size_t len)
 {
     rt_event_label("text input");
     if (!ui_tree_wants_text(t)) return RT_ESTATE;
-    return t->focus->cls->text(t->focus, utf8, len); /* it refuses invalid UTF-8 itself */
+    ui__input_enter(t);
+    int rc = t->focus->cls->text(t->focus, utf8, len); /* it refuses invalid UTF-8 itself */
+    ui__input_leave(t, "text", false);
+    return rc;
 }
 
 /* ---- The clipboard: the tree's own, until a window installs the system's ---- */

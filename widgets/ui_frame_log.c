@@ -23,7 +23,33 @@ struct ui_frame_log {
     ui_frame_timing *v;
     size_t n, cap, janky;
     bool full; /* out of memory once: collection stopped */
+    ui_latency *lat;
+    size_t nlat, lat_cap;
+    bool lat_full;
+    bool lat_listening;
 };
+
+/* Grows *v (of elem-sized items) to hold one more; false without memory. */
+static bool grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) return true;
+    size_t c = *cap ? *cap * 2 : 1024;
+    void *p = rt_realloc(*(void **)v, c * elem);
+    if (!p) return false;
+    *(void **)v = p;
+    *cap = c;
+    return true;
+}
+
+static void log_latency(void *ctx, const ui_latency *lat)
+{
+    ui_frame_log *l = ctx;
+    if (l->lat_full || !(grow(&l->lat, &l->lat_cap, l->nlat, sizeof *lat))) {
+        l->lat_full = true;
+        return;
+    }
+    l->lat[l->nlat++] = *lat;
+}
 
 static void log_frame(void *ctx, const ui_frame_timing *ft)
 {
@@ -53,6 +79,8 @@ ui_frame_log *ui_frame_log_new(ui_tree *t)
         rt_free(l);
         return NULL;
     }
+    /* Without a slot for it the log has frames but no latency records. */
+    l->lat_listening = ui_tree_add_latency_listener(t, log_latency, l) == RT_OK;
     return l;
 }
 
@@ -60,7 +88,11 @@ void ui_frame_log_free(ui_frame_log *l)
 {
     if (!l) return;
     /* A freed tree took its listeners with it. */
-    if (ui_ref_get(l->alive)) ui_tree_remove_timings_listener(l->tree, log_frame, l);
+    if (ui_ref_get(l->alive)) {
+        ui_tree_remove_timings_listener(l->tree, log_frame, l);
+        if (l->lat_listening) ui_tree_remove_latency_listener(l->tree, log_latency, l);
+    }
+    rt_free(l->lat);
     rt_free(l->v);
     rt_free(l);
 }
@@ -74,6 +106,12 @@ const ui_frame_timing *ui_frame_log_frames(const ui_frame_log *l, size_t *n)
 size_t ui_frame_log_janky(const ui_frame_log *l)
 {
     return l->janky;
+}
+
+const ui_latency *ui_frame_log_latencies(const ui_frame_log *l, size_t *n)
+{
+    *n = l->nlat;
+    return l->lat;
 }
 
 /* ---- JSON ---- */
@@ -91,13 +129,10 @@ static int64_t metric(const ui_frame_timing *ft, int which)
     return which == BUILD ? ui_frame_work_ns(ft) : which == RASTER ? ft->raster_ns : ft->total_ns;
 }
 
-/* `"name_ms": {"p50": .., "p90": .., "p99": .., "max": ..}` over the log,
- * sorted into v (n slots). */
-static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *name, int64_t *v)
+/* `"name_ms": {"p50": .., "p90": .., "p99": .., "max": ..}` of v's n
+ * values (sorted in place). */
+static void put_percentiles(FILE *f, const char *name, int64_t *v, size_t n)
 {
-    size_t n = l->n;
-    for (size_t i = 0; i < n; i++)
-        v[i] = metric(&l->v[i], which);
     qsort(v, n, sizeof *v, cmp_i64);
     double p[4] = {0, 0, 0, 0};
     if (n) {
@@ -109,16 +144,62 @@ static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *n
             p[0], p[1], p[2], p[3]);
 }
 
+static void percentiles(FILE *f, const ui_frame_log *l, int which, const char *name, int64_t *v)
+{
+    for (size_t i = 0; i < l->n; i++)
+        v[i] = metric(&l->v[i], which);
+    put_percentiles(f, name, v, l->n);
+}
+
+/* The discrete records of a kind (presses, keys, final answers): how many,
+ * and their latencies' percentiles, into v. */
+static void latency_percentiles(FILE *f, const ui_frame_log *l, int kind, const char *name,
+                                int64_t *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->nlat; i++)
+        if (l->lat[i].kind == kind && !l->lat[i].continuous) v[n++] = ui_latency_ns(&l->lat[i]);
+    fprintf(f, ", \"%s\": %zu", kind == UI_LATENCY_INPUT ? "taps" : "results", n);
+    put_percentiles(f, name, v, n);
+}
+
 int ui_frame_log_json(const ui_frame_log *l, FILE *f)
 {
-    int64_t *v = rt_malloc((l->n ? l->n : 1) * sizeof *v);
-    if (!v) return ui_set_error(RT_ENOMEM, "no memory to sort %zu frame timings", l->n);
+    size_t most = l->n > l->nlat ? l->n : l->nlat;
+    int64_t *v = rt_malloc((most ? most : 1) * sizeof *v);
+    if (!v) return ui_set_error(RT_ENOMEM, "no memory to sort %zu frame timings", most);
     fprintf(f, "{\"frames\": %zu, \"janky_frames\": %zu", l->n, l->janky);
     percentiles(f, l, BUILD, "build", v);
     percentiles(f, l, RASTER, "raster", v);
     percentiles(f, l, TOTAL, "total", v);
+    latency_percentiles(f, l, UI_LATENCY_INPUT, "tap_to_present", v);
+    latency_percentiles(f, l, UI_LATENCY_RESULT, "result_to_present", v);
     fprintf(f, "}\n");
     rt_free(v);
     if (fflush(f) == 0 && !ferror(f)) return RT_OK;
     return ui_set_error(RT_EIO, "cannot write the frame statistics (errno says why)");
+}
+
+/* Milliseconds, 3 decimals, from `base`. */
+static double ms_from(int64_t ns, int64_t base)
+{
+    return (double)(ns - base) / 1e6;
+}
+
+int ui_frame_log_latency_json(const ui_frame_log *l, FILE *f)
+{
+    for (size_t i = 0; i < l->nlat; i++) {
+        const ui_latency *r = &l->lat[i];
+        fprintf(f,
+                "{\"kind\": \"%s\", \"what\": \"%s\", \"continuous\": %s, \"frame\": %llu, "
+                "\"latency_ms\": %.3f, \"arrival_ms\": %.3f, \"dispatch_ms\": %.3f, "
+                "\"present_ms\": %.3f, \"event_ns\": %lld}\n",
+                r->kind == UI_LATENCY_INPUT ? "input" : "result", r->what ? r->what : "",
+                r->continuous ? "true" : "false", (unsigned long long)r->frame,
+                ms_from(r->present_ns, r->event_ns), ms_from(r->arrival_ns, r->event_ns),
+                ms_from(r->dispatch_ns, r->event_ns), ms_from(r->present_ns, r->event_ns),
+                (long long)r->event_ns);
+    }
+    if (fflush(f) == 0 && !ferror(f)) return RT_OK;
+    return ui_set_error(RT_EIO, "cannot write the latency records (errno says why)");
 }

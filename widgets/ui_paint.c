@@ -158,6 +158,7 @@ void ui_mark_needs_paint(ui_element *e)
     ui_tree *t = e->tree;
     UI_CHECK(t->phase != UI_PHASE_LAYOUT && t->phase != UI_PHASE_PAINT,
              "called on '%s' during layout or paint", e->cls->name);
+    ui__note_change(t);
     subtree_layers_stale(e);
     ui__damage_element(e);
     t->needs_paint = true;

@@ -2,6 +2,7 @@
  * one render element that paints a header, a UI graph, a raster graph and
  * isolate lanes straight on the canvas. */
 #include "ui_devtools_private.h"
+#include "ui_tree_private.h"
 #include <islet/ui_widgets.h>
 
 #include <math.h>
@@ -22,6 +23,7 @@
 #define HEAD_SIZE 12.0f
 #define CAP_SIZE 11.0f
 #define SCALE_BUDGETS 3 /* a graph is three budgets high */
+#define LAT_KEPT 32     /* latencies kept for the latency line, by kind */
 
 static const ui_color ink = {20, 20, 30, 255}, panel = {240, 242, 248, 255},
                       border = {180, 184, 196, 255}, graph_bg = {30, 32, 40, 255},
@@ -41,7 +43,7 @@ typedef struct lane {
 typedef struct geom {
     float bw; /* one frame's pitch */
     int nbars;
-    float head_y, cap_y[2], graph_y[2], gh, cap_h;
+    float head_y, lat_y, cap_y[2], graph_y[2], gh, cap_h;
     int nlanes, lane_of[LANES]; /* the lanes shown: indexes into lanes[] */
     float lane_y[LANES];        /* a lane's caption; its cells are below */
 } geom;
@@ -58,12 +60,19 @@ typedef struct lit_entry {
 typedef struct text_cache {
     float scale;
     float adv[FONTS][96]; /* advance of each printable ASCII character; 0: not measured */
-    lit_entry lit[16];
+    lit_entry lit[24];
     int nlit;
 } text_cache;
 
+/* The last discrete inputs' or final answers' latencies (a ring). */
+typedef struct lat_ring {
+    int64_t ns[LAT_KEPT];
+    unsigned n; /* seen so far */
+} lat_ring;
+
 typedef struct overlay_state {
-    bool listening;
+    bool listening, lat_listening;
+    lat_ring taps, results;
     uint64_t own_frame; /* the number of the frame the overlay asked for */
     lane lanes[LANES];
     uint64_t sampled; /* frames sampled into the lanes */
@@ -130,7 +139,7 @@ typedef struct seg {
 #define LIT(s) ((seg){(s), NULL, 0})
 #define NUM(f, x) ((seg){NULL, (f), (x)})
 
-#define MAX_SEGS 8
+#define MAX_SEGS 12
 
 static size_t header_line(const stats *s, seg *out)
 {
@@ -141,6 +150,34 @@ static size_t header_line(const stats *s, seg *out)
     out[n++] = LIT(" of ");
     out[n++] = NUM("%.0f", (double)s->k);
     out[n++] = LIT(" (budget 16.7 ms)");
+    return n;
+}
+
+static void lat_segs(const lat_ring *r, seg *out, size_t *n)
+{
+    if (!r->n) {
+        out[(*n)++] = LIT("-");
+        return;
+    }
+    unsigned k = r->n < LAT_KEPT ? r->n : LAT_KEPT;
+    int64_t worst = 0;
+    for (unsigned i = 0; i < k; i++)
+        if (r->ns[i] > worst) worst = r->ns[i];
+    out[(*n)++] = NUM("%.1f", (double)r->ns[(r->n - 1) % LAT_KEPT] / 1e6);
+    out[(*n)++] = LIT(" ms (max ");
+    out[(*n)++] = NUM("%.1f", (double)worst / 1e6);
+    out[(*n)++] = LIT(")");
+}
+
+/* The latest tap's and result's way to the screen, and the worst of the
+ * last 32 of each. */
+static size_t latency_line(const overlay_state *st, seg *out)
+{
+    size_t n = 0;
+    out[n++] = LIT("tap to pixels ");
+    lat_segs(&st->taps, out, &n);
+    out[n++] = LIT(", result ");
+    lat_segs(&st->results, out, &n);
     return n;
 }
 
@@ -269,30 +306,51 @@ static void sample_lanes(overlay_state *st)
 
 /* ---- Refreshing ---- */
 
-/* After a frame the overlay did not cause it shows that frame: it asks for
- * the next one, and after that one (its own) it asks for nothing, so an
- * idle app stays idle. A frame that also built others was not only its own. */
+/* After a frame the overlay did not cause it shows that frame: in the next
+ * frame. While an animation runs that frame comes anyway, and the refresh
+ * rides it (a frame of its own between the animation's would double the
+ * frame rate); otherwise it asks for one, and after that one (its own) it
+ * asks for nothing, so an idle app stays idle. A frame that also built
+ * others was not only its own. */
 static void on_frame(void *ctx, const ui_frame_timing *ft)
 {
     ui_element *e = ctx;
     overlay_state *st = ui_state(e);
     sample_lanes(st);
     if (ft->number == st->own_frame && ft->built <= 1) return;
+    if (ui__frame_coming(ui_element_tree(e)) && ui__ride_next_frame(e)) {
+        st->own_frame = 0;
+        return;
+    }
     st->own_frame = ft->number + 1;
     ui_set_state(e, NULL, NULL);
+}
+
+/* Before the timings of the frame that showed it: that frame's refresh
+ * shows it. */
+static void on_latency(void *ctx, const ui_latency *l)
+{
+    overlay_state *st = ui_state(ctx);
+    if (l->continuous) return;
+    lat_ring *r = l->kind == UI_LATENCY_INPUT ? &st->taps : &st->results;
+    r->ns[r->n++ % LAT_KEPT] = ui_latency_ns(l);
 }
 
 static void overlay_init(ui_element *e)
 {
     overlay_state *st = ui_state(e);
-    st->listening = ui_tree_add_timings_listener(ui_element_tree(e), on_frame, e) == RT_OK;
+    ui_tree *t = ui_element_tree(e);
+    st->listening = ui_tree_add_timings_listener(t, on_frame, e) == RT_OK;
+    st->lat_listening = ui_tree_add_latency_listener(t, on_latency, e) == RT_OK;
 }
 
 static void overlay_dispose(ui_element *e)
 {
     overlay_state *st = ui_state(e);
-    if (st->listening) ui_tree_remove_timings_listener(ui_element_tree(e), on_frame, e);
-    st->listening = false;
+    ui_tree *t = ui_element_tree(e);
+    if (st->listening) ui_tree_remove_timings_listener(t, on_frame, e);
+    if (st->lat_listening) ui_tree_remove_latency_listener(t, on_latency, e);
+    st->listening = st->lat_listening = false;
 }
 
 /* ---- Layout ---- */
@@ -316,7 +374,7 @@ static void fit_width(geom *g, float inner_w)
  * before a graph gets lower than 16. */
 static float fit_height(overlay_state *st, geom *g, float max_h, float head_h)
 {
-    float fixed = 2 * PAD + head_h + 2 * (GAP + g->cap_h + CAP_GAP);
+    float fixed = 2 * PAD + head_h + CAP_GAP + g->cap_h + 2 * (GAP + g->cap_h + CAP_GAP);
     float lane_block = LANE_GAP + g->cap_h + 1 + LANE_H;
     int nl = 0;
     for (int i = 0; i < LANES; i++)
@@ -333,7 +391,9 @@ static void place(geom *g, float head_h)
 {
     float y = PAD;
     g->head_y = y;
-    y += head_h;
+    y += head_h + CAP_GAP;
+    g->lat_y = y;
+    y += g->cap_h;
     for (int i = 0; i < 2; i++) {
         y += GAP;
         g->cap_y[i] = y;
@@ -412,6 +472,7 @@ static void overlay_paint(ui_element *e, void *canvas, float x, float y)
     st->shown = s.k ? s.ft[0].number : 0;
     seg line[MAX_SEGS];
     line_draw(&st->tc, c, line, header_line(&s, line), FONT_HEAD, x + PAD, y + g->head_y);
+    line_draw(&st->tc, c, line, latency_line(st, line), FONT_CAP, x + PAD, y + g->lat_y);
     for (int i = 0; i < 2; i++) {
         line_draw(&st->tc, c, line, caption_line(&s, i == 1, line), FONT_CAP, x + PAD,
                   y + g->cap_y[i]);
@@ -434,6 +495,8 @@ static void overlay_describe(ui_element *e, ui_describer *d)
     seg line[MAX_SEGS];
     char text[160];
     line_format(line, header_line(&s, line), text, sizeof text);
+    ui_describe_text(d, text);
+    line_format(line, latency_line(st, line), text, sizeof text);
     ui_describe_text(d, text);
     for (int i = 0; i < 2; i++) {
         line_format(line, caption_line(&s, i == 1, line), text, sizeof text);

@@ -144,8 +144,8 @@ static ui__pointer_slot *slot_new(ui_tree *t, int id)
     return NULL;
 }
 
-/* The event log's and the trace's name for the event that brings it. */
-static void label_pointer(int kind, int device)
+/* The event log's, the trace's and the latency records' name for it. */
+static const char *pointer_name(int kind, int device)
 {
     static const char *const mouse[] = {
         [UI_POINTER_DOWN] = "pointer down",   [UI_POINTER_MOVE] = "pointer move",
@@ -156,12 +156,23 @@ static void label_pointer(int kind, int device)
                                         [UI_POINTER_UP] = "finger up",
                                         [UI_POINTER_CANCEL] = "finger cancel"};
     const char *const *names = device == UI_DEVICE_TOUCH ? touch : mouse;
-    if (kind >= 0 && kind <= UI_POINTER_EXIT && names[kind]) rt_event_label(names[kind]);
+    return kind >= 0 && kind <= UI_POINTER_EXIT ? names[kind] : NULL;
 }
 
-void ui_tree_pointer_id(ui_tree *t, int id, int kind, int device, float x, float y, int buttons)
+static void label_pointer(int kind, int device)
 {
-    label_pointer(kind, device);
+    const char *name = pointer_name(kind, device);
+    if (name) rt_event_label(name);
+}
+
+/* A move or a hover is one of a stream; a press, a release, a cancel is not. */
+static bool continuous(int kind)
+{
+    return kind == UI_POINTER_MOVE || kind == UI_POINTER_HOVER || kind == UI_POINTER_EXIT;
+}
+
+static void pointer_id(ui_tree *t, int id, int kind, int device, float x, float y, int buttons)
+{
     ui__pointer_slot *s;
     if (kind == UI_POINTER_DOWN) {
         if (!(s = slot_new(t, id))) return; /* more fingers than we follow */
@@ -184,6 +195,14 @@ void ui_tree_pointer_id(ui_tree *t, int id, int kind, int device, float x, float
     if (kind == UI_POINTER_UP || kind == UI_POINTER_CANCEL) s->down = false;
 }
 
+void ui_tree_pointer_id(ui_tree *t, int id, int kind, int device, float x, float y, int buttons)
+{
+    label_pointer(kind, device);
+    ui__input_enter(t);
+    pointer_id(t, id, kind, device, x, y, buttons);
+    ui__input_leave(t, pointer_name(kind, device), continuous(kind));
+}
+
 size_t ui_tree_pointers_down(const ui_tree *t)
 {
     size_t n = 0;
@@ -194,22 +213,34 @@ size_t ui_tree_pointers_down(const ui_tree *t)
 
 void ui_tree_pointer(ui_tree *t, int kind, float x, float y)
 {
-    label_pointer(kind, UI_DEVICE_MOUSE);
     if (kind == UI_POINTER_HOVER) {
+        label_pointer(kind, UI_DEVICE_MOUSE);
+        ui__input_enter(t);
         hover(t, x, y);
+        ui__input_leave(t, pointer_name(kind, UI_DEVICE_MOUSE), true);
         return;
     }
-    if (kind > UI_POINTER_CANCEL) return;
+    if (kind > UI_POINTER_CANCEL) {
+        label_pointer(kind, UI_DEVICE_MOUSE);
+        return;
+    }
     ui_tree_pointer_id(t, 0, kind, UI_DEVICE_MOUSE, x, y, UI_BUTTON_PRIMARY);
+}
+
+static void scroll(ui_tree *t, float x, float y, float dy)
+{
+    ui_element *path[UI_MAX_PATH];
+    size_t n = ui_tree_hit_test(t, x, y, path, UI_MAX_PATH);
+    for (size_t i = 0; i < n; i++)
+        if (path[i]->cls->wheel && path[i]->cls->wheel(path[i], dy)) return;
 }
 
 void ui_tree_scroll(ui_tree *t, float x, float y, float dy)
 {
     rt_event_label("scroll");
-    ui_element *path[UI_MAX_PATH];
-    size_t n = ui_tree_hit_test(t, x, y, path, UI_MAX_PATH);
-    for (size_t i = 0; i < n; i++)
-        if (path[i]->cls->wheel && path[i]->cls->wheel(path[i], dy)) return;
+    ui__input_enter(t);
+    scroll(t, x, y, dy);
+    ui__input_leave(t, "scroll", true);
 }
 
 void ui__pointer_forget(ui_tree *t, ui_element *e)

@@ -98,6 +98,8 @@ typedef struct ui_gkey_map {
 #define UI_TIMINGS 240
 #define UI_TIMINGS_LISTENERS 8
 #define UI_TRACE_FLOWS 4
+#define UI_LATENCY_PENDING 32
+#define UI_RIDERS 4
 #define UI_DAMAGE_MAX 4    /* rectangles painted at most; more are joined */
 #define UI_DAMAGE_LIST 256 /* rectangles noted at most; more repaint everything */
 #define UI_MAX_PATH 256    /* elements under a point, innermost first */
@@ -150,6 +152,29 @@ struct ui_tree { /* NOLINT(clang-analyzer-optin.performance.Padding): one per wi
     size_t nflows;
     size_t nelements;
     unsigned built;
+    /* Latency (ui_latency.c): records waiting for the frame that shows
+     * them, and the input being dispatched. */
+    struct ui__pending_latency {
+        ui_latency l;
+        uint64_t flow; /* traced: from the event to the present */
+    } latency[UI_LATENCY_PENDING];
+    size_t nlatency, nshown;
+    unsigned lat_count[2]; /* by kind, delivered or not */
+    int64_t lat_oldest[2]; /* the oldest event_ns by kind (0: none) */
+    struct ui_latency_listener {
+        void (*fn)(void *ctx, const ui_latency *l);
+        void *ctx;
+    } lat_listeners[UI_TIMINGS_LISTENERS];
+    size_t nlat_listeners;
+    uint64_t changes;                   /* marks so far (dirty, paint, layout) */
+    int input_depth;                    /* nested input calls */
+    uint64_t input_changes;             /* `changes` when the outer input call began */
+    int64_t input_event, input_arrival; /* from ui_tree_input_time (0: none) */
+    int64_t input_start;                /* when the outer input call began */
+    int64_t frame_at;                   /* loop time the frame timer is due */
+    bool frame_urgent;                  /* that timer is an early frame's (unpaced) */
+    ui_ref riders[UI_RIDERS];           /* rebuild in the next frame (ui__ride_next_frame) */
+    size_t nriders;
     /* Pointer and focus. */
     ui_element *focus;
     ui_element *hovered;
@@ -218,8 +243,34 @@ void ui__dependents_release(ui_element *e);
 
 /* ---- ui_build_owner.c ---- */
 void ui__mark_dirty(ui_element *e);
+/* e rebuilds in the next frame, whatever asks for it, without asking for
+ * one (an overlay's refresh riding an animation's frames); when the last
+ * animation stops, a frame is asked for. False (nothing done) when
+ * UI_RIDERS already wait. */
+bool ui__ride_next_frame(ui_element *e);
 void ui__schedule_frame(ui_tree *t);
+/* The next frame starts as soon as the loop can run it, not paced (a
+ * discrete input's, a final answer's). */
+void ui__schedule_frame_now(ui_tree *t);
+/* A frame will come without being asked: one is scheduled, or an
+ * animation ticks. */
+bool ui__frame_coming(const ui_tree *t);
 void ui__forget(ui_tree *t, ui_element *e);
+
+/* ---- ui_latency.c ---- */
+/* Something in t was marked (dirty, for paint, for layout): an answer's
+ * event notes a result record. */
+void ui__note_change(ui_tree *t);
+/* Around an input call (nested calls count once): what it is, and whether
+ * it is one of a stream (a move). */
+void ui__input_enter(ui_tree *t);
+void ui__input_leave(ui_tree *t, const char *what, bool continuous);
+/* After a frame's present (raster from t3 to t4): the pending records get
+ * their present and frame, fill ft's counts, go to the listeners. */
+void ui__latency_frame(ui_tree *t, ui_frame_timing *ft, int64_t t3, int64_t t4);
+void ui__latency_deliver(ui_tree *t, const ui_frame_timing *ft);
+/* A frame produced nothing: what waited for it showed nothing. */
+void ui__latency_drop(ui_tree *t);
 
 /* ---- ui_layout.c ---- */
 void ui__mark_needs_layout(ui_element *e);

@@ -171,10 +171,36 @@ static void notice_gone(void)
     if (rt_post(window_gone, NULL) != RT_OK) ui_window_quit();
 }
 
+/* An SDL event as queued on the main isolate, with when it was taken. */
+typedef struct queued_event {
+    SDL_Event ev;
+    int64_t arrival_ns; /* rt_monotonic_ns when SDL_PollEvent returned it */
+    Uint32 ticks;       /* SDL_GetTicks then, to age the event's timestamp */
+} queued_event;
+
+/* When an input event happened, on the monotonic clock: SDL stamps it in
+ * milliseconds of SDL_GetTicks when it takes it from the system, a clock
+ * of its own; its age by that clock, when it arrived, is taken off the
+ * arrival time. Whole milliseconds: up to 1 ms off either way, and never
+ * after the arrival. Events without a timestamp: the arrival. */
+static int64_t event_time(const queued_event *q)
+{
+    Uint32 stamp = q->ev.common.timestamp;
+    if (!stamp) return q->arrival_ns;
+    Uint32 age_ms = q->ticks - stamp; /* unsigned: right across the 49-day wrap */
+    if (age_ms > 60000) return q->arrival_ns;
+    return q->arrival_ns - (int64_t)age_ms * 1000000;
+}
+
 static void run_sdl_event(void *ctx)
 {
-    if (g_win) handle_event(g_win, ctx);
-    rt_free(ctx);
+    queued_event *q = ctx;
+    if (g_win) {
+        ui_tree_input_time(g_win->tree, event_time(q), q->arrival_ns);
+        handle_event(g_win, &q->ev);
+        ui_tree_input_time(g_win->tree, 0, 0);
+    }
+    rt_free(q);
 }
 
 /* SDL events become events on the main isolate's queue, handled in order
@@ -187,9 +213,11 @@ static void post_sdl_event(sdl_waiter *sw, const SDL_Event *ev)
         x11_event(ev);
         return;
     }
-    SDL_Event *copy = rt_malloc(sizeof *copy);
+    queued_event *copy = rt_malloc(sizeof *copy);
     if (!copy) return;
-    *copy = *ev;
+    copy->ev = *ev;
+    copy->arrival_ns = rt_monotonic_ns();
+    copy->ticks = SDL_GetTicks();
     if (rt_post(run_sdl_event, copy) != RT_OK) rt_free(copy);
 }
 
@@ -671,11 +699,15 @@ static int save_screenshot(win *w, const char *path)
 
 /* Without vsync (headless, or a renderer that cannot wait for the display)
  * a timer at the display's refresh rate paces the frames (60 Hz when
- * unknown); with vsync, present does. */
+ * unknown); with vsync, present does. SDL's software renderer says
+ * PRESENTVSYNC but its present (an XShmPutImage) does not wait: 60 of
+ * them took 14.6 ms under Xvfb (SDL 2.26.5), so in surface mode the frames
+ * were unpaced and anything that marked the tree after a frame (the
+ * overlay's refresh, compute progress) got a frame of its own at once. */
 static int64_t frame_interval(const win *w)
 {
     SDL_RendererInfo info;
-    if (w->renderer && SDL_GetRendererInfo(w->renderer, &info) == 0 &&
+    if (w->renderer && !w->surface_mode && SDL_GetRendererInfo(w->renderer, &info) == 0 &&
         (info.flags & SDL_RENDERER_PRESENTVSYNC))
         return 0;
     int hz = 60;

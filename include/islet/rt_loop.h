@@ -78,6 +78,20 @@ ISLET_API size_t rt_timers_pending(void);
  * running outside an event (main's own code) labels nothing. */
 ISLET_API void rt_event_label(const char *label);
 
+/* The event now running (and the microtasks it queued), when it brings an
+ * answer from work done on another isolate (a compute result or progress,
+ * an HTTP response): when the doer sent it and when this isolate began to
+ * handle it, both on the monotonic clock (rt_monotonic_ns, any thread), its
+ * label ("compute result", static), and whether it is final (a result, an
+ * error or a cancellation; progress is not). Lets a UI measure result to
+ * pixels. False, *out untouched, for any other event and outside events. */
+typedef struct rt_answer_info {
+    int64_t sent_ns, received_ns;
+    const char *label;
+    bool final;
+} rt_answer_info;
+ISLET_API bool rt_event_answer(rt_answer_info *out);
+
 typedef enum rt_event_kind {
     RT_EVENT_MESSAGE,
     RT_EVENT_TIMER,

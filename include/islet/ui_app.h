@@ -7,15 +7,17 @@
  * Standard flags (getopt_long): --headless, --size WxH, --scale S,
  * --exit-after-ms N, --screenshot FILE (PNG; BMP if it ends .bmp),
  * --frame-stats (JSON on stdout at exit), --dump-tree (after the first
- * frame), --trace FILE (Chrome Trace Event JSON), --perf-overlay, --help,
+ * frame), --trace FILE (Chrome Trace Event JSON), --perf-overlay,
+ * --latency-log FILE (a JSON line per input and result shown, with its
+ * latency to the present: ui_frame_log_latency_json, at exit), --help,
  * --version. --size is 1 to 16384 each way, --scale 1 to 4 and only with
  * --headless, --exit-after-ms > 0. A bad flag or value (or a stray
  * argument) prints what was wrong and the usage on stderr: exit 2.
  * Standard keys (when the tree does not use them): P toggles the overlay,
  * D dumps the tree to stdout (both without Ctrl or Alt), Escape or Ctrl+Q
  * quits.
- * At exit, in order: the screenshot, the app's on_exit, the frame
- * statistics; after the main isolate left, the trace.
+ * At exit, in order: the screenshot, the app's on_exit, the latency log,
+ * the frame statistics; after the main isolate left, the trace.
  * No display: a message suggesting --headless, exit 1, nothing written. A
  * window destroyed from outside (a window manager, xdotool windowclose)
  * ends the app as closing it does: exit 0, statistics and trace written;

@@ -40,12 +40,23 @@ ISLET_API void ui_frame_log_free(ui_frame_log *l);
  * `number`s run 1, 2, ... when the log was made before the first frame. */
 ISLET_API const ui_frame_timing *ui_frame_log_frames(const ui_frame_log *l, size_t *n);
 ISLET_API size_t ui_frame_log_janky(const ui_frame_log *l);
+/* The latency records (ui_tree.h) so far, oldest first (valid until the
+ * next frame). */
+ISLET_API const ui_latency *ui_frame_log_latencies(const ui_frame_log *l, size_t *n);
 /* Writes one JSON object and a newline: {"frames": N, "janky_frames": J,
  * "build_ms": {"p50", "p90", "p99", "max"}, "raster_ms": {...},
- * "total_ms": {...}} ("build" is build+layout+paint; milliseconds with 3
- * decimals). RT_OK, or RT_EIO when the stream failed (errno says why),
- * RT_ENOMEM without memory to sort (ui_last_error has the message). */
+ * "total_ms": {...}, "taps": T, "tap_to_present_ms": {...}, "results": R,
+ * "result_to_present_ms": {...}} ("build" is build+layout+paint; taps are
+ * the discrete inputs, presses, releases, keys and text; results the final
+ * answers; milliseconds with 3 decimals). RT_OK, or RT_EIO when the stream
+ * failed (errno says why), RT_ENOMEM without memory to sort (ui_last_error
+ * has the message). */
 ISLET_API int ui_frame_log_json(const ui_frame_log *l, FILE *f);
+/* Writes one JSON line per latency record: {"kind": "input" or "result",
+ * "what": "pointer up", "continuous": false, "frame": N, "latency_ms",
+ * "arrival_ms", "dispatch_ms", "present_ms" (each from the event, ms),
+ * "event_ns" (rt_monotonic_ns)}. RT_OK, or RT_EIO when the stream failed. */
+ISLET_API int ui_frame_log_latency_json(const ui_frame_log *l, FILE *f);
 
 /* ---- The performance overlay ----
  * Flutter's reading: a header (fps, janky frames of the last 120, the

@@ -339,6 +339,12 @@ typedef struct ui_frame_timing {
     unsigned built;   /* elements built this frame */
     unsigned painted; /* elements painted this frame (all, or those meeting the damage) */
     uint64_t number;  /* 1 for the tree's first frame, then one more each */
+    /* The inputs and the answers of other isolates this frame was the first
+     * to show (one ui_latency record each, below), and the longest of their
+     * latencies, from when each happened to the end of this frame's present
+     * (the paint-end hook): valid when the count is > 0. */
+    unsigned inputs, results;
+    int64_t input_to_present_ns, result_to_present_ns;
 } ui_frame_timing;
 
 /* A tree sized w x h logical pixels. canvas (may be NULL) is used to
@@ -356,9 +362,13 @@ ISLET_API bool ui_tree_frame(ui_tree *t);
  * runs, a frame is due one frame interval (or 16.7 ms) after the previous
  * one started, and late_ns counts from then (see ui_frame_timing). */
 ISLET_API void ui_tree_animation(ui_tree *t, bool running);
-/* Paces scheduled frames: each starts at least ns after the previous one
- * (0, the default: as soon as something is dirty). Window bindings set the
- * display's refresh period where present does not wait for vsync. */
+/* Paces scheduled frames: each starts at least 7/8 of ns after the
+ * previous one (the slack absorbs the timers' jitter, so an animation's
+ * frame follows its tick at once), except the frame of a discrete input or
+ * a final answer (see Latency below), which starts at once and leaves the
+ * pacing of the others alone. 0, the default: as soon as something is
+ * dirty. Window bindings set the display's refresh period where present
+ * does not wait for vsync. */
 ISLET_API void ui_tree_set_frame_interval(ui_tree *t, int64_t ns);
 ISLET_API bool ui_tree_needs_frame(const ui_tree *t);
 ISLET_API ui_element *ui_tree_root(ui_tree *t);
@@ -376,6 +386,58 @@ ISLET_API int ui_tree_add_timings_listener(ui_tree *t,
 ISLET_API void ui_tree_remove_timings_listener(ui_tree *t,
                                                void (*fn)(void *ctx, const ui_frame_timing *ft),
                                                void *ctx);
+/* ---- Latency: input to pixels, results to pixels ----
+ * A record for each input given to the tree (ui_tree_pointer*, scroll, key,
+ * text) whose handlers changed it (marked an element dirty, for paint or
+ * layout), and for each answer of another isolate (rt_event_answer: a
+ * compute result or progress, an HTTP response) whose event changed it,
+ * delivered after the present of the first frame that ran after it, the
+ * frame that shows it. All times are on the monotonic clock
+ * (rt_monotonic_ns), whatever clock the loop runs on (virtual in tests).
+ * A discrete one (a press, a release, a key, text, a final answer) gets its
+ * frame at once, without the pacing of ui_tree_set_frame_interval; a
+ * continuous one (a move, a hover, a wheel, progress), which can come
+ * faster than the display shows frames, waits for its paced frame. */
+enum { UI_LATENCY_INPUT, UI_LATENCY_RESULT };
+typedef struct ui_latency {
+    int kind;
+    bool continuous;
+    /* "pointer down", "finger up", "pointer hover", "scroll", "key", "text";
+     * a result: its event's label ("compute result", "HTTP response").
+     * Static strings. */
+    const char *what;
+    /* Input: when it happened (a window's: the event's timestamp from SDL,
+     * converted to this clock; else when it was given to the tree). Result:
+     * when the other isolate sent it. */
+    int64_t event_ns;
+    /* Input: when the binding took it from the system (else event_ns).
+     * Result: when this isolate began handling it. */
+    int64_t arrival_ns;
+    /* When the tree had taken it: the input's handlers returned; the
+     * answer's first change to the tree. */
+    int64_t dispatch_ns;
+    int64_t present_ns; /* the end of the present of the frame that shows it */
+    uint64_t frame;     /* that frame's number */
+} ui_latency;
+static inline int64_t ui_latency_ns(const ui_latency *l)
+{
+    return l->present_ns - l->event_ns;
+}
+/* Calls fn(ctx, record) for each record, after the frame that shows it
+ * (before the timings listeners of that frame). At most 8 per tree, as the
+ * timings listeners: RT_ESTATE beyond; RT_OK. Main isolate. At most 32
+ * records wait for one frame; further ones count in its ui_frame_timing
+ * but are not delivered. */
+ISLET_API int ui_tree_add_latency_listener(ui_tree *t, void (*fn)(void *ctx, const ui_latency *l),
+                                           void *ctx);
+ISLET_API void
+ui_tree_remove_latency_listener(ui_tree *t, void (*fn)(void *ctx, const ui_latency *l), void *ctx);
+/* For a window binding: the input it gives the tree from now on (until the
+ * next call) happened at event_ns and reached the binding at arrival_ns,
+ * both rt_monotonic_ns. (0, 0): no such times, each input call then takes
+ * its own time, as for a tester's injected events. */
+ISLET_API void ui_tree_input_time(ui_tree *t, int64_t event_ns, int64_t arrival_ns);
+
 /* Live elements, for tests (no leaks across rebuilds). */
 ISLET_API size_t ui_tree_element_count(const ui_tree *t);
 /* Global keys in use (by active or not yet disposed elements). */

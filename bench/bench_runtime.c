@@ -21,7 +21,9 @@ static double now_us(void)
 
 /* ---- isolate_pingpong: round trips between main and a pooled isolate ---- */
 
+#ifndef PING_N
 #define PING_N 20000
+#endif
 
 static void pong_on(rt_receive_port *p, rt_value *v, void *ctx)
 {
@@ -50,16 +52,27 @@ typedef struct ping_state {
     rt_receive_port *mine;
     int64_t n, t0, t1;
     int64_t until;        /* > 0: stop at this time instead of after PING_N */
+    int64_t pace;         /* > 0: one round trip per pace ns (a timer between) */
+    int64_t sent, in_flight; /* paced: when the last ping left; round trips' sum */
+    int64_t next;         /* paced: the next ping's number */
     rt_send_port *report; /* pooled pinger: where the ns per round trip go */
 } ping_state;
 
 static void ping_send(ping_state *s, int64_t n)
 {
+    if (s->pace) s->sent = rt_monotonic_ns();
     rt_value *m = rt_value_list();
     rt_list_push(m, rt_value_send_port(rt_receive_port_send_port(s->mine)));
     rt_list_push(m, rt_value_int(n));
     rt_port_send(s->peer, m);
     rt_value_free(m);
+}
+
+static void ping_paced(rt_timer *t, void *ctx)
+{
+    (void)t;
+    ping_state *s = ctx;
+    ping_send(s, s->next);
 }
 
 /* The last ping carries -1, which makes the ponger close after answering. */
@@ -76,13 +89,19 @@ static void ping_on(rt_receive_port *p, rt_value *v, void *ctx)
     bool was_last = rt_value_as_int(v) < 0;
     rt_value_free(v);
     s->n++;
+    if (s->pace) s->in_flight += rt_monotonic_ns() - s->sent;
     if (!was_last) {
-        bool end = s->until ? (s->n & 15) == 0 && rt_monotonic_ns() >= s->until
+        bool end = s->until ? (s->pace || (s->n & 15) == 0) && rt_monotonic_ns() >= s->until
                             : s->n == PING_N - 1;
-        ping_send(s, end ? -1 : s->n);
+        s->next = end ? -1 : s->n;
+        if (s->pace)
+            rt_timer_start(NULL, s->pace, 0, ping_paced, s, NULL);
+        else
+            ping_send(s, s->next);
         return;
     }
     s->t1 = rt_monotonic_ns();
+    if (s->pace) s->t1 = s->t0 + s->in_flight; /* time in flight only */
     rt_send_port_release(s->peer);
     rt_receive_port_close(p);
     if (s->report) {
@@ -104,10 +123,11 @@ static void ping_start(ping_state *s)
 }
 
 /* ns per round trip between main and a pooled isolate; until > 0: for a
- * time instead of PING_N round trips (the count is then in *rounds). */
-static double pingpong_main(int64_t until, int64_t *rounds)
+ * time instead of PING_N round trips (the count is then in *rounds); pace >
+ * 0: one round trip per pace ns. */
+static double pingpong_main(int64_t until, int64_t pace, int64_t *rounds)
 {
-    ping_state s = {.until = until};
+    ping_state s = {.until = until, .pace = pace};
     ping_start(&s);
     run_main();
     if (rounds) *rounds = s.n;
@@ -116,7 +136,7 @@ static double pingpong_main(int64_t until, int64_t *rounds)
 
 static double bench_pingpong(void)
 {
-    return pingpong_main(0, NULL);
+    return pingpong_main(0, 0, NULL);
 }
 
 /* ---- pooled_pingpong: round trips between two pooled isolates ---- */
@@ -152,9 +172,14 @@ static double bench_pooled_pingpong(void)
 }
 
 /* ---- pingpong_loaded: main <-> pooled ping-pong while nproc busy loops run.
- * Each round measures the busy loops alone for a window, then beside the
- * ping-pong for the same window; busy_ratio_loaded is their throughput
- * beside it over alone (1: the ping-pong took nothing from them). ---- */
+ * Each round measures the busy loops' throughput alone for a window, beside
+ * a paced ping-pong (one round trip a millisecond: a peer that is active,
+ * but whose waits would be long to spin through) and beside a flat-out one.
+ * busy_ratio_loaded is the paced figure over alone: 1 when the runtime
+ * takes nothing but its work from them, lower when it spins. The flat-out
+ * ratio (busy_ratio_flat_out) is the cost of the ping-pong's own work and
+ * wake-ups. pingpong_loaded is the flat-out round trip under that load,
+ * pingpong_paced_loaded the paced one (time in flight only). ---- */
 
 #define LOAD_WINDOW_NS RT_MS(300)
 #define LOAD_MAX_CHILDREN 64
@@ -196,24 +221,36 @@ static double busy_rate(busy_slot *slots, int n, void (*fn)(void))
     return (double)(c1 - c0) / ((double)(rt_monotonic_ns() - t0) / 1e9);
 }
 
+#define LOAD_PACE_NS RT_MS(1)
+
 static double loaded_rtt;
 
-static void loaded_pingpong(void)
+static void loaded_run(int64_t pace)
 {
     int64_t rounds = 0;
-    loaded_rtt = pingpong_main(rt_monotonic_ns() + LOAD_WINDOW_NS, &rounds);
+    loaded_rtt = pingpong_main(rt_monotonic_ns() + LOAD_WINDOW_NS, pace, &rounds);
     while (rt_isolate_count() > 1)
         rt_run(RT_RUN_ONCE);
+}
+
+static void loaded_flat(void)
+{
+    loaded_run(0);
+}
+
+static void loaded_paced(void)
+{
+    loaded_run(LOAD_PACE_NS);
 }
 
 static double bench_loaded(void)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int n = ncpu < 1 ? 1 : (ncpu > LOAD_MAX_CHILDREN ? LOAD_MAX_CHILDREN : (int)ncpu);
-    busy_slot *slots =
-        mmap(NULL, sizeof(busy_slot) * (size_t)n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    size_t bytes = sizeof(busy_slot) * (size_t)n;
+    busy_slot *slots = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (slots == MAP_FAILED) return 0;
-    memset(slots, 0, sizeof(busy_slot) * (size_t)n);
+    memset(slots, 0, bytes);
     pid_t kids[LOAD_MAX_CHILDREN];
     for (int i = 0; i < n; i++) {
         kids[i] = fork();
@@ -221,21 +258,28 @@ static double bench_loaded(void)
     }
     struct timespec warm = {0, RT_MS(50)};
     nanosleep(&warm, NULL);
-    double ratio[RUNS], rtt[RUNS];
-    loaded_pingpong(); /* warm-up */
+    double paced[RUNS], flat[RUNS], rtt[RUNS], prtt[RUNS];
+    loaded_flat(); /* warm-up */
     for (int r = 0; r < RUNS; r++) {
+        /* Alone between the two, so that a drift in the machine's other
+         * load weighs on both ratios alike. */
+        double p = busy_rate(slots, n, loaded_paced);
+        prtt[r] = loaded_rtt;
         double alone = busy_rate(slots, n, NULL);
-        double beside = busy_rate(slots, n, loaded_pingpong);
-        ratio[r] = beside / alone;
+        double f = busy_rate(slots, n, loaded_flat);
         rtt[r] = loaded_rtt;
+        paced[r] = p / alone;
+        flat[r] = f / alone;
     }
     for (int i = 0; i < n; i++)
         kill(kids[i], SIGKILL);
     for (int i = 0; i < n; i++)
         waitpid(kids[i], NULL, 0);
-    munmap(slots, sizeof(busy_slot) * (size_t)n);
-    report_samples("busy_ratio_loaded", "x", ratio, RUNS);
+    munmap(slots, bytes);
+    report_samples("busy_ratio_loaded", "x", paced, RUNS);
+    report_samples("busy_ratio_flat_out", "x", flat, RUNS);
     report_samples("pingpong_loaded", "ns", rtt, RUNS);
+    report_samples("pingpong_paced_loaded", "ns", prtt, RUNS);
     return 0;
 }
 
@@ -308,7 +352,9 @@ static double bench_idle_cpu(void)
 
 /* ---- port_throughput: 1 M small messages one way ---- */
 
+#ifndef THRU_N
 #define THRU_N 1000000
+#endif
 
 static void flood_entry(rt_value *msg)
 {
@@ -343,7 +389,9 @@ static double bench_throughput(void)
 
 /* ---- spawn_roundtrip: spawn, trivial entry, result back, exit ---- */
 
+#ifndef SPAWN_N
 #define SPAWN_N 2000
+#endif
 
 static void trivial_entry(rt_value *msg)
 {

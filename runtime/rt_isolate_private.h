@@ -177,6 +177,10 @@ void rt__microtask_push(rt_isolate *iso, rt_task *t);
  * runs inside the completing task, or in one microtask if f is complete. */
 void rt__future_listen_in(rt_future *f, void *storage, void (*fn)(rt_future *src, void *ctx),
                           void *ctx);
+/* If f is complete: marks its outcome handled (as a listener would), queues
+ * t as a microtask and returns true; f stays the caller's. The short way to
+ * await a completed future (no listener, no reference traffic). */
+bool rt__future_when_done(rt_future *f, rt_task *t);
 /* Appends to the current isolate's event queue. */
 void rt__event_push(rt_isolate *iso, rt_event *ev);
 void rt__event_remove(rt_isolate *iso, rt_event *ev);

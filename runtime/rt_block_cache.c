@@ -38,10 +38,10 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t key;
 
 #if defined(__SANITIZE_ADDRESS__)
-#define CACHE_ON 0
+#define CACHE_ON 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define CACHE_ON 0
+#define CACHE_ON 1
 #endif
 #endif
 #ifndef CACHE_ON
@@ -82,11 +82,21 @@ static void make_key(void)
     pthread_key_create(&key, flush);
 }
 
+/* A thread that will hold blocks has its cache flushed when it ends. */
+static void hold(void)
+{
+    if (tc.registered) return;
+    pthread_once(&key_once, make_key);
+    pthread_setspecific(key, &tc); /* non-NULL: flush runs at thread exit */
+    tc.registered = true;
+}
+
 void *rt__block_cache_get(size_t bytes)
 {
     if (!CACHE_ON || bytes > class_bytes(CLASSES - 1)) return NULL;
     unsigned c = (unsigned)(bytes / 64) - 1;
     if (!tc.list[c]) {
+        hold(); /* a thread that only sends holds the rest of a batch */
         pthread_mutex_lock(&depot_lock);
         if (ndepot[c] > 0) {
             tc.list[c] = depot[c][--ndepot[c]];
@@ -105,11 +115,7 @@ bool rt__block_cache_put(void *p, size_t bytes)
 {
     if (!CACHE_ON || bytes > class_bytes(CLASSES - 1) || (bytes & 63)) return false;
     unsigned c = (unsigned)(bytes / 64) - 1;
-    if (!tc.registered) {
-        pthread_once(&key_once, make_key);
-        pthread_setspecific(key, &tc); /* non-NULL: flush runs at thread exit */
-        tc.registered = true;
-    }
+    hold();
     if (tc.n[c] == 2 * BATCH) {
         /* Full: the older half goes to the depot, or back to the allocator. */
         cached *batch = tc.list[c], *l = batch;

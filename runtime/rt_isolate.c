@@ -374,6 +374,7 @@ void rt__isolate_exit_now(rt_isolate *iso)
                                    .name = "exit",
                                    .start_ns = rt_monotonic_ns()});
     iso->exiting = true;
+    rt__port_release_flush(iso);
     pthread_mutex_lock(&iso->lock);
     iso->closed = true;
     rt__inbox_close(iso);

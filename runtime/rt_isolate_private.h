@@ -123,6 +123,9 @@ struct rt_isolate {
      * it last gave its worker back. */
     rt__spin spin;
     int64_t parked_ns;
+    /* Delivered messages' port references not yet given back (rt_port.c). */
+    rt_send_port *release_port;
+    int release_n;
     rt_link events;
     size_t nevents;
     rt_link microtasks;
@@ -193,6 +196,9 @@ void rt__wake_init(rt_msg *m);
 /* Queues m for sp's isolate; false (nothing queued) if that isolate has
  * exited. Any thread. */
 bool rt__wake_post(rt_msg *m, rt_send_port *sp);
+/* Gives back the port references that deliveries gathered (end of a turn,
+ * exit). Isolate's thread. */
+void rt__port_release_flush(rt_isolate *iso);
 /* Delivers an adopted message to its receive port (isolate's thread). */
 void rt__port_deliver(rt_isolate *iso, rt_msg *m);
 void rt__ports_close_all(rt_isolate *iso);

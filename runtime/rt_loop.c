@@ -345,6 +345,7 @@ int64_t rt__loop_turn(rt_isolate *iso)
         if (killed(iso, false) || iso->exiting) break;
         if (rt__paused(iso)) break;
     }
+    rt__port_release_flush(iso);
     atomic_store_explicit(&iso->running, false, memory_order_relaxed);
     atomic_store_explicit(&iso->heap_bytes, iso->heap.footprint, memory_order_relaxed);
     if (killed(iso, false) || iso->exiting) return RT_TURN_EXIT;

@@ -188,11 +188,35 @@ int rt__port_send_mode(rt_send_port *sp, rt_value *message, int mode)
     return RT_OK;
 }
 
+void rt__port_release_flush(rt_isolate *iso)
+{
+    rt_send_port *sp = iso->release_port;
+    int n = iso->release_n;
+    iso->release_port = NULL;
+    iso->release_n = 0;
+    if (!sp || atomic_fetch_sub_explicit(&sp->refs, n, memory_order_acq_rel) != n) return;
+    rt__isolate_unref(sp->iso);
+    rt__raw_free(sp, sizeof *sp);
+}
+
+/* A delivered message's port reference, given back with the others of its
+ * run: a flood to one port then returns its count once per turn, not once
+ * a message (the count's cache line would cross to the receiver's core and
+ * back for every message). */
+static void release_later(rt_isolate *iso, rt_send_port *sp)
+{
+    if (iso->release_port != sp) {
+        rt__port_release_flush(iso);
+        iso->release_port = sp;
+    }
+    iso->release_n++;
+}
+
 void rt__port_deliver(rt_isolate *iso, rt_msg *m)
 {
     rt_receive_port *rp = m->port ? m->port->rp : NULL;
     if (m->port) {
-        rt_send_port_release(m->port);
+        release_later(iso, m->port);
         m->port = NULL;
     }
     if (!rp) {

@@ -9,12 +9,13 @@
  *   - a spin that saw nothing halves it, and three in a row turn it off;
  *   - a spin that is off comes back only once a sleep ended soon enough that
  *     a spin would have caught the wake;
- *   - a busy machine stops every spinner of the process for a while (2 ms,
- *     doubling up to 200 ms while it stays busy). Busy is seen when a
- *     spinner loses its core for long (a yield or a preemption that lasted)
- *     or when a woken thread waited long for a core. Successful spins do not
- *     count against it: they are many and cheap, a lost time slice is one
- *     and dear.
+ *   - a busy machine stops every spinner of the process: while more threads
+ *     are runnable than there are cores (/proc/loadavg, sampled every 5 ms
+ *     by would-be spinners), and for a while (2 ms, doubling up to 200 ms
+ *     while it stays busy) after a spinner lost its core for long (a yield
+ *     or a preemption that lasted) or a woken thread waited long for a core.
+ *     Successful spins do not count against it: they are many and cheap, a
+ *     lost time slice is one and dear.
  * An idle thread therefore spins at most a few times and then sleeps: it
  * does not burn a core.
  *
@@ -23,7 +24,9 @@
  */
 #include "rt_isolate_private.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,9 +88,47 @@ static void machine_busy(int64_t now)
     atomic_store_explicit(&busy_until, now + q, memory_order_relaxed);
 }
 
+static int max_spinners(void);
+
+/* Threads runnable in the whole machine now: the fourth field of
+ * /proc/loadavg ("R/T"); -1 where there is none. */
+static int runnable_now(void)
+{
+    char buf[128];
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    const char *p = buf;
+    for (int i = 0; i < 3 && p; i++)
+        if ((p = strchr(p, ' '))) p++;
+    return p ? atoi(p) : -1;
+}
+
+/* More threads want a core than there are cores (others' as well as ours):
+ * a spinner would only take a core from one of them. Sampled at most every
+ * RUNNABLE_EVERY_NS, and only by threads about to spin. */
+#define RUNNABLE_EVERY_NS RT_MS(5)
+static atomic_llong runnable_at;
+static atomic_bool oversubscribed;
+
+static bool machine_oversubscribed(int64_t now)
+{
+    long long at = atomic_load_explicit(&runnable_at, memory_order_relaxed);
+    if (now - at >= RUNNABLE_EVERY_NS &&
+        atomic_compare_exchange_strong(&runnable_at, &at, now)) {
+        int r = runnable_now();
+        atomic_store_explicit(&oversubscribed, r > max_spinners(), memory_order_relaxed);
+    }
+    return atomic_load_explicit(&oversubscribed, memory_order_relaxed);
+}
+
 static bool machine_quiet(int64_t now)
 {
-    return now >= atomic_load_explicit(&busy_until, memory_order_relaxed);
+    return now >= atomic_load_explicit(&busy_until, memory_order_relaxed) &&
+           !machine_oversubscribed(now);
 }
 
 void rt__woke_after(int64_t latency_ns)

@@ -51,11 +51,11 @@ typedef struct ping_state {
     rt_send_port *peer;
     rt_receive_port *mine;
     int64_t n, t0, t1;
-    int64_t until;        /* > 0: stop at this time instead of after PING_N */
-    int64_t pace;         /* > 0: one round trip per pace ns (a timer between) */
+    int64_t until;           /* > 0: stop at this time instead of after PING_N */
+    int64_t pace;            /* > 0: one round trip per pace ns (a timer between) */
     int64_t sent, in_flight; /* paced: when the last ping left; round trips' sum */
-    int64_t next;         /* paced: the next ping's number */
-    rt_send_port *report; /* pooled pinger: where the ns per round trip go */
+    int64_t next;            /* paced: the next ping's number */
+    rt_send_port *report;    /* pooled pinger: where the ns per round trip go */
 } ping_state;
 
 static void ping_send(ping_state *s, int64_t n)

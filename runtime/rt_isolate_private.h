@@ -70,10 +70,10 @@ typedef struct rt__spin {
  * variable elsewhere). */
 typedef struct rt_cond_waiter {
     rt_waiter waiter;
-    atomic_int word;       /* W_AWAKE, W_SIGNALED, W_SLEEPING */
-    atomic_llong wake_ns;  /* when a wake found the owner asleep */
-    rt__spin spin;         /* the owner's */
-    pthread_mutex_t lock;  /* without futexes */
+    atomic_int word;      /* W_AWAKE, W_SIGNALED, W_SLEEPING */
+    atomic_llong wake_ns; /* when a wake found the owner asleep */
+    rt__spin spin;        /* the owner's */
+    pthread_mutex_t lock; /* without futexes */
     pthread_cond_t cond;
 } rt_cond_waiter;
 

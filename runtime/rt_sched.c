@@ -247,7 +247,7 @@ static bool linger(rt_isolate *iso, int64_t next)
     if (rt__paused(iso) || atomic_load_explicit(&has_work, memory_order_relaxed)) return false;
     int64_t now = rt_monotonic_ns();
     int64_t other = atomic_load_explicit(&first_deadline, memory_order_relaxed);
-    if (other <= now) return false; /* a parked isolate's timer is due */
+    if (other <= now) return false;                    /* a parked isolate's timer is due */
     if (next != INT64_MAX && next <= now) return true; /* our own is */
     int64_t until = next < other ? next : other;
     int64_t limit = until == INT64_MAX ? -1 : until - now;

@@ -117,8 +117,7 @@ static atomic_bool oversubscribed;
 static bool machine_oversubscribed(int64_t now)
 {
     long long at = atomic_load_explicit(&runnable_at, memory_order_relaxed);
-    if (now - at >= RUNNABLE_EVERY_NS &&
-        atomic_compare_exchange_strong(&runnable_at, &at, now)) {
+    if (now - at >= RUNNABLE_EVERY_NS && atomic_compare_exchange_strong(&runnable_at, &at, now)) {
         int r = runnable_now();
         atomic_store_explicit(&oversubscribed, r > max_spinners(), memory_order_relaxed);
     }

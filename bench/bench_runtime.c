@@ -4,9 +4,14 @@
 #include "bench_util.h"
 
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static double now_us(void)
@@ -16,7 +21,9 @@ static double now_us(void)
 
 /* ---- isolate_pingpong: round trips between main and a pooled isolate ---- */
 
+#ifndef PING_N
 #define PING_N 20000
+#endif
 
 static void pong_on(rt_receive_port *p, rt_value *v, void *ctx)
 {
@@ -28,7 +35,7 @@ static void pong_on(rt_receive_port *p, rt_value *v, void *ctx)
     rt_port_send(back, r);
     rt_value_free(r);
     rt_value_free(v);
-    if (n == PING_N - 1) rt_receive_port_close(p);
+    if (n < 0) rt_receive_port_close(p);
 }
 
 static void pong_entry(rt_value *msg)
@@ -42,53 +49,312 @@ static void pong_entry(rt_value *msg)
 
 typedef struct ping_state {
     rt_send_port *peer;
-    rt_value *ping; /* [my port, n] reused: only the int changes */
     rt_receive_port *mine;
-    int64_t n;
+    int64_t n, t0, t1;
+    int64_t until;           /* > 0: stop at this time instead of after PING_N */
+    int64_t pace;            /* > 0: one round trip per pace ns (a timer between) */
+    int64_t sent, in_flight; /* paced: when the last ping left; round trips' sum */
+    int64_t next;            /* paced: the next ping's number */
+    rt_send_port *report;    /* pooled pinger: where the ns per round trip go */
 } ping_state;
 
-static void ping_send(ping_state *s)
+static void ping_send(ping_state *s, int64_t n)
 {
+    if (s->pace) s->sent = rt_monotonic_ns();
     rt_value *m = rt_value_list();
     rt_list_push(m, rt_value_send_port(rt_receive_port_send_port(s->mine)));
-    rt_list_push(m, rt_value_int(s->n));
+    rt_list_push(m, rt_value_int(n));
     rt_port_send(s->peer, m);
     rt_value_free(m);
 }
 
+static void ping_paced(rt_timer *t, void *ctx)
+{
+    (void)t;
+    ping_state *s = ctx;
+    ping_send(s, s->next);
+}
+
+/* The last ping carries -1, which makes the ponger close after answering. */
 static void ping_on(rt_receive_port *p, rt_value *v, void *ctx)
 {
     ping_state *s = ctx;
     if (rt_value_kind_of(v) == RT_SEND_PORT) {
         s->peer = rt_send_port_dup(rt_value_as_send_port(v));
-    } else if (++s->n == PING_N) {
+        s->t0 = rt_monotonic_ns();
         rt_value_free(v);
-        rt_send_port_release(s->peer);
-        rt_receive_port_close(p);
+        ping_send(s, 0);
         return;
     }
+    bool was_last = rt_value_as_int(v) < 0;
     rt_value_free(v);
-    ping_send(s);
+    s->n++;
+    if (s->pace) s->in_flight += rt_monotonic_ns() - s->sent;
+    if (!was_last) {
+        bool end = s->until ? (s->pace || (s->n & 15) == 0) && rt_monotonic_ns() >= s->until
+                            : s->n == PING_N - 1;
+        s->next = end ? -1 : s->n;
+        if (s->pace)
+            rt_timer_start(NULL, s->pace, 0, ping_paced, s, NULL);
+        else
+            ping_send(s, s->next);
+        return;
+    }
+    s->t1 = rt_monotonic_ns();
+    if (s->pace) s->t1 = s->t0 + s->in_flight; /* time in flight only */
+    rt_send_port_release(s->peer);
+    rt_receive_port_close(p);
+    if (s->report) {
+        rt_value *r = rt_value_double((double)(s->t1 - s->t0) / (double)s->n);
+        rt_port_send(s->report, r);
+        rt_value_free(r);
+        rt_send_port_release(s->report);
+        rt_free(s);
+    }
+}
+
+/* Opens the pinger's port in the current isolate and spawns the ponger. */
+static void ping_start(ping_state *s)
+{
+    s->mine = rt_receive_port_open(ping_on, s, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(s->mine));
+    rt_isolate_spawn(pong_entry, sp, NULL, NULL);
+    rt_value_free(sp);
+}
+
+/* ns per round trip between main and a pooled isolate; until > 0: for a
+ * time instead of PING_N round trips (the count is then in *rounds); pace >
+ * 0: one round trip per pace ns. */
+static double pingpong_main(int64_t until, int64_t pace, int64_t *rounds)
+{
+    ping_state s = {.until = until, .pace = pace};
+    ping_start(&s);
+    run_main();
+    if (rounds) *rounds = s.n;
+    return (double)(s.t1 - s.t0) / (double)s.n;
 }
 
 static double bench_pingpong(void)
 {
-    ping_state s = {0};
-    s.mine = rt_receive_port_open(ping_on, &s, NULL);
-    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(s.mine));
-    rt_isolate_spawn(pong_entry, sp, NULL, NULL);
+    return pingpong_main(0, 0, NULL);
+}
+
+/* ---- pooled_pingpong: round trips between two pooled isolates ---- */
+
+static void pooled_ping_entry(rt_value *msg)
+{
+    ping_state *s = rt_calloc(1, sizeof *s);
+    s->report = rt_send_port_dup(rt_value_as_send_port(msg));
+    rt_value_free(msg);
+    ping_start(s);
+}
+
+static double pooled_result;
+
+static void pooled_result_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)ctx;
+    pooled_result = rt_value_as_double(v);
+    rt_value_free(v);
+    rt_receive_port_close(p);
+}
+
+static double bench_pooled_pingpong(void)
+{
+    rt_receive_port *rp = rt_receive_port_open(pooled_result_on, NULL, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(rp));
+    rt_isolate_spawn(pooled_ping_entry, sp, NULL, NULL);
     rt_value_free(sp);
-    /* The first round trip includes the spawn: time from the first ping on. */
-    while (!s.peer)
-        rt_run(RT_RUN_ONCE);
-    double t0 = now_us();
     run_main();
-    return (now_us() - t0) * 1e3 / PING_N;
+    while (rt_isolate_count() > 1) /* the ponger may still be exiting */
+        rt_run(RT_RUN_ONCE);
+    return pooled_result;
+}
+
+/* ---- pingpong_loaded: main <-> pooled ping-pong while nproc busy loops run.
+ * Each round measures the busy loops' throughput alone for a window, beside
+ * a paced ping-pong (one round trip a millisecond: a peer that is active,
+ * but whose waits would be long to spin through) and beside a flat-out one.
+ * busy_ratio_loaded is the paced figure over alone: 1 when the runtime
+ * takes nothing but its work from them, lower when it spins. The flat-out
+ * ratio (busy_ratio_flat_out) is the cost of the ping-pong's own work and
+ * wake-ups. pingpong_loaded is the flat-out round trip under that load,
+ * pingpong_paced_loaded the paced one (time in flight only). ---- */
+
+#define LOAD_WINDOW_NS RT_MS(300)
+#define LOAD_MAX_CHILDREN 64
+
+typedef struct busy_slot {
+    volatile long count;
+    char pad[64 - sizeof(long)];
+} busy_slot;
+
+static void busy_loop(busy_slot *slot)
+{
+    for (long i = 1;; i++) {
+        for (int k = 0; k < 256; k++)
+            __asm__ volatile("" ::: "memory");
+        slot->count = i;
+    }
+}
+
+static long busy_total(busy_slot *slots, int n)
+{
+    long sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += slots[i].count;
+    return sum;
+}
+
+/* Busy iterations per second over a window of fn (NULL: sleep). */
+static double busy_rate(busy_slot *slots, int n, void (*fn)(void))
+{
+    long c0 = busy_total(slots, n);
+    int64_t t0 = rt_monotonic_ns();
+    if (fn) {
+        fn();
+    } else {
+        struct timespec ts = {0, LOAD_WINDOW_NS};
+        nanosleep(&ts, NULL);
+    }
+    long c1 = busy_total(slots, n);
+    return (double)(c1 - c0) / ((double)(rt_monotonic_ns() - t0) / 1e9);
+}
+
+#define LOAD_PACE_NS RT_MS(1)
+
+static double loaded_rtt;
+
+static void loaded_run(int64_t pace)
+{
+    int64_t rounds = 0;
+    loaded_rtt = pingpong_main(rt_monotonic_ns() + LOAD_WINDOW_NS, pace, &rounds);
+    while (rt_isolate_count() > 1)
+        rt_run(RT_RUN_ONCE);
+}
+
+static void loaded_flat(void)
+{
+    loaded_run(0);
+}
+
+static void loaded_paced(void)
+{
+    loaded_run(LOAD_PACE_NS);
+}
+
+static double bench_loaded(void)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = ncpu < 1 ? 1 : (ncpu > LOAD_MAX_CHILDREN ? LOAD_MAX_CHILDREN : (int)ncpu);
+    size_t bytes = sizeof(busy_slot) * (size_t)n;
+    busy_slot *slots = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (slots == MAP_FAILED) return 0;
+    memset(slots, 0, bytes);
+    pid_t kids[LOAD_MAX_CHILDREN];
+    for (int i = 0; i < n; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) busy_loop(&slots[i]);
+    }
+    struct timespec warm = {0, RT_MS(50)};
+    nanosleep(&warm, NULL);
+    double paced[RUNS], flat[RUNS], rtt[RUNS], prtt[RUNS];
+    loaded_flat(); /* warm-up */
+    for (int r = 0; r < RUNS; r++) {
+        /* Alone between the two, so that a drift in the machine's other
+         * load weighs on both ratios alike. */
+        double p = busy_rate(slots, n, loaded_paced);
+        prtt[r] = loaded_rtt;
+        double alone = busy_rate(slots, n, NULL);
+        double f = busy_rate(slots, n, loaded_flat);
+        rtt[r] = loaded_rtt;
+        paced[r] = p / alone;
+        flat[r] = f / alone;
+    }
+    for (int i = 0; i < n; i++)
+        kill(kids[i], SIGKILL);
+    for (int i = 0; i < n; i++)
+        waitpid(kids[i], NULL, 0);
+    munmap(slots, bytes);
+    report_samples("busy_ratio_loaded", "x", paced, RUNS);
+    report_samples("busy_ratio_flat_out", "x", flat, RUNS);
+    report_samples("pingpong_loaded", "ns", rtt, RUNS);
+    report_samples("pingpong_paced_loaded", "ns", prtt, RUNS);
+    return 0;
+}
+
+/* ---- idle_cpu: process CPU time over 1 s with main waiting on a timer and a
+ * pooled isolate waiting on its port (no spinning while idle: about 0) ---- */
+
+static int idle_ready;
+
+static void ready_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    rt_value_free(v);
+    idle_ready++;
+}
+
+static void idle_on(rt_receive_port *p, rt_value *v, void *ctx)
+{
+    (void)ctx;
+    rt_value_free(v);
+    rt_receive_port_close(p);
+}
+
+static void idle_entry(rt_value *msg)
+{
+    rt_port_send(rt_value_as_send_port(msg), msg);
+    rt_value_free(msg);
+    rt_receive_port_listen(rt_default_port(), idle_on, NULL, NULL);
+}
+
+static double cpu_ms(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static void idle_timer_cb(rt_timer *t, void *ctx)
+{
+    (void)t;
+    *(bool *)ctx = true;
+}
+
+static double bench_idle_cpu(void)
+{
+    idle_ready = 0;
+    rt_receive_port *rp = rt_receive_port_open(ready_on, NULL, NULL);
+    rt_value *sp = rt_value_send_port(rt_receive_port_send_port(rp));
+    rt_isolate *h;
+    rt_isolate_spawn(idle_entry, sp, NULL, &h);
+    rt_value_free(sp);
+    while (idle_ready < 1)
+        rt_run(RT_RUN_ONCE);
+    bool fired = false;
+    double c0 = cpu_ms();
+    rt_timer_start(NULL, RT_MS(1000), 0, idle_timer_cb, &fired, NULL);
+    while (!fired)
+        rt_run(RT_RUN_ONCE);
+    double used = cpu_ms() - c0;
+    rt_value *bye = rt_value_null();
+    rt_isolate_send(h, bye);
+    rt_value_free(bye);
+    rt_isolate_release(h);
+    rt_receive_port_close(rp);
+    while (rt_isolate_count() > 1)
+        rt_run(RT_RUN_ONCE);
+    return used;
 }
 
 /* ---- port_throughput: 1 M small messages one way ---- */
 
+#ifndef THRU_N
 #define THRU_N 1000000
+#endif
 
 static void flood_entry(rt_value *msg)
 {
@@ -123,7 +389,9 @@ static double bench_throughput(void)
 
 /* ---- spawn_roundtrip: spawn, trivial entry, result back, exit ---- */
 
+#ifndef SPAWN_N
 #define SPAWN_N 2000
+#endif
 
 static void trivial_entry(rt_value *msg)
 {
@@ -307,30 +575,6 @@ static long rss_bytes(void)
 
 #define IDLE_N 10000
 
-static void idle_on(rt_receive_port *p, rt_value *v, void *ctx)
-{
-    (void)ctx;
-    rt_value_free(v);
-    rt_receive_port_close(p);
-}
-
-static void idle_entry(rt_value *msg)
-{
-    rt_port_send(rt_value_as_send_port(msg), msg);
-    rt_value_free(msg);
-    rt_receive_port_listen(rt_default_port(), idle_on, NULL, NULL);
-}
-
-static int idle_ready;
-
-static void ready_on(rt_receive_port *p, rt_value *v, void *ctx)
-{
-    (void)p;
-    (void)ctx;
-    rt_value_free(v);
-    idle_ready++;
-}
-
 static double bench_idle_isolate(void)
 {
     static rt_isolate *hs[IDLE_N];
@@ -361,6 +605,7 @@ int main(int argc, char **argv)
 {
     static const bench_case all[] = {
         {"isolate_pingpong", "ns", bench_pingpong, RUNS},
+        {"pooled_pingpong", "ns", bench_pooled_pingpong, RUNS},
         {"port_throughput", "msg/s", bench_throughput, RUNS},
         {"spawn_roundtrip", "us", bench_spawn, RUNS},
         {"isolate_pingpong_nospin", "ns", bench_pingpong_nospin, RUNS},
@@ -372,6 +617,8 @@ int main(int argc, char **argv)
         {"transfer_64mib", "us", bench_transfer_64mib, RUNS},
         {"transfer_1kib", "us", bench_transfer_1kib, RUNS},
         {"idle_isolate_bytes", "bytes", bench_idle_isolate, 3},
+        {"idle_cpu", "ms", bench_idle_cpu, 3},
+        {"pingpong_loaded", "ns", bench_loaded, -1},
     };
     return bench_main("bench_runtime", argc, argv, all, sizeof all / sizeof all[0]);
 }

@@ -17,25 +17,33 @@ static int bench_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Runs fn once to warm up, then `runs` times; prints the median as
- * {"bench": name, "unit": unit, "value": median, "runs": runs}. */
+/* Prints the median of n samples (sorted in place) as
+ * {"bench": name, "unit": unit, "value": median, "runs": n, "min": .., "max": ..}:
+ * the spread between runs is a result too. */
+static inline void report_samples(const char *name, const char *unit, double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof v[0], bench_cmp_double);
+    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d, \"min\": %.3f, "
+           "\"max\": %.3f}\n",
+           name, unit, v[n / 2], n, v[0], v[n - 1]);
+    fflush(stdout);
+}
+
+/* Runs fn once to warm up, then `runs` times, and reports the samples. */
 static inline void report(const char *name, const char *unit, double (*fn)(void), int runs)
 {
     double v[RUNS];
     fn();
     for (int i = 0; i < runs; i++)
         v[i] = fn();
-    qsort(v, (size_t)runs, sizeof v[0], bench_cmp_double);
-    printf("{\"bench\": \"%s\", \"unit\": \"%s\", \"value\": %.3f, \"runs\": %d}\n", name, unit,
-           v[runs / 2], runs);
-    fflush(stdout);
+    report_samples(name, unit, v, runs);
 }
 
 /* One benchmark of a program's table; runs 0 means RUNS. */
 typedef struct bench_case {
     const char *name, *unit;
     double (*fn)(void);
-    int runs;
+    int runs; /* -1: fn repeats itself and prints its own lines */
 } bench_case;
 
 /* The main of a benchmark program: inside a main isolate, reports the case
@@ -50,6 +58,10 @@ static inline int bench_main(const char *prog, int argc, char **argv, const benc
     for (size_t i = 0; i < n; i++)
         if (!only || strcmp(only, cases[i].name) == 0) {
             found = true;
+            if (cases[i].runs < 0) {
+                cases[i].fn();
+                continue;
+            }
             report(cases[i].name, cases[i].unit, cases[i].fn,
                    cases[i].runs > 0 ? cases[i].runs : RUNS);
         }

@@ -155,6 +155,14 @@ static void resume(rt_future *src, void *ctx)
     enter(a);
 }
 
+static void resume_done(void *ctx)
+{
+    enter(ctx);
+}
+
+_Static_assert(sizeof(rt_task) <= sizeof(((rt_async *)0)->await_storage),
+               "rt_async's await storage holds a microtask node");
+
 void rt_async__await(rt_async *a, rt_future *f)
 {
     rt_future_release(a->awaited);
@@ -162,6 +170,14 @@ void rt_async__await(rt_async *a, rt_future *f)
     if (!f) {
         /* The macro returns; left() then frees the finished frame. */
         rt_async__fail(a, RT_ENOMEM, "runtime", "await: out of memory");
+        return;
+    }
+    /* Already complete (the common case in a loop): resume in one microtask
+     * holding f as it is, without a listener. */
+    rt_task *t = (rt_task *)a->await_storage;
+    *t = (rt_task){.ev.type = RT_EV_EMBEDDED, .fn = resume_done, .ctx = a};
+    if (rt__future_when_done(f, t)) {
+        a->awaited = f;
         return;
     }
     rt__future_listen_in(f, a->await_storage, resume, a);

@@ -59,7 +59,7 @@ static void *default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size
         free(ptr);
         return NULL;
     }
-    return realloc(ptr, new_size);
+    return ptr ? realloc(ptr, new_size) : malloc(new_size);
 }
 
 static rt_alloc_fn g_alloc = default_alloc;
@@ -67,6 +67,7 @@ static void *g_alloc_ud;
 
 void rt_set_allocator(rt_alloc_fn fn, void *ud)
 {
+    rt__block_cache_drain(); /* kept blocks belong to the old allocator */
     g_alloc = fn ? fn : default_alloc;
     g_alloc_ud = fn ? ud : NULL;
 }

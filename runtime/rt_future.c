@@ -405,6 +405,20 @@ static int add_listener(rt_future *f, rt_listener *l)
     return RT_OK;
 }
 
+bool rt__future_when_done(rt_future *f, rt_task *t)
+{
+    check_owner(f, __func__);
+    if (f->state != F_DONE) return false;
+    f->had_listener = true;
+    if (f->unhandled) {
+        f->unhandled = false;
+        rt__list_remove(&f->unhandled_link);
+        f->refs--; /* the list's reference; the caller still holds one */
+    }
+    rt__microtask_push(f->owner, t);
+    return true;
+}
+
 static void run_embedded(rt_future *src, rt_listener *l)
 {
     /* The storage may be reused by fn (the next await): read it first. */

@@ -428,9 +428,11 @@ rt_heap *rt__heap_of(const void *p)
 void *rt__large_alloc(size_t n)
 {
     if (n > SIZE_MAX - LARGE_HDR) return NULL;
-    rt_large *lg = rt__raw_alloc(LARGE_HDR + n);
+    size_t bytes = rt__block_cache_round(LARGE_HDR + n);
+    rt_large *lg = rt__block_cache_get(bytes);
+    if (!lg) lg = rt__raw_alloc(bytes);
     if (!lg) return NULL;
-    lg->bytes = LARGE_HDR + n;
+    lg->bytes = bytes;
     rt__list_init(&lg->link);
     rt_blockhdr *b = (rt_blockhdr *)(lg + 1);
     b->heap = NULL;
@@ -446,7 +448,7 @@ void rt__large_free(void *p)
     rt_large *lg = large_of(p);
     live_remove(p);
     hdr_of(p)->magic = RT_MAGIC_FREE;
-    rt__raw_free(lg, lg->bytes);
+    if (!rt__block_cache_put(lg, lg->bytes)) rt__raw_free(lg, lg->bytes);
 }
 
 bool rt__heap_is_large(const void *p)

@@ -78,6 +78,12 @@ rt_heap *rt__heap_of(const void *p);
  * rt__heap_adopt links it into h. rt__heap_disown unlinks a large block of h
  * so it can travel; both O(1). */
 void *rt__large_alloc(size_t n);
+/* Small blocks recycled across threads (rt_block_cache.c): the size a block
+ * of `bytes` is allocated with; a kept block of exactly that size, or NULL;
+ * keeps a freed one (false: give it back to the allocator yourself). */
+size_t rt__block_cache_round(size_t bytes);
+void *rt__block_cache_get(size_t bytes);
+bool rt__block_cache_put(void *p, size_t bytes);
 void rt__large_free(void *p);
 bool rt__heap_is_large(const void *p);
 void rt__heap_adopt(rt_heap *h, void *p);

@@ -36,7 +36,7 @@ static rt_isolate *isolate_new(const rt_isolate_options *o, bool is_main)
     memset(iso, 0, sizeof *iso);
     atomic_init(&iso->refs, 1); /* the isolate's own, dropped when it has exited */
     pthread_mutex_init(&iso->lock, NULL);
-    rt__list_init(&iso->inbox);
+    atomic_init(&iso->inbox, NULL);
     rt__list_init(&iso->events);
     rt__list_init(&iso->microtasks);
     rt__list_init(&iso->ports);
@@ -180,6 +180,7 @@ void rt_main_leave(void)
     rt__isolate_exit_now(iso);
     rt__current = NULL;
     rt__isolate_unref(iso);
+    rt__block_cache_drain();
 }
 
 int rt_isolate_spawn(rt_entry_fn entry, rt_value *message, const rt_isolate_options *opts,
@@ -373,9 +374,10 @@ void rt__isolate_exit_now(rt_isolate *iso)
                                    .name = "exit",
                                    .start_ns = rt_monotonic_ns()});
     iso->exiting = true;
+    rt__port_release_flush(iso);
     pthread_mutex_lock(&iso->lock);
     iso->closed = true;
-    rt__list_splice(&iso->events, &iso->inbox);
+    rt__inbox_close(iso);
     rt_send_port *port = iso->port;
     iso->port = NULL;
     pthread_mutex_unlock(&iso->lock);

@@ -60,19 +60,35 @@ struct rt_receive_port {
 /* ---- Isolates ---- */
 enum { RT_SCHED_IDLE, RT_SCHED_QUEUED, RT_SCHED_RUNNING, RT_SCHED_DONE };
 
+/* A spinner's adaptive budget (rt_wait.c): the budget is rt__spin_budget()
+ * >> shift; off from a large shift. Owned by the spinning thread. */
+typedef struct rt__spin {
+    unsigned shift, fails;
+} rt__spin;
+
+/* The default waiter (rt_wait.c): a word and a futex (mutex and condition
+ * variable elsewhere). */
 typedef struct rt_cond_waiter {
     rt_waiter waiter;
-    pthread_mutex_t lock;
+    atomic_int word;      /* W_AWAKE, W_SIGNALED, W_SLEEPING */
+    atomic_llong wake_ns; /* when a wake found the owner asleep */
+    rt__spin spin;        /* the owner's */
+    pthread_mutex_t lock; /* without futexes */
     pthread_cond_t cond;
-    atomic_bool signaled;
-    bool sleeping; /* under lock */
 } rt_cond_waiter;
 
 struct rt_isolate {
     /* Shared: any thread. */
     atomic_int refs;
-    pthread_mutex_t lock; /* guards inbox and closed */
-    rt_link inbox;
+    /* Messages in: a lock-free stack (newest first, linked through next),
+     * NULL when empty, RT_INBOX_CLOSED once the isolate has exited. The
+     * owner takes it whole with one exchange. Senders write it for every
+     * message: it has a cache line to itself (the struct comes from malloc,
+     * hence padding rather than _Alignas). */
+    char inbox_before[64];
+    _Atomic(rt_link *) inbox;
+    char inbox_after[64 - sizeof(rt_link *)];
+    pthread_mutex_t lock; /* guards closed and controls */
     bool closed;
     atomic_int wake_pending;
     atomic_int kill;   /* 0, or 1 + rt_kill_priority */
@@ -97,11 +113,19 @@ struct rt_isolate {
     rt_link doomed; /* rt_main_leave's list of isolates to kill */
     size_t sleep_index;
     int64_t sleep_deadline;
+
     pthread_t thread;
     bool dedicated;
 
     /* Private: only the thread running the isolate. */
     rt_heap heap;
+    /* Pooled: the record of lingering on this isolate (rt_sched.c), and when
+     * it last gave its worker back. */
+    rt__spin spin;
+    int64_t parked_ns;
+    /* Delivered messages' port references not yet given back (rt_port.c). */
+    rt_send_port *release_port;
+    int release_n;
     rt_link events;
     size_t nevents;
     rt_link microtasks;
@@ -159,6 +183,10 @@ void rt__microtask_push(rt_isolate *iso, rt_task *t);
  * runs inside the completing task, or in one microtask if f is complete. */
 void rt__future_listen_in(rt_future *f, void *storage, void (*fn)(rt_future *src, void *ctx),
                           void *ctx);
+/* If f is complete: marks its outcome handled (as a listener would), queues
+ * t as a microtask and returns true; f stays the caller's. The short way to
+ * await a completed future (no listener, no reference traffic). */
+bool rt__future_when_done(rt_future *f, rt_task *t);
 /* Appends to the current isolate's event queue. */
 void rt__event_push(rt_isolate *iso, rt_event *ev);
 void rt__event_remove(rt_isolate *iso, rt_event *ev);
@@ -171,6 +199,9 @@ void rt__wake_init(rt_msg *m);
 /* Queues m for sp's isolate; false (nothing queued) if that isolate has
  * exited. Any thread. */
 bool rt__wake_post(rt_msg *m, rt_send_port *sp);
+/* Gives back the port references that deliveries gathered (end of a turn,
+ * exit). Isolate's thread. */
+void rt__port_release_flush(rt_isolate *iso);
 /* Delivers an adopted message to its receive port (isolate's thread). */
 void rt__port_deliver(rt_isolate *iso, rt_msg *m);
 void rt__ports_close_all(rt_isolate *iso);
@@ -198,8 +229,16 @@ int64_t rt__loop_turn(rt_isolate *iso);
 bool rt__loop_alive(rt_isolate *iso);
 void rt__loop_run_entry(rt_isolate *iso, rt_msg *start);
 void rt__drain_microtasks(rt_isolate *iso);
-/* Splices the inbox into the event queue. */
+/* Splices the inbox into the event queue, oldest first. */
 void rt__inbox_take(rt_isolate *iso);
+#define RT_INBOX_CLOSED ((rt_link *)&rt__inbox_closed)
+extern const rt_link rt__inbox_closed;
+/* Pushes l onto to's inbox and wakes `to` if the inbox was empty (the first
+ * message of a batch); false, nothing queued, once `to` has exited. */
+bool rt__inbox_post(rt_isolate *to, rt_link *l);
+/* At exit, under iso->lock: closes the inbox and moves what it held to the
+ * event queue (to be dropped). */
+void rt__inbox_close(rt_isolate *iso);
 
 /* Futures: reports errors nobody handled; called when microtasks run out. */
 void rt__futures_report_unhandled(rt_isolate *iso);
@@ -257,6 +296,16 @@ void rt__cond_waiter_init(rt_cond_waiter *w);
  * pass; returns *flag. The budget is rt__spin_budget() unless smaller. */
 bool rt__spin_for(atomic_bool *flag, int64_t budget_ns);
 int64_t rt__spin_budget(void);
+/* Spins while s's record says it pays, at most limit_ns (< 0: no limit),
+ * until *a or *b (b may be NULL) is non-zero; true if one is. Learns from
+ * the outcome. At most ncpu threads spin at once, unless `reserved` (the
+ * caller makes other spinners give way). */
+bool rt__spin_wait(rt__spin *s, atomic_int *a, atomic_int *b, int64_t limit_ns, bool reserved);
+/* After a sleep that followed a failed (or skipped) spin: slept_ns long,
+ * ended by a wake (not a timeout). A quick wake turns spinning back on. */
+void rt__spin_slept(rt__spin *s, int64_t slept_ns, bool woken);
+/* A woken thread got its core latency_ns after the wake: long means busy. */
+void rt__woke_after(int64_t latency_ns);
 void rt__cond_waiter_destroy(rt_cond_waiter *w);
 
 #endif

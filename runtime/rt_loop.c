@@ -21,16 +21,59 @@ void rt__event_remove(rt_isolate *iso, rt_event *ev)
     iso->nevents--;
 }
 
-void rt__inbox_take(rt_isolate *iso)
+/* ---- The inbox: many senders push, the owner takes everything at once ---- */
+
+const rt_link rt__inbox_closed;
+
+bool rt__inbox_post(rt_isolate *to, rt_link *l)
+{
+    rt_link *old = atomic_load_explicit(&to->inbox, memory_order_relaxed);
+    do {
+        if (old == RT_INBOX_CLOSED) return false;
+        l->next = old;
+    } while (!atomic_compare_exchange_weak_explicit(&to->inbox, &old, l, memory_order_release,
+                                                    memory_order_relaxed));
+    if (old) return true; /* not the first: a wake for the batch is on its way */
+    /* Under the lock, so that `to` cannot exit (and release its waiter)
+     * between the push and the wake. */
+    pthread_mutex_lock(&to->lock);
+    if (!to->closed) rt__isolate_notify(to);
+    pthread_mutex_unlock(&to->lock);
+    return true;
+}
+
+/* Appends a taken stack (newest first) to the event queue, oldest first. */
+static void inbox_append(rt_isolate *iso, rt_link *top)
 {
     rt_link got;
     rt__list_init(&got);
-    pthread_mutex_lock(&iso->lock);
-    rt__list_splice(&got, &iso->inbox);
-    pthread_mutex_unlock(&iso->lock);
-    for (rt_link *l = got.next; l != &got; l = l->next)
-        iso->nevents++;
+    size_t n = 0;
+    for (rt_link *next; top; top = next, n++) {
+        next = top->next;
+        top->prev = &got; /* push front: reverses */
+        top->next = got.next;
+        got.next->prev = top;
+        got.next = top;
+    }
+    iso->nevents += n;
     rt__list_splice(&iso->events, &got);
+}
+
+void rt__inbox_take(rt_isolate *iso)
+{
+    if (!atomic_load_explicit(&iso->inbox, memory_order_relaxed)) return;
+    rt_link *top = atomic_exchange_explicit(&iso->inbox, NULL, memory_order_acquire);
+    if (top == RT_INBOX_CLOSED) {
+        atomic_store(&iso->inbox, RT_INBOX_CLOSED);
+        return;
+    }
+    inbox_append(iso, top);
+}
+
+void rt__inbox_close(rt_isolate *iso)
+{
+    rt_link *top = atomic_exchange_explicit(&iso->inbox, RT_INBOX_CLOSED, memory_order_acquire);
+    if (top != RT_INBOX_CLOSED) inbox_append(iso, top);
 }
 
 int rt_schedule_microtask(rt_task_fn fn, void *ctx)
@@ -312,6 +355,7 @@ int64_t rt__loop_turn(rt_isolate *iso)
         if (killed(iso, false) || iso->exiting) break;
         if (rt__paused(iso)) break;
     }
+    rt__port_release_flush(iso);
     atomic_store_explicit(&iso->running, false, memory_order_relaxed);
     atomic_store_explicit(&iso->heap_bytes, iso->heap.footprint, memory_order_relaxed);
     if (killed(iso, false) || iso->exiting) return RT_TURN_EXIT;
@@ -350,10 +394,7 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode)
         bool waited = false;
         if (next != INT64_MAX && iso->clock->advance_to && !rt__paused(iso)) {
             /* Virtual time: jump to the deadline unless a message is waiting. */
-            pthread_mutex_lock(&iso->lock);
-            bool empty = rt__list_empty(&iso->inbox);
-            pthread_mutex_unlock(&iso->lock);
-            if (empty) iso->clock->advance_to(iso->clock, next);
+            if (!atomic_load(&iso->inbox)) iso->clock->advance_to(iso->clock, next);
         } else if (!atomic_load(&iso->wake_pending)) {
             int64_t timeout = next == INT64_MAX ? -1 : next - iso->clock->now_ns(iso->clock);
             if (timeout != 0) {

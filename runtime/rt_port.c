@@ -1,9 +1,11 @@
 /* rt_port.c: receive ports, send ports, and message delivery.
  *
  * A send port is a small shared, reference-counted object naming a receive
- * port. Sending builds the message in one block (rt_value.c), then appends
- * it to the target isolate's inbox under that isolate's lock: the only lock a
- * message passes through. The receiver adopts the block into its heap.
+ * port. Sending builds the message in one block (rt_value.c), then pushes it
+ * onto the target isolate's inbox, a lock-free stack (one compare-and-swap).
+ * Only the push that finds the inbox empty wakes the receiver, so a burst of
+ * messages costs one wake, and the receiver takes the whole burst with one
+ * exchange (rt_loop.c). The receiver adopts the block into its heap.
  */
 #include "rt_isolate_private.h"
 
@@ -139,15 +141,7 @@ void rt__msg_post(rt_msg *m)
     rt_isolate *to = m->port->iso;
     m->ev.type = RT_EV_MESSAGE;
     m->flow = rt_trace_flow_begin("message"); /* 0 when not tracing */
-    pthread_mutex_lock(&to->lock);
-    if (to->closed) {
-        pthread_mutex_unlock(&to->lock);
-        rt__msg_discard(m);
-        return;
-    }
-    rt__list_push_back(&to->inbox, &m->ev.link);
-    rt__isolate_notify(to);
-    pthread_mutex_unlock(&to->lock);
+    if (!rt__inbox_post(to, &m->ev.link)) rt__msg_discard(m);
 }
 
 void rt__wake_init(rt_msg *m)
@@ -162,18 +156,13 @@ void rt__wake_init(rt_msg *m)
 bool rt__wake_post(rt_msg *m, rt_send_port *sp)
 {
     rt_isolate *to = sp->iso;
-    uint64_t flow = rt_trace_flow_begin("message");
-    pthread_mutex_lock(&to->lock);
-    bool open = !to->closed;
-    if (open) {
-        m->ev.type = RT_EV_MESSAGE;
-        m->flow = flow;
-        m->port = rt_send_port_dup(sp);
-        rt__list_push_back(&to->inbox, &m->ev.link);
-        rt__isolate_notify(to);
-    }
-    pthread_mutex_unlock(&to->lock);
-    return open;
+    m->ev.type = RT_EV_MESSAGE;
+    m->flow = rt_trace_flow_begin("message");
+    m->port = rt_send_port_dup(sp);
+    if (rt__inbox_post(to, &m->ev.link)) return true;
+    rt_send_port_release(m->port);
+    m->port = NULL;
+    return false;
 }
 
 void rt__receive_port_set_keepalive(rt_receive_port *rp, bool on)
@@ -199,11 +188,35 @@ int rt__port_send_mode(rt_send_port *sp, rt_value *message, int mode)
     return RT_OK;
 }
 
+void rt__port_release_flush(rt_isolate *iso)
+{
+    rt_send_port *sp = iso->release_port;
+    int n = iso->release_n;
+    iso->release_port = NULL;
+    iso->release_n = 0;
+    if (!sp || atomic_fetch_sub_explicit(&sp->refs, n, memory_order_acq_rel) != n) return;
+    rt__isolate_unref(sp->iso);
+    rt__raw_free(sp, sizeof *sp);
+}
+
+/* A delivered message's port reference, given back with the others of its
+ * run: a flood to one port then returns its count once per turn, not once
+ * a message (the count's cache line would cross to the receiver's core and
+ * back for every message). */
+static void release_later(rt_isolate *iso, rt_send_port *sp)
+{
+    if (iso->release_port != sp) {
+        rt__port_release_flush(iso);
+        iso->release_port = sp;
+    }
+    iso->release_n++;
+}
+
 void rt__port_deliver(rt_isolate *iso, rt_msg *m)
 {
     rt_receive_port *rp = m->port ? m->port->rp : NULL;
     if (m->port) {
-        rt_send_port_release(m->port);
+        release_later(iso, m->port);
         m->port = NULL;
     }
     if (!rp) {

@@ -31,6 +31,9 @@
 void *rt__raw_alloc(size_t n);
 void *rt__raw_realloc(void *p, size_t old_n, size_t n);
 void rt__raw_free(void *p, size_t n);
+/* Gives the small blocks kept for messages (rt_block_cache.c) back to the
+ * allocator: at rt_main_leave, and before the allocator changes. */
+void rt__block_cache_drain(void);
 
 /* ---- Time arithmetic saturates: a time too far to represent is "never"
  * (INT64_MAX), never a wrapped-around past. ---- */

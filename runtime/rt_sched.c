@@ -6,7 +6,16 @@
  * exactly one worker ever runs an isolate at a time. A parked isolate with a
  * timer sits in a min-heap of sleepers by deadline; idle workers sleep until
  * the earliest one. Dedicated isolates get their own thread and block in a
- * condition-variable waiter, like the main isolate.
+ * waiter, like the main isolate.
+ *
+ * Wakes are what cost (a futex wake, then a vCPU to start: tens of us on a
+ * VM), so the pool avoids them:
+ *   - a worker whose isolate ran out of work lingers on it for a moment
+ *     (an adaptive spin, rt_wait.c) while its messages have been coming
+ *     quickly: a reply then costs no scheduling at all;
+ *   - an idle worker watches the run queue briefly before sleeping, and
+ *     queueing signals a sleeping worker only when nobody watches;
+ *   - a worker that takes work and leaves more behind wakes the next one.
  */
 #include "rt_isolate_private.h"
 
@@ -22,8 +31,9 @@ static struct {
     pthread_cond_t work; /* workers wait here */
     pthread_cond_t gone; /* rt_main_leave waits here for isolates to exit */
     rt_link runq;
-    atomic_bool has_work; /* runq is not empty: what spinning workers watch */
-    int spinning;         /* workers spinning now (at most one) */
+    int spinning;      /* idle workers spinning now (at most one) */
+    bool signal;       /* unlock() signals a sleeping worker */
+    int64_t signal_ns; /* when a sleeping worker was last signalled */
     rt_link all;
     size_t count;
     pthread_t *workers;
@@ -39,6 +49,15 @@ static struct {
     } * dedicated;
     size_t ndedicated, dedicated_cap;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .runq = {&g.runq, &g.runq}, .all = {&g.all, &g.all}};
+
+/* What spinners watch, each on its own cache line: runq is not empty; and
+ * the number of workers lingering on an isolate (idle workers then give
+ * way: the lingering worker takes new work itself). */
+static _Alignas(64) atomic_int has_work;
+static _Alignas(64) atomic_int lingering;
+/* The earliest sleeper's deadline (INT64_MAX: none), for lingering workers,
+ * which must not sit on a timer another isolate waits for. */
+static atomic_llong first_deadline = INT64_MAX;
 
 static void init_conds(void)
 {
@@ -70,6 +89,7 @@ static void sleep_place(size_t i, rt_isolate *iso)
 {
     g.sleepers[i] = iso;
     iso->sleep_index = i;
+    if (i == 0) atomic_store_explicit(&first_deadline, iso->sleep_deadline, memory_order_relaxed);
 }
 
 static void sleep_fix(size_t i)
@@ -101,6 +121,7 @@ static void sleep_remove_locked(rt_isolate *iso)
         sleep_place(i, last);
         sleep_fix(i);
     }
+    if (g.nsleep == 0) atomic_store_explicit(&first_deadline, INT64_MAX, memory_order_relaxed);
 }
 
 /* Records when a parked isolate must run again; false if out of memory. */
@@ -129,11 +150,29 @@ static bool sleep_set_locked(rt_isolate *iso, int64_t deadline)
 
 /* ---- Run queue ---- */
 
+/* Asks for a sleeping worker unless one is watching the run queue already.
+ * The signal itself goes out in unlock(), after the lock is released:
+ * signalled under the lock, the worker would wake only to block on it. */
+static void signal_worker_locked(void)
+{
+    if (g.idle == 0 || g.spinning > 0 || atomic_load(&lingering) > 0) return;
+    g.signal_ns = rt_monotonic_ns();
+    g.signal = true;
+}
+
+static void unlock(void)
+{
+    bool sig = g.signal;
+    g.signal = false;
+    pthread_mutex_unlock(&g.lock);
+    if (sig) pthread_cond_signal(&g.work);
+}
+
 static void enqueue_locked(rt_isolate *iso)
 {
     rt__list_push_back(&g.runq, &iso->runq);
-    atomic_store_explicit(&g.has_work, true, memory_order_release);
-    if (g.idle > 0) pthread_cond_signal(&g.work);
+    atomic_store_explicit(&has_work, 1, memory_order_release);
+    signal_worker_locked();
 }
 
 void rt__sched_schedule(rt_isolate *iso)
@@ -142,7 +181,7 @@ void rt__sched_schedule(rt_isolate *iso)
     if (!atomic_compare_exchange_strong(&iso->sched, &expect, RT_SCHED_QUEUED)) return;
     pthread_mutex_lock(&g.lock);
     enqueue_locked(iso);
-    pthread_mutex_unlock(&g.lock);
+    unlock();
 }
 
 static void wake_sleepers_locked(int64_t now)
@@ -172,6 +211,7 @@ void rt__sched_unregister(rt_isolate *iso)
 /* Gives the worker back: the isolate has nothing ready until `next`. */
 static void park(rt_isolate *iso, int64_t next)
 {
+    iso->parked_ns = rt_monotonic_ns();
     pthread_mutex_lock(&g.lock);
     bool ok = sleep_set_locked(iso, rt__paused(iso) ? INT64_MAX : next);
     pthread_mutex_unlock(&g.lock);
@@ -179,7 +219,7 @@ static void park(rt_isolate *iso, int64_t next)
         /* Cannot record the deadline: stay runnable rather than lose the timer. */
         pthread_mutex_lock(&g.lock);
         enqueue_locked(iso);
-        pthread_mutex_unlock(&g.lock);
+        unlock();
         return;
     }
     /* Once IDLE is published another worker may run the isolate to its
@@ -192,16 +232,43 @@ static void park(rt_isolate *iso, int64_t next)
         if (atomic_compare_exchange_strong(&iso->sched, &expect, RT_SCHED_QUEUED)) {
             pthread_mutex_lock(&g.lock);
             enqueue_locked(iso);
-            pthread_mutex_unlock(&g.lock);
+            unlock();
         }
     }
     rt__isolate_unref(iso);
+}
+
+/* With nothing to do until `next`, keeps the worker on the isolate for a
+ * moment if its wakes have been coming quickly, unless other isolates wait:
+ * true if the isolate has work again. The isolate stays RUNNING meanwhile,
+ * so a sender's wake is only the wake_pending flag. */
+static bool linger(rt_isolate *iso, int64_t next)
+{
+    if (rt__paused(iso) || atomic_load_explicit(&has_work, memory_order_relaxed)) return false;
+    int64_t now = rt_monotonic_ns();
+    int64_t other = atomic_load_explicit(&first_deadline, memory_order_relaxed);
+    if (other <= now) return false;                    /* a parked isolate's timer is due */
+    if (next != INT64_MAX && next <= now) return true; /* our own is */
+    int64_t until = next < other ? next : other;
+    int64_t limit = until == INT64_MAX ? -1 : until - now;
+    atomic_fetch_add(&lingering, 1);
+    bool got = rt__spin_wait(&iso->spin, &iso->wake_pending, &has_work, limit, true);
+    atomic_fetch_sub(&lingering, 1);
+    if (atomic_load_explicit(&has_work, memory_order_relaxed)) return false;
+    now = rt_monotonic_ns();
+    if (atomic_load_explicit(&first_deadline, memory_order_relaxed) <= now) return false;
+    return got || (next != INT64_MAX && now >= next);
 }
 
 static void run_pooled(rt_isolate *iso)
 {
     atomic_store(&iso->sched, RT_SCHED_RUNNING);
     rt__current = iso;
+    if (iso->parked_ns) {
+        /* Parked a short while ago and wanted again: lingering would pay. */
+        rt__spin_slept(&iso->spin, rt_monotonic_ns() - iso->parked_ns, true);
+        iso->parked_ns = 0;
+    }
     for (int turn = 0;; turn++) {
         atomic_store(&iso->wake_pending, 0);
         int64_t next = rt__loop_turn(iso);
@@ -213,12 +280,16 @@ static void run_pooled(rt_isolate *iso)
             return;
         }
         if (next == 0 && turn < TURN_BUDGET) continue;
+        if (next != 0 && linger(iso, next)) {
+            turn = 0;
+            continue;
+        }
         rt__current = NULL;
         if (next == 0) {
             atomic_store(&iso->sched, RT_SCHED_QUEUED);
             pthread_mutex_lock(&g.lock);
             enqueue_locked(iso);
-            pthread_mutex_unlock(&g.lock);
+            unlock();
         } else {
             park(iso, next);
         }
@@ -226,43 +297,63 @@ static void run_pooled(rt_isolate *iso)
     }
 }
 
+/* Sleeps until signalled or the earliest sleeper is due; under g.lock.
+ * Learns from how soon and how late the signal came. */
+static void worker_sleep(rt__spin *spin)
+{
+    g.idle++;
+    int64_t t0 = rt_monotonic_ns();
+    int rc;
+    if (g.nsleep > 0) {
+        int64_t d = g.sleepers[0]->sleep_deadline;
+        struct timespec ts = {(time_t)(d / 1000000000), (long)(d % 1000000000)};
+        rc = pthread_cond_timedwait(&g.work, &g.lock, &ts);
+    } else {
+        rc = pthread_cond_wait(&g.work, &g.lock);
+    }
+    g.idle--;
+    if (rc != 0) return;
+    int64_t t = rt_monotonic_ns();
+    rt__spin_slept(spin, t - t0, true);
+    if (g.signal_ns > t0) rt__woke_after(t - g.signal_ns);
+}
+
 static void *worker_main(void *arg)
 {
     (void)arg;
     bool spun = false;
+    rt__spin spin = {0};
     pthread_mutex_lock(&g.lock);
     while (!g.stopping) {
         wake_sleepers_locked(rt_monotonic_ns());
         rt_link *l = rt__list_pop_front(&g.runq);
-        if (rt__list_empty(&g.runq)) atomic_store(&g.has_work, false);
+        if (rt__list_empty(&g.runq)) {
+            atomic_store(&has_work, 0);
+            g.signal = false; /* what was queued, this worker takes */
+        } else if (l) {
+            signal_worker_locked(); /* more than we take: wake the next worker */
+        }
         if (l) {
-            pthread_mutex_unlock(&g.lock);
+            unlock();
             run_pooled(rt__container_of(l, rt_isolate, runq));
             pthread_mutex_lock(&g.lock);
             spun = false;
             continue;
         }
         /* Out of work: one worker at a time watches briefly before sleeping,
-         * since a reply is often only microseconds away. */
-        if (!spun && g.spinning == 0) {
+         * since a reply is often only microseconds away; none while a worker
+         * lingers on its isolate (it takes new work itself). */
+        if (!spun && g.spinning == 0 && !atomic_load(&lingering)) {
             spun = true;
             g.spinning++;
-            pthread_mutex_unlock(&g.lock);
-            rt__spin_for(&g.has_work, -1);
+            unlock();
+            rt__spin_wait(&spin, &has_work, &lingering, -1, false);
             pthread_mutex_lock(&g.lock);
             g.spinning--;
             continue;
         }
         spun = false;
-        g.idle++;
-        if (g.nsleep > 0) {
-            int64_t d = g.sleepers[0]->sleep_deadline;
-            struct timespec ts = {(time_t)(d / 1000000000), (long)(d % 1000000000)};
-            pthread_cond_timedwait(&g.work, &g.lock, &ts);
-        } else {
-            pthread_cond_wait(&g.work, &g.lock);
-        }
-        g.idle--;
+        worker_sleep(&spin);
     }
     pthread_mutex_unlock(&g.lock);
     return NULL;
@@ -295,7 +386,7 @@ int rt__sched_start_pooled(rt_isolate *iso)
         atomic_store(&iso->sched, RT_SCHED_QUEUED);
         enqueue_locked(iso);
     }
-    pthread_mutex_unlock(&g.lock);
+    unlock();
     return rc;
 }
 

@@ -320,7 +320,7 @@ static void write_latency_log(app_run *r)
 {
     FILE *f = fopen(r->latency_log, "w");
     int rc = f ? ui_frame_log_latency_json(r->log, f) : RT_EIO;
-    if (f && fclose(f) != 0) rc = -1;
+    if (f && fclose(f) != 0) rc = RT_EIO;
     if (rc != 0) {
         fprintf(stderr, "%s: cannot write the latency log to '%s': %s\n", r->name, r->latency_log,
                 strerror(errno));

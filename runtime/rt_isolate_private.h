@@ -77,7 +77,7 @@ typedef struct rt_cond_waiter {
     pthread_cond_t cond;
 } rt_cond_waiter;
 
-struct rt_isolate {
+struct rt_isolate { /* NOLINT(clang-analyzer-optin.performance.Padding): cache-line inbox */
     /* Shared: any thread. */
     atomic_int refs;
     /* Messages in: a lock-free stack (newest first, linked through next),

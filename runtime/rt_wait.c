@@ -26,6 +26,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,7 +105,7 @@ static int runnable_now(void)
     const char *p = buf;
     for (int i = 0; i < 3 && p; i++)
         if ((p = strchr(p, ' '))) p++;
-    return p ? atoi(p) : -1;
+    return p ? (int)strtol(p, NULL, 10) : -1;
 }
 
 /* More threads want a core than there are cores (others' as well as ours):

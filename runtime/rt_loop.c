@@ -50,6 +50,7 @@ static void inbox_append(rt_isolate *iso, rt_link *top)
     size_t n = 0;
     for (rt_link *next; top; top = next, n++) {
         next = top->next;
+        /* cppcheck-suppress autoVariables ; got is spliced into the queue below */
         top->prev = &got; /* push front: reverses */
         top->next = got.next;
         got.next->prev = top;

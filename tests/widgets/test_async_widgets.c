@@ -1459,7 +1459,9 @@ static void test_compute_completion_while_mounted(void **state)
     (void)state;
     ui_tester *t = begin_compute();
     reset_binding_probes();
-    atomic_store(&compute_gate, 1);
+    /* The gate stays shut until the builds are counted: a fast answer could
+     * otherwise arrive (and rebuild) during the first pump. */
+    atomic_store(&compute_gate, 0);
     rt_value *msg = rt_value_int(12);
     rt_future *f = rt_compute(gated_square, msg);
     rt_value_free(msg);
@@ -1468,6 +1470,7 @@ static void test_compute_completion_while_mounted(void **state)
     show_binder = true;
     ui_tester_pump_widget(t, binder_root, NULL);
     int builds = element_builds;
+    atomic_store(&compute_gate, 1);
     assert_true(ui_tester_wait_for(t, waiter, RT_SEC(10)));
     ui_tester_pump(t, 0);
     assert_int_equal(future_cb_runs, 1);

@@ -81,7 +81,6 @@ typedef struct xform {
     int64_t limit;
 } xform;
 
-/* The source's events end here: it is cancelled and the output closed. */
 /* take / takeWhile are done: closing the output delivers its done event,
  * which cancels it and so the source, and waits for that cancel first
  * (Dart's sink._close()). Later source events find the output closed. */

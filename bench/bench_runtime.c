@@ -175,13 +175,25 @@ static double bench_pooled_pingpong(void)
  * Each round measures the busy loops' throughput alone for a window, beside
  * a paced ping-pong (one round trip a millisecond: a peer that is active,
  * but whose waits would be long to spin through) and beside a flat-out one.
+ * Their throughput is the CPU time they got (each child's CPU clock): the
+ * iterations they counted move by up to 30% from one window to the next on
+ * a shared VM (the host's other guests), their CPU time by 1 to 4%; the
+ * iteration figure is kept as busy_ratio_loaded_iters.
  * busy_ratio_loaded is the paced figure over alone: 1 when the runtime
  * takes nothing but its work from them, lower when it spins. The flat-out
  * ratio (busy_ratio_flat_out) is the cost of the ping-pong's own work and
- * wake-ups. pingpong_loaded is the flat-out round trip under that load,
+ * wake-ups. The paced ping-pong runs again with spinning off:
+ * busy_ratio_spin_vs_nospin is the busy loops' throughput with spinning on
+ * over off, the spin's own cost (1: it gave way entirely), and
+ * pingpong_paced_cpu(_nospin) this process's CPU time over the window, in
+ * cores. pingpong_loaded is the flat-out round trip under that load,
  * pingpong_paced_loaded the paced one (time in flight only). ---- */
 
-#define LOAD_WINDOW_NS RT_MS(300)
+#define LOAD_WINDOW_NS RT_MS(200)
+/* Rounds of windows: many short ones, interleaved, so that the machine's
+ * other load moves the medians less than the 5% the ratio looks for. */
+#define LOAD_ROUNDS 11
+#define R LOAD_ROUNDS
 #define LOAD_MAX_CHILDREN 64
 
 typedef struct busy_slot {
@@ -206,11 +218,34 @@ static long busy_total(busy_slot *slots, int n)
     return sum;
 }
 
-/* Busy iterations per second over a window of fn (NULL: sleep). */
-static double busy_rate(busy_slot *slots, int n, void (*fn)(void))
+static int64_t clock_ns(clockid_t clk)
+{
+    struct timespec ts;
+    if (clock_gettime(clk, &ts) != 0) return 0;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* What the busy loops and this process did over one window. */
+typedef struct load_window {
+    double iters;    /* the busy loops' iterations per second */
+    double busy_cpu; /* the CPU time they got, in cores */
+    double self_cpu; /* the CPU time this process took, in cores */
+} load_window;
+
+static int64_t kids_cpu_ns(const clockid_t *clk, int n)
+{
+    int64_t sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += clock_ns(clk[i]);
+    return sum;
+}
+
+/* One window of fn (NULL: sleep) beside the busy loops. */
+static load_window busy_window(busy_slot *slots, const clockid_t *clk, int n, void (*fn)(void))
 {
     long c0 = busy_total(slots, n);
-    int64_t t0 = rt_monotonic_ns();
+    int64_t t0 = rt_monotonic_ns(), self0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    int64_t kids0 = kids_cpu_ns(clk, n);
     if (fn) {
         fn();
     } else {
@@ -218,7 +253,12 @@ static double busy_rate(busy_slot *slots, int n, void (*fn)(void))
         nanosleep(&ts, NULL);
     }
     long c1 = busy_total(slots, n);
-    return (double)(c1 - c0) / ((double)(rt_monotonic_ns() - t0) / 1e9);
+    double wall = (double)(rt_monotonic_ns() - t0);
+    return (load_window){
+        .iters = (double)(c1 - c0) / (wall / 1e9),
+        .busy_cpu = (double)(kids_cpu_ns(clk, n) - kids0) / wall,
+        .self_cpu = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - self0) / wall,
+    };
 }
 
 #define LOAD_PACE_NS RT_MS(1)
@@ -252,34 +292,50 @@ static double bench_loaded(void)
     if (slots == MAP_FAILED) return 0;
     memset(slots, 0, bytes);
     pid_t kids[LOAD_MAX_CHILDREN];
+    clockid_t clk[LOAD_MAX_CHILDREN];
     for (int i = 0; i < n; i++) {
         kids[i] = fork();
         if (kids[i] == 0) busy_loop(&slots[i]);
+        if (kids[i] < 0 || clock_getcpuclockid(kids[i], &clk[i]) != 0) clk[i] = CLOCK_MONOTONIC;
     }
     struct timespec warm = {0, RT_MS(50)};
     nanosleep(&warm, NULL);
-    double paced[RUNS], flat[RUNS], rtt[RUNS], prtt[RUNS];
+    double paced[R], iters[R], nospin[R], spin_cost[R], flat[R];
+    double rtt[R], prtt[R], pcpu[R], ncpu_[R];
     loaded_flat(); /* warm-up */
-    for (int r = 0; r < RUNS; r++) {
-        /* Alone between the two, so that a drift in the machine's other
-         * load weighs on both ratios alike. */
-        double p = busy_rate(slots, n, loaded_paced);
+    for (int r = 0; r < R; r++) {
+        /* Alone between the others, so that a drift in the machine's other
+         * load weighs on every ratio alike. */
+        load_window p = busy_window(slots, clk, n, loaded_paced);
         prtt[r] = loaded_rtt;
-        double alone = busy_rate(slots, n, NULL);
-        double f = busy_rate(slots, n, loaded_flat);
+        load_window alone = busy_window(slots, clk, n, NULL);
+        rt_set_spin_ns(0);
+        load_window q = busy_window(slots, clk, n, loaded_paced);
+        rt_set_spin_ns(RT_SPIN_DEFAULT_NS);
+        load_window f = busy_window(slots, clk, n, loaded_flat);
         rtt[r] = loaded_rtt;
-        paced[r] = p / alone;
-        flat[r] = f / alone;
+        paced[r] = p.busy_cpu / alone.busy_cpu;
+        iters[r] = p.iters / alone.iters;
+        nospin[r] = q.busy_cpu / alone.busy_cpu;
+        spin_cost[r] = p.busy_cpu / q.busy_cpu;
+        flat[r] = f.busy_cpu / alone.busy_cpu;
+        pcpu[r] = p.self_cpu;
+        ncpu_[r] = q.self_cpu;
     }
     for (int i = 0; i < n; i++)
         kill(kids[i], SIGKILL);
     for (int i = 0; i < n; i++)
         waitpid(kids[i], NULL, 0);
     munmap(slots, bytes);
-    report_samples("busy_ratio_loaded", "x", paced, RUNS);
-    report_samples("busy_ratio_flat_out", "x", flat, RUNS);
-    report_samples("pingpong_loaded", "ns", rtt, RUNS);
-    report_samples("pingpong_paced_loaded", "ns", prtt, RUNS);
+    report_samples("busy_ratio_loaded", "x", paced, R);
+    report_samples("busy_ratio_loaded_iters", "x", iters, R);
+    report_samples("busy_ratio_loaded_nospin", "x", nospin, R);
+    report_samples("busy_ratio_spin_vs_nospin", "x", spin_cost, R);
+    report_samples("pingpong_paced_cpu", "cores", pcpu, R);
+    report_samples("pingpong_paced_cpu_nospin", "cores", ncpu_, R);
+    report_samples("busy_ratio_flat_out", "x", flat, R);
+    report_samples("pingpong_loaded", "ns", rtt, R);
+    report_samples("pingpong_paced_loaded", "ns", prtt, R);
     return 0;
 }
 

@@ -8,6 +8,8 @@
  *   uv_async_pingpong        ns per round trip, two threads each running a uv_loop_t,
  *                            ping-ponging with uv_async_send
  *   condvar_pingpong         ns per round trip, two pthreads, one mutex + one condvar
+ *   atomic_pingpong          ns per round trip, two pthreads spinning on one atomic word
+ *                            (the cache-line floor: a line moves to the other core and back)
  *   uv_queue_work_roundtrip  us per sequential uv_queue_work round trip (trivial work)
  *   uv_timers_1m             ms to start 1,000,000 timers (timeouts i % 100 ms) and run
  *                            the loop until all have fired
@@ -195,6 +197,42 @@ static double run_condvar_pingpong(int rounds)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* atomic_pingpong                                                                          */
+
+struct at_pp {
+    _Alignas(64) atomic_int turn; /* odd: B's turn, even: A's */
+    int rounds;
+};
+
+static void *at_b_thread(void *arg)
+{
+    struct at_pp *pp = arg;
+    for (int i = 0; i < pp->rounds; i++) {
+        while (atomic_load_explicit(&pp->turn, memory_order_acquire) != 2 * i + 1)
+            ;
+        atomic_store_explicit(&pp->turn, 2 * i + 2, memory_order_release);
+    }
+    return NULL;
+}
+
+static double run_atomic_pingpong(int rounds)
+{
+    struct at_pp pp = {.rounds = rounds};
+    atomic_init(&pp.turn, 0);
+    pthread_t tb;
+    pt_check(pthread_create(&tb, NULL, at_b_thread, &pp), "pthread_create");
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < rounds; i++) {
+        atomic_store_explicit(&pp.turn, 2 * i + 1, memory_order_release);
+        while (atomic_load_explicit(&pp.turn, memory_order_acquire) != 2 * i + 2)
+            ;
+    }
+    uint64_t t1 = now_ns();
+    pt_check(pthread_join(tb, NULL), "pthread_join");
+    return (double)(t1 - t0) / rounds;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* uv_queue_work_roundtrip                                                                  */
 
 struct qw {
@@ -293,6 +331,11 @@ int main(void)
     for (int r = 0; r < REPS; r++)
         s[r] = run_condvar_pingpong(PINGPONG_ROUNDS);
     report("condvar_pingpong", "ns", s, REPS);
+
+    run_atomic_pingpong(PINGPONG_ROUNDS / 10);
+    for (int r = 0; r < REPS; r++)
+        s[r] = run_atomic_pingpong(PINGPONG_ROUNDS * 10);
+    report("atomic_pingpong", "ns", s, REPS);
 
     run_queue_work(QUEUE_WORK_ROUNDS / 10); /* also starts libuv's thread pool */
     for (int r = 0; r < REPS; r++)

@@ -11,9 +11,10 @@
  *     a spin would have caught the wake;
  *   - a busy machine stops every spinner of the process: while more threads
  *     are runnable than there are cores (/proc/loadavg, sampled every 5 ms
- *     by would-be spinners), and for a while (2 ms, doubling up to 200 ms
- *     while it stays busy) after a spinner lost its core for long (a yield
- *     or a preemption that lasted) or a woken thread waited long for a core.
+ *     by would-be spinners, two samples in a row; a wake that took long to
+ *     arrive asks for a sample at once), and for a while (2 ms, doubling up
+ *     to 200 ms while it stays busy) after a spinner lost its core for long
+ *     (a yield or a preemption that lasted).
  *     Successful spins do not count against it: they are many and cheap, a
  *     lost time slice is one and dear.
  * An idle thread therefore spins at most a few times and then sleeps: it
@@ -114,13 +115,20 @@ static int runnable_now(void)
 #define RUNNABLE_EVERY_NS RT_MS(5)
 static atomic_llong runnable_at;
 static atomic_bool oversubscribed;
+/* Samples in a row that saw too many runnable: a single one is often a
+ * passing thread (a kworker, an ssh session, the reader's own peer). */
+static atomic_int over_streak;
+#define OVER_SAMPLES 2
 
 static bool machine_oversubscribed(int64_t now)
 {
     long long at = atomic_load_explicit(&runnable_at, memory_order_relaxed);
     if (now - at >= RUNNABLE_EVERY_NS && atomic_compare_exchange_strong(&runnable_at, &at, now)) {
         int r = runnable_now();
-        atomic_store_explicit(&oversubscribed, r > max_spinners(), memory_order_relaxed);
+        int streak =
+            r > max_spinners() ? atomic_load_explicit(&over_streak, memory_order_relaxed) + 1 : 0;
+        atomic_store_explicit(&over_streak, streak, memory_order_relaxed);
+        atomic_store_explicit(&oversubscribed, streak >= OVER_SAMPLES, memory_order_relaxed);
     }
     return atomic_load_explicit(&oversubscribed, memory_order_relaxed);
 }
@@ -131,9 +139,15 @@ static bool machine_quiet(int64_t now)
            !machine_oversubscribed(now);
 }
 
+/* A wake that took long to reach its thread: perhaps the cores are taken,
+ * perhaps the host was slow to run a halted vCPU (on a VM that happens on an
+ * idle machine too, and a thread that no longer spins is woken every time,
+ * so treating it as load kept spinning off for good: spawn_roundtrip stuck
+ * at 35-65 us instead of 2-4). The next would-be spinner looks at the run
+ * queue length at once instead. */
 void rt__woke_after(int64_t latency_ns)
 {
-    if (latency_ns > BUSY_GAP_NS) machine_busy(rt_monotonic_ns());
+    if (latency_ns > BUSY_GAP_NS) atomic_store_explicit(&runnable_at, 0, memory_order_relaxed);
 }
 
 /* Spinning helps only while a core is free: with more spinners than cores

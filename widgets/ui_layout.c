@@ -122,19 +122,24 @@ static void relayout(ui_tree *t, bool full)
             if (!e) continue;
             e->in_relayout = false;
             if (e->life != UI_ACTIVE || !e->needs_layout) continue;
-            if (!e->laid_out || !e->parent || e->parent == t->root) {
-                /* Never laid out, or the top: its parent (or the frame) does it. */
-                if (e->parent && e->parent != t->root)
+            bool top = e->parent && e->parent == t->root;
+            if (!e->laid_out || !e->parent || (top && t->root->needs_layout)) {
+                /* Never laid out, or the top while the frame lays out the
+                 * root anyway: its parent (or the frame) does it. */
+                if (e->parent && !top)
                     ui__mark_needs_layout(e->parent);
                 else
                     t->root->needs_layout = true;
                 continue;
             }
+            /* The top element laid out before keeps its tight constraints
+             * (the tree's size): it lays out again in place, as the others
+             * do, so the layers below it that nothing touched are kept. */
             float w = e->w, h = e->h;
             if (e->moved_frame != t->frame_no) ui__damage_element(e); /* where it was */
             ui_layout_child(e, e->last_c);
             ui__damage_element(e); /* where it is */
-            if (e->w != w || e->h != h) ui__mark_needs_layout(e->parent);
+            if ((e->w != w || e->h != h) && !top) ui__mark_needs_layout(e->parent);
         }
     }
     t->nrelayout = 0;

@@ -26,6 +26,13 @@ typedef struct list_state {
     ui_anim *fling;
     float fling_x0, fling_v;
     int64_t fling_ns;
+    /* The items' widgets of the last build (held copies, for indices
+     * held_first on), given again while only the offset changed: Flutter's
+     * sliver list builds the items that come into view and leaves the others
+     * alone, so they keep their pictures. */
+    ui_widget **held;
+    size_t held_first, held_n;
+    bool fresh; /* a new widget or new dependencies: every item builds */
 } list_state;
 
 /* Flutter's FrictionSimulation drag coefficient for scrolling, and the
@@ -114,6 +121,15 @@ static void fling_start(ui_element *e, float v)
     if ((s->fling = ui_anim_new(e, s->fling_ns, ui_curve_linear, false))) ui_anim_start(s->fling);
 }
 
+static void drop_held(list_state *s)
+{
+    for (size_t i = 0; i < s->held_n; i++)
+        ui__widget_drop(s->held[i]);
+    rt_free(s->held);
+    s->held = NULL;
+    s->held_n = 0;
+}
+
 static ui_widget *list_build(ui_build *b, ui_element *e)
 {
     const list_props *p = ui_props(e);
@@ -133,13 +149,29 @@ static ui_widget *list_build(ui_build *b, ui_element *e)
     if (first > last) first = last;
     size_t n = last - first;
     ui_widget **kids = n ? ui_alloc(b, n * sizeof *kids) : NULL;
+    ui_widget **held = n ? rt_calloc(n, sizeof *held) : NULL; /* NULL: hold none */
     for (size_t i = 0; i < n; i++) {
+        size_t at = first + i;
+        ui_widget **had = !s->fresh && held && at >= s->held_first && at - s->held_first < s->held_n
+                              ? &s->held[at - s->held_first]
+                              : NULL;
+        if (had && *had) { /* in view before, unchanged: the same widget */
+            kids[i] = held[i] = *had;
+            *had = NULL;
+            continue;
+        }
         /* Each item is a repaint boundary (Flutter's ListView adds one per
          * item): scrolling composites the pictures it has. */
-        ui_widget *item = p->fn(b, first + i, p->ctx);
+        ui_widget *item = p->fn(b, at, p->ctx);
         kids[i] = item ? ui_repaint_boundary(b, item) : NULL;
-        if (kids[i]) kids[i]->key = ui_key_int((int64_t)(first + i));
+        if (kids[i]) kids[i]->key = ui_key_int((int64_t)at);
+        if (held && kids[i] && (held[i] = ui__widget_hold(kids[i]))) kids[i] = held[i];
     }
+    drop_held(s);
+    s->held = held;
+    s->held_first = first;
+    s->held_n = held ? n : 0;
+    s->fresh = false;
     s->first = first;
     viewport_props vp = {p->extent, s->offset, first};
     return ui_widget_new(b, &viewport_class, UI_NO_KEY, &vp, kids, n);
@@ -203,6 +235,18 @@ static void list_dispose(ui_element *e)
     list_state *s = ui_state(e);
     ui_recognizer_dispose(&s->drag);
     fling_stop(s);
+    drop_held(s);
+}
+
+static void list_did_update(ui_element *e, const void *old)
+{
+    (void)old;
+    ((list_state *)ui_state(e))->fresh = true;
+}
+
+static void list_deps_changed(ui_element *e)
+{
+    ((list_state *)ui_state(e))->fresh = true;
 }
 
 static void list_gesture_down(ui_element *e, const ui_pointer_event *ev)
@@ -222,6 +266,8 @@ const ui_widget_class ui_list_class = {.name = "ListView",
                                        .state_size = sizeof(list_state),
                                        .build = list_build,
                                        .init_state = list_init,
+                                       .did_update_widget = list_did_update,
+                                       .did_change_dependencies = list_deps_changed,
                                        .dispose = list_dispose,
                                        .gesture_down = list_gesture_down,
                                        .wheel = list_wheel};

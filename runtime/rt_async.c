@@ -52,13 +52,8 @@ rt_async *rt_async_new(rt_async_fn fn, size_t frame_size)
 
 static rt_error *error_copy(const rt_error *e)
 {
-    size_t dl = strlen(e->domain) + 1, ml = strlen(e->message) + 1;
-    rt_error *copy = rt_malloc(sizeof *copy + dl + ml);
-    if (!copy) return NULL;
-    char *d = (char *)(copy + 1), *m = d + dl;
-    memcpy(d, e->domain, dl);
-    memcpy(m, e->message, ml);
-    *copy = (rt_error){e->code, d, m};
+    rt_error *copy = rt_malloc(sizeof *copy + rt__error_text_size(e));
+    if (copy) *copy = rt__error_store(copy + 1, e);
     return copy;
 }
 

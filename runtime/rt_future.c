@@ -122,14 +122,11 @@ static void result_release(rt_isolate *iso, rt_result *r)
 
 static rt_result *error_result(rt_isolate *iso, int code, const char *domain, const char *msg)
 {
-    size_t dl = strlen(domain) + 1, ml = strlen(msg) + 1;
-    rt_result *r = result_new(iso, dl + ml);
+    rt_error e = {code, domain, msg};
+    rt_result *r = result_new(iso, rt__error_text_size(&e));
     if (!r) return NULL;
-    char *d = (char *)(r + 1), *m = d + dl;
-    memcpy(d, domain, dl);
-    memcpy(m, msg, ml);
     r->is_error = true;
-    r->error = (rt_error){code, d, m};
+    r->error = rt__error_store(r + 1, &e);
     return r;
 }
 

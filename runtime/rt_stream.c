@@ -103,15 +103,11 @@ static void event_release(rt_stream *s, sevent *e)
 
 static sevent *error_event(rt_stream *s, const rt_error *err)
 {
-    const char *domain = err->domain ? err->domain : "runtime";
-    const char *message = err->message ? err->message : "";
-    size_t dl = strlen(domain) + 1, ml = strlen(message) + 1;
-    sevent *e = event_new(s, EV_ERROR, dl + ml);
+    rt_error v = {err->code, err->domain ? err->domain : "runtime",
+                  err->message ? err->message : ""};
+    sevent *e = event_new(s, EV_ERROR, rt__error_text_size(&v));
     if (!e) return NULL;
-    char *d = (char *)(e + 1), *m = d + dl;
-    memcpy(d, domain, dl);
-    memcpy(m, message, ml);
-    e->error = (rt_error){err->code, d, m};
+    e->error = rt__error_store(e + 1, &v);
     return e;
 }
 

@@ -133,6 +133,33 @@ void ui__props_release(const ui_widget_class *c, void *props)
     }
 }
 
+bool ui__props_equal(const ui_widget_class *c, const void *a, const void *b)
+{
+    if (!c->props_size) return true;
+    if (!a || !b || c->nwidget_fields) return false;
+    /* The bytes around the string fields, in offset order, then the texts. */
+    size_t at[4] = {0};
+    int n = c->nstring_fields;
+    for (int i = 0; i < n; i++) {
+        size_t o = c->string_fields[i];
+        int k = i;
+        for (; k > 0 && at[k - 1] > o; k--)
+            at[k] = at[k - 1];
+        at[k] = o;
+    }
+    size_t from = 0;
+    for (int i = 0; i <= n; i++) {
+        size_t to = i < n ? at[i] : c->props_size;
+        if (memcmp((const char *)a + from, (const char *)b + from, to - from) != 0) return false;
+        from = to + sizeof(const char *);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *x = *str_field(c, a, i), *y = *str_field(c, b, i);
+        if (x != y && (!x || !y || strcmp(x, y) != 0)) return false;
+    }
+    return true;
+}
+
 /* Releases what a held copy owns (not the block itself). */
 static void drop_contents(ui_widget *w)
 {

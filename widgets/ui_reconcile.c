@@ -409,13 +409,19 @@ void ui__rebuild(ui_element *e, const ui_widget *w)
         if (c->did_change_dependencies) c->did_change_dependencies(e);
     }
     t->built++;
-    ui__mark_needs_layout(e);
+    if (!c->build) ui__mark_needs_layout(e);
     ui_element *saved = t->target;
     t->target = e;
     if (c->build) {
+        ui_element *had = e->nkids ? e->kids[0] : NULL;
         ui_widget *child = c->build(&t->b, e);
         e->dirty = false;
         update_single(e, child);
+        /* A component is its child's size: it lays out again only when the
+         * child is another element or needs it (a StatelessElement's
+         * rebuild marks no render object either). */
+        ui_element *now = e->nkids ? e->kids[0] : NULL;
+        if (now != had || !e->laid_out || (now && now->needs_layout)) ui__mark_needs_layout(e);
     } else {
         e->dirty = false;
         if (w) update_children(e, w->children, w->nchildren);
@@ -428,6 +434,43 @@ static void claim(ui_element *e)
     if (!is_global(e->key)) return;
     if (e->claimed == e->tree->frame_no) duplicate(e->cls, e->cls, e->key);
     e->claimed = e->tree->frame_no;
+}
+
+/* A render element given the configuration it has: its children are
+ * updated, and it lays out (and paints) again only if they are other
+ * elements now or one of them changed (which may be its parent data), as a
+ * RenderObject's setters mark nothing for an equal value. Its
+ * did_update_widget has run: what it marked stays marked. */
+#define SAME_KIDS_ON_STACK 16
+
+static bool settles(const ui_element *e, const void *prev)
+{
+    const ui_widget_class *c = e->cls;
+    return !c->build && !c->build_in_layout && !c->inherited && e->laid_out && !e->needs_layout &&
+           !e->deps_changed && ui__props_equal(c, prev, e->props);
+}
+
+/* False when out of memory for the snapshot of its children: the caller
+ * updates it as any other. */
+static bool update_settled(ui_element *e, const ui_widget *w)
+{
+    ui_tree *t = e->tree;
+    ui_element *stack[SAME_KIDS_ON_STACK], **before = stack;
+    size_t n = e->nkids;
+    if (n > SAME_KIDS_ON_STACK && !(before = rt_malloc(n * sizeof *before))) return false;
+    if (n) memcpy(before, e->kids, n * sizeof *before);
+    t->built++;
+    ui_element *saved = t->target;
+    t->target = e;
+    e->dirty = false;
+    update_children(e, w->children, w->nchildren);
+    t->target = saved;
+    bool changed = e->nkids != n || (n && memcmp(before, e->kids, n * sizeof *before) != 0);
+    if (before != stack) rt_free(before);
+    for (size_t i = 0; i < e->nkids && !changed; i++)
+        changed = e->kids[i]->needs_layout;
+    if (changed) ui__mark_needs_layout(e);
+    return true;
 }
 
 /* Flutter's Element.update: new props, did_update_widget, build. */
@@ -444,8 +487,9 @@ static void update(ui_element *e, const ui_widget *w)
         ui__notify_dependents(e);
     e->dirty = true;
     if (c->did_update_widget) c->did_update_widget(e, prev);
+    bool same = settles(e, prev);
     free_props(c, prev);
-    ui__rebuild(e, w);
+    if (!same || !update_settled(e, w)) ui__rebuild(e, w);
 }
 
 static void destroy(ui_element *e);

@@ -225,6 +225,9 @@ void ui__widget_drop(const ui_widget *w);
 bool ui__props_copy(const ui_widget_class *c, void *dst, const void *src);
 /* Frees what ui__props_copy made props own (not props itself). */
 void ui__props_release(const ui_widget_class *c, void *props);
+/* The same configuration: equal bytes, string fields compared as text;
+ * never for a class with widget fields (its widgets are held copies). */
+bool ui__props_equal(const ui_widget_class *c, const void *a, const void *b);
 bool ui__widget_durable(const ui_widget *w);
 
 /* ---- ui_key.c ---- */

@@ -487,8 +487,18 @@ static void image_paint(ui_element *e, void *canvas, float x, float y)
         ui_canvas_image(canvas, p->rgba, p->px_w, p->px_h, dst);
 }
 
+/* Unversioned pixels may have changed behind the same pointer: an update
+ * paints them again even when the props are equal (a versioned image only
+ * when its version changed). */
+static void image_did_update(ui_element *e, const void *old_props)
+{
+    const image_props *p = ui_props(e), *o = old_props;
+    if (!p->version || p->version != o->version) ui_mark_needs_paint(e);
+}
+
 const ui_widget_class ui_image_class = {.name = "Image",
                                         .props_size = sizeof(image_props),
+                                        .did_update_widget = image_did_update,
                                         .layout = image_layout,
                                         .paint = image_paint};
 

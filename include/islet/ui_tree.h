@@ -117,7 +117,14 @@ ISLET_API const char *ui_key_name(ui_key k);
  * So a type change at one slot runs: deactivate old, init_state new, build
  * new, dispose old. ui_set_state is allowed in init_state,
  * did_update_widget, did_change_dependencies and the element's own build
- * (no extra build follows); not in dispose. */
+ * (no extra build follows); not in dispose.
+ * A render class (no build, not inherited) updated with props equal to its
+ * old ones (the bytes; string fields as text) is not laid out or painted
+ * again, as a RenderObject's setters mark nothing for an equal value; its
+ * children are still updated, and its did_update_widget still runs. A class
+ * that paints memory its props only point to (which may change behind the
+ * same pointer) marks itself there (ui_mark_needs_paint), as ui_image
+ * does. */
 struct ui_widget_class {
     const char *name;
     size_t props_size; /* bytes of properties, copied into the element */

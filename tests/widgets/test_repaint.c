@@ -344,9 +344,94 @@ static void test_only_a_repaint_boundary_gets_a_layer(void **state)
     ts_main_leave();
 }
 
+/* ---- Updates that change nothing ---- */
+
+static int shaded = -1; /* the box painted another colour, -1: none */
+static uint32_t pixels[4] = {0xff0000ffu, 0xff0000ffu, 0xff0000ffu, 0xff0000ffu};
+
+/* Thirty boxes (more than fit a snapshot on the stack), a label and an
+ * unversioned image of 2 x 2 pixels, in a column. */
+static ui_widget *calm(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    ui_widget *kids[32];
+    for (int i = 0; i < 30; i++) {
+        ui_color c = i == shaded ? (ui_color){250, 20, 20, 255} : (ui_color){20, 90, 200, 255};
+        ui_box_props p = {.width = 180, .height = 4, .color = c};
+        kids[i] = ui_box(b, &p, NULL);
+    }
+    kids[30] = ui_text(b, "calm", 12, (ui_color){0, 0, 0, 255});
+    kids[31] = ui_image(b, pixels, 2, 2, 20, 20);
+    ui_flex_props f = {.horizontal = false};
+    return ui_column(b, &f, kids, 32);
+}
+
+/* A component at the top that builds `calm`: its set_state rebuilds it. */
+static ui_widget *calm_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    return calm(b, NULL);
+}
+
+static const ui_widget_class calm_root_class = {.name = "CalmRoot", .build = calm_build};
+
+static ui_widget *calm_app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &calm_root_class, UI_NO_KEY, NULL, NULL, 0);
+}
+
+/* Flutter's RenderObject setters return early for an equal value: a
+ * rebuild that gives every render element its configuration again lays out
+ * and paints nothing but what may have changed behind a pointer (the
+ * unversioned image); a box given another colour is painted again, and so
+ * are pixels changed behind an unversioned image's pointer. */
+static void test_an_update_that_changes_nothing_paints_nothing(void **state)
+{
+    (void)state;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(200, 200, &vclock);
+    shaded = -1;
+    ui_tester_pump_widget(t, calm_app, NULL);
+    ui_element *root = ui_find_class(t, &calm_root_class);
+    ui_set_state(root, NULL, NULL); /* the root builds the same tree again */
+    ui_tester_pump(t, 0);
+    ui_frame_timing ft = last_frame(t);
+    assert_true(ft.built >= 33); /* the root, the column and its children updated */
+    /* The image, and what it lies on: the component at the top, the column
+     * (before: all 34, the update relaid out and repainted everything). */
+    assert_int_equal(ft.painted, 3);
+
+    shaded = 7;
+    ui_set_state(root, NULL, NULL);
+    ui_tester_pump(t, 0);
+    /* A child that changed lays its parent out again (its props may be the
+     * parent's data, as a Positioned's are), so the column repaints. */
+    assert_true(last_frame(t).painted >= 32);
+    ui_color c = ui_canvas_pixel(ui_tester_canvas(t), 90, 7 * 4 + 2);
+    assert_int_equal(c.r, 250);
+
+    /* The image's pixels changed behind the same pointer: shown. */
+    for (int i = 0; i < 4; i++)
+        pixels[i] = 0x00ff00ffu;
+    ui_set_state(root, NULL, NULL);
+    ui_tester_pump(t, 0);
+    float x, y, w, h;
+    ui_element_rect(ui_find_class(t, &ui_image_class), &x, &y, &w, &h);
+    c = ui_canvas_pixel(ui_tester_canvas(t), (int)(x + w / 2), (int)(y + h / 2));
+    assert_int_equal(c.g, 255);
+    assert_int_equal(c.r, 0);
+    for (int i = 0; i < 4; i++)
+        pixels[i] = 0xff0000ffu;
+    shaded = -1;
+    assert_true(ui_tester_free(t));
+    ts_main_leave();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_an_update_that_changes_nothing_paints_nothing),
         cmocka_unit_test(test_spinner_tick_paints_only_its_boundary),
         cmocka_unit_test(test_partial_repaint_equals_full),
         cmocka_unit_test(test_unchanged_boundary_reuses_its_layer),

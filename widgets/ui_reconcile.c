@@ -438,7 +438,7 @@ static void claim(ui_element *e)
 
 /* A render element given the configuration it has: its children are
  * updated, and it lays out (and paints) again only if they are other
- * elements now or one of them changed (which may be its parent data), as a
+ * elements now or a pass-through child changed (its parent data), as a
  * RenderObject's setters mark nothing for an equal value. Its
  * did_update_widget has run: what it marked stays marked. */
 #define SAME_KIDS_ON_STACK 16
@@ -467,8 +467,13 @@ static bool update_settled(ui_element *e, const ui_widget *w)
     t->target = saved;
     bool changed = e->nkids != n || (n && memcmp(before, e->kids, n * sizeof *before) != 0);
     if (before != stack) rt_free(before);
-    for (size_t i = 0; i < e->nkids && !changed; i++)
-        changed = e->kids[i]->needs_layout;
+    /* A pass-through child (no build, no layout: Positioned, Expanded) is
+     * its parent's data; another child that changed lays out again in place
+     * and moves its parent only if its size changes. */
+    for (size_t i = 0; i < e->nkids && !changed; i++) {
+        const ui_element *k = e->kids[i];
+        changed = k->needs_layout && !k->cls->build && !k->cls->layout;
+    }
     if (changed) ui__mark_needs_layout(e);
     return true;
 }

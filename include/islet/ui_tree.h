@@ -124,7 +124,10 @@ ISLET_API const char *ui_key_name(ui_key k);
  * children are still updated, and its did_update_widget still runs. A class
  * that paints memory its props only point to (which may change behind the
  * same pointer) marks itself there (ui_mark_needs_paint), as ui_image
- * does. */
+ * does. Props a parent's layout reads (parent data) belong on a
+ * pass-through class, with neither build nor layout, as Positioned's and
+ * Expanded's do: a change there lays the parent out again; a change of any
+ * other child lays out that child, and its parent only if its size moved. */
 struct ui_widget_class {
     const char *name;
     size_t props_size; /* bytes of properties, copied into the element */

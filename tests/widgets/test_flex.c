@@ -471,9 +471,49 @@ static void test_hit_flex_children_of_stacks(void **state)
     done(t);
 }
 
+/* A component above the flex, so a set_state rebuilds it without the root
+ * being set again (which lays out everything anyway). */
+static scene held_scene;
+
+static ui_widget *holder_build(ui_build *b, ui_element *e)
+{
+    (void)e;
+    return scene_root(b, &held_scene);
+}
+
+static const ui_widget_class holder_class = {.name = "FlexHolder", .build = holder_build};
+
+static ui_widget *holder_app(ui_build *b, void *ctx)
+{
+    (void)ctx;
+    return ui_widget_new(b, &holder_class, UI_NO_KEY, NULL, NULL, 0);
+}
+
+/* An Expanded's flex is its row's data: changing it alone, everything else
+ * given the same configuration again, lays the row out again. */
+static void test_changed_flex_factor_relays_out_the_row(void **state)
+{
+    (void)state;
+    held_scene = boxes(false, 2, 100, 100);
+    held_scene.center = false;
+    held_scene.flex[0] = held_scene.flex[1] = 1;
+    ts_main_enter_virtual(&vclock);
+    ui_tester *t = ui_tester_new(800, 600, &vclock);
+    ui_tester_pump_widget(t, holder_app, NULL);
+    assert_rect(t, ui_key_int(0), 0, 0, 400, 100);
+    assert_rect(t, ui_key_int(1), 400, 0, 400, 100);
+    held_scene.flex[1] = 3;
+    ui_set_state(ui_find_class(t, &holder_class), NULL, NULL);
+    ui_tester_pump(t, 0);
+    assert_rect(t, ui_key_int(0), 0, 0, 200, 100);
+    assert_rect(t, ui_key_int(1), 200, 0, 600, 100);
+    done(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_changed_flex_factor_relays_out_the_row),
         cmocka_unit_test(test_row_one_flexible_child),
         cmocka_unit_test(test_row_default_main_axis),
         cmocka_unit_test(test_row_center),

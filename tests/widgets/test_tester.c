@@ -37,11 +37,11 @@ static void test_counter_through_the_tester(void **state)
     ui_tester_tap(t, ui_find_text(t, "+"));
     assert_int_equal(ui_count_text(t, "count: 0"), 0);
     assert_int_equal(ui_count_text(t, "count: 1"), 1);
-    /* The new label was rendered once; the unchanged "+" came from the cache. */
+    /* The new label was rendered once; the unchanged "+" was not rendered
+     * again (nothing about it changed: it is not even painted again). */
     ui_canvas_stats after;
     ui_canvas_get_stats(ui_tester_canvas(t), &after);
     assert_int_equal(after.text_renders - before.text_renders, 1);
-    assert_true(after.text_hits > before.text_hits);
 
     /* Nothing dirty: pumping produces no frame. */
     ui_frame_timing ft[8];

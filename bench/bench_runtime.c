@@ -193,7 +193,6 @@ static double bench_pooled_pingpong(void)
 /* Rounds of windows: many short ones, interleaved, so that the machine's
  * other load moves the medians less than the 5% the ratio looks for. */
 #define LOAD_ROUNDS 11
-#define R LOAD_ROUNDS
 #define LOAD_MAX_CHILDREN 64
 
 typedef struct busy_slot {
@@ -300,10 +299,11 @@ static double bench_loaded(void)
     }
     struct timespec warm = {0, RT_MS(50)};
     nanosleep(&warm, NULL);
-    double paced[R], iters[R], nospin[R], spin_cost[R], flat[R];
-    double rtt[R], prtt[R], pcpu[R], ncpu_[R];
+    double paced[LOAD_ROUNDS], iters[LOAD_ROUNDS], nospin[LOAD_ROUNDS], spin_cost[LOAD_ROUNDS],
+        flat[LOAD_ROUNDS];
+    double rtt[LOAD_ROUNDS], prtt[LOAD_ROUNDS], pcpu[LOAD_ROUNDS], ncpu_[LOAD_ROUNDS];
     loaded_flat(); /* warm-up */
-    for (int r = 0; r < R; r++) {
+    for (int r = 0; r < LOAD_ROUNDS; r++) {
         /* Alone between the others, so that a drift in the machine's other
          * load weighs on every ratio alike. */
         load_window p = busy_window(slots, clk, n, loaded_paced);
@@ -327,15 +327,15 @@ static double bench_loaded(void)
     for (int i = 0; i < n; i++)
         waitpid(kids[i], NULL, 0);
     munmap(slots, bytes);
-    report_samples("busy_ratio_loaded", "x", paced, R);
-    report_samples("busy_ratio_loaded_iters", "x", iters, R);
-    report_samples("busy_ratio_loaded_nospin", "x", nospin, R);
-    report_samples("busy_ratio_spin_vs_nospin", "x", spin_cost, R);
-    report_samples("pingpong_paced_cpu", "cores", pcpu, R);
-    report_samples("pingpong_paced_cpu_nospin", "cores", ncpu_, R);
-    report_samples("busy_ratio_flat_out", "x", flat, R);
-    report_samples("pingpong_loaded", "ns", rtt, R);
-    report_samples("pingpong_paced_loaded", "ns", prtt, R);
+    report_samples("busy_ratio_loaded", "x", paced, LOAD_ROUNDS);
+    report_samples("busy_ratio_loaded_iters", "x", iters, LOAD_ROUNDS);
+    report_samples("busy_ratio_loaded_nospin", "x", nospin, LOAD_ROUNDS);
+    report_samples("busy_ratio_spin_vs_nospin", "x", spin_cost, LOAD_ROUNDS);
+    report_samples("pingpong_paced_cpu", "cores", pcpu, LOAD_ROUNDS);
+    report_samples("pingpong_paced_cpu_nospin", "cores", ncpu_, LOAD_ROUNDS);
+    report_samples("busy_ratio_flat_out", "x", flat, LOAD_ROUNDS);
+    report_samples("pingpong_loaded", "ns", rtt, LOAD_ROUNDS);
+    report_samples("pingpong_paced_loaded", "ns", prtt, LOAD_ROUNDS);
     return 0;
 }
 

@@ -62,13 +62,12 @@ static void inbox_append(rt_isolate *iso, rt_link *top)
 
 void rt__inbox_take(rt_isolate *iso)
 {
-    if (!atomic_load_explicit(&iso->inbox, memory_order_relaxed)) return;
-    rt_link *top = atomic_exchange_explicit(&iso->inbox, NULL, memory_order_acquire);
-    if (top == RT_INBOX_CLOSED) {
-        atomic_store(&iso->inbox, RT_INBOX_CLOSED);
-        return;
-    }
-    inbox_append(iso, top);
+    /* Only the owner closes the inbox (rt__inbox_close), so a stack seen
+     * here is still one when it is taken. Exchanging a closed inbox and
+     * putting CLOSED back would lose a message pushed in between. */
+    rt_link *top = atomic_load_explicit(&iso->inbox, memory_order_relaxed);
+    if (!top || top == RT_INBOX_CLOSED) return;
+    inbox_append(iso, atomic_exchange_explicit(&iso->inbox, NULL, memory_order_acquire));
 }
 
 void rt__inbox_close(rt_isolate *iso)
@@ -313,7 +312,6 @@ static void run_event(rt_isolate *iso, rt_event *ev)
     uint64_t seq = atomic_fetch_add_explicit(&iso->handled, 1, memory_order_relaxed) + 1;
     rt__drain_microtasks(iso);
     iso->in_event = false;
-    iso->answer.sent_ns = 0;
     if (!traced && !watched) return;
     rt_event_info info = {.kind = public_kinds[type],
                           .label = iso->event_label[0] ? iso->event_label : event_kinds[type],

@@ -15,6 +15,7 @@
 #include "rt_heap_private.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 /* 64 to 512 bytes: a message of one int takes 256 (its header, the
  * message's and the value's), a list of a send port and an int 320. */
@@ -35,7 +36,8 @@ typedef struct tcache {
 static _Thread_local tcache tc;
 static pthread_mutex_t depot_lock = PTHREAD_MUTEX_INITIALIZER;
 static cached *depot[CLASSES][DEPOT_MAX]; /* each a list of BATCH blocks */
-static unsigned ndepot[CLASSES];
+/* Changed under depot_lock; read without it to skip an empty depot. */
+static _Atomic unsigned ndepot[CLASSES];
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t key;
 
@@ -98,6 +100,9 @@ void *rt__block_cache_get(size_t bytes)
     if (!CACHE_ON || bytes > class_bytes(CLASSES - 1)) return NULL;
     unsigned c = (unsigned)(bytes / 64) - 1;
     if (!tc.list[c]) {
+        /* A thread that only sends finds the depot empty until its peer has
+         * freed a batch: no lock for that. */
+        if (!atomic_load_explicit(&ndepot[c], memory_order_relaxed)) return NULL;
         hold(); /* a thread that only sends holds the rest of a batch */
         pthread_mutex_lock(&depot_lock);
         if (ndepot[c] > 0) {

@@ -33,7 +33,7 @@
 typedef struct net {
     rt_waiter waiter; /* first: the isolate's waiter */
     CURLM *multi;
-    atomic_bool woken; /* a wake came: ends the spin before blocking */
+    atomic_int woken; /* a wake came: ends the spin before blocking */
     rt_link transfers;
     size_t ntransfers;
     rt_timer *idle;
@@ -132,10 +132,10 @@ static void net_wait(rt_waiter *w, int64_t timeout_ns)
     /* With transfers running, the wait is for the server: spinning would
      * only take a core from it (2-vCPU measurements: bimodal 4k/12k req/s). */
     if (timeout_ns != 0 && n->ntransfers == 0 && rt__spin_for(&n->woken, timeout_ns)) {
-        atomic_store(&n->woken, false);
+        atomic_store(&n->woken, 0);
         return;
     }
-    atomic_store(&n->woken, false);
+    atomic_store(&n->woken, 0);
     int ms = timeout_ns < 0                    ? INT_MAX
              : timeout_ns / 1000000 >= INT_MAX ? INT_MAX
                                                : (int)((timeout_ns + 999999) / 1000000);
@@ -144,7 +144,7 @@ static void net_wait(rt_waiter *w, int64_t timeout_ns)
 
 static void net_wake(rt_waiter *w)
 {
-    atomic_store(&((net *)w)->woken, true);
+    atomic_store(&((net *)w)->woken, 1);
     curl_multi_wakeup(((net *)w)->multi);
 }
 

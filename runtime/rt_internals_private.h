@@ -27,7 +27,7 @@ typedef struct rt__internals {
     rt_heap *(*current_heap)(const char *func);
     rt_isolate *(*isolate_check)(const char *func);
     void (*at_main_leave)(void (*fn)(void));
-    bool (*spin_for)(atomic_bool *flag, int64_t budget_ns);
+    bool (*spin_for)(atomic_int *flag, int64_t budget_ns);
     int (*msg_new)(rt_heap *sender, rt_value *v, rt_msg_mode mode, rt_msg **out);
     void (*msg_post)(rt_msg *m);
     void (*msg_discard)(rt_msg *m);

@@ -294,7 +294,7 @@ int rt__loop_run_owned(rt_isolate *iso, rt_run_mode mode);
 void rt__cond_waiter_init(rt_cond_waiter *w);
 /* Spins (with pause instructions) until *flag is true or about budget_ns
  * pass; returns *flag. The budget is rt__spin_budget() unless smaller. */
-bool rt__spin_for(atomic_bool *flag, int64_t budget_ns);
+bool rt__spin_for(atomic_int *flag, int64_t budget_ns);
 int64_t rt__spin_budget(void);
 /* Spins while s's record says it pays, at most limit_ns (< 0: no limit),
  * until *a or *b (b may be NULL) is non-zero; true if one is. Learns from

@@ -245,31 +245,13 @@ void rt__spin_slept(rt__spin *s, int64_t slept_ns, bool woken)
 }
 
 /* The old fixed-budget spin on a flag (the network isolate's waiter). */
-bool rt__spin_for(atomic_bool *flag, int64_t budget_ns)
+bool rt__spin_for(atomic_int *flag, int64_t budget_ns)
 {
     int64_t b = rt__spin_budget();
     if (budget_ns >= 0 && budget_ns < b) b = budget_ns;
     if (b <= 0 || !machine_quiet(rt_monotonic_ns())) return atomic_load(flag);
-    if (atomic_fetch_add(&spinners, 1) >= max_spinners()) {
-        atomic_fetch_sub(&spinners, 1);
-        return atomic_load(flag);
-    }
     bool got = false;
-    int64_t last = rt_monotonic_ns(), end = last + b;
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(flag, memory_order_acquire)) {
-            got = true;
-            break;
-        }
-        cpu_relax();
-        if ((i & 63) == 0) {
-            if ((i & 1023) == 0) sched_yield();
-            int64_t t = rt_monotonic_ns();
-            if (t - last > BUSY_GAP_NS) machine_busy(t);
-            if (t >= end || t - last > BUSY_GAP_NS) break;
-            last = t;
-        }
-    }
+    if (atomic_fetch_add(&spinners, 1) < max_spinners()) got = spin_raw(flag, NULL, b) == SPIN_GOT;
     atomic_fetch_sub(&spinners, 1);
     return got || atomic_load(flag);
 }

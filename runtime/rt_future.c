@@ -380,16 +380,23 @@ static void listener_task(void *ctx)
     rt_future_release(src);
 }
 
-/* Adds l to f: it runs when f completes, or in a microtask queued now if f
- * is already complete. Never fails: the microtask node is inside l. */
-static int add_listener(rt_future *f, rt_listener *l)
+/* Someone listens: an error of f is handled, so it leaves the unhandled
+ * list (and the list's reference goes; the caller still holds one). */
+static void mark_handled(rt_future *f)
 {
     f->had_listener = true;
     if (f->unhandled) {
         f->unhandled = false;
         rt__list_remove(&f->unhandled_link);
-        f->refs--; /* the list's reference; the caller still holds one */
+        f->refs--;
     }
+}
+
+/* Adds l to f: it runs when f completes, or in a microtask queued now if f
+ * is already complete. Never fails: the microtask node is inside l. */
+static int add_listener(rt_future *f, rt_listener *l)
+{
+    mark_handled(f);
     if (f->state != F_DONE) {
         rt__list_push_back(&f->listeners, &l->link);
         return RT_OK;
@@ -406,12 +413,7 @@ bool rt__future_when_done(rt_future *f, rt_task *t)
 {
     check_owner(f, __func__);
     if (f->state != F_DONE) return false;
-    f->had_listener = true;
-    if (f->unhandled) {
-        f->unhandled = false;
-        rt__list_remove(&f->unhandled_link);
-        f->refs--; /* the list's reference; the caller still holds one */
-    }
+    mark_handled(f);
     rt__microtask_push(f->owner, t);
     return true;
 }

@@ -30,11 +30,17 @@ rt_send_port *rt_send_port_dup(rt_send_port *sp)
     return sp;
 }
 
-void rt_send_port_release(rt_send_port *sp)
+/* Gives back n references; the last frees the port. */
+static void release_n(rt_send_port *sp, int n)
 {
-    if (!sp || atomic_fetch_sub_explicit(&sp->refs, 1, memory_order_acq_rel) != 1) return;
+    if (!sp || atomic_fetch_sub_explicit(&sp->refs, n, memory_order_acq_rel) != n) return;
     rt__isolate_unref(sp->iso);
     rt__raw_free(sp, sizeof *sp);
+}
+
+void rt_send_port_release(rt_send_port *sp)
+{
+    release_n(sp, 1);
 }
 
 bool rt_send_port_is_open(const rt_send_port *sp)
@@ -194,9 +200,7 @@ void rt__port_release_flush(rt_isolate *iso)
     int n = iso->release_n;
     iso->release_port = NULL;
     iso->release_n = 0;
-    if (!sp || atomic_fetch_sub_explicit(&sp->refs, n, memory_order_acq_rel) != n) return;
-    rt__isolate_unref(sp->iso);
-    rt__raw_free(sp, sizeof *sp);
+    release_n(sp, n);
 }
 
 /* A delivered message's port reference, given back with the others of its

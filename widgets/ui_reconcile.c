@@ -280,8 +280,11 @@ static size_t kslot(const keyed *m, ui_key k)
     return i;
 }
 
-static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
+/* True when p's children are other elements now (added, removed, moved or
+ * replaced); false also when out of memory (the old children stay). */
+static bool update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
 {
+    bool changed = false;
     ui_tree *t = p->tree;
     bool was_updating = p->updating;
     p->updating = true;
@@ -354,6 +357,7 @@ static void update_children(ui_element *p, ui_widget *const *ws_in, size_t n_in)
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (res[i]) res[m++] = res[i];
+    changed = m != nold || (m && memcmp(res, old, m * sizeof *res) != 0);
     rt_free(p->kids);
     p->kids = res;
     p->nkids = m;
@@ -364,6 +368,7 @@ out:
     rt_free(res);
     rt_free(copy);
     p->updating = was_updating;
+    return changed;
 }
 
 /* A component's one child goes through update_child alone, as Flutter's
@@ -392,7 +397,21 @@ static void update_single(ui_element *p, const ui_widget *w)
     p->updating = was_updating;
 }
 
-void ui__rebuild(ui_element *e, const ui_widget *w)
+/* A render element updated with its old configuration (settled): it lays
+ * out again only if its children are other elements now, or a pass-through
+ * child changed (no build, no layout: Positioned, Expanded, whose props are
+ * their parent's data). Another child that changed lays out itself in
+ * place and moves its parent only if its size changes. */
+static bool lays_out_again(const ui_element *e, bool others)
+{
+    for (size_t i = 0; i < e->nkids && !others; i++) {
+        const ui_element *k = e->kids[i];
+        others = k->needs_layout && !k->cls->build && !k->cls->layout;
+    }
+    return others;
+}
+
+static void rebuild(ui_element *e, const ui_widget *w, bool settled)
 {
     ui_tree *t = e->tree;
     const ui_widget_class *c = e->cls;
@@ -409,7 +428,7 @@ void ui__rebuild(ui_element *e, const ui_widget *w)
         if (c->did_change_dependencies) c->did_change_dependencies(e);
     }
     t->built++;
-    if (!c->build) ui__mark_needs_layout(e);
+    if (!c->build && !settled) ui__mark_needs_layout(e);
     ui_element *saved = t->target;
     t->target = e;
     if (c->build) {
@@ -424,9 +443,15 @@ void ui__rebuild(ui_element *e, const ui_widget *w)
         if (now != had || !e->laid_out || (now && now->needs_layout)) ui__mark_needs_layout(e);
     } else {
         e->dirty = false;
-        if (w) update_children(e, w->children, w->nchildren);
+        bool others = w && update_children(e, w->children, w->nchildren);
+        if (settled && lays_out_again(e, others)) ui__mark_needs_layout(e);
     }
     t->target = saved;
+}
+
+void ui__rebuild(ui_element *e, const ui_widget *w)
+{
+    rebuild(e, w, false);
 }
 
 static void claim(ui_element *e)
@@ -436,46 +461,14 @@ static void claim(ui_element *e)
     e->claimed = e->tree->frame_no;
 }
 
-/* A render element given the configuration it has: its children are
- * updated, and it lays out (and paints) again only if they are other
- * elements now or a pass-through child changed (its parent data), as a
+/* A render class updated with props equal to its old ones, as a
  * RenderObject's setters mark nothing for an equal value. Its
  * did_update_widget has run: what it marked stays marked. */
-#define SAME_KIDS_ON_STACK 16
-
 static bool settles(const ui_element *e, const void *prev)
 {
     const ui_widget_class *c = e->cls;
     return !c->build && !c->build_in_layout && !c->inherited && e->laid_out && !e->needs_layout &&
            !e->deps_changed && ui__props_equal(c, prev, e->props);
-}
-
-/* False when out of memory for the snapshot of its children: the caller
- * updates it as any other. */
-static bool update_settled(ui_element *e, const ui_widget *w)
-{
-    ui_tree *t = e->tree;
-    ui_element *stack[SAME_KIDS_ON_STACK], **before = stack;
-    size_t n = e->nkids;
-    if (n > SAME_KIDS_ON_STACK && !(before = rt_malloc(n * sizeof *before))) return false;
-    if (n) memcpy(before, e->kids, n * sizeof *before);
-    t->built++;
-    ui_element *saved = t->target;
-    t->target = e;
-    e->dirty = false;
-    update_children(e, w->children, w->nchildren);
-    t->target = saved;
-    bool changed = e->nkids != n || (n && memcmp(before, e->kids, n * sizeof *before) != 0);
-    if (before != stack) rt_free(before);
-    /* A pass-through child (no build, no layout: Positioned, Expanded) is
-     * its parent's data; another child that changed lays out again in place
-     * and moves its parent only if its size changes. */
-    for (size_t i = 0; i < e->nkids && !changed; i++) {
-        const ui_element *k = e->kids[i];
-        changed = k->needs_layout && !k->cls->build && !k->cls->layout;
-    }
-    if (changed) ui__mark_needs_layout(e);
-    return true;
 }
 
 /* Flutter's Element.update: new props, did_update_widget, build. */
@@ -494,7 +487,7 @@ static void update(ui_element *e, const ui_widget *w)
     if (c->did_update_widget) c->did_update_widget(e, prev);
     bool same = settles(e, prev);
     free_props(c, prev);
-    if (!same || !update_settled(e, w)) ui__rebuild(e, w);
+    rebuild(e, w, same);
 }
 
 static void destroy(ui_element *e);

@@ -368,7 +368,7 @@ bool ui_tree_frame(ui_tree *t)
     t->timings[t->tcount++ % UI_TIMINGS] = ft;
     if (rt_tracing()) trace_frame(&ft);
     if (t->nafter) run_cbs(&t->after, &t->nafter, ft.start_ns);
-    ui__latency_deliver(t, &ft);
+    ui__latency_deliver(t);
     if (t->nlisteners) { /* from a copy: one may remove itself (or another) */
         struct ui_timings_listener ls[UI_TIMINGS_LISTENERS];
         size_t n = t->nlisteners;

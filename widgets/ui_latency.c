@@ -20,24 +20,14 @@ static void add_record(ui_tree *t, const ui_latency *l)
     p->flow = rt_tracing() ? rt_trace_flow_begin(k == UI_LATENCY_INPUT ? "input" : "result") : 0;
 }
 
-/* One record per answer: its event may change many elements. */
-static bool already_noted(const ui_tree *t, const rt_answer_info *a)
-{
-    for (size_t i = t->nlatency; i-- > 0;) {
-        const ui_latency *l = &t->latency[i].l;
-        if (l->kind == UI_LATENCY_RESULT && l->event_ns == a->sent_ns &&
-            l->arrival_ns == a->received_ns)
-            return true;
-    }
-    return false;
-}
-
 void ui__note_change(ui_tree *t)
 {
     t->changes++;
     rt_answer_info a;
     if (t->phase != UI_PHASE_IDLE || t->input_depth || !rt_event_answer(&a)) return;
-    if (already_noted(t, &a)) return;
+    if (a.sent_ns == t->noted_sent && a.received_ns == t->noted_received) return;
+    t->noted_sent = a.sent_ns;
+    t->noted_received = a.received_ns;
     ui_latency l = {.kind = UI_LATENCY_RESULT,
                     .continuous = !a.final,
                     .what = a.label,
@@ -136,9 +126,8 @@ static bool has_listener(const ui_tree *t, void (*fn)(void *, const ui_latency *
     return false;
 }
 
-void ui__latency_deliver(ui_tree *t, const ui_frame_timing *ft)
+void ui__latency_deliver(ui_tree *t)
 {
-    (void)ft;
     /* From copies: a listener may remove itself, or a new frame's records
      * may be noted while it runs. */
     struct ui__pending_latency recs[UI_LATENCY_PENDING];

@@ -32,7 +32,6 @@ typedef struct list_state {
      * alone, so they keep their pictures. */
     ui_widget **held;
     size_t held_first, held_n;
-    bool fresh; /* a new widget or new dependencies: every item builds */
 } list_state;
 
 /* Flutter's FrictionSimulation drag coefficient for scrolling, and the
@@ -152,7 +151,7 @@ static ui_widget *list_build(ui_build *b, ui_element *e)
     ui_widget **held = n ? rt_calloc(n, sizeof *held) : NULL; /* NULL: hold none */
     for (size_t i = 0; i < n; i++) {
         size_t at = first + i;
-        ui_widget **had = !s->fresh && held && at >= s->held_first && at - s->held_first < s->held_n
+        ui_widget **had = held && at >= s->held_first && at - s->held_first < s->held_n
                               ? &s->held[at - s->held_first]
                               : NULL;
         if (had && *had) { /* in view before, unchanged: the same widget */
@@ -171,7 +170,6 @@ static ui_widget *list_build(ui_build *b, ui_element *e)
     s->held = held;
     s->held_first = first;
     s->held_n = held ? n : 0;
-    s->fresh = false;
     s->first = first;
     viewport_props vp = {p->extent, s->offset, first};
     return ui_widget_new(b, &viewport_class, UI_NO_KEY, &vp, kids, n);
@@ -238,15 +236,16 @@ static void list_dispose(ui_element *e)
     drop_held(s);
 }
 
+/* A new widget or new dependencies: every item builds again. */
 static void list_did_update(ui_element *e, const void *old)
 {
     (void)old;
-    ((list_state *)ui_state(e))->fresh = true;
+    drop_held(ui_state(e));
 }
 
 static void list_deps_changed(ui_element *e)
 {
-    ((list_state *)ui_state(e))->fresh = true;
+    drop_held(ui_state(e));
 }
 
 static void list_gesture_down(ui_element *e, const ui_pointer_event *ev)

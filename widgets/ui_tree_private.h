@@ -161,6 +161,9 @@ struct ui_tree { /* NOLINT(clang-analyzer-optin.performance.Padding): one per wi
     size_t nlatency, nshown;
     unsigned lat_count[2]; /* by kind, delivered or not */
     int64_t lat_oldest[2]; /* the oldest event_ns by kind (0: none) */
+    /* The answer last noted (its send and receipt): one record per answer,
+     * whose event and microtasks may change many elements. */
+    int64_t noted_sent, noted_received;
     struct ui_latency_listener {
         void (*fn)(void *ctx, const ui_latency *l);
         void *ctx;
@@ -271,7 +274,7 @@ void ui__input_leave(ui_tree *t, const char *what, bool continuous);
 /* After a frame's present (raster from t3 to t4): the pending records get
  * their present and frame, fill ft's counts, go to the listeners. */
 void ui__latency_frame(ui_tree *t, ui_frame_timing *ft, int64_t t3, int64_t t4);
-void ui__latency_deliver(ui_tree *t, const ui_frame_timing *ft);
+void ui__latency_deliver(ui_tree *t);
 /* A frame produced nothing: what waited for it showed nothing. */
 void ui__latency_drop(ui_tree *t);
 

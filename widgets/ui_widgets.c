@@ -488,12 +488,12 @@ static void image_paint(ui_element *e, void *canvas, float x, float y)
 }
 
 /* Unversioned pixels may have changed behind the same pointer: an update
- * paints them again even when the props are equal (a versioned image only
- * when its version changed). */
+ * paints them again even when the props are equal (a new version makes
+ * them unequal). */
 static void image_did_update(ui_element *e, const void *old_props)
 {
-    const image_props *p = ui_props(e), *o = old_props;
-    if (!p->version || p->version != o->version) ui_mark_needs_paint(e);
+    (void)old_props;
+    if (!((const image_props *)ui_props(e))->version) ui_mark_needs_paint(e);
 }
 
 const ui_widget_class ui_image_class = {.name = "Image",

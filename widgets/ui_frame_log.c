@@ -29,43 +29,21 @@ struct ui_frame_log {
     bool lat_listening;
 };
 
-/* Grows *v (of elem-sized items) to hold one more; false without memory. */
-static bool grow(void *v, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) return true;
-    size_t c = *cap ? *cap * 2 : 1024;
-    void *p = rt_realloc(*(void **)v, c * elem);
-    if (!p) return false;
-    *(void **)v = p;
-    *cap = c;
-    return true;
-}
-
 static void log_latency(void *ctx, const ui_latency *lat)
 {
     ui_frame_log *l = ctx;
-    if (l->lat_full || !(grow(&l->lat, &l->lat_cap, l->nlat, sizeof *lat))) {
-        l->lat_full = true;
-        return;
-    }
-    l->lat[l->nlat++] = *lat;
+    if (!l->lat_full && !ui__push(&l->lat, &l->nlat, &l->lat_cap, sizeof *lat, lat))
+        l->lat_full = true; /* best effort, as the frames */
 }
 
 static void log_frame(void *ctx, const ui_frame_timing *ft)
 {
     ui_frame_log *l = ctx;
     if (l->full) return;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 1024;
-        ui_frame_timing *v = rt_realloc(l->v, cap * sizeof *v);
-        if (!v) { /* statistics are best effort: keep what we have */
-            l->full = true;
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (!ui__push(&l->v, &l->n, &l->cap, sizeof *ft, ft)) {
+        l->full = true; /* statistics are best effort: keep what we have */
+        return;
     }
-    l->v[l->n++] = *ft;
     l->janky += ui_frame_janky(ft, 0);
 }
 

@@ -123,20 +123,18 @@ static void ping_start(ping_state *s)
 }
 
 /* ns per round trip between main and a pooled isolate; until > 0: for a
- * time instead of PING_N round trips (the count is then in *rounds); pace >
- * 0: one round trip per pace ns. */
-static double pingpong_main(int64_t until, int64_t pace, int64_t *rounds)
+ * time instead of PING_N round trips; pace > 0: one round trip per pace ns. */
+static double pingpong_main(int64_t until, int64_t pace)
 {
     ping_state s = {.until = until, .pace = pace};
     ping_start(&s);
     run_main();
-    if (rounds) *rounds = s.n;
     return (double)(s.t1 - s.t0) / (double)s.n;
 }
 
 static double bench_pingpong(void)
 {
-    return pingpong_main(0, 0, NULL);
+    return pingpong_main(0, 0);
 }
 
 /* ---- pooled_pingpong: round trips between two pooled isolates ---- */
@@ -266,8 +264,7 @@ static double loaded_rtt;
 
 static void loaded_run(int64_t pace)
 {
-    int64_t rounds = 0;
-    loaded_rtt = pingpong_main(rt_monotonic_ns() + LOAD_WINDOW_NS, pace, &rounds);
+    loaded_rtt = pingpong_main(rt_monotonic_ns() + LOAD_WINDOW_NS, pace);
     while (rt_isolate_count() > 1)
         rt_run(RT_RUN_ONCE);
 }

@@ -656,7 +656,6 @@ typedef struct lat_run {
 
 static lat_run lat;
 static ui_element *lat_label;
-static rt_future *lat_job;
 static unsigned lat_seed;
 
 static void lat_heard(void *ctx, const ui_latency *l)
@@ -752,9 +751,9 @@ static double lat_run_once(bool results, int p, double *wake_p50)
         int want = lat.n + (results ? 1 : 2);
         if (results) {
             rt_value *v = rt_value_int(i);
-            lat_job = rt_compute(lat_job_fn, v);
+            rt_future *job = rt_compute(lat_job_fn, v);
             rt_value_free(v);
-            ui_bind_future(lat_label, lat_job, lat_bump, NULL);
+            ui_bind_future(lat_label, job, lat_bump, NULL);
         } else {
             ui_tree_pointer(t, UI_POINTER_DOWN, x + w / 2, y + h / 2);
             ui_tree_pointer(t, UI_POINTER_UP, x + w / 2, y + h / 2);
